@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The one cgroup interface the core uses.  Behind it: cgroup v2 (primary),
+ * v1 and hybrid hosts (fallback).  The mode is detected from the host once
+ * per manager; callers never look at /sys/fs/cgroup themselves.
+ */
+#ifndef CALYX_CGROUPS_CGROUP_H
+#define CALYX_CGROUPS_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "calyx/error.h"
+#include "calyx/log.h"
+#include "calyx/spec.h"
+
+enum calyx_cgroup_mode {
+	CALYX_CGROUP_V2,	/* unified hierarchy only */
+	CALYX_CGROUP_HYBRID,	/* v1 controllers + cgroup2 for tracking */
+	CALYX_CGROUP_V1,	/* v1 controllers only */
+};
+
+struct calyx_cgroup;
+
+struct calyx_cgroup_config {
+	const char *id;			/* container id */
+	const char *cgroups_path;	/* linux.cgroupsPath; NULL = "/calyx/<id>" */
+	const struct calyx_resources *resources;	/* may be NULL */
+	bool rootless;			/* not root: use a delegated cgroup or none */
+	const struct calyx_log *log;
+};
+
+/* Detect the host's cgroup mode. */
+int calyx_cgroup_detect_mode(enum calyx_cgroup_mode *mode, calyx_error **err);
+
+/*
+ * Create the container's cgroup (every needed level and controller) and
+ * apply resources.  On error nothing created is left behind.  A rootless
+ * caller without delegation and without resources gets a "null" manager
+ * whose operations succeed and do nothing.
+ */
+int calyx_cgroup_create(const struct calyx_cgroup_config *cfg,
+			struct calyx_cgroup **out, calyx_error **err);
+
+/* Reopen a container's existing cgroup from the path saved in its state. */
+int calyx_cgroup_open(const char *path, const struct calyx_log *log,
+		      struct calyx_cgroup **out, calyx_error **err);
+
+/* The normalized path ("/calyx/ID") to save in the state; "" for null. */
+const char *calyx_cgroup_path(const struct calyx_cgroup *cg);
+
+/* On pure v2, an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP);
+ * -1 otherwise.  Owned by the manager. */
+int calyx_cgroup_clone_fd(const struct calyx_cgroup *cg);
+
+/* Move a process into the cgroup (every hierarchy). */
+int calyx_cgroup_enter(struct calyx_cgroup *cg, pid_t pid, calyx_error **err);
+
+/* Processes in the cgroup (recursively). *pids is malloc'd. */
+int calyx_cgroup_pids(struct calyx_cgroup *cg, pid_t **pids, size_t *n,
+		      calyx_error **err);
+
+/* Signal every process in it (cgroup.kill for SIGKILL on v2 when present). */
+int calyx_cgroup_kill_all(struct calyx_cgroup *cg, int sig, calyx_error **err);
+
+/* Freeze / thaw, returning only when the kernel reports the new state. */
+int calyx_cgroup_freeze(struct calyx_cgroup *cg, bool frozen, calyx_error **err);
+int calyx_cgroup_is_frozen(struct calyx_cgroup *cg, bool *frozen,
+			   calyx_error **err);
+
+/* Apply new resources to a live container. */
+int calyx_cgroup_update(struct calyx_cgroup *cg,
+			const struct calyx_resources *resources,
+			calyx_error **err);
+
+/*
+ * Kill whatever is still inside, then remove every directory create() made.
+ * Idempotent: a missing cgroup is not an error.
+ */
+int calyx_cgroup_destroy(struct calyx_cgroup *cg, calyx_error **err);
+
+void calyx_cgroup_free(struct calyx_cgroup *cg);
+
+static inline void calyx_cgroup_freep(struct calyx_cgroup **cg)
+{
+	if (*cg)
+		calyx_cgroup_free(*cg);
+}
+#define _cleanup_cgroup_ __attribute__((cleanup(calyx_cgroup_freep)))
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libcalyx: the runtime as a library.  The `calyx` CLI is a thin client of
+ * these calls: it turns argv into options, calls one function, prints the
+ * error once.
+ */
+#ifndef CALYX_CALYX_H
+#define CALYX_CALYX_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "calyx/error.h"
+#include "calyx/log.h"
+#include "calyx/spec.h"
+
+#define CALYX_OCI_VERSION "1.3.0"
+#define CALYX_DEFAULT_ROOT "/run/calyx"
+
+/* What every command shares: global flags. */
+struct calyx_context {
+	const char *state_root;	/* --root; never NULL once the CLI set it up */
+	struct calyx_log log;
+	bool systemd_cgroup;
+};
+
+struct calyx_create_options {
+	const char *bundle;		/* absolute path of the bundle directory */
+	/* Bundle-less runs hand a ready spec (still owned by the caller);
+	 * otherwise <bundle>/config.json is read. */
+	const struct calyx_spec *spec;
+	const char *pid_file;
+	const char *console_socket;
+	int preserve_fds;
+	bool no_pivot;
+	bool no_new_keyring;
+};
+
+struct calyx_run_options {
+	struct calyx_create_options create;
+	bool detach;
+	bool keep;
+	unsigned int timeout_sec;	/* 0 = none; expiry kills all, exit 124 */
+};
+
+enum calyx_status {
+	CALYX_STATUS_CREATING,
+	CALYX_STATUS_CREATED,
+	CALYX_STATUS_RUNNING,
+	CALYX_STATUS_PAUSED,
+	CALYX_STATUS_STOPPED,
+};
+
+struct calyx_state {
+	char *oci_version;
+	char *id;
+	enum calyx_status status;
+	pid_t pid;		/* 0 when stopped */
+	char *bundle;
+	char *rootfs;
+	char *created;		/* RFC 3339 with nanoseconds, UTC */
+	char *owner;		/* "" as runc prints for root-owned */
+	struct calyx_kv *annotations;
+	size_t n_annotations;
+};
+
+const char *calyx_status_name(enum calyx_status s);
+
+int calyx_container_create(struct calyx_context *ctx, const char *id,
+			   const struct calyx_create_options *opts,
+			   calyx_error **err);
+int calyx_container_start(struct calyx_context *ctx, const char *id,
+			  calyx_error **err);
+/*
+ * create + start.  In the foreground it forwards signals, waits, deletes the
+ * container unless opts->keep, and stores the exit status the CLI should
+ * return (code, or 128+N for a signal) in *exit_status.
+ */
+int calyx_container_run(struct calyx_context *ctx, const char *id,
+			const struct calyx_run_options *opts, int *exit_status,
+			calyx_error **err);
+int calyx_container_kill(struct calyx_context *ctx, const char *id, int sig,
+			 bool all, calyx_error **err);
+int calyx_container_delete(struct calyx_context *ctx, const char *id,
+			   bool force, calyx_error **err);
+int calyx_container_state(struct calyx_context *ctx, const char *id,
+			  struct calyx_state **out, calyx_error **err);
+/* Every container under the state root; *out is an array of *n states. */
+int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
+			 size_t *n, calyx_error **err);
+
+/* JSON as `runc state` prints it (pretty, two-space indent). */
+char *calyx_state_to_json(const struct calyx_state *state);
+void calyx_state_free(struct calyx_state *state);
+
+/* A container ID must match [A-Za-z0-9][A-Za-z0-9_.+-]* (no '/', no ".."). */
+int calyx_id_validate(const char *id, calyx_error **err);
+
+/* "KILL", "SIGKILL", "9" -> 9; -EINVAL with a message otherwise. */
+int calyx_signal_parse(const char *text, int *sig, calyx_error **err);
+
+/* The config.json `calyx spec` writes (runnable as is with a busybox rootfs). */
+int calyx_spec_generate_default(bool rootless, char **json_out,
+				calyx_error **err);
+/* The JSON `calyx features` prints (schema/features-schema.json). */
+int calyx_features_json(char **json_out, calyx_error **err);
+
+#endif

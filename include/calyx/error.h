@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Errors as values.  A fallible function returns a negative number and
+ * fills *err with the errno it saw plus a formatted message; callers add
+ * context as the error travels up ("mounting /proc: ..."), and only the CLI
+ * prints it, once.
+ */
+#ifndef CALYX_ERROR_H
+#define CALYX_ERROR_H
+
+#include <stdarg.h>
+
+typedef struct calyx_error {
+	int errnum;	/* errno at the failure, 0 when not a syscall error */
+	char *msg;	/* full message, context first; never NULL */
+} calyx_error;
+
+/*
+ * Set *err (if err and *err is empty) to "fmt...: strerror(errnum)" and
+ * return -errnum (or -EINVAL when errnum is 0).  Use as
+ *	return calyx_error_set(err, errno, "open %s", path);
+ */
+int calyx_error_set(calyx_error **err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Like calyx_error_set but without appending strerror(errnum). */
+int calyx_error_setx(calyx_error **err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Prepend "fmt...: " to an existing error; returns the error's -errnum. */
+int calyx_error_prefix(calyx_error **err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+void calyx_error_free(calyx_error **err);
+
+/* The negative code an existing error stands for. */
+int calyx_error_code(const calyx_error *err);
+
+#endif

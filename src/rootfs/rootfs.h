@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The container's filesystem view, built inside its new mount namespace.
+ * Every path inside the rootfs is resolved with openat2(RESOLVE_IN_ROOT)
+ * against a rootfs dirfd and mounts target the resolved fd.
+ *
+ * Order (runtime.md / config.md):
+ *   calyx_rootfs_prepare()  propagation, rootfs bind, mounts in order,
+ *                           default /dev and linux.devices, /dev symlinks
+ *   -- createContainer hooks run here (caller) --
+ *   calyx_rootfs_pivot()    pivot_root (or chroot with --no-pivot)
+ *   calyx_rootfs_finalize() maskedPaths, readonlyPaths, root.readonly
+ */
+#ifndef CALYX_ROOTFS_H
+#define CALYX_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "calyx/error.h"
+#include "calyx/log.h"
+#include "calyx/spec.h"
+
+struct calyx_rootfs_ctx {
+	const struct calyx_spec *spec;
+	const char *rootfs;	/* absolute host path of root.path */
+	const char *bundle;	/* absolute bundle dir: relative mount sources */
+	bool no_pivot;
+	bool in_userns;		/* new user namespace: bind devices, no mknod */
+	bool new_netns;		/* sysfs may only be mounted with a new netns */
+	const struct calyx_log *log;
+};
+
+int calyx_rootfs_prepare(const struct calyx_rootfs_ctx *ctx, calyx_error **err);
+int calyx_rootfs_pivot(const struct calyx_rootfs_ctx *ctx, calyx_error **err);
+int calyx_rootfs_finalize(const struct calyx_rootfs_ctx *ctx, calyx_error **err);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Process privileges: capabilities, user/group switch, no_new_privs, LSM
+ * labels.  Called in the container process after the rootfs is final.
+ */
+#ifndef CALYX_SECURITY_H
+#define CALYX_SECURITY_H
+
+#include <stdbool.h>
+
+#include "calyx/error.h"
+#include "calyx/log.h"
+#include "calyx/spec.h"
+
+/* Unknown capability names -> error with the JSON path. */
+int calyx_caps_validate(const struct calyx_capabilities *caps, calyx_error **err);
+
+/*
+ * Switch to process.user (additionalGids, gid, uid) and set the five
+ * capability sets exactly as configured (inheritable only when asked:
+ * CVE-2022-29162).  Capabilities the running kernel lacks are skipped with a
+ * debug log.  Does not set no_new_privs.
+ */
+int calyx_process_apply_identity(const struct calyx_process *process,
+				 const struct calyx_log *log, calyx_error **err);
+
+/* PR_SET_NO_NEW_PRIVS when process.noNewPrivileges. */
+int calyx_apply_no_new_privs(const struct calyx_process *process,
+			     calyx_error **err);
+
+/* apparmorProfile / selinuxLabel for the next exec; clear error if the LSM is
+ * not enabled but a label was asked for. */
+int calyx_lsm_apply_exec_label(const struct calyx_process *process,
+			       calyx_error **err);
+
+#endif
