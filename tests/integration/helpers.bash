@@ -1,0 +1,274 @@
+# shellcheck shell=bash
+# Shared by every tests/integration/*.bats file.
+#
+# The runtime under test is $CALYX (default: the built calyx); the tests are
+# written against runc's CLI contract so `CALYX=runc bats tests/integration`
+# validates the tests themselves. Each test file gets its own state root and
+# each test its own bundle (a copy of the cached busybox rootfs + probe).
+
+TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+CALYX=${CALYX:-$TOP/build/src/cli/calyx}
+PROBE=${PROBE:-$TOP/build/tests/probe/probe}
+WORK=${CALYX_TEST_WORK:-$TOP/tests/.work}
+# A token put in every test container's environment so tests/run can find
+# leftover processes of this run (and only this run) in /proc/*/environ.
+CALYX_TEST_RUN=${CALYX_TEST_RUN:-calyx-test-$$}
+FILE_BASE=$(basename "$BATS_TEST_FILENAME" .bats)
+
+runtime_name()
+{
+	basename "${CALYX%% *}"
+}
+
+# Skips tests that check calyx's own wording (not part of runc's contract).
+calyx_only()
+{
+	case "$(runtime_name)" in
+	calyx*) ;;
+	*) skip "checks calyx-specific output (runtime is $(runtime_name))" ;;
+	esac
+}
+
+# The runtime with this file's private state root.
+calyx()
+{
+	"$CALYX" --root "$STATE_ROOT" "$@"
+}
+
+# Builds the busybox rootfs once per work dir and refreshes the probe in it.
+ensure_rootfs()
+{
+	mkdir -p "$WORK"
+	(
+		flock 9
+		if [[ ! -e $WORK/rootfs/.complete ]]; then
+			rm -rf "$WORK/rootfs.tmp"
+			"$TOP/examples/hello/make-bundle.sh" "$WORK/rootfs.tmp" >&2
+			rm -rf "$WORK/rootfs"
+			mv "$WORK/rootfs.tmp" "$WORK/rootfs"
+		fi
+		if [[ ! -x $PROBE ]]; then
+			echo "probe not built: $PROBE" >&2
+			exit 1
+		fi
+		if ! cmp -s "$PROBE" "$WORK/rootfs/bin/probe"; then
+			cp "$PROBE" "$WORK/rootfs/bin/probe.tmp"
+			mv "$WORK/rootfs/bin/probe.tmp" "$WORK/rootfs/bin/probe"
+		fi
+	) 9>"$WORK/.lock"
+}
+
+common_setup_file()
+{
+	ensure_rootfs
+	if [[ -n ${CALYX_TEST_STATE:-} ]]; then
+		export STATE_ROOT=$CALYX_TEST_STATE/$FILE_BASE
+	else
+		export STATE_ROOT=$BATS_FILE_TMPDIR/state
+	fi
+	mkdir -p "$STATE_ROOT"
+}
+
+# A fresh bundle per test: $BUNDLE with rootfs/ and a config.json made from
+# the example's, made writable and marked with the run token.
+common_setup()
+{
+	[[ -n ${STATE_ROOT:-} ]] || common_setup_file
+	BUNDLE=$BATS_TEST_TMPDIR/bundle
+	ID=calyx-$FILE_BASE-$BATS_TEST_NUMBER
+	mkdir -p "$BUNDLE"
+	cp -a "$WORK/rootfs" "$BUNDLE/rootfs"
+	jq --arg tok "CALYX_TEST_RUN=$CALYX_TEST_RUN" '
+		.root.readonly = false
+		| .process.env += [$tok]
+		| .process.args = ["/bin/probe", "exit", "0"]' \
+		"$TOP/examples/hello/config.json" > "$BUNDLE/config.json"
+}
+
+# Deletes every container left in this file's state root, then checks that
+# nothing of this test stays mounted below its temp dir (a leaked bind mount
+# there would let bats' own cleanup delete through it).
+common_teardown()
+{
+	local id mnt
+	for id in $(calyx list -q 2>/dev/null); do
+		calyx kill "$id" KILL >/dev/null 2>&1 || true
+		calyx delete -f "$id" >/dev/null 2>&1 || true
+	done
+	while read -r mnt; do
+		echo "residue: mount $mnt left by $BATS_TEST_NAME" \
+			>> "${CALYX_TEST_RESIDUE:-/dev/stderr}"
+		umount -l "$mnt" 2>/dev/null || true
+	done < <(awk -v d="$BATS_TEST_TMPDIR" 'index($5, d) == 1 { print $5 }' \
+		/proc/self/mountinfo | sort -r)
+}
+
+common_teardown_file()
+{
+	local left
+	left=$(find "$STATE_ROOT" -mindepth 1 -maxdepth 1 2>/dev/null)
+	if [[ -n $left ]]; then
+		echo "residue: state left in $STATE_ROOT: $left" \
+			>> "${CALYX_TEST_RESIDUE:-/dev/stderr}"
+	fi
+}
+
+setup_file() { common_setup_file; }
+setup() { common_setup; }
+teardown() { common_teardown; }
+teardown_file() { common_teardown_file; }
+
+# Applies a jq filter to the bundle's config.json in place.
+cfg()
+{
+	local tmp=$BUNDLE/config.json.tmp
+	jq "$@" "$BUNDLE/config.json" > "$tmp" && mv "$tmp" "$BUNDLE/config.json"
+}
+
+# Sets process.args to the given words.
+set_args()
+{
+	local argv
+	argv=$(jq -cn '$ARGS.positional' --args "$@")
+	cfg --argjson a "$argv" '.process.args = $a'
+}
+
+# Runs the container in the foreground with the given args; sets $status,
+# $output (stdout+stderr) and $lines.
+run_probe()
+{
+	set_args "$@"
+	run calyx run -b "$BUNDLE" "$ID"
+}
+
+fail()
+{
+	echo "$@" >&2
+	return 1
+}
+
+# Checks that $output has a line equal to $1.
+has_line()
+{
+	local l
+	for l in "${lines[@]}"; do
+		[[ $l == "$1" ]] && return 0
+	done
+	fail "expected line '$1' in output:" $'\n'"$output"
+}
+
+# Checks that $output has no line equal to $1.
+no_line()
+{
+	local l
+	for l in "${lines[@]}"; do
+		[[ $l == "$1" ]] && fail "unexpected line '$1' in output:" $'\n'"$output"
+	done
+	return 0
+}
+
+# Checks that $output contains $1.
+contains()
+{
+	[[ $output == *"$1"* ]] || fail "expected '$1' in output:" $'\n'"$output"
+}
+
+expect_status()
+{
+	[[ $status -eq $1 ]] ||
+		fail "expected exit status $1, got $status; output:" $'\n'"$output"
+}
+
+# The value of KEY from "key=value" lines in $output.
+value_of()
+{
+	local l
+	for l in "${lines[@]}"; do
+		if [[ $l == "$1="* ]]; then
+			echo "${l#*=}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# `state` field of a container.
+state_field()
+{
+	calyx state "$1" | jq -r ".$2"
+}
+
+wait_for_status()
+{
+	local id=$1 want=$2 i
+	for ((i = 0; i < 100; i++)); do
+		[[ $(state_field "$id" status 2>/dev/null) == "$want" ]] && return 0
+		sleep 0.05
+	done
+	fail "container $id never reached status $want (now: $(calyx state "$id" 2>&1))"
+}
+
+# Nothing of container $1 is left: no state, no process (pid $2 if given),
+# no cgroup directory named after it, no mount of the bundle.
+assert_nothing_left()
+{
+	local id=$1 pid=${2:-}
+	if calyx state "$id" >/dev/null 2>&1; then
+		fail "state of $id still exists"
+	fi
+	[[ -z $(find "$STATE_ROOT" -mindepth 1 -maxdepth 1 -name "$id*") ]] ||
+		fail "state dir of $id left in $STATE_ROOT"
+	if [[ -n $pid ]] && pid_alive "$pid"; then
+		fail "process $pid of $id still alive"
+	fi
+	[[ -z $(find /sys/fs/cgroup -maxdepth 3 -name "$id" 2>/dev/null) ]] ||
+		fail "cgroup of $id left: $(find /sys/fs/cgroup -maxdepth 3 -name "$id")"
+	! grep -qF "$BUNDLE" /proc/self/mountinfo ||
+		fail "mounts of $BUNDLE left: $(grep -F "$BUNDLE" /proc/self/mountinfo)"
+}
+
+# True if $1 runs (a zombie waiting for its reaper counts as gone).
+pid_alive()
+{
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	[[ -n $st && $st != Z && $st != X ]]
+}
+
+# Inode of a namespace of this (host) shell.
+host_ns()
+{
+	stat -L -c %i "/proc/self/ns/$1"
+}
+
+# `create` with the container's stdio sent to $BATS_TEST_TMPDIR/$id.out (a
+# pipe there would keep bats' `run` waiting for the container to exit).
+# Extra arguments go before the ID. Sets $status and $output like `run`.
+create_ct()
+{
+	local id=$1
+	shift
+	status=0
+	calyx create -b "$BUNDLE" "$@" "$id" \
+		< /dev/null > "$BATS_TEST_TMPDIR/$id.out" 2>&1 || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/$id.out")
+	mapfile -t lines <<< "$output"
+}
+
+# `run -d` the same way.
+run_detached()
+{
+	local id=$1
+	shift
+	status=0
+	calyx run -d -b "$BUNDLE" "$@" "$id" \
+		< /dev/null > "$BATS_TEST_TMPDIR/$id.out" 2>&1 || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/$id.out")
+	mapfile -t lines <<< "$output"
+}
+
+# What the container wrote so far (its stdio file).
+ct_output()
+{
+	cat "$BATS_TEST_TMPDIR/$1.out"
+}

@@ -1,0 +1,271 @@
+#!/usr/bin/env bats
+# create/start/state/kill/delete/run/list: the lifecycle in runtime.md.
+
+load helpers
+
+@test "create -> created with pid -> start -> running -> kill -> stopped -> delete" {
+	set_args /bin/probe sleep 100
+	create_ct "$ID"
+	expect_status 0
+	[ "$(state_field "$ID" status)" = created ]
+	pid=$(state_field "$ID" pid)
+	[ "$pid" -gt 0 ]
+	kill -0 "$pid"
+	[ "$(state_field "$ID" id)" = "$ID" ]
+	[ "$(state_field "$ID" bundle)" = "$BUNDLE" ]
+
+	run calyx start "$ID"
+	expect_status 0
+	[ "$(state_field "$ID" status)" = running ]
+	[ "$(state_field "$ID" pid)" = "$pid" ]
+
+	run calyx kill "$ID" KILL
+	expect_status 0
+	wait_for_status "$ID" stopped
+
+	run calyx delete "$ID"
+	expect_status 0
+	assert_nothing_left "$ID" "$pid"
+}
+
+@test "state has the fields state-schema.json requires" {
+	set_args /bin/probe sleep 100
+	create_ct "$ID"
+	expect_status 0
+	run calyx state "$ID"
+	expect_status 0
+	echo "$output" | jq -e '
+		(.ociVersion | type == "string") and (.id | type == "string")
+		and (.status == "created") and (.pid | type == "number")
+		and (.bundle | type == "string")'
+}
+
+@test "run passes the exit code through" {
+	run_probe /bin/probe exit 7
+	expect_status 7
+	run_probe /bin/probe exit 0
+	expect_status 0
+	assert_nothing_left "$ID"
+}
+
+@test "run exits 128+N when the container dies of signal N" {
+	set_args /bin/probe sleep 100
+	calyx run -b "$BUNDLE" "$ID" < /dev/null > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	bg=$!
+	wait_for_status "$ID" running
+	calyx kill "$ID" KILL
+	rc=0
+	wait "$bg" || rc=$?
+	[ "$rc" -eq 137 ] || fail "run exited $rc, expected 137"
+	assert_nothing_left "$ID"
+}
+
+@test "run -d returns at once and leaves the container running" {
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	expect_status 0
+	[ "$(state_field "$ID" status)" = running ]
+	calyx kill "$ID" KILL
+	wait_for_status "$ID" stopped
+	calyx delete "$ID"
+	assert_nothing_left "$ID"
+}
+
+@test "run --keep keeps the stopped container" {
+	run calyx run --keep -b "$BUNDLE" "$ID"
+	expect_status 0
+	[ "$(state_field "$ID" status)" = stopped ]
+	calyx delete "$ID"
+	assert_nothing_left "$ID"
+}
+
+@test "--pid-file holds the container's pid" {
+	set_args /bin/probe sleep 100
+	create_ct "$ID" --pid-file "$BATS_TEST_TMPDIR/pidfile"
+	expect_status 0
+	[ "$(cat "$BATS_TEST_TMPDIR/pidfile")" = "$(state_field "$ID" pid)" ]
+}
+
+@test "list: table, json and quiet" {
+	set_args /bin/probe sleep 100
+	create_ct "$ID-a"
+	expect_status 0
+	create_ct "$ID-b"
+	expect_status 0
+
+	run calyx list -q
+	expect_status 0
+	has_line "$ID-a"
+	has_line "$ID-b"
+	[ "${#lines[@]}" -eq 2 ]
+
+	run calyx list
+	expect_status 0
+	[[ ${lines[0]} == ID*PID*STATUS*BUNDLE*CREATED*OWNER* ]]
+	[[ $output == *"$ID-a"*created* ]]
+
+	run calyx list -f json
+	expect_status 0
+	echo "$output" | jq -e --arg a "$ID-a" '
+		length == 2 and (map(select(.id == $a))[0]
+		| .status == "created" and (.pid > 0) and .bundle != null)'
+
+	run calyx list --format json
+	expect_status 0
+	echo "$output" | jq -e 'length == 2'
+}
+
+@test "list of an empty root" {
+	run calyx list -q
+	expect_status 0
+	[ -z "$output" ]
+	run calyx list -f json
+	expect_status 0
+	[[ $(echo "$output" | jq -c .) == "[]" || $output == null ]]
+}
+
+@test "a duplicate ID is refused and the first container is untouched" {
+	set_args /bin/probe sleep 100
+	create_ct "$ID"
+	expect_status 0
+	pid=$(state_field "$ID" pid)
+	create_ct "$ID"
+	[ "$status" -ne 0 ]
+	[ "$(state_field "$ID" status)" = created ]
+	[ "$(state_field "$ID" pid)" = "$pid" ]
+	kill -0 "$pid"
+}
+
+@test "bad IDs are refused" {
+	for bad in "../x" "a/b" "" ; do
+		run calyx create -b "$BUNDLE" "$bad"
+		[ "$status" -ne 0 ] || fail "ID '$bad' accepted"
+	done
+	[ ! -e "$STATE_ROOT/../x" ]
+	[ -z "$(calyx list -q)" ]
+}
+
+@test "an ID starting with a dot is refused" {
+	calyx_only
+	run calyx create -b "$BUNDLE" .hidden
+	[ "$status" -ne 0 ]
+	[ -z "$(calyx list -q)" ]
+}
+
+@test "create stops before the user program; start runs it" {
+	set_args /bin/probe write /side-effect
+	create_ct "$ID"
+	expect_status 0
+	sleep 0.2
+	[ ! -e "$BUNDLE/rootfs/side-effect" ]
+	calyx start "$ID"
+	wait_for_status "$ID" stopped
+	[ -e "$BUNDLE/rootfs/side-effect" ]
+	[[ $(ct_output "$ID") == *write=OK* ]]
+}
+
+@test "state after the process exits is stopped" {
+	run_detached "$ID"
+	expect_status 0
+	wait_for_status "$ID" stopped
+	run calyx delete "$ID"
+	expect_status 0
+	assert_nothing_left "$ID"
+}
+
+@test "delete of a running container fails, delete -f kills it" {
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	pid=$(state_field "$ID" pid)
+	run calyx delete "$ID"
+	[ "$status" -ne 0 ]
+	kill -0 "$pid"
+	run calyx delete -f "$ID"
+	expect_status 0
+	assert_nothing_left "$ID" "$pid"
+}
+
+@test "delete -f of a created container" {
+	set_args /bin/probe sleep 100
+	create_ct "$ID"
+	pid=$(state_field "$ID" pid)
+	run calyx delete -f "$ID"
+	expect_status 0
+	assert_nothing_left "$ID" "$pid"
+}
+
+@test "kill accepts SIGKILL, KILL and 9" {
+	set_args /bin/probe sleep 100
+	for sig in SIGKILL KILL 9; do
+		run_detached "$ID-$sig"
+		expect_status 0
+		run calyx kill "$ID-$sig" "$sig"
+		expect_status 0
+		wait_for_status "$ID-$sig" stopped
+		calyx delete "$ID-$sig"
+	done
+}
+
+@test "kill with an unknown signal fails" {
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	run calyx kill "$ID" SIGNOPE
+	[ "$status" -ne 0 ]
+	[ "$(state_field "$ID" status)" = running ]
+}
+
+@test "kill of a stopped container fails" {
+	run_detached "$ID"
+	wait_for_status "$ID" stopped
+	run calyx kill "$ID" KILL
+	[ "$status" -ne 0 ]
+}
+
+@test "start of a running container fails" {
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	run calyx start "$ID"
+	[ "$status" -ne 0 ]
+}
+
+@test "the container outlives calyx create" {
+	set_args /bin/probe sleep 100
+	create_ct "$ID"
+	expect_status 0
+	pid=$(state_field "$ID" pid)
+	# no runtime process is left holding the container
+	ppid=$(awk '{ print $4 }' "/proc/$pid/stat")
+	[ "$(basename "$(readlink "/proc/$ppid/exe")")" != "$(runtime_name)" ] ||
+		[ "$ppid" -eq 1 ]
+	sleep 0.2
+	kill -0 "$pid"
+	[ "$(state_field "$ID" status)" = created ]
+}
+
+@test "state, kill, start and delete of a missing container exit 1" {
+	for cmd in state start "kill" delete; do
+		run calyx $cmd nonexistent
+		expect_status 1
+	done
+}
+
+@test "exit codes and state fields equal runc's" {
+	[ "$(runtime_name)" != runc ] || skip "runtime is runc"
+	command -v runc >/dev/null || skip "runc not installed"
+	runc_root=$BATS_TEST_TMPDIR/runc-state
+	set_args /bin/probe sleep 100
+	create_ct "$ID"
+	runc --root "$runc_root" create -b "$BUNDLE" "$ID" \
+		< /dev/null > /dev/null 2>&1
+	ours=$(calyx state "$ID" | jq -c 'keys_unsorted | sort')
+	theirs=$(runc --root "$runc_root" state "$ID" | jq -c 'keys_unsorted | sort')
+	runc --root "$runc_root" delete -f "$ID"
+	for k in ociVersion id pid status bundle; do
+		echo "$ours" | jq -e --arg k "$k" 'index($k) != null'
+		echo "$theirs" | jq -e --arg k "$k" 'index($k) != null'
+	done
+	run_probe /bin/probe exit 3
+	ours=$status
+	run runc --root "$runc_root" run -b "$BUNDLE" "$ID-r"
+	[ "$ours" -eq "$status" ]
+}
