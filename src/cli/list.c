@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* calyx list [--format table|json] [--quiet]: the containers under --root. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
+#include "cli/cli.h"
+#include "util/cleanup.h"
+
+enum list_format {
+	LIST_TABLE,
+	LIST_JSON,
+};
+
+#define N_COLUMNS 6
+
+/* runc aligns with Go's tabwriter (minwidth 12, padding 3): each column is
+ * as wide as its widest cell plus 3, at least 12; the last is not padded. */
+static void print_table(struct calyx_state **states, size_t n)
+{
+	static const char *const header[N_COLUMNS] = {
+		"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER",
+	};
+	size_t width[N_COLUMNS];
+	char pid[24];
+
+	for (size_t col = 0; col < N_COLUMNS; col++)
+		width[col] = strlen(header[col]);
+	for (size_t i = 0; i < n; i++) {
+		const char *cells[N_COLUMNS] = {
+			states[i]->id, pid, calyx_status_name(states[i]->status),
+			states[i]->bundle, states[i]->created, states[i]->owner,
+		};
+
+		snprintf(pid, sizeof(pid), "%d", (int)states[i]->pid);
+		for (size_t col = 0; col < N_COLUMNS; col++) {
+			size_t len = cells[col] ? strlen(cells[col]) : 0;
+
+			if (len > width[col])
+				width[col] = len;
+		}
+	}
+	for (size_t col = 0; col < N_COLUMNS; col++)
+		width[col] = width[col] + 3 < 12 ? 12 : width[col] + 3;
+
+	for (size_t i = 0; i <= n; i++) {
+		const char *cells[N_COLUMNS];
+
+		if (i == 0) {
+			memcpy(cells, header, sizeof(cells));
+		} else {
+			struct calyx_state *s = states[i - 1];
+
+			snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+			cells[0] = s->id;
+			cells[1] = pid;
+			cells[2] = calyx_status_name(s->status);
+			cells[3] = s->bundle;
+			cells[4] = s->created;
+			cells[5] = s->owner;
+		}
+		for (size_t col = 0; col < N_COLUMNS - 1; col++)
+			printf("%-*s", (int)width[col],
+			       cells[col] ? cells[col] : "");
+		printf("%s\n", cells[N_COLUMNS - 1] ? cells[N_COLUMNS - 1] : "");
+	}
+}
+
+static void gen_string(yajl_gen g, const char *s)
+{
+	s = s ? s : "";
+	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+/* One line, like runc's json.Encoder: an array of its list objects. */
+static int print_json(struct calyx_state **states, size_t n)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	size_t len;
+	int r = -1;
+
+	if (!g)
+		return -1;
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < n; i++) {
+		struct calyx_state *s = states[i];
+
+		yajl_gen_map_open(g);
+		gen_string(g, "ociVersion");
+		gen_string(g, s->oci_version);
+		gen_string(g, "id");
+		gen_string(g, s->id);
+		gen_string(g, "pid");
+		yajl_gen_integer(g, s->pid);
+		gen_string(g, "status");
+		gen_string(g, calyx_status_name(s->status));
+		gen_string(g, "bundle");
+		gen_string(g, s->bundle);
+		gen_string(g, "rootfs");
+		gen_string(g, s->rootfs);
+		gen_string(g, "created");
+		gen_string(g, s->created);
+		if (s->n_annotations) {
+			gen_string(g, "annotations");
+			yajl_gen_map_open(g);
+			for (size_t a = 0; a < s->n_annotations; a++) {
+				gen_string(g, s->annotations[a].key);
+				gen_string(g, s->annotations[a].value);
+			}
+			yajl_gen_map_close(g);
+		}
+		gen_string(g, "owner");
+		gen_string(g, s->owner);
+		yajl_gen_map_close(g);
+	}
+	if (yajl_gen_array_close(g) == yajl_gen_status_ok &&
+	    yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
+		fwrite(buf, 1, len, stdout);
+		putchar('\n');
+		r = 0;
+	}
+	yajl_gen_free(g);
+	return r;
+}
+
+static int list_main(struct calyx_context *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_error_ calyx_error *err = NULL;
+	enum list_format format = LIST_TABLE;
+	struct calyx_state **states = NULL;
+	bool quiet = false;
+	size_t n = 0;
+	int c, r = 0;
+
+	while ((c = cli_getopt(ctx, &cli_cmd_list, argc, argv, "f:qh",
+			       options)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "table") == 0)
+				format = LIST_TABLE;
+			else if (strcmp(optarg, "json") == 0)
+				format = LIST_JSON;
+			else
+				return cli_failf(ctx, "invalid format option: %s",
+						 optarg);
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			cli_print_help(&cli_cmd_list);
+			return 0;
+		default:
+			return CLI_EXIT_FAILURE;
+		}
+	}
+	if (!cli_check_args(ctx, &cli_cmd_list, argc - optind, 0, 0))
+		return CLI_EXIT_FAILURE;
+	if (calyx_container_list(ctx, &states, &n, &err) < 0)
+		return cli_fail(ctx, err);
+
+	if (quiet) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", states[i]->id);
+	} else if (format == LIST_JSON) {
+		if (print_json(states, n) < 0)
+			r = cli_failf(ctx, "list: generating JSON failed");
+	} else {
+		print_table(states, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		calyx_state_free(states[i]);
+	free(states);
+	if (fflush(stdout) != 0 && r == 0)
+		r = CLI_EXIT_FAILURE;
+	return r;
+}
+
+const struct cli_command cli_cmd_list = {
+	.name = "list",
+	.summary = "list the containers under --root",
+	.help = "Usage: calyx list [options]\n\n"
+		"Lists the containers whose state is under the global --root.\n\n"
+		"Options:\n"
+		"   --format FMT, -f FMT   'table' (default: ID, PID, STATUS,\n"
+		"                          BUNDLE, CREATED, OWNER) or 'json'\n"
+		"   --quiet, -q            print only the container IDs\n",
+	.run = list_main,
+};

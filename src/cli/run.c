@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* calyx run [options] <container-id>: create + start, and by default wait. */
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "util/cleanup.h"
+
+enum {
+	OPT_KEEP = CLI_OPT_FIRST_FREE,
+	OPT_NO_SUBREAPER,
+};
+
+static int run_main(struct calyx_context *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		CLI_CREATE_LONG_OPTIONS,
+		{ "detach", no_argument, NULL, 'd' },
+		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_error_ calyx_error *err = NULL;
+	_cleanup_free_ char *bundle = NULL, *pid_file = NULL;
+	struct cli_create_flags flags = { 0 };
+	struct calyx_run_options opts;
+	bool detach = false, keep = false;
+	int c, exit_status = 0;
+
+	while ((c = cli_getopt(ctx, &cli_cmd_run, argc, argv, "b:dh",
+			       options)) != -1) {
+		switch (c) {
+		case '?':
+			return CLI_EXIT_FAILURE;
+		case 'h':
+			cli_print_help(&cli_cmd_run);
+			return 0;
+		case 'd':
+			detach = true;
+			break;
+		case OPT_KEEP:
+			keep = true;
+			break;
+		case OPT_NO_SUBREAPER:
+			/* calyx waits on a pidfd and needs no subreaper */
+			break;
+		default:
+			if (cli_create_flag(&flags, c, optarg, &err) < 0)
+				return cli_fail(ctx, err);
+		}
+	}
+	if (!cli_check_args(ctx, &cli_cmd_run, argc - optind, 1, 1))
+		return CLI_EXIT_FAILURE;
+	opts = (struct calyx_run_options){ .detach = detach, .keep = keep };
+	if (cli_create_options(&flags, &opts.create, &bundle, &pid_file,
+			       &err) < 0 ||
+	    calyx_id_validate(argv[optind], &err) < 0 ||
+	    calyx_container_run(ctx, argv[optind], &opts, &exit_status,
+				&err) < 0)
+		return cli_fail(ctx, err);
+	return detach ? 0 : exit_status;
+}
+
+const struct cli_command cli_cmd_run = {
+	.name = "run",
+	.summary = "create and run a container",
+	.help = "Usage: calyx run [options] <container-id>\n\n"
+		"Creates the container from the bundle and starts it.  In the\n"
+		"foreground calyx forwards signals to the container, waits for\n"
+		"it, deletes it (unless --keep) and exits with its status\n"
+		"(128+N when killed by signal N).\n\n"
+		"Options:\n" CLI_CREATE_HELP
+		"   --detach, -d             do not wait: exit once the container\n"
+		"                            is started\n"
+		"   --keep                   do not delete the container after it\n"
+		"                            exits\n"
+		"   --no-subreaper           accepted for runc compatibility; no\n"
+		"                            effect\n",
+	.run = run_main,
+	.needs_cgroups = true,
+};
