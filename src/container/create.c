@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `create`, runtime side: load and check the spec, make the state dir and
+ * the cgroup, clone the container process with its namespaces in one
+ * clone3(), feed it what only the runtime can do (id maps, cgroup, hooks)
+ * and wait until it reports that it is ready to exec.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/sched.h>
+
+#include "container/container.h"
+#include "container/create.h"
+#include "container/hooks.h"
+#include "linux/process.h"
+#include "linux/sync.h"
+#include "security/security.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+static bool has_hooks(const struct calyx_spec *spec, enum calyx_hook_kind k)
+{
+	return spec->hooks[k].n > 0;
+}
+
+void create_job_free(struct create_job *job)
+{
+	if (!job)
+		return;
+	ns_plan_release(&job->ns);
+	if (job->seccomp)
+		calyx_seccomp_program_free(job->seccomp);
+	if (job->cgroup)
+		calyx_cgroup_free(job->cgroup);
+	if (job->sync_parent >= 0)
+		close(job->sync_parent);
+	if (job->sync_child >= 0)
+		close(job->sync_child);
+	if (job->pidfd >= 0)
+		close(job->pidfd);
+	if (job->state_dirfd >= 0)
+		close(job->state_dirfd);
+	if (job->owns_spec)
+		calyx_spec_free((struct calyx_spec *)job->spec);
+	free(job->bundle);
+	free(job->rootfs);
+	free(job);
+}
+
+/* The checks that need the whole spec and this runtime, before anything is made. */
+static int check_spec(const struct calyx_spec *spec, calyx_error **err)
+{
+	const struct calyx_process *p = spec->process;
+	int r;
+
+	r = calyx_spec_validate(spec, err);
+	if (r < 0)
+		return r;
+	if (!p)
+		return calyx_error_setx(err, EINVAL, "process: required to create a container");
+	if (!p->args || !p->args[0])
+		return calyx_error_setx(err, EINVAL,
+					"process.args: must be a non-empty array of strings");
+	if (!spec->root_path)
+		return calyx_error_setx(err, EINVAL, "root.path: required");
+	if (!calyx_spec_namespace(spec, CALYX_NS_MOUNT))
+		return calyx_error_setx(err, EINVAL,
+					"linux.namespaces: a mount namespace is required");
+	if (p->capabilities && calyx_caps_validate(p->capabilities, err) < 0)
+		return -EINVAL;
+	if (spec->linux && spec->linux->seccomp &&
+	    calyx_seccomp_validate(spec->linux->seccomp, err) < 0)
+		return -EINVAL;
+	return proc_validate_sysctl(spec, err);
+}
+
+static int resolve_rootfs(struct create_job *job, calyx_error **err)
+{
+	const char *root = job->spec->root_path;
+	struct stat sb;
+	int r;
+
+	if (root[0] == '/')
+		r = asprintf(&job->rootfs, "%s", root);
+	else
+		r = asprintf(&job->rootfs, "%s/%s", job->bundle, root);
+	if (r < 0)
+		return calyx_error_set(err, ENOMEM, "root.path");
+	if (stat(job->rootfs, &sb) < 0)
+		return calyx_error_set(err, errno, "root.path: %s", job->rootfs);
+	if (!S_ISDIR(sb.st_mode))
+		return calyx_error_setx(err, ENOTDIR, "root.path: %s is not a directory",
+					job->rootfs);
+	return 0;
+}
+
+static int make_state_dir(struct calyx_context *ctx, const char *id,
+			  int *dirfd, calyx_error **err)
+{
+	_cleanup_close_ int rootfd = -1;
+	int fd, r;
+
+	rootfd = open(ctx->state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0 && errno == ENOENT) {
+		r = calyx_mkdir_p(ctx->state_root, 0700, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "state root");
+		rootfd = open(ctx->state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (rootfd < 0)
+		return calyx_error_set(err, errno, "open state root %s", ctx->state_root);
+	/* 0711: the container user must reach the exec fifo through a dirfd */
+	if (mkdirat(rootfd, id, 0711) < 0) {
+		if (errno == EEXIST)
+			return calyx_error_setx(err, EEXIST,
+						"container with id %s already exists", id);
+		return calyx_error_set(err, errno, "mkdir %s/%s", ctx->state_root, id);
+	}
+	fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = errno;
+		unlinkat(rootfd, id, AT_REMOVEDIR);
+		return calyx_error_set(err, r, "open %s/%s", ctx->state_root, id);
+	}
+	*dirfd = fd;
+	return 0;
+}
+
+static void remove_state_dir(struct calyx_context *ctx, const char *id)
+{
+	_cleanup_close_ int rootfd = open(ctx->state_root,
+					  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_error_ calyx_error *ignored = NULL;
+
+	if (rootfd >= 0)
+		calyx_remove_tree_at(rootfd, id, &ignored);
+}
+
+static int load_spec(struct create_job *job, struct calyx_spec **owned,
+		     char **raw, size_t *raw_len, calyx_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	if (job->opts->spec) {
+		job->spec = job->opts->spec;
+		return 0;
+	}
+	if (asprintf(&path, "%s/config.json", job->bundle) < 0)
+		return calyx_error_set(err, ENOMEM, "config path");
+	r = calyx_read_file_at(AT_FDCWD, path, raw, raw_len, err);
+	if (r < 0)
+		return r;
+	r = calyx_spec_parse(*raw, *raw_len, owned, err);
+	if (r < 0)
+		return calyx_error_prefix(err, "config.json");
+	job->spec = *owned;
+	return 0;
+}
+
+static int clone_container(struct create_job *job, calyx_error **err)
+{
+	struct clone_args args = {
+		.flags = job->ns.clone_flags | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&job->pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	int cgfd = job->cgroup ? calyx_cgroup_clone_fd(job->cgroup) : -1;
+	long pid;
+
+	if (cgfd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgfd;
+	}
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && errno == EBUSY && cgfd >= 0) {
+		/* e.g. a threaded cgroup: fall back to joining it by pid */
+		args.flags &= ~CLONE_INTO_CGROUP;
+		pid = syscall(SYS_clone3, &args, sizeof(args));
+		cgfd = -1;
+	}
+	if (pid < 0)
+		return calyx_error_set(err, errno, "clone3 of the container process");
+	if (pid == 0)
+		container_init(job);	/* never returns */
+	job->pid = (pid_t)pid;
+	close(job->sync_child);
+	job->sync_child = -1;
+	if (cgfd < 0 && job->cgroup) {
+		if (calyx_cgroup_enter(job->cgroup, job->pid, err) < 0)
+			return calyx_error_prefix(err, "linux.cgroupsPath");
+	}
+	return 0;
+}
+
+static int run_creation_hooks(struct create_job *job, calyx_error **err)
+{
+	const struct calyx_spec *spec = job->spec;
+	_cleanup_free_ char *state = container_oci_state_json(
+		job->id, CALYX_STATUS_CREATING, job->pid, job->bundle,
+		spec->annotations, spec->n_annotations);
+
+	if (!state)
+		return calyx_error_set(err, ENOMEM, "state for hooks");
+	if (calyx_hooks_run(spec, CALYX_HOOK_PRESTART, state, &job->ctx->log, err) < 0 ||
+	    calyx_hooks_run(spec, CALYX_HOOK_CREATE_RUNTIME, state, &job->ctx->log, err) < 0)
+		return -EIO;
+	return 0;
+}
+
+/* Talk the container process through its setup until it is ready. */
+static int drive_setup(struct create_job *job, calyx_error **err)
+{
+	struct calyx_sync_msg msg;
+	int r;
+
+	if (job->ns.new_user && job->spec->linux) {
+		r = ns_write_id_maps(job->spec, job->pid, err);
+		if (r < 0)
+			return r;
+	}
+	r = calyx_sync_send(job->sync_parent, CALYX_SYNC_GO, job->pid, NULL, err);
+	if (r < 0)
+		return r;
+	for (;;) {
+		r = calyx_sync_recv(job->sync_parent, &msg, "the container to be ready", err);
+		if (r < 0)
+			return r;
+		if (msg.type == CALYX_SYNC_READY)
+			return 0;
+		if (msg.type != CALYX_SYNC_RUN_HOOKS)
+			return calyx_error_setx(err, EPROTO, "sync: unexpected message %u",
+						msg.type);
+		r = run_creation_hooks(job, err);
+		if (r < 0)
+			return r;
+		r = calyx_sync_send(job->sync_parent, CALYX_SYNC_HOOKS_DONE, 0, NULL, err);
+		if (r < 0)
+			return r;
+	}
+}
+
+static char *owner_name(void)
+{
+	struct passwd *pw;
+
+	/* runc prints "" for root; the user name otherwise */
+	if (geteuid() == 0)
+		return strdup("");
+	pw = getpwuid(geteuid());
+	return strdup(pw ? pw->pw_name : "");
+}
+
+static int write_record(struct create_job *job, calyx_error **err)
+{
+	char created[64];
+	_cleanup_free_ char *owner = owner_name();
+	struct container_record rec = {
+		.id = (char *)job->id,
+		.bundle = job->bundle,
+		.rootfs = job->rootfs,
+		.created = created,
+		.owner = owner,
+		.pid = job->pid,
+		.pid_start = container_pid_start_time(job->pid, NULL),
+		.cgroup_path = (char *)(job->cgroup ? calyx_cgroup_path(job->cgroup) : ""),
+		.annotations = job->spec->annotations,
+		.n_annotations = job->spec->n_annotations,
+	};
+
+	if (!owner)
+		return calyx_error_set(err, ENOMEM, "state");
+	container_now_rfc3339(created, sizeof(created));
+	return container_record_write(job->state_dirfd, &rec, err);
+}
+
+static int write_pid_file(const char *path, pid_t pid, calyx_error **err)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	_cleanup_close_ int dirfd = -1;
+	char *slash, buf[32];
+	int len;
+
+	if (!dir)
+		return calyx_error_set(err, ENOMEM, "--pid-file");
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		dirfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else if (slash) {
+		*slash = '\0';
+		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else
+		dirfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return calyx_error_set(err, errno, "--pid-file %s", path);
+	len = snprintf(buf, sizeof(buf), "%d", pid);
+	if (calyx_write_file_atomic_at(dirfd, slash ? slash + 1 : path, buf,
+				       (size_t)len, 0644, err) < 0)
+		return calyx_error_prefix(err, "--pid-file");
+	return 0;
+}
+
+static void kill_and_reap(struct create_job *job)
+{
+	if (job->pid <= 0)
+		return;
+	if (job->pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, job->pidfd, SIGKILL, NULL, 0);
+	else
+		kill(job->pid, SIGKILL);
+	while (waitpid(job->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	job->pid = 0;
+}
+
+static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
+			calyx_error **err)
+{
+	const struct calyx_spec *spec = job->spec;
+	const struct calyx_linux *lx = spec->linux;
+	struct calyx_cgroup_config cgcfg = {
+		.id = job->id,
+		.cgroups_path = lx ? lx->cgroups_path : NULL,
+		.resources = lx ? lx->resources : NULL,
+		.rootless = geteuid() != 0,
+		.log = &job->ctx->log,
+	};
+	int sv[2], r;
+
+	r = check_spec(spec, err);
+	if (r < 0)
+		return r;
+	r = resolve_rootfs(job, err);
+	if (r < 0)
+		return r;
+	r = ns_plan_build(spec, &job->ns, err);
+	if (r < 0)
+		return r;
+	if (lx && lx->seccomp) {
+		r = calyx_seccomp_compile(lx->seccomp, &job->ctx->log, &job->seccomp, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "linux.seccomp");
+	}
+	/* hooks that run after create need the spec again later */
+	if (raw && (has_hooks(spec, CALYX_HOOK_POSTSTART) ||
+		    has_hooks(spec, CALYX_HOOK_POSTSTOP))) {
+		r = calyx_write_file_atomic_at(job->state_dirfd, CONFIG_COPY, raw,
+					       raw_len, 0600, err);
+		if (r < 0)
+			return r;
+	}
+	r = calyx_cgroup_create(&cgcfg, &job->cgroup, err);
+	if (r < 0)
+		return r;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return calyx_error_set(err, errno, "socketpair");
+	job->sync_parent = sv[0];
+	job->sync_child = sv[1];
+	if (!job->run_mode && mkfifoat(job->state_dirfd, EXEC_FIFO, 0622) < 0)
+		return calyx_error_set(err, errno, "mkfifo exec.fifo");
+	r = ns_plan_enter_for_clone(spec, &job->ns, err);
+	if (r >= 0)
+		r = clone_container(job, err);
+	if (ns_plan_leave_after_clone(&job->ns, r < 0 ? NULL : err) < 0 && r >= 0)
+		r = -EINVAL;
+	if (r < 0)
+		return r;
+	r = drive_setup(job, err);
+	if (r < 0)
+		return r;
+	r = write_record(job, err);
+	if (r < 0)
+		return r;
+	if (job->opts->pid_file)
+		return write_pid_file(job->opts->pid_file, job->pid, err);
+	return 0;
+}
+
+static int bundle_path(const char *bundle, char **out, calyx_error **err)
+{
+	char buf[PATH_MAX];
+
+	if (!realpath(bundle ? bundle : ".", buf))
+		return calyx_error_set(err, errno, "bundle %s", bundle ? bundle : ".");
+	*out = strdup(buf);
+	return *out ? 0 : calyx_error_set(err, ENOMEM, "bundle");
+}
+
+int container_create_job(struct calyx_context *ctx, const char *id,
+			 const struct calyx_create_options *opts, bool run_mode,
+			 struct create_job **out, calyx_error **err)
+{
+	struct create_job *job;
+	_cleanup_spec_ struct calyx_spec *owned = NULL;
+	_cleanup_free_ char *raw = NULL;
+	size_t raw_len = 0;
+	int r;
+
+	r = calyx_id_validate(id, err);
+	if (r < 0)
+		return r;
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return calyx_error_set(err, ENOMEM, "create");
+	job->ctx = ctx;
+	job->id = id;
+	job->opts = opts;
+	job->run_mode = run_mode;
+	job->state_dirfd = job->sync_parent = job->sync_child = job->pidfd = -1;
+	ns_plan_init(&job->ns);
+
+	/* nothing may ptrace or read the runtime while it is near the container */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		create_job_free(job);
+		return calyx_error_set(err, errno, "prctl(PR_SET_DUMPABLE)");
+	}
+	r = bundle_path(opts->bundle, &job->bundle, err);
+	if (r >= 0)
+		r = load_spec(job, &owned, &raw, &raw_len, err);
+	if (r < 0) {
+		create_job_free(job);
+		return r;
+	}
+	r = make_state_dir(ctx, id, &job->state_dirfd, err);
+	if (r < 0) {
+		create_job_free(job);
+		return r;
+	}
+	r = container_lock(job->state_dirfd, err);
+	if (r >= 0)
+		r = create_steps(job, raw, raw_len, err);
+	if (r < 0) {
+		_cleanup_error_ calyx_error *ignored = NULL;
+
+		kill_and_reap(job);
+		if (job->cgroup)
+			calyx_cgroup_destroy(job->cgroup, &ignored);
+		remove_state_dir(ctx, id);
+		create_job_free(job);
+		return r;
+	}
+	if (owned) {
+		/* the job outlives this function in `run`: keep the spec alive */
+		job->spec = TAKE_PTR(owned);
+		job->owns_spec = true;
+	}
+	*out = job;
+	return 0;
+}
+
+int calyx_container_create(struct calyx_context *ctx, const char *id,
+			   const struct calyx_create_options *opts,
+			   calyx_error **err)
+{
+	struct create_job *job = NULL;
+	int r = container_create_job(ctx, id, opts, false, &job, err);
+
+	if (r < 0)
+		return r;
+	/* the container process now waits on the exec fifo; we are done */
+	create_job_free(job);
+	return 0;
+}

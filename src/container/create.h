@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One container being created: everything the runtime prepared before the
+ * clone, shared (by copy, through clone3) with the container process.
+ */
+#ifndef CALYX_CONTAINER_CREATE_H
+#define CALYX_CONTAINER_CREATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "calyx/calyx.h"
+#include "cgroups/cgroup.h"
+#include "linux/namespaces.h"
+#include "seccomp/seccomp.h"
+
+struct create_job {
+	struct calyx_context *ctx;
+	const char *id;
+	const struct calyx_create_options *opts;
+	const struct calyx_spec *spec;
+	bool owns_spec;
+	char *bundle;
+	char *rootfs;
+	/* `run` releases the process over the sync socket instead of the fifo */
+	bool run_mode;
+	struct ns_plan ns;
+	struct calyx_seccomp_program *seccomp;
+	struct calyx_cgroup *cgroup;
+	int state_dirfd;
+	int sync_parent;
+	int sync_child;
+	pid_t pid;	/* host pid of the container process */
+	int pidfd;
+};
+
+/* The container process: never returns. */
+_Noreturn void container_init(struct create_job *job);
+
+/*
+ * Create the container (state, cgroup, process waiting before exec).  On
+ * success the job holds the live pid, pidfd and (run mode) the sync socket;
+ * on failure everything made is gone.
+ */
+int container_create_job(struct calyx_context *ctx, const char *id,
+			 const struct calyx_create_options *opts, bool run_mode,
+			 struct create_job **out, calyx_error **err);
+void create_job_free(struct create_job *job);
+
+/* Everything delete does once the process is dead: cgroup, poststop hooks,
+ * state directory.  Used by delete, by `run` and on create failure paths. */
+int container_teardown(struct calyx_context *ctx, const char *id, int dirfd,
+		       calyx_error **err);
+
+/* The spec saved in the state dir at create (NULL without hooks to run). */
+int container_saved_spec(int dirfd, struct calyx_spec **out, calyx_error **err);
+
+#endif

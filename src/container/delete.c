@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `kill` and `delete`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "container/container.h"
+#include "container/create.h"
+#include "container/hooks.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+/* A pidfd for the recorded init, or -ESRCH if it is gone (or a new process
+ * got its pid: the start time is checked after the pidfd pins it). */
+static int open_init_pidfd(const struct container_record *rec)
+{
+	int fd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
+
+	if (fd < 0)
+		return -ESRCH;
+	if (!container_pid_alive(rec->pid, rec->pid_start)) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+int calyx_container_kill(struct calyx_context *ctx, const char *id, int sig,
+			 bool all, calyx_error **err)
+{
+	_cleanup_close_ int dirfd = -1, pidfd = -1;
+	_cleanup_record_ struct container_record *rec = NULL;
+	int r;
+
+	r = container_open_dir(ctx, id, &dirfd, err);
+	if (r < 0)
+		return r;
+	r = container_record_read(dirfd, &rec, err);
+	if (r < 0)
+		return r;
+	if (all && rec->cgroup_path[0]) {
+		_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
+
+		r = calyx_cgroup_open(rec->cgroup_path, &ctx->log, &cg, err);
+		if (r < 0)
+			return r;
+		return calyx_cgroup_kill_all(cg, sig, err);
+	}
+	pidfd = open_init_pidfd(rec);
+	if (pidfd < 0)
+		return calyx_error_setx(err, ESRCH, "container not running");
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+		return calyx_error_set(err, errno, "kill container %s", id);
+	return 0;
+}
+
+static int wait_exit(int pidfd)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	while (poll(&pfd, 1, -1) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+static void run_poststop(struct calyx_context *ctx, int dirfd,
+			 const struct container_record *rec)
+{
+	_cleanup_spec_ struct calyx_spec *spec = NULL;
+	_cleanup_error_ calyx_error *err = NULL;
+	_cleanup_free_ char *state = NULL;
+
+	if (container_saved_spec(dirfd, &spec, &err) < 0) {
+		calyx_warn(&ctx->log, "poststop hooks: %s", err->msg);
+		return;
+	}
+	if (!spec || !spec->hooks[CALYX_HOOK_POSTSTOP].n)
+		return;
+	state = container_oci_state_json(rec->id, CALYX_STATUS_STOPPED, 0, rec->bundle,
+					 rec->annotations, rec->n_annotations);
+	/* runtime.md: a poststop failure is logged, deletion goes on */
+	if (state && calyx_hooks_run(spec, CALYX_HOOK_POSTSTOP, state, &ctx->log, &err) < 0)
+		calyx_warn(&ctx->log, "%s", err->msg);
+}
+
+static int remove_state(struct calyx_context *ctx, const char *id, calyx_error **err)
+{
+	_cleanup_close_ int rootfd = open(ctx->state_root,
+					  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (rootfd < 0)
+		return calyx_error_set(err, errno, "open %s", ctx->state_root);
+	return calyx_remove_tree_at(rootfd, id, err);
+}
+
+int container_teardown(struct calyx_context *ctx, const char *id, int dirfd,
+		       calyx_error **err)
+{
+	_cleanup_record_ struct container_record *rec = NULL;
+	int r;
+
+	r = container_record_read(dirfd, &rec, err);
+	if (r == -ENOENT) {
+		/* never finished creating: only the directory is left */
+		calyx_error_free(err);
+		return remove_state(ctx, id, err);
+	}
+	if (r < 0)
+		return r;
+	if (rec->cgroup_path[0]) {
+		_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
+
+		r = calyx_cgroup_open(rec->cgroup_path, &ctx->log, &cg, err);
+		if (r >= 0)
+			r = calyx_cgroup_destroy(cg, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "removing the cgroup");
+	}
+	run_poststop(ctx, dirfd, rec);
+	return remove_state(ctx, id, err);
+}
+
+int calyx_container_delete(struct calyx_context *ctx, const char *id,
+			   bool force, calyx_error **err)
+{
+	_cleanup_close_ int dirfd = -1, pidfd = -1;
+	_cleanup_record_ struct container_record *rec = NULL;
+	enum calyx_status status;
+	int r;
+
+	r = container_open_dir(ctx, id, &dirfd, err);
+	if (r == -ENOENT && force) {
+		/* engines race delete against exit: a missing one is done */
+		calyx_error_free(err);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = container_lock(dirfd, err);
+	if (r < 0)
+		return r;
+	r = container_record_read(dirfd, &rec, err);
+	if (r == -ENOENT) {
+		calyx_error_free(err);
+		return container_teardown(ctx, id, dirfd, err);
+	}
+	if (r < 0)
+		return r;
+	status = container_status(dirfd, rec);
+	if (status != CALYX_STATUS_STOPPED) {
+		if (status != CALYX_STATUS_CREATED && !force)
+			return calyx_error_setx(err, EBUSY,
+						"cannot delete container %s that is not stopped: %s",
+						id, calyx_status_name(status));
+		pidfd = open_init_pidfd(rec);
+		if (pidfd >= 0) {
+			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+			wait_exit(pidfd);
+		}
+	}
+	return container_teardown(ctx, id, dirfd, err);
+}

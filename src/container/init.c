@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The container process, from clone3() to execve() of the user program.
+ * Each step is a call into the file named for its concern; this file only
+ * puts them in the order runtime.md and config.md require.  Any failure
+ * before "ready" is sent to the runtime as one error message.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "container/container.h"
+#include "container/create.h"
+#include "container/hooks.h"
+#include "linux/process.h"
+#include "linux/sync.h"
+#include "rootfs/rootfs.h"
+#include "security/security.h"
+#include "util/cleanup.h"
+
+static char *const empty_env[] = { NULL };
+
+static int run_container_hooks(struct create_job *job, enum calyx_hook_kind kind,
+			       enum calyx_status status, pid_t host_pid,
+			       calyx_error **err)
+{
+	const struct calyx_spec *spec = job->spec;
+	_cleanup_free_ char *state = NULL;
+
+	if (!spec->hooks[kind].n)
+		return 0;
+	state = container_oci_state_json(job->id, status, host_pid, job->bundle,
+					 spec->annotations, spec->n_annotations);
+	if (!state)
+		return calyx_error_set(err, ENOMEM, "state for hooks");
+	return calyx_hooks_run(spec, kind, state, &job->ctx->log, err);
+}
+
+/* Namespaces, filesystem, kernel settings: everything done as root. */
+static int setup_environment(struct create_job *job, pid_t host_pid,
+			     calyx_error **err)
+{
+	const struct calyx_spec *spec = job->spec;
+	const struct calyx_process *p = spec->process;
+	struct calyx_rootfs_ctx rctx = {
+		.spec = spec,
+		.rootfs = job->rootfs,
+		.bundle = job->bundle,
+		.no_pivot = job->opts->no_pivot,
+		.in_userns = job->ns.new_user || job->ns.join_fd[CALYX_NS_USER] >= 0,
+		.new_netns = job->ns.new_net,
+		.log = &job->ctx->log,
+	};
+	struct calyx_sync_msg msg;
+	int r;
+
+	if (job->ns.new_user) {
+		/* the maps are written: become the namespace's root */
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			return calyx_error_set(err, errno,
+					       "linux.uidMappings: container root (0) is not mapped");
+	}
+	r = ns_plan_join(&job->ns, err);
+	if (r < 0)
+		return r;
+	if (job->ns.unshare_flags && unshare(job->ns.unshare_flags) < 0)
+		return calyx_error_set(err, errno, "unshare namespaces (0x%x)",
+				       job->ns.unshare_flags);
+	r = proc_set_names(spec, err);
+	if (r < 0)
+		return r;
+	r = calyx_rootfs_prepare(&rctx, err);
+	if (r < 0)
+		return r;
+	if (spec->hooks[CALYX_HOOK_PRESTART].n || spec->hooks[CALYX_HOOK_CREATE_RUNTIME].n) {
+		r = calyx_sync_send(job->sync_child, CALYX_SYNC_RUN_HOOKS, 0, NULL, err);
+		if (r < 0)
+			return r;
+		r = calyx_sync_recv(job->sync_child, &msg, "the runtime's hooks", err);
+		if (r < 0)
+			return r;
+	}
+	r = run_container_hooks(job, CALYX_HOOK_CREATE_CONTAINER, CALYX_STATUS_CREATING,
+				host_pid, err);
+	if (r < 0)
+		return r;
+	r = calyx_rootfs_pivot(&rctx, err);
+	if (r < 0)
+		return r;
+	/* before readonlyPaths makes /proc/sys read-only */
+	r = proc_apply_sysctl(spec, err);
+	if (r < 0)
+		return r;
+	r = calyx_rootfs_finalize(&rctx, err);
+	if (r < 0)
+		return r;
+	r = proc_apply_rlimits(p, err);
+	if (r < 0)
+		return r;
+	r = proc_set_oom_score_adj(p, err);
+	if (r < 0)
+		return r;
+	r = proc_apply_scheduling(p, err);
+	if (r < 0)
+		return r;
+	r = proc_apply_personality(spec, err);
+	if (r < 0)
+		return r;
+	if (!job->opts->no_new_keyring)
+		return proc_join_new_session_keyring(err);
+	return 0;
+}
+
+/* From root of the container to the configured user, fds closed. */
+static int drop_to_process(struct create_job *job, char *exe, size_t exe_size,
+			   calyx_error **err)
+{
+	const struct calyx_process *p = job->spec->process;
+	int r;
+
+	/* without no_new_privs, the filter needs CAP_SYS_ADMIN: load it while
+	 * we still have it (runc does the same) */
+	if (job->seccomp && !p->no_new_privileges) {
+		r = calyx_seccomp_load(job->seccomp, NULL, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "linux.seccomp");
+	}
+	r = calyx_process_apply_identity(p, &job->ctx->log, err);
+	if (r < 0)
+		return r;
+	r = proc_enter_cwd(p, err);
+	if (r < 0)
+		return r;
+	r = proc_find_executable(p, exe, exe_size, err);
+	if (r < 0)
+		return r;
+	return proc_cloexec_from(3 + job->opts->preserve_fds, err);
+}
+
+static int wait_for_start(struct create_job *job, calyx_error **err)
+{
+	struct calyx_sync_msg msg;
+	int fd;
+
+	if (job->run_mode)
+		return calyx_sync_recv(job->sync_child, &msg, "start", err);
+	/* blocks until `calyx start` opens the other end */
+	fd = openat(job->state_dirfd, EXEC_FIFO, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return calyx_error_set(err, errno, "open exec.fifo");
+	if (write(fd, "0", 1) != 1) {
+		int e = errno;
+
+		close(fd);
+		return calyx_error_set(err, e, "write exec.fifo");
+	}
+	close(fd);
+	return 0;
+}
+
+static _Noreturn void fail(struct create_job *job, calyx_error *err, bool ready_sent)
+{
+	if (!ready_sent || job->run_mode) {
+		_cleanup_error_ calyx_error *ignored = NULL;
+
+		calyx_sync_send(job->sync_child, CALYX_SYNC_ERROR,
+				err ? err->errnum : EINVAL,
+				err ? err->msg : "unknown error", &ignored);
+	}
+	if (ready_sent)
+		calyx_log(&job->ctx->log, CALYX_LOG_ERROR, "%s",
+			  err ? err->msg : "unknown error");
+	_exit(127);
+}
+
+_Noreturn void container_init(struct create_job *job)
+{
+	const struct calyx_process *p = job->spec->process;
+	struct calyx_sync_msg msg;
+	calyx_error *err = NULL;
+	char exe[PATH_MAX];
+	sigset_t none;
+	pid_t host_pid;
+
+	/* `run` blocks signals to forward them; the container starts clean */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* die with the runtime while it is setting us up */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	close(job->sync_parent);
+
+	if (calyx_sync_recv(job->sync_child, &msg, "the runtime", &err) < 0 ||
+	    msg.type != CALYX_SYNC_GO)
+		_exit(127);
+	host_pid = msg.value;
+
+	if (setup_environment(job, host_pid, &err) < 0 ||
+	    drop_to_process(job, exe, sizeof(exe), &err) < 0)
+		fail(job, err, false);
+	if (!job->run_mode)
+		/* `create` exits now; we must outlive it */
+		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	if (calyx_sync_send(job->sync_child, CALYX_SYNC_READY, 0, NULL, &err) < 0)
+		_exit(127);
+	if (wait_for_start(job, &err) < 0)
+		fail(job, err, true);
+	if (run_container_hooks(job, CALYX_HOOK_START_CONTAINER, CALYX_STATUS_CREATED,
+				host_pid, &err) < 0)
+		fail(job, err, true);
+	if (p->no_new_privileges && calyx_apply_no_new_privs(p, &err) < 0)
+		fail(job, err, true);
+	if (job->seccomp && p->no_new_privileges &&
+	    calyx_seccomp_load(job->seccomp, NULL, &err) < 0)
+		fail(job, err, true);
+	if (calyx_lsm_apply_exec_label(p, &err) < 0)
+		fail(job, err, true);
+	execve(exe, p->args, p->env ? p->env : empty_env);
+	calyx_error_set(&err, errno, "exec %s", exe);
+	fail(job, err, true);
+}

@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The persisted record of a container and the status derived from it.
+ * The record is written once by create (atomically); status is never
+ * stored: it is derived from the live process, the exec fifo and the
+ * cgroup, exactly when asked, so it cannot go stale.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "cgroups/cgroup.h"
+#include "container/container.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+void container_record_free(struct container_record *rec)
+{
+	if (!rec)
+		return;
+	free(rec->id);
+	free(rec->bundle);
+	free(rec->rootfs);
+	free(rec->created);
+	free(rec->owner);
+	free(rec->cgroup_path);
+	for (size_t i = 0; i < rec->n_annotations; i++) {
+		free(rec->annotations[i].key);
+		free(rec->annotations[i].value);
+	}
+	free(rec->annotations);
+	free(rec);
+}
+
+static void gen_str(yajl_gen g, const char *s)
+{
+	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+static void gen_kv_str(yajl_gen g, const char *k, const char *v)
+{
+	gen_str(g, k);
+	gen_str(g, v ? v : "");
+}
+
+static void gen_annotations(yajl_gen g, const struct calyx_kv *kv, size_t n)
+{
+	gen_str(g, "annotations");
+	yajl_gen_map_open(g);
+	for (size_t i = 0; i < n; i++)
+		gen_kv_str(g, kv[i].key, kv[i].value);
+	yajl_gen_map_close(g);
+}
+
+static char *gen_finish(yajl_gen g)
+{
+	const unsigned char *buf;
+	size_t len;
+	char *out = NULL;
+
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+		out = strndup((const char *)buf, len);
+	yajl_gen_free(g);
+	return out;
+}
+
+int container_record_write(int state_dirfd, const struct container_record *rec,
+			   calyx_error **err)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	_cleanup_free_ char *json = NULL;
+
+	if (!g)
+		return calyx_error_set(err, ENOMEM, "writing state");
+	yajl_gen_map_open(g);
+	gen_kv_str(g, "ociVersion", CALYX_OCI_VERSION);
+	gen_kv_str(g, "id", rec->id);
+	gen_kv_str(g, "bundle", rec->bundle);
+	gen_kv_str(g, "rootfs", rec->rootfs);
+	gen_kv_str(g, "created", rec->created);
+	gen_kv_str(g, "owner", rec->owner);
+	gen_str(g, "pid");
+	yajl_gen_integer(g, rec->pid);
+	gen_str(g, "pidStartTime");
+	yajl_gen_integer(g, (long long)rec->pid_start);
+	gen_kv_str(g, "cgroupPath", rec->cgroup_path);
+	gen_annotations(g, rec->annotations, rec->n_annotations);
+	yajl_gen_map_close(g);
+	json = gen_finish(g);
+	if (!json)
+		return calyx_error_set(err, ENOMEM, "writing state");
+	return calyx_write_file_atomic_at(state_dirfd, STATE_FILE, json,
+					  strlen(json), 0600, err);
+}
+
+static char *dup_str(yajl_val root, const char *key)
+{
+	const char *path[] = { key, NULL };
+	yajl_val v = yajl_tree_get(root, path, yajl_t_string);
+	const char *s = v ? YAJL_GET_STRING(v) : NULL;
+
+	return strdup(s ? s : "");
+}
+
+static long long get_int(yajl_val root, const char *key)
+{
+	const char *path[] = { key, NULL };
+	yajl_val v = yajl_tree_get(root, path, yajl_t_number);
+
+	return v && YAJL_IS_INTEGER(v) ? YAJL_GET_INTEGER(v) : 0;
+}
+
+int container_record_read(int state_dirfd, struct container_record **out,
+			  calyx_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_record_ struct container_record *rec = NULL;
+	const char *apath[] = { "annotations", NULL };
+	char errbuf[256];
+	yajl_val root, ann;
+	int r;
+
+	r = calyx_read_file_at(state_dirfd, STATE_FILE, &text, NULL, err);
+	if (r < 0)
+		return r;
+	root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
+	if (!root)
+		return calyx_error_setx(err, EINVAL, "state.json is corrupt: %s", errbuf);
+	rec = calloc(1, sizeof(*rec));
+	if (!rec) {
+		yajl_tree_free(root);
+		return calyx_error_set(err, ENOMEM, "reading state");
+	}
+	rec->id = dup_str(root, "id");
+	rec->bundle = dup_str(root, "bundle");
+	rec->rootfs = dup_str(root, "rootfs");
+	rec->created = dup_str(root, "created");
+	rec->owner = dup_str(root, "owner");
+	rec->cgroup_path = dup_str(root, "cgroupPath");
+	rec->pid = (pid_t)get_int(root, "pid");
+	rec->pid_start = (unsigned long long)get_int(root, "pidStartTime");
+	ann = yajl_tree_get(root, apath, yajl_t_object);
+	if (ann && YAJL_GET_OBJECT(ann)->len) {
+		size_t n = YAJL_GET_OBJECT(ann)->len;
+
+		rec->annotations = calloc(n, sizeof(*rec->annotations));
+		for (size_t i = 0; rec->annotations && i < n; i++) {
+			yajl_val v = YAJL_GET_OBJECT(ann)->values[i];
+
+			rec->annotations[i].key = strdup(YAJL_GET_OBJECT(ann)->keys[i]);
+			const char *s = YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : NULL;
+
+			rec->annotations[i].value = strdup(s ? s : "");
+			rec->n_annotations++;
+		}
+	}
+	yajl_tree_free(root);
+	if (!rec->id || !rec->bundle || !rec->rootfs || !rec->created ||
+	    !rec->owner || !rec->cgroup_path)
+		return calyx_error_set(err, ENOMEM, "reading state");
+	*out = TAKE_PTR(rec);
+	return 0;
+}
+
+int container_open_dir(struct calyx_context *ctx, const char *id, int *dirfd,
+		       calyx_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+	int r, fd;
+
+	r = calyx_id_validate(id, err);
+	if (r < 0)
+		return r;
+	if (asprintf(&path, "%s/%s", ctx->state_root, id) < 0)
+		return calyx_error_set(err, ENOMEM, "state path");
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return calyx_error_setx(err, ENOENT, "container %s does not exist", id);
+		return calyx_error_set(err, errno, "open %s", path);
+	}
+	*dirfd = fd;
+	return 0;
+}
+
+int container_lock(int dirfd, calyx_error **err)
+{
+	while (flock(dirfd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			return calyx_error_set(err, errno, "locking the container state");
+	}
+	return 0;
+}
+
+unsigned long long container_pid_start_time(pid_t pid, char *state_char)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* comm may contain anything, so fields start after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return 0;
+	p += 2;
+	if (state_char)
+		*state_char = *p;
+	/* field 3 is the state; starttime is field 22 */
+	for (int field = 3; field < 22 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (p)
+		start = strtoull(p, NULL, 10);
+	return start;
+}
+
+bool container_pid_alive(pid_t pid, unsigned long long start_time)
+{
+	char st = 0;
+	unsigned long long now = container_pid_start_time(pid, &st);
+
+	return now != 0 && now == start_time && st != 'Z' && st != 'X';
+}
+
+enum calyx_status container_status(int state_dirfd,
+				   const struct container_record *rec)
+{
+	struct stat sb;
+
+	if (!container_pid_alive(rec->pid, rec->pid_start))
+		return CALYX_STATUS_STOPPED;
+	if (fstatat(state_dirfd, EXEC_FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+		return CALYX_STATUS_CREATED;
+	if (rec->cgroup_path[0]) {
+		_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
+		_cleanup_error_ calyx_error *ignored = NULL;
+		bool frozen = false;
+
+		if (calyx_cgroup_open(rec->cgroup_path, NULL, &cg, &ignored) == 0 &&
+		    calyx_cgroup_is_frozen(cg, &frozen, &ignored) == 0 && frozen)
+			return CALYX_STATUS_PAUSED;
+	}
+	return CALYX_STATUS_RUNNING;
+}
+
+const char *calyx_status_name(enum calyx_status s)
+{
+	switch (s) {
+	case CALYX_STATUS_CREATING:
+		return "creating";
+	case CALYX_STATUS_CREATED:
+		return "created";
+	case CALYX_STATUS_RUNNING:
+		return "running";
+	case CALYX_STATUS_PAUSED:
+		return "paused";
+	case CALYX_STATUS_STOPPED:
+		return "stopped";
+	}
+	return "unknown";
+}
+
+char *container_oci_state_json(const char *id, enum calyx_status status,
+			       pid_t pid, const char *bundle,
+			       const struct calyx_kv *annotations,
+			       size_t n_annotations)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+
+	if (!g)
+		return NULL;
+	yajl_gen_map_open(g);
+	gen_kv_str(g, "ociVersion", CALYX_OCI_VERSION);
+	gen_kv_str(g, "id", id);
+	gen_kv_str(g, "status", calyx_status_name(status));
+	if (status != CALYX_STATUS_STOPPED && pid > 0) {
+		gen_str(g, "pid");
+		yajl_gen_integer(g, pid);
+	}
+	gen_kv_str(g, "bundle", bundle);
+	if (n_annotations)
+		gen_annotations(g, annotations, n_annotations);
+	yajl_gen_map_close(g);
+	return gen_finish(g);
+}
+
+void container_now_rfc3339(char *out, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, size, "%s.%09ldZ", base, ts.tv_nsec);
+}
+
+/* ---- the public state API ---- */
+
+static struct calyx_state *state_from_record(int dirfd,
+					     const struct container_record *rec)
+{
+	struct calyx_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	st->oci_version = strdup(CALYX_OCI_VERSION);
+	st->id = strdup(rec->id);
+	st->status = container_status(dirfd, rec);
+	st->pid = st->status == CALYX_STATUS_STOPPED ? 0 : rec->pid;
+	st->bundle = strdup(rec->bundle);
+	st->rootfs = strdup(rec->rootfs);
+	st->created = strdup(rec->created);
+	st->owner = strdup(rec->owner);
+	if (rec->n_annotations) {
+		st->annotations = calloc(rec->n_annotations, sizeof(*st->annotations));
+		for (size_t i = 0; st->annotations && i < rec->n_annotations; i++) {
+			st->annotations[i].key = strdup(rec->annotations[i].key);
+			st->annotations[i].value = strdup(rec->annotations[i].value);
+			st->n_annotations++;
+		}
+	}
+	if (!st->oci_version || !st->id || !st->bundle || !st->rootfs ||
+	    !st->created || !st->owner) {
+		calyx_state_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void calyx_state_free(struct calyx_state *st)
+{
+	if (!st)
+		return;
+	free(st->oci_version);
+	free(st->id);
+	free(st->bundle);
+	free(st->rootfs);
+	free(st->created);
+	free(st->owner);
+	for (size_t i = 0; i < st->n_annotations; i++) {
+		free(st->annotations[i].key);
+		free(st->annotations[i].value);
+	}
+	free(st->annotations);
+	free(st);
+}
+
+int calyx_container_state(struct calyx_context *ctx, const char *id,
+			  struct calyx_state **out, calyx_error **err)
+{
+	_cleanup_close_ int dirfd = -1;
+	_cleanup_record_ struct container_record *rec = NULL;
+	int r;
+
+	r = container_open_dir(ctx, id, &dirfd, err);
+	if (r < 0)
+		return r;
+	r = container_record_read(dirfd, &rec, err);
+	if (r == -ENOENT) {
+		calyx_error_free(err);
+		return calyx_error_setx(err, ENOENT, "container %s does not exist", id);
+	}
+	if (r < 0)
+		return r;
+	*out = state_from_record(dirfd, rec);
+	if (!*out)
+		return calyx_error_set(err, ENOMEM, "state");
+	return 0;
+}
+
+static int compare_states(const void *a, const void *b)
+{
+	const struct calyx_state *const *x = a, *const *y = b;
+
+	return strcmp((*x)->id, (*y)->id);
+}
+
+int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
+			 size_t *n, calyx_error **err)
+{
+	_cleanup_closedir_ DIR *dir = opendir(ctx->state_root);
+	struct calyx_state **list = NULL;
+	size_t count = 0;
+	struct dirent *de;
+
+	*out = NULL;
+	*n = 0;
+	if (!dir) {
+		if (errno == ENOENT)
+			return 0;
+		return calyx_error_set(err, errno, "open %s", ctx->state_root);
+	}
+	while ((de = readdir(dir))) {
+		_cleanup_record_ struct container_record *rec = NULL;
+		_cleanup_error_ calyx_error *ignored = NULL;
+		_cleanup_close_ int fd = -1;
+		struct calyx_state *st, **grown;
+
+		if (de->d_name[0] == '.')
+			continue;
+		fd = openat(dirfd(dir), de->d_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* a half-created container has no record yet: not listed */
+		if (fd < 0 || container_record_read(fd, &rec, &ignored) < 0)
+			continue;
+		st = state_from_record(fd, rec);
+		if (!st)
+			continue;
+		grown = realloc(list, (count + 1) * sizeof(*list));
+		if (!grown) {
+			calyx_state_free(st);
+			break;
+		}
+		list = grown;
+		list[count++] = st;
+	}
+	if (count > 1)
+		qsort(list, count, sizeof(*list), compare_states);
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+char *calyx_state_to_json(const struct calyx_state *st)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	char *json;
+
+	if (!g)
+		return NULL;
+	yajl_gen_config(g, yajl_gen_beautify, 1);
+	yajl_gen_config(g, yajl_gen_indent_string, "  ");
+	yajl_gen_map_open(g);
+	gen_kv_str(g, "ociVersion", st->oci_version);
+	gen_kv_str(g, "id", st->id);
+	gen_str(g, "pid");
+	yajl_gen_integer(g, st->pid);
+	gen_kv_str(g, "status", calyx_status_name(st->status));
+	gen_kv_str(g, "bundle", st->bundle);
+	gen_kv_str(g, "rootfs", st->rootfs);
+	gen_kv_str(g, "created", st->created);
+	if (st->n_annotations)
+		gen_annotations(g, st->annotations, st->n_annotations);
+	gen_kv_str(g, "owner", st->owner);
+	yajl_gen_map_close(g);
+	json = gen_finish(g);
+	if (json) {
+		/* yajl's beautify ends with a newline already; keep exactly one */
+		size_t len = strlen(json);
+
+		while (len && json[len - 1] == '\n')
+			json[--len] = '\0';
+	}
+	return json;
+}

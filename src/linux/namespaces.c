@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/nsfs.h>
+
+#include "linux/namespaces.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+void ns_plan_init(struct ns_plan *plan)
+{
+	memset(plan, 0, sizeof(*plan));
+	for (int i = 0; i < CALYX_NS__COUNT; i++)
+		plan->join_fd[i] = -1;
+	plan->saved_pid_fd = -1;
+	plan->saved_time_fd = -1;
+}
+
+void ns_plan_release(struct ns_plan *plan)
+{
+	for (int i = 0; i < CALYX_NS__COUNT; i++) {
+		if (plan->join_fd[i] >= 0)
+			close(plan->join_fd[i]);
+		plan->join_fd[i] = -1;
+	}
+	if (plan->saved_pid_fd >= 0)
+		close(plan->saved_pid_fd);
+	if (plan->saved_time_fd >= 0)
+		close(plan->saved_time_fd);
+	plan->saved_pid_fd = plan->saved_time_fd = -1;
+}
+
+static int open_ns_path(const struct calyx_namespace *ns, size_t index,
+			int *out, calyx_error **err)
+{
+	_cleanup_close_ int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+	int type;
+
+	if (fd < 0)
+		return calyx_error_set(err, errno, "linux.namespaces[%zu].path: open %s",
+				       index, ns->path);
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type < 0 && errno != ENOTTY)
+		return calyx_error_set(err, errno, "linux.namespaces[%zu].path: %s",
+				       index, ns->path);
+	/* ENOTTY: not an nsfs file at all */
+	if (type != calyx_ns_clone_flag(ns->type))
+		return calyx_error_setx(err, EINVAL,
+					"linux.namespaces[%zu].path: %s is not a %s namespace",
+					index, ns->path, calyx_ns_type_name(ns->type));
+	*out = TAKE_FD(fd);
+	return 0;
+}
+
+int ns_plan_build(const struct calyx_spec *spec, struct ns_plan *plan,
+		  calyx_error **err)
+{
+	const struct calyx_linux *lx = spec->linux;
+	bool join_user = false;
+	int r;
+
+	if (!lx)
+		return 0;
+	for (size_t i = 0; i < lx->n_namespaces; i++) {
+		const struct calyx_namespace *ns = &lx->namespaces[i];
+		int flag = calyx_ns_clone_flag(ns->type);
+
+		if (ns->path && ns->path[0]) {
+			r = open_ns_path(ns, i, &plan->join_fd[ns->type], err);
+			if (r < 0)
+				return r;
+			if (ns->type == CALYX_NS_USER)
+				join_user = true;
+			continue;
+		}
+		switch (ns->type) {
+		case CALYX_NS_USER:
+			plan->new_user = true;
+			break;
+		case CALYX_NS_NETWORK:
+			plan->new_net = true;
+			break;
+		case CALYX_NS_MOUNT:
+			plan->new_mount = true;
+			break;
+		case CALYX_NS_UTS:
+			plan->new_uts = true;
+			break;
+		default:
+			break;
+		}
+		if (ns->type == CALYX_NS_CGROUP) {
+			/* only once the child sits in its cgroup */
+			plan->unshare_flags |= flag;
+		} else if (ns->type == CALYX_NS_TIME && lx->n_time_offsets) {
+			plan->time_offsets = true;
+		} else {
+			plan->clone_flags |= (unsigned long long)flag;
+		}
+	}
+	if (join_user) {
+		/*
+		 * Namespaces created after joining an existing user namespace
+		 * must be owned by it, so the child has to unshare them; a pid
+		 * namespace cannot be unshared for the process itself.
+		 */
+		if (plan->clone_flags & CLONE_NEWPID)
+			return calyx_error_setx(err, ENOTSUP,
+						"linux.namespaces: joining a user namespace by path while creating a new pid namespace is not supported yet");
+		plan->unshare_flags |= (int)plan->clone_flags;
+		plan->clone_flags = 0;
+	}
+	return 0;
+}
+
+static int write_time_offsets(const struct calyx_spec *spec, calyx_error **err)
+{
+	char buf[256];
+	size_t len = 0;
+
+	for (size_t i = 0; i < spec->linux->n_time_offsets; i++) {
+		const struct calyx_time_offset *t = &spec->linux->time_offsets[i];
+		int n = snprintf(buf + len, sizeof(buf) - len, "%s %lld %u\n",
+				 t->clock, (long long)t->secs, t->nanosecs);
+
+		if (n < 0 || (size_t)n >= sizeof(buf) - len)
+			return calyx_error_setx(err, EINVAL, "linux.timeOffsets: too long");
+		len += (size_t)n;
+	}
+	if (calyx_write_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf, len, err) < 0)
+		return calyx_error_prefix(err, "linux.timeOffsets");
+	return 0;
+}
+
+int ns_plan_enter_for_clone(const struct calyx_spec *spec, struct ns_plan *plan,
+			    calyx_error **err)
+{
+	if (plan->join_fd[CALYX_NS_PID] >= 0) {
+		plan->saved_pid_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (plan->saved_pid_fd < 0)
+			return calyx_error_set(err, errno, "open /proc/self/ns/pid");
+		if (setns(plan->join_fd[CALYX_NS_PID], CLONE_NEWPID) < 0)
+			return calyx_error_set(err, errno, "joining the pid namespace");
+	}
+	if (plan->join_fd[CALYX_NS_TIME] >= 0 || plan->time_offsets) {
+		plan->saved_time_fd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+		if (plan->saved_time_fd < 0)
+			return calyx_error_set(err, errno, "open /proc/self/ns/time");
+		if (plan->join_fd[CALYX_NS_TIME] >= 0) {
+			if (setns(plan->join_fd[CALYX_NS_TIME], CLONE_NEWTIME) < 0)
+				return calyx_error_set(err, errno, "joining the time namespace");
+		} else {
+			if (unshare(CLONE_NEWTIME) < 0)
+				return calyx_error_set(err, errno, "creating the time namespace");
+			if (write_time_offsets(spec, err) < 0)
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int ns_plan_leave_after_clone(struct ns_plan *plan, calyx_error **err)
+{
+	if (plan->saved_pid_fd >= 0 && setns(plan->saved_pid_fd, CLONE_NEWPID) < 0)
+		return calyx_error_set(err, errno, "returning to the runtime's pid namespace");
+	if (plan->saved_time_fd >= 0 && setns(plan->saved_time_fd, CLONE_NEWTIME) < 0)
+		return calyx_error_set(err, errno, "returning to the runtime's time namespace");
+	return 0;
+}
+
+int ns_plan_join(const struct ns_plan *plan, calyx_error **err)
+{
+	/* the user namespace first: it grants the rights for the others */
+	static const enum calyx_ns_type order[] = {
+		CALYX_NS_USER, CALYX_NS_IPC, CALYX_NS_UTS, CALYX_NS_NETWORK,
+		CALYX_NS_CGROUP, CALYX_NS_MOUNT,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		int fd = plan->join_fd[order[i]];
+
+		if (fd >= 0 && setns(fd, calyx_ns_clone_flag(order[i])) < 0)
+			return calyx_error_set(err, errno, "joining the %s namespace",
+					       calyx_ns_type_name(order[i]));
+		if (order[i] == CALYX_NS_USER && fd >= 0 &&
+		    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+			return calyx_error_set(err, errno, "becoming root in the joined user namespace");
+	}
+	return 0;
+}
+
+static int write_map(pid_t pid, const char *file,
+		     const struct calyx_id_mapping *m, size_t n,
+		     calyx_error **err)
+{
+	char path[64], buf[4096];
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
+				 m[i].container_id, m[i].host_id, m[i].size);
+
+		if (w < 0 || (size_t)w >= sizeof(buf) - len)
+			return calyx_error_setx(err, E2BIG, "%s: too many mappings", file);
+		len += (size_t)w;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	return calyx_write_file_at(AT_FDCWD, path, buf, len, err);
+}
+
+int ns_write_id_maps(const struct calyx_spec *spec, pid_t pid,
+		     calyx_error **err)
+{
+	const struct calyx_linux *lx = spec->linux;
+
+	if (geteuid() != 0) {
+		/* an unprivileged writer may only map its own gid after this */
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
+		if (calyx_write_file_at(AT_FDCWD, path, "deny", 4, err) < 0)
+			return calyx_error_prefix(err, "linux.gidMappings");
+	}
+	if (lx->n_uid_mappings &&
+	    write_map(pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0)
+		return calyx_error_prefix(err, "linux.uidMappings");
+	if (lx->n_gid_mappings &&
+	    write_map(pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
+		return calyx_error_prefix(err, "linux.gidMappings");
+	return 0;
+}

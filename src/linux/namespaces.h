@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * From linux.namespaces to the syscalls that realise it:
+ *  - new namespaces are created by the one clone3() of the container init,
+ *    except the cgroup namespace (unshared by the child once it is in its
+ *    cgroup) and a time namespace with offsets (set up in the runtime before
+ *    the clone, since offsets can only be written before any process is in it);
+ *  - `path` entries are opened (and type-checked) by the runtime up front;
+ *    the child setns()es them, the user namespace first.  pid and time
+ *    namespaces are joined by the runtime itself around the clone, because
+ *    they only apply to children.
+ */
+#ifndef CALYX_LINUX_NAMESPACES_H
+#define CALYX_LINUX_NAMESPACES_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "calyx/error.h"
+#include "calyx/spec.h"
+
+struct ns_plan {
+	unsigned long long clone_flags;	/* CLONE_NEW* given to clone3 */
+	int unshare_flags;		/* CLONE_NEW* the child unshares itself */
+	int join_fd[CALYX_NS__COUNT];	/* -1, or an fd the child setns()es */
+	bool new_user;
+	bool new_net;
+	bool new_mount;
+	bool new_uts;
+	bool time_offsets;		/* runtime-side unshare + offsets */
+	int saved_pid_fd;		/* runtime's own ns, restored after clone */
+	int saved_time_fd;
+};
+
+void ns_plan_init(struct ns_plan *plan);
+void ns_plan_release(struct ns_plan *plan);
+
+/* Build the plan; opens path namespaces and checks their type. */
+int ns_plan_build(const struct calyx_spec *spec, struct ns_plan *plan,
+		  calyx_error **err);
+
+/* Runtime side, right before / after clone3. */
+int ns_plan_enter_for_clone(const struct calyx_spec *spec, struct ns_plan *plan,
+			    calyx_error **err);
+int ns_plan_leave_after_clone(struct ns_plan *plan, calyx_error **err);
+
+/* Child side: setns() the joined ones (user first), then unshare the rest. */
+int ns_plan_join(const struct ns_plan *plan, calyx_error **err);
+
+/* Runtime side: write uid_map / gid_map of the new user namespace. */
+int ns_write_id_maps(const struct calyx_spec *spec, pid_t pid,
+		     calyx_error **err);
+
+#endif

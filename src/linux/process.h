@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The container process's own attributes, set in the child before exec. */
+#ifndef CALYX_LINUX_PROCESS_H
+#define CALYX_LINUX_PROCESS_H
+
+#include <stddef.h>
+
+#include "calyx/error.h"
+#include "calyx/spec.h"
+
+int proc_set_names(const struct calyx_spec *spec, calyx_error **err);
+int proc_apply_rlimits(const struct calyx_process *p, calyx_error **err);
+int proc_set_oom_score_adj(const struct calyx_process *p, calyx_error **err);
+int proc_apply_scheduling(const struct calyx_process *p, calyx_error **err);
+int proc_apply_personality(const struct calyx_spec *spec, calyx_error **err);
+int proc_join_new_session_keyring(calyx_error **err);
+
+/* Runtime side: each linux.sysctl key must belong to a namespace the
+ * container owns (runtime-linux / runc's rules). */
+int proc_validate_sysctl(const struct calyx_spec *spec, calyx_error **err);
+/* Child side, after pivot_root: write them through the container's /proc,
+ * which must be a real procfs. */
+int proc_apply_sysctl(const struct calyx_spec *spec, calyx_error **err);
+
+/* chdir(process.cwd) and prove the result is inside the root (CVE-2024-21626). */
+int proc_enter_cwd(const struct calyx_process *p, calyx_error **err);
+
+/* Resolve args[0] like execvp but with the container's PATH. */
+int proc_find_executable(const struct calyx_process *p, char *out, size_t size,
+			 calyx_error **err);
+
+/* Mark every fd >= 3 + preserve_fds close-on-exec (one syscall). */
+int proc_cloexec_from(int first_fd, calyx_error **err);
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The one channel between the runtime and the container process: a
+ * SOCK_SEQPACKET socketpair carrying small fixed-size messages.  Every
+ * message is exactly sizeof(struct calyx_sync_msg); anything else is
+ * rejected, and the text is always NUL-terminated by the receiver, so a
+ * compromised peer cannot overflow either side (CVE-2021-43784 class).
+ */
+#ifndef CALYX_LINUX_SYNC_H
+#define CALYX_LINUX_SYNC_H
+
+#include <stdint.h>
+
+#include "calyx/error.h"
+
+enum calyx_sync_type {
+	/* parent -> child */
+	CALYX_SYNC_GO = 1,		/* maps written, cgroup joined; value = host pid */
+	CALYX_SYNC_HOOKS_DONE,		/* prestart/createRuntime hooks ran */
+	CALYX_SYNC_START,		/* `run`: exec the user program now */
+	/* child -> parent */
+	CALYX_SYNC_RUN_HOOKS,		/* run prestart + createRuntime now */
+	CALYX_SYNC_READY,		/* set up; waiting for start */
+	CALYX_SYNC_ERROR,		/* value = errno, text = message */
+};
+
+#define CALYX_SYNC_TEXT_MAX 1024
+
+struct calyx_sync_msg {
+	uint32_t type;
+	int32_t value;
+	char text[CALYX_SYNC_TEXT_MAX];
+};
+
+int calyx_sync_send(int fd, enum calyx_sync_type type, int32_t value,
+		    const char *text, calyx_error **err);
+
+/*
+ * Receive one message.  EOF (peer died) is an error naming `waiting_for`.
+ * The caller checks msg->type; an ERROR message is turned into *err here
+ * (returns its -errno) so callers only handle the expected types.
+ */
+int calyx_sync_recv(int fd, struct calyx_sync_msg *msg, const char *waiting_for,
+		    calyx_error **err);
+
+#endif
