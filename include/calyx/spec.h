@@ -166,6 +166,8 @@ struct calyx_device {
 	uint32_t uid;
 	bool has_gid;
 	uint32_t gid;
+	bool has_major;	/* major/minor are REQUIRED unless type is 'p' */
+	bool has_minor;
 };
 
 struct calyx_device_cgroup {
@@ -383,16 +385,39 @@ struct calyx_spec {
 	struct calyx_linux *linux;	/* NULL = absent */
 };
 
-/* Parse config.json text; errors read "config.json: <json path>: <why>". */
+/*
+ * Parse config.json text.  Errors read "<json path>: <why>", e.g.
+ * "linux.namespaces[2].type: unknown namespace type \"foo\"", or
+ * "invalid JSON: <yajl's message>".  Types, integer ranges, required
+ * fields, enums and names with a slot here (rlimit, scheduler policy,
+ * ioPriority class, device type, namespace type) are checked; capability
+ * and seccomp names are stored unchecked (security/seccomp check them).
+ * Unknown fields and non-Linux sections are ignored.  A relative mount
+ * destination is stored made absolute ("/" + it), as config.md says.
+ * process may be absent (NULL): only `start`/`run` need it; when present,
+ * args (non-empty) and cwd (absolute) are required.
+ * Rules spanning several fields are in calyx_spec_validate(): call both.
+ */
 int calyx_spec_parse(const char *json, size_t len, struct calyx_spec **out,
 		     calyx_error **err);
-/* Read and parse a file (the error names the file). */
+/*
+ * Read and parse a file.  Errors: "open <path>: <strerror>", or the parse
+ * error prefixed with the file's basename ("config.json: process.cwd: ...").
+ */
 int calyx_spec_parse_file(const char *path, struct calyx_spec **out,
 			  calyx_error **err);
-/* Parse a bare process object (for `exec --process`). */
+/*
+ * Parse a bare process object (for `exec --process`); error paths are
+ * relative to it ("args: ...", "user.uid: ...").
+ */
 int calyx_process_parse(const char *json, size_t len,
 			struct calyx_process **out, calyx_error **err);
-/* The spec's MUST rules that need the whole document (not the host). */
+/*
+ * The spec's MUST rules that need the whole document (not the host):
+ * duplicate namespaces, mappings/timeOffsets/hostname vs namespaces,
+ * absolute paths, device numbers, propagation, sysctl keys, cgroupsPath.
+ * Errors read "<json path>: <why>".
+ */
 int calyx_spec_validate(const struct calyx_spec *spec, calyx_error **err);
 
 void calyx_spec_free(struct calyx_spec *spec);

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Whole-document rules of config.md / config-linux.md that no single field
+ * can check (plus runc's hostname rule), each reported with its JSON path.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "parse_internal.h"
+
+#define INVALID(err, ...) calyx_error_setx(err, EINVAL, __VA_ARGS__)
+
+static bool has_dotdot_component(const char *p, const char *seps)
+{
+	while (*p) {
+		size_t n = strcspn(p, seps);
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return false;
+}
+
+static int validate_namespaces(const struct calyx_spec *s, calyx_error **err)
+{
+	const struct calyx_linux *l = s->linux;
+	const struct calyx_namespace *user, *uts;
+	bool seen[CALYX_NS__COUNT] = { false };
+
+	for (size_t i = 0; l && i < l->n_namespaces; i++) {
+		const struct calyx_namespace *ns = &l->namespaces[i];
+
+		if (seen[ns->type])
+			return INVALID(err, "linux.namespaces[%zu].type: "
+				       "duplicate namespace type \"%s\"", i,
+				       calyx_ns_type_name(ns->type));
+		seen[ns->type] = true;
+		if (ns->path && ns->path[0] != '/')
+			return INVALID(err, "linux.namespaces[%zu].path: must "
+				       "be an absolute path", i);
+	}
+
+	user = calyx_spec_namespace(s, CALYX_NS_USER);
+	if (l && (l->n_uid_mappings || l->n_gid_mappings)) {
+		const char *key = l->n_uid_mappings ? "uidMappings" :
+						      "gidMappings";
+
+		if (!user)
+			return INVALID(err, "linux.%s: requires a user "
+				       "namespace in linux.namespaces", key);
+		/* Joining a user namespace takes its mappings as they are. */
+		if (user->path)
+			return INVALID(err, "linux.%s: must not be set when "
+				       "joining an existing user namespace "
+				       "(path \"%s\")", key, user->path);
+	}
+	if (l && user && !user->path &&
+	    (l->n_uid_mappings == 0) != (l->n_gid_mappings == 0))
+		return INVALID(err, "linux.%s: must be set together with "
+			       "linux.%s",
+			       l->n_uid_mappings ? "uidMappings" : "gidMappings",
+			       l->n_uid_mappings ? "gidMappings" : "uidMappings");
+	if (l && l->n_time_offsets) {
+		const struct calyx_namespace *t =
+			calyx_spec_namespace(s, CALYX_NS_TIME);
+
+		if (!t)
+			return INVALID(err, "linux.timeOffsets: requires a "
+				       "time namespace in linux.namespaces");
+		if (t->path)
+			return INVALID(err, "linux.timeOffsets: must not be "
+				       "set when joining an existing time "
+				       "namespace");
+	}
+
+	/* runc refuses these too: they would change the host's names. */
+	uts = calyx_spec_namespace(s, CALYX_NS_UTS);
+	if (s->hostname && s->hostname[0] && !uts)
+		return INVALID(err, "hostname: requires a uts namespace in "
+			       "linux.namespaces");
+	if (s->domainname && s->domainname[0] && !uts)
+		return INVALID(err, "domainname: requires a uts namespace in "
+			       "linux.namespaces");
+	return 0;
+}
+
+static bool strv_contains(char **v, const char *s)
+{
+	for (; v && *v; v++)
+		if (strcmp(*v, s) == 0)
+			return true;
+	return false;
+}
+
+static int validate_mounts(const struct calyx_spec *s, calyx_error **err)
+{
+	bool userns = calyx_spec_namespace(s, CALYX_NS_USER) != NULL;
+
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct calyx_mount *m = &s->mounts[i];
+
+		if (m->destination[0] != '/')
+			return INVALID(err, "mounts[%zu].destination: must be "
+				       "an absolute path", i);
+		if ((m->n_uid_mappings == 0) != (m->n_gid_mappings == 0))
+			return INVALID(err, "mounts[%zu].%s: must be set "
+				       "together with %s", i,
+				       m->n_uid_mappings ? "uidMappings" :
+							   "gidMappings",
+				       m->n_uid_mappings ? "gidMappings" :
+							   "uidMappings");
+		if ((strv_contains(m->options, "idmap") ||
+		     strv_contains(m->options, "ridmap")) &&
+		    !m->n_uid_mappings && !userns)
+			return INVALID(err, "mounts[%zu].options: \"idmap\" "
+				       "needs uidMappings/gidMappings or a "
+				       "user namespace", i);
+	}
+	return 0;
+}
+
+static int validate_hooks(const struct calyx_spec *s, calyx_error **err)
+{
+	for (int k = 0; k < CALYX_HOOK__COUNT; k++) {
+		for (size_t i = 0; i < s->hooks[k].n; i++) {
+			const struct calyx_hook *h = &s->hooks[k].hooks[i];
+
+			if (h->path[0] != '/')
+				return INVALID(err, "hooks.%s[%zu].path: must "
+					       "be an absolute path",
+					       calyx_hook_kind_name(k), i);
+			if (h->has_timeout && h->timeout <= 0)
+				return INVALID(err, "hooks.%s[%zu].timeout: "
+					       "must be greater than zero",
+					       calyx_hook_kind_name(k), i);
+		}
+	}
+	return 0;
+}
+
+static int validate_devices(const struct calyx_linux *l, calyx_error **err)
+{
+	for (size_t i = 0; i < l->n_devices; i++) {
+		const struct calyx_device *d = &l->devices[i];
+
+		if (d->path[0] != '/')
+			return INVALID(err, "linux.devices[%zu].path: must be "
+				       "an absolute path", i);
+		if (has_dotdot_component(d->path, "/"))
+			return INVALID(err, "linux.devices[%zu].path: must "
+				       "not contain \"..\"", i);
+		if (d->type == 'p')
+			continue;	/* a FIFO has no device numbers */
+		if (!d->has_major)
+			return INVALID(err, "linux.devices[%zu].major: is "
+				       "required for type \"%c\"", i, d->type);
+		if (!d->has_minor)
+			return INVALID(err, "linux.devices[%zu].minor: is "
+				       "required for type \"%c\"", i, d->type);
+		if (d->major < 0 || d->minor < 0)
+			return INVALID(err, "linux.devices[%zu].%s: must not be "
+				       "negative", i,
+				       d->major < 0 ? "major" : "minor");
+	}
+	return 0;
+}
+
+/* "net.ipv4.ip_forward" or "net/ipv4/ip_forward": names under /proc/sys. */
+static bool valid_sysctl_key(const char *k)
+{
+	size_t n = strlen(k);
+
+	if (n == 0 || strchr("./", k[0]) || strchr("./", k[n - 1]))
+		return false;
+	for (const char *p = k; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return false;
+	return !strstr(k, "..") && !strstr(k, "//") &&
+	       !strstr(k, "./") && !strstr(k, "/.");
+}
+
+static int validate_paths(const char *key, char **paths, calyx_error **err)
+{
+	for (size_t i = 0; paths && paths[i]; i++)
+		if (paths[i][0] != '/')
+			return INVALID(err, "linux.%s[%zu]: must be an "
+				       "absolute path", key, i);
+	return 0;
+}
+
+static int validate_linux(const struct calyx_linux *l, calyx_error **err)
+{
+	static const char *const propagations[] = {
+		"private", "shared", "slave", "unbindable",
+		/* runc accepts the recursive forms too */
+		"rprivate", "rshared", "rslave", "runbindable",
+	};
+	int r;
+
+	if ((r = validate_devices(l, err)) < 0)
+		return r;
+	if (l->rootfs_propagation) {
+		bool ok = false;
+
+		for (size_t i = 0; i < sizeof(propagations) / sizeof(propagations[0]); i++)
+			ok |= strcmp(l->rootfs_propagation,
+				     propagations[i]) == 0;
+		if (!ok)
+			return INVALID(err, "linux.rootfsPropagation: must be "
+				       "\"private\", \"shared\", \"slave\" or "
+				       "\"unbindable\", not \"%s\"",
+				       l->rootfs_propagation);
+	}
+	for (size_t i = 0; i < l->n_sysctl; i++)
+		if (!valid_sysctl_key(l->sysctl[i].key))
+			return INVALID(err, "linux.sysctl.%s: not a valid "
+				       "sysctl name", l->sysctl[i].key);
+	if (l->cgroups_path && has_dotdot_component(l->cgroups_path, "/:"))
+		return INVALID(err, "linux.cgroupsPath: must not contain "
+			       "\"..\" components");
+	if ((r = validate_paths("maskedPaths", l->masked_paths, err)) < 0 ||
+	    (r = validate_paths("readonlyPaths", l->readonly_paths, err)) < 0)
+		return r;
+	if (l->seccomp && l->seccomp->listener_metadata &&
+	    !l->seccomp->listener_path)
+		return INVALID(err, "linux.seccomp.listenerMetadata: needs "
+			       "linux.seccomp.listenerPath");
+	return 0;
+}
+
+int calyx_spec_validate(const struct calyx_spec *s, calyx_error **err)
+{
+	int r;
+
+	if ((r = validate_namespaces(s, err)) < 0 ||
+	    (r = validate_mounts(s, err)) < 0 ||
+	    (r = validate_hooks(s, err)) < 0)
+		return r;
+	if (s->linux && (r = validate_linux(s->linux, err)) < 0)
+		return r;
+	return 0;
+}
