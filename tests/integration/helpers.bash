@@ -272,3 +272,23 @@ ct_output()
 {
 	cat "$BATS_TEST_TMPDIR/$1.out"
 }
+
+# Skips unless the runtime's `features` lists namespace $1.
+requires_ns()
+{
+	calyx features 2>/dev/null |
+		jq -e --arg n "$1" '.linux.namespaces | index($n) != null' \
+		>/dev/null || skip "runtime does not support the $1 namespace"
+	[[ -e /proc/self/ns/$1 || $1 == mount || $1 == network ]] ||
+		skip "kernel has no $1 namespace"
+}
+
+# Lets an unprivileged mapped user reach the bundle (bats' temp dirs are 0700).
+open_path_to_bundle()
+{
+	local d=$BUNDLE
+	while [[ $d != / ]]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+}

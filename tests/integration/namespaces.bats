@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# linux.namespaces: new ones, joined ones (path), user mappings, time offsets.
+
+load helpers
+
+teardown()
+{
+	common_teardown
+	if [[ -d $BATS_TEST_TMPDIR/nsdir ]]; then
+		for f in "$BATS_TEST_TMPDIR"/nsdir/*; do
+			umount "$f" 2>/dev/null || true
+		done
+		umount "$BATS_TEST_TMPDIR/nsdir" 2>/dev/null || true
+	fi
+}
+
+# Creates a persistent namespace of kind $1 (unshare's option name) bound to
+# $BATS_TEST_TMPDIR/nsdir/$1 and prints its path.
+make_ns()
+{
+	local dir=$BATS_TEST_TMPDIR/nsdir
+	if [[ ! -d $dir ]]; then
+		mkdir -p "$dir"
+		mount --bind "$dir" "$dir"
+		mount --make-private "$dir"
+	fi
+	touch "$dir/$1"
+	unshare "--$1=$dir/$1" true
+	echo "$dir/$1"
+}
+
+@test "pid, network, ipc, uts and mount namespaces are new" {
+	run_probe /bin/probe ns
+	expect_status 0
+	for ns in pid net ipc uts mnt; do
+		v=$(value_of "$ns")
+		[ -n "$v" ] && [ "$v" != none ]
+		[ "$v" != "$(host_ns "$ns")" ] || fail "$ns namespace is the host's"
+	done
+}
+
+@test "a namespace not listed is the host's" {
+	cfg '.linux.namespaces |= map(select(.type != "network" and .type != "ipc"))'
+	run_probe /bin/probe ns
+	expect_status 0
+	[ "$(value_of net)" = "$(host_ns net)" ]
+	[ "$(value_of ipc)" = "$(host_ns ipc)" ]
+	[ "$(value_of uts)" != "$(host_ns uts)" ]
+}
+
+@test "the process is pid 1 of a new pid namespace" {
+	run_probe /bin/probe pid
+	expect_status 0
+	has_line pid=1
+	has_line ppid=0
+}
+
+@test "cgroup namespace: new, and the process sees itself at the root" {
+	requires_ns cgroup
+	cfg '.linux.namespaces += [{"type": "cgroup"}]'
+	run_probe /bin/probe ns
+	expect_status 0
+	[ "$(value_of cgroup)" != "$(host_ns cgroup)" ]
+	run_probe /bin/probe cat /proc/self/cgroup
+	expect_status 0
+	while read -r l; do
+		[[ $l == *:/ ]] || fail "cgroup path not at the namespace root: $l"
+	done <<< "$output"
+}
+
+@test "path joins an existing network namespace" {
+	ns=$(make_ns net)
+	cfg --arg p "$ns" '.linux.namespaces |= map(if .type == "network"
+		then .path = $p else . end)'
+	run_probe /bin/probe ns
+	expect_status 0
+	[ "$(value_of net)" = "$(stat -L -c %i "$ns")" ]
+}
+
+@test "path joins an existing uts and ipc namespace" {
+	uts=$(make_ns uts)
+	ipc=$(make_ns ipc)
+	cfg --arg u "$uts" --arg i "$ipc" '.linux.namespaces |= map(
+		if .type == "uts" then .path = $u
+		elif .type == "ipc" then .path = $i else . end)
+		| del(.hostname)'
+	run_probe /bin/probe ns
+	expect_status 0
+	[ "$(value_of uts)" = "$(stat -L -c %i "$uts")" ]
+	[ "$(value_of ipc)" = "$(stat -L -c %i "$ipc")" ]
+}
+
+@test "a namespace path that does not exist fails create, nothing left" {
+	cfg --arg p "$BATS_TEST_TMPDIR/no-such-ns" '.linux.namespaces |= map(
+		if .type == "network" then .path = $p else . end)'
+	run calyx run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_nothing_left "$ID"
+}
+
+@test "user namespace with uid and gid mappings" {
+	requires_ns user
+	open_path_to_bundle
+	cfg '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .mounts |= map(select(.destination != "/sys"))'
+	run_probe /bin/probe cat /proc/self/uid_map
+	expect_status 0
+	[[ $(echo $output) == "0 100000 65536" ]] || fail "uid_map: $output"
+	run_probe /bin/probe cat /proc/self/gid_map
+	expect_status 0
+	[[ $(echo $output) == "0 200000 65536" ]] || fail "gid_map: $output"
+	run_probe /bin/probe ids
+	expect_status 0
+	has_line uid=0
+	run_probe /bin/probe ns
+	[ "$(value_of user)" != "$(host_ns user)" ]
+}
+
+@test "user namespace: the process runs as the mapped host uid" {
+	requires_ns user
+	open_path_to_bundle
+	cfg '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .mounts |= map(select(.destination != "/sys"))'
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	expect_status 0
+	pid=$(state_field "$ID" pid)
+	[ "$(stat -c %u "/proc/$pid")" = 100000 ]
+}
+
+@test "time namespace offsets are visible inside" {
+	requires_ns time
+	cfg '.linux.namespaces += [{"type": "time"}]
+		| .linux.timeOffsets = {"monotonic": {"secs": 864000, "nanosecs": 0},
+		                        "boottime": {"secs": 864000, "nanosecs": 0}}'
+	run_probe /bin/probe cat /proc/self/timens_offsets
+	expect_status 0
+	contains "monotonic"
+	[[ $output =~ monotonic[[:space:]]+864000[[:space:]]+0 ]] || fail "$output"
+	[[ $output =~ boottime[[:space:]]+864000[[:space:]]+0 ]] || fail "$output"
+	run_probe /bin/cat /proc/uptime
+	expect_status 0
+	up=${output%%.*}
+	[ "$up" -ge 864000 ] || fail "uptime $up does not include the offset"
+}
