@@ -231,8 +231,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (flags.help || optind >= argc) {
-		print_usage();
-		return flags.help ? 0 : CLI_EXIT_FAILURE;
+		print_usage();	/* as runc: no command is not an error */
+		return 0;
 	}
 
 	argc -= optind;
