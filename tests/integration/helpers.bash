@@ -125,11 +125,21 @@ cfg()
 	jq "$@" "$BUNDLE/config.json" > "$tmp" && mv "$tmp" "$BUNDLE/config.json"
 }
 
+# Prints its arguments as a JSON array of strings.
+json_array()
+{
+	if (($# == 0)); then
+		echo '[]'
+		return
+	fi
+	jq -cn '$ARGS.positional' --args -- "$@"
+}
+
 # Sets process.args to the given words.
 set_args()
 {
 	local argv
-	argv=$(jq -cn '$ARGS.positional' --args "$@")
+	argv=$(json_array "$@")
 	cfg --argjson a "$argv" '.process.args = $a'
 }
 
@@ -290,5 +300,27 @@ open_path_to_bundle()
 	while [[ $d != / ]]; do
 		chmod o+x "$d"
 		d=$(dirname "$d")
+	done
+}
+
+# Adds a mount to config.json: add_mount DEST TYPE SOURCE [OPTION...]
+add_mount()
+{
+	local dest=$1 type=$2 src=$3 opts
+	shift 3
+	opts=$(json_array "$@")
+	cfg --arg d "$dest" --arg t "$type" --arg s "$src" --argjson o "$opts" \
+		'.mounts += [{"destination": $d, "type": $t, "source": $s,
+			      "options": $o}]'
+}
+
+# The "dest fstype opts superopts..." line of probe mounts for $1.
+mount_line()
+{
+	local l
+	for l in "${lines[@]}"; do
+		if [[ $l == "$1 "* ]]; then
+			echo "$l"
+		fi
 	done
 }

@@ -5,13 +5,13 @@ load helpers
 
 teardown()
 {
-	common_teardown
 	if [[ -d $BATS_TEST_TMPDIR/nsdir ]]; then
 		for f in "$BATS_TEST_TMPDIR"/nsdir/*; do
 			umount "$f" 2>/dev/null || true
 		done
 		umount "$BATS_TEST_TMPDIR/nsdir" 2>/dev/null || true
 	fi
+	common_teardown
 }
 
 # Creates a persistent namespace of kind $1 (unshare's option name) bound to

@@ -1,0 +1,160 @@
+#!/usr/bin/env bats
+# mounts, root.readonly, rootfsPropagation, maskedPaths, readonlyPaths.
+
+load helpers
+
+teardown()
+{
+	umount -R "$BATS_TEST_TMPDIR/shared" 2>/dev/null || true
+	common_teardown
+}
+
+@test "bind mount rw: writes reach the host" {
+	mkdir "$BATS_TEST_TMPDIR/host"
+	echo hi > "$BATS_TEST_TMPDIR/host/file"
+	add_mount /mnt/rw bind "$BATS_TEST_TMPDIR/host" rbind rw
+	run_probe /bin/probe write /mnt/rw/new
+	expect_status 0
+	has_line write=OK
+	[ -f "$BATS_TEST_TMPDIR/host/new" ]
+	run_probe /bin/cat /mnt/rw/file
+	expect_status 0
+	[ "$output" = hi ]
+}
+
+@test "bind mount ro: writes fail with EROFS" {
+	mkdir "$BATS_TEST_TMPDIR/host"
+	add_mount /mnt/ro bind "$BATS_TEST_TMPDIR/host" rbind ro
+	run_probe /bin/probe write /mnt/ro/new
+	[ "$status" -ne 0 ]
+	has_line write=EROFS
+	[ ! -e "$BATS_TEST_TMPDIR/host/new" ]
+}
+
+@test "bind mount of a file" {
+	echo content > "$BATS_TEST_TMPDIR/hostfile"
+	add_mount /etc/injected bind "$BATS_TEST_TMPDIR/hostfile" bind ro
+	run_probe /bin/cat /etc/injected
+	expect_status 0
+	[ "$output" = content ]
+}
+
+@test "tmpfs with size, mode and flags" {
+	add_mount /mnt/t tmpfs tmpfs size=1m mode=700 nosuid nodev noexec
+	run_probe /bin/probe mounts
+	expect_status 0
+	l=$(mount_line /mnt/t)
+	[[ $l == "/mnt/t tmpfs "* ]] || fail "no tmpfs at /mnt/t: $output"
+	read -r _ _ opts super _ <<< "$l"
+	[[ ,$opts, == *,nosuid,* && ,$opts, == *,nodev,* && ,$opts, == *,noexec,* ]] ||
+		fail "flags missing: $l"
+	[[ $super == *size=1024k* && $super == *mode=700* ]] || fail "data missing: $l"
+}
+
+@test "proc, sysfs, mqueue and devpts are mounted with their types" {
+	run_probe /bin/probe mounts
+	expect_status 0
+	[[ $(mount_line /proc) == "/proc proc "* ]] || fail "$output"
+	[[ $(mount_line /sys) == "/sys sysfs "* ]] || fail "$output"
+	[[ $(mount_line /sys) == "/sys sysfs ro,"* ]] || fail "sysfs not ro: $output"
+	[[ $(mount_line /dev/mqueue) == "/dev/mqueue mqueue "* ]] || fail "$output"
+	[[ $(mount_line /dev/pts) == "/dev/pts devpts "* ]] || fail "$output"
+	[[ $(mount_line /dev/pts) == *ptmxmode=666* ]] || fail "$output"
+}
+
+@test "root.readonly makes / read-only but not its mounts" {
+	cfg '.root.readonly = true'
+	run_probe /bin/probe write /new
+	[ "$status" -ne 0 ]
+	has_line write=EROFS
+	run_probe /bin/probe write /tmp/new
+	expect_status 0
+	has_line write=OK
+	run_probe /bin/probe write /dev/shm/new
+	has_line write=OK
+}
+
+@test "rootfsPropagation private: / has no peer group" {
+	cfg '.linux.rootfsPropagation = "private"'
+	run_probe /bin/probe mounts
+	expect_status 0
+	l=$(mount_line /)
+	[[ -n $l && $l != *shared:* && $l != *master:* ]] || fail "$l"
+}
+
+# Sets up a shared host dir, runs a container that waits for a flag file in
+# a tmpfs mounted there later by the host, and prints what it saw.
+propagation_case()
+{
+	local dir=$BATS_TEST_TMPDIR/shared i
+	mkdir -p "$dir/sub"
+	mount --bind "$dir" "$dir"
+	mount --make-shared "$dir"
+	add_mount /mnt/p bind "$dir" rbind "$@"
+	set_args /bin/sh -c 'i=0; while [ $i -lt 40 ]; do
+		[ -e /mnt/p/sub/flag ] && { echo seen; exit 0; }
+		i=$((i + 1)); sleep 0.1; done; echo timeout'
+	run_detached "$ID"
+	expect_status 0
+	mount -t tmpfs tmpfs "$dir/sub"
+	touch "$dir/sub/flag"
+	wait_for_status "$ID" stopped
+	output=$(ct_output "$ID")
+}
+
+@test "mount propagation rslave: host mounts appear in the container" {
+	propagation_case rslave
+	[ "$output" = seen ] || fail "got: $output"
+}
+
+@test "mount propagation rprivate: host mounts stay out" {
+	propagation_case rprivate
+	[ "$output" = timeout ] || fail "got: $output"
+}
+
+@test "a mount destination through a symlink cannot escape the rootfs" {
+	out=$BATS_TEST_TMPDIR/outside
+	ln -s "$out" "$BUNDLE/rootfs/evil"
+	ln -s ../../../../../../../../.. "$BUNDLE/rootfs/up"
+	add_mount /evil/sub tmpfs tmpfs size=1m
+	add_mount "/up$BATS_TEST_TMPDIR/outside2" tmpfs tmpfs size=1m
+	run calyx run -b "$BUNDLE" "$ID"
+	[ ! -e "$out" ] || fail "created $out on the host"
+	[ ! -e "$BATS_TEST_TMPDIR/outside2" ] || fail "created outside2 on the host"
+	! grep -q "$BATS_TEST_TMPDIR/outside" /proc/self/mountinfo
+}
+
+@test "maskedPaths read empty" {
+	printf 'secret\n' > "$BUNDLE/rootfs/etc/secret"
+	mkdir "$BUNDLE/rootfs/secretdir"
+	touch "$BUNDLE/rootfs/secretdir/a"
+	cfg '.linux.maskedPaths += ["/etc/secret", "/secretdir"]'
+	run_probe /bin/probe read /etc/secret
+	expect_status 0
+	has_line bytes=0
+	if [[ -e /proc/kcore ]]; then
+		run_probe /bin/probe read /proc/kcore
+		has_line bytes=0
+	fi
+	run_probe /bin/ls -A /secretdir
+	expect_status 0
+	[ -z "$output" ]
+}
+
+@test "readonlyPaths fail writes with EROFS" {
+	mkdir "$BUNDLE/rootfs/data"
+	cfg '.linux.readonlyPaths += ["/data"]'
+	run_probe /bin/probe write /data/x
+	[ "$status" -ne 0 ]
+	has_line write=EROFS
+	run_probe /bin/probe write /proc/sys/kernel/domainname
+	[ "$status" -ne 0 ]
+	has_line write=EROFS
+}
+
+@test "a missing mount source fails, nothing left" {
+	add_mount /mnt/x bind "$BATS_TEST_TMPDIR/does-not-exist" rbind
+	run calyx run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_nothing_left "$ID"
+}
