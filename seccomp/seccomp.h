@@ -8,6 +8,7 @@
 #define CALYX_SECCOMP_SECCOMP_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "calyx/error.h"
 #include "calyx/log.h"
@@ -31,10 +32,19 @@ int calyx_seccomp_load(const struct calyx_seccomp_program *prog,
 bool calyx_seccomp_program_uses_notify(const struct calyx_seccomp_program *prog);
 
 /* Send the notify fd and the container state to linux.seccomp.listenerPath
- * (SCM_RIGHTS), as config-linux.md describes. */
+ * (SCM_RIGHTS), as config-linux.md describes.  state_json is the whole
+ * "container process state" message: build it with
+ * calyx_seccomp_process_state_json().  One connection, closed after. */
 int calyx_seccomp_send_listener(const char *listener_path,
 				const char *state_json, int notify_fd,
 				calyx_error **err);
+
+/* {"ociVersion":..,"fds":["seccompFd"],"pid":pid,"metadata":..,"state":
+ * state_json}; state_json is the runtime state object (runtime.md), metadata
+ * is linux.seccomp.listenerMetadata (may be NULL).  *out is malloc'd. */
+int calyx_seccomp_process_state_json(const char *state_json, pid_t pid,
+				      const char *metadata, char **out,
+				      calyx_error **err);
 
 void calyx_seccomp_program_free(struct calyx_seccomp_program *prog);
 
