@@ -684,7 +684,11 @@ static int parse_document(struct spec_ctx *c, yajl_val doc,
 /* yajl's message, cut to its first line (it appends a caret diagram). */
 static int json_error(calyx_error **err, const char *yajl_msg)
 {
-	size_t n = strcspn(yajl_msg, "\n");
+	size_t n;
+
+	if (strncmp(yajl_msg, "parse error: ", 13) == 0)
+		yajl_msg += 13;	/* "invalid JSON" says it already */
+	n = strcspn(yajl_msg, "\n");
 
 	while (n && (yajl_msg[n - 1] == ' ' || yajl_msg[n - 1] == '\t'))
 		n--;

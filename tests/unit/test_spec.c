@@ -1,0 +1,803 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* unit/spec: config.json parsing into struct calyx_spec, and validation. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "calyx/spec.h"
+#include "unit.h"
+#include "util/cleanup.h"
+
+#include "fixtures/spec/spec_example.inc"
+
+/* JSON written with ' for " so the cases stay readable. */
+static char *dq(const char *s)
+{
+	char *d = strdup(s);
+
+	for (char *p = d; p && *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	return d;
+}
+
+#define HEAD "{'ociVersion':'1.3.0','root':{'path':'rootfs'}"
+
+static struct calyx_spec *parse_ok(const char *json_sq)
+{
+	_cleanup_free_ char *json = dq(json_sq);
+	_cleanup_error_ calyx_error *err = NULL;
+	struct calyx_spec *spec = NULL;
+
+	if (calyx_spec_parse(json, strlen(json), &spec, &err) < 0) {
+		fprintf(stderr, "unexpected error: %s\n", err->msg);
+		return NULL;
+	}
+	return spec;
+}
+
+/* The parse (then validate) error for a document, "" when it passed. */
+static char *error_of(const char *json_sq)
+{
+	_cleanup_free_ char *json = dq(json_sq);
+	_cleanup_error_ calyx_error *err = NULL;
+	_cleanup_spec_ struct calyx_spec *spec = NULL;
+	int r;
+
+	r = calyx_spec_parse(json, strlen(json), &spec, &err);
+	if (r == 0) {
+		r = calyx_spec_validate(spec, &err);
+		if (r == 0)
+			return strdup("");
+	}
+	if (r != -EINVAL || !err)
+		return strdup("(wrong return code)");
+	return strdup(err->msg);
+}
+
+TEST(spec_example_all_fields)
+{
+	_cleanup_free_ char *json = strdup(spec_example_json);
+	_cleanup_error_ calyx_error *err = NULL;
+	_cleanup_spec_ struct calyx_spec *s = NULL;
+	const struct calyx_hook *h;
+	struct calyx_linux *l;
+	struct calyx_resources *res;
+	char *v = strstr(json, "0.5.0-dev");
+
+	/* the upstream example predates 1.0.0: bump it */
+	memcpy(v, "1.3.0-dev", 9);
+	CHECK(calyx_spec_parse(json, strlen(json), &s, &err) == 0);
+	if (!s) {
+		fprintf(stderr, "%s\n", err->msg);
+		return;
+	}
+	CHECK(calyx_spec_validate(s, &err) == 0);
+	CHECK_STR(s->oci_version, "1.3.0-dev");
+	CHECK_STR(s->root_path, "rootfs");
+	CHECK(s->root_readonly);
+	CHECK_STR(s->hostname, "slartibartfast");
+	CHECK_STR(s->domainname, "foobarbaz.test");
+
+	CHECK(s->process && s->process->terminal);
+	CHECK(s->process->user.uid == 1 && s->process->user.gid == 1);
+	CHECK(s->process->user.n_additional_gids == 2 &&
+	      s->process->user.additional_gids[1] == 6);
+	CHECK(s->process->n_args == 1);
+	CHECK_STR(s->process->args[0], "sh");
+	CHECK(s->process->args[1] == NULL);
+	CHECK_STR(s->process->env[1], "TERM=xterm");
+	CHECK_STR(s->process->cwd, "/");
+	CHECK_STR(s->process->capabilities->bounding[2],
+		  "CAP_NET_BIND_SERVICE");
+	CHECK_STR(s->process->capabilities->effective[1], "CAP_KILL");
+	CHECK(s->process->capabilities->effective[2] == NULL);
+	CHECK_STR(s->process->capabilities->ambient[0], "CAP_NET_BIND_SERVICE");
+	CHECK(s->process->capabilities->inheritable != NULL);
+	CHECK(s->process->capabilities->permitted != NULL);
+	CHECK(s->process->n_rlimits == 2);
+	CHECK_STR(s->process->rlimits[1].type, "RLIMIT_NOFILE");
+	CHECK(s->process->rlimits[1].resource == RLIMIT_NOFILE);
+	CHECK(s->process->rlimits[0].resource == RLIMIT_CORE);
+	CHECK(s->process->rlimits[0].soft == 1024 &&
+	      s->process->rlimits[0].hard == 1024);
+	CHECK_STR(s->process->apparmor_profile, "acme_secure_profile");
+	CHECK_STR(s->process->selinux_label,
+		  "system_u:system_r:svirt_lxc_net_t:s0:c124,c675");
+	CHECK(s->process->no_new_privileges);
+	CHECK(!s->process->has_oom_score_adj);
+
+	CHECK(s->n_mounts == 7);
+	CHECK_STR(s->mounts[0].destination, "/proc");
+	CHECK_STR(s->mounts[0].type, "proc");
+	CHECK_STR(s->mounts[0].source, "proc");
+	CHECK(s->mounts[0].options == NULL);
+	CHECK_STR(s->mounts[2].options[5], "gid=5");
+	CHECK(s->mounts[2].options[6] == NULL);
+	CHECK_STR(s->mounts[6].destination, "/sys/fs/cgroup");
+
+	CHECK(s->hooks[CALYX_HOOK_PRESTART].n == 2);
+	h = &s->hooks[CALYX_HOOK_PRESTART].hooks[0];
+	CHECK_STR(h->path, "/usr/bin/fix-mounts");
+	CHECK_STR(h->args[2], "arg2");
+	CHECK_STR(h->env[0], "key1=value1");
+	CHECK(!h->has_timeout);
+	CHECK(s->hooks[CALYX_HOOK_CREATE_RUNTIME].n == 2);
+	CHECK_STR(s->hooks[CALYX_HOOK_CREATE_CONTAINER].hooks[0].path,
+		  "/usr/bin/mount-hook");
+	CHECK_STR(s->hooks[CALYX_HOOK_START_CONTAINER].hooks[0].path,
+		  "/usr/bin/refresh-ldcache");
+	h = &s->hooks[CALYX_HOOK_POSTSTART].hooks[0];
+	CHECK(h->has_timeout && h->timeout == 5);
+	CHECK_STR(s->hooks[CALYX_HOOK_POSTSTOP].hooks[0].args[1], "-f");
+
+	CHECK(s->n_annotations == 2);
+	CHECK_STR(s->annotations[1].key, "com.example.key2");
+	CHECK_STR(s->annotations[1].value, "value2");
+
+	l = s->linux;
+	CHECK(l != NULL);
+	if (!l)
+		return;
+	CHECK(l->n_devices == 2);
+	CHECK_STR(l->devices[0].path, "/dev/fuse");
+	CHECK(l->devices[0].type == 'c' && l->devices[0].major == 10 &&
+	      l->devices[0].minor == 229);
+	CHECK(l->devices[0].has_file_mode && l->devices[0].file_mode == 438);
+	CHECK(l->devices[1].type == 'b' && l->devices[1].has_uid &&
+	      l->devices[1].uid == 0 && l->devices[1].has_gid);
+	CHECK(l->n_uid_mappings == 1 && l->uid_mappings[0].host_id == 1000 &&
+	      l->uid_mappings[0].size == 32000 &&
+	      l->uid_mappings[0].container_id == 0);
+	CHECK(l->n_gid_mappings == 1 && l->gid_mappings[0].size == 32000);
+	CHECK(l->n_sysctl == 2);
+	CHECK_STR(l->sysctl[0].key, "net.ipv4.ip_forward");
+	CHECK_STR(l->sysctl[0].value, "1");
+	CHECK_STR(l->cgroups_path, "/myRuntime/myContainer");
+	CHECK_STR(l->rootfs_propagation, "slave");
+	CHECK_STR(l->seccomp->default_action, "SCMP_ACT_ALLOW");
+	CHECK_STR(l->seccomp->architectures[1], "SCMP_ARCH_X32");
+	CHECK(l->seccomp->n_syscalls == 1);
+	CHECK_STR(l->seccomp->syscalls[0].names[1], "chmod");
+	CHECK_STR(l->seccomp->syscalls[0].action, "SCMP_ACT_ERRNO");
+	CHECK(l->n_time_offsets == 2);
+	CHECK_STR(l->time_offsets[0].clock, "monotonic");
+	CHECK(l->time_offsets[0].secs == 172800);
+	CHECK(l->time_offsets[1].secs == 604800);
+	CHECK(l->n_namespaces == 8);
+	CHECK(l->namespaces[0].type == CALYX_NS_PID);
+	CHECK(l->namespaces[1].type == CALYX_NS_NETWORK);
+	CHECK(l->namespaces[7].type == CALYX_NS_TIME);
+	CHECK(l->namespaces[7].path == NULL);
+	CHECK(calyx_spec_namespace(s, CALYX_NS_CGROUP) == &l->namespaces[6]);
+	CHECK_STR(l->masked_paths[3], "/proc/sched_debug");
+	CHECK_STR(l->readonly_paths[5], "/proc/sysrq-trigger");
+	CHECK_STR(l->mount_label,
+		  "system_u:object_r:svirt_sandbox_file_t:s0:c715,c811");
+
+	res = l->resources;
+	CHECK(res != NULL);
+	if (!res)
+		return;
+	CHECK(res->has_network && res->has_net_class_id &&
+	      res->net_class_id == 1048577);
+	CHECK(res->n_net_priorities == 2);
+	CHECK_STR(res->net_priorities[1].name, "eth1");
+	CHECK(res->net_priorities[1].priority == 1000);
+	CHECK(res->has_pids_limit && res->pids_limit == 32771);
+	CHECK(res->n_hugepage_limits == 2);
+	CHECK_STR(res->hugepage_limits[0].page_size, "2MB");
+	CHECK(res->hugepage_limits[0].limit == 9223372036854772000ULL);
+	CHECK(res->hugepage_limits[1].limit == 1000000);
+	CHECK(res->memory->has_limit && res->memory->limit == 536870912);
+	CHECK(res->memory->has_reservation && res->memory->has_swap);
+	CHECK(res->memory->has_kernel && res->memory->kernel == -1);
+	CHECK(res->memory->has_kernel_tcp && res->memory->kernel_tcp == -1);
+	CHECK(res->memory->has_swappiness && res->memory->swappiness == 0);
+	CHECK(res->memory->has_disable_oom_killer &&
+	      !res->memory->disable_oom_killer);
+	CHECK(res->memory->has_use_hierarchy);
+	CHECK(res->memory->has_check_before_update);
+	CHECK(res->cpu->has_shares && res->cpu->shares == 1024);
+	CHECK(res->cpu->has_quota && res->cpu->quota == 1000000);
+	CHECK(res->cpu->has_burst && res->cpu->burst == 1000000);
+	CHECK(res->cpu->has_period && res->cpu->period == 500000);
+	CHECK(res->cpu->realtime_runtime == 950000);
+	CHECK(res->cpu->realtime_period == 1000000);
+	CHECK_STR(res->cpu->cpus, "2-3");
+	CHECK_STR(res->cpu->mems, "0-7");
+	CHECK(!res->cpu->has_idle);
+	CHECK(res->n_devices == 3);
+	CHECK(!res->devices[0].allow && res->devices[0].type == 'a' &&
+	      !res->devices[0].has_major);
+	CHECK_STR(res->devices[0].access, "rwm");
+	CHECK(res->devices[1].allow && res->devices[1].type == 'c' &&
+	      res->devices[1].has_major && res->devices[1].major == 10);
+	CHECK_STR(res->devices[2].access, "r");
+	CHECK(res->block_io->has_weight && res->block_io->weight == 10);
+	CHECK(res->block_io->has_leaf_weight);
+	CHECK(res->block_io->n_weight_device == 2);
+	CHECK(res->block_io->weight_device[0].leaf_weight == 300);
+	CHECK(res->block_io->weight_device[1].minor == 16 &&
+	      !res->block_io->weight_device[1].has_leaf_weight);
+	CHECK(res->block_io->n_throttle_read_bps == 1 &&
+	      res->block_io->throttle_read_bps[0].rate == 600);
+	CHECK(res->block_io->n_throttle_write_iops == 1 &&
+	      res->block_io->throttle_write_iops[0].rate == 300);
+	CHECK(res->block_io->n_throttle_write_bps == 0);
+}
+
+/* The 1.1-1.3 fields the upstream example lacks. */
+static const char newer_fields[] = HEAD ","
+	"'process':{'cwd':'/w','args':['a','b'],'consoleSize':{'height':24,"
+	"'width':80},'user':{'uid':4294967295,'gid':7,'umask':18,"
+	"'username':'u'},'oomScoreAdj':-1000,'ioPriority':{'class':"
+	"'IOPRIO_CLASS_IDLE','priority':7},'scheduler':{'policy':"
+	"'SCHED_DEADLINE','nice':-5,'priority':3,'flags':["
+	"'SCHED_FLAG_RECLAIM'],'runtime':18446744073709551615,'deadline':2,"
+	"'period':3},'execCPUAffinity':{'initial':'0-3, 7','final':'1'},"
+	"'commandLine':'x'},"
+	"'mounts':[{'destination':'rel/dir','uidMappings':[{'containerID':0,"
+	"'hostID':100,'size':10}],'gidMappings':[{'containerID':1,'hostID':"
+	"200,'size':20}],'options':['idmap']}],"
+	"'linux':{'namespaces':[{'type':'user','path':'/proc/1/ns/user'},"
+	"{'type':'mount'}],'netDevices':{'eth0':{'name':'c0'},'ens4':{}},"
+	"'devices':[{'path':'/dev/fifo','type':'p'}],"
+	"'resources':{'cpu':{'idle':1},'rdma':{'mlx5_1':{'hcaHandles':3,"
+	"'hcaObjects':10000},'rxe3':{'hcaObjects':1}},'unified':{"
+	"'memory.high':'1G'},'pids':{'limit':-1}},"
+	"'seccomp':{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':1,"
+	"'flags':['SECCOMP_FILTER_FLAG_LOG'],'listenerPath':'/run/l.sock',"
+	"'listenerMetadata':'m','syscalls':[{'names':['read'],'action':"
+	"'SCMP_ACT_ERRNO','errnoRet':5,'args':[{'index':1,'value':2,"
+	"'valueTwo':3,'op':'SCMP_CMP_MASKED_EQ'}]}]},"
+	"'intelRdt':{'closID':'c','l3CacheSchema':'L3:0=f','memBwSchema':"
+	"'MB:0=70','schemata':['L2:0=1'],'enableMonitoring':true},"
+	"'memoryPolicy':{'mode':'MPOL_BIND','nodes':'0-1','flags':["
+	"'MPOL_F_STATIC_NODES']},'personality':{'domain':'LINUX32',"
+	"'flags':[]}},"
+	"'windows':{'layerFolders':5},'vm':{'bogus':[]},'unknownField':{}}";
+
+TEST(newer_fields)
+{
+	_cleanup_spec_ struct calyx_spec *s = parse_ok(newer_fields);
+	_cleanup_error_ calyx_error *err = NULL;
+	struct calyx_process *p;
+	struct calyx_linux *l;
+
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK(calyx_spec_validate(s, &err) == 0);
+	p = s->process;
+	CHECK(p->has_console_size && p->console_height == 24 &&
+	      p->console_width == 80);
+	CHECK(p->n_args == 2);
+	CHECK(p->user.uid == UINT32_MAX && p->user.gid == 7);
+	CHECK(p->user.has_umask && p->user.umask == 18);
+	CHECK_STR(p->user.username, "u");
+	CHECK_STR(p->command_line, "x");
+	CHECK(p->env == NULL && p->capabilities == NULL);
+	CHECK(p->has_oom_score_adj && p->oom_score_adj == -1000);
+	CHECK(p->io_priority && p->io_priority->class == 3 &&
+	      p->io_priority->priority == 7);
+	CHECK(p->scheduler && p->scheduler->policy_value == 6);
+	CHECK_STR(p->scheduler->policy, "SCHED_DEADLINE");
+	CHECK(p->scheduler->nice == -5 && p->scheduler->priority == 3);
+	CHECK_STR(p->scheduler->flags[0], "SCHED_FLAG_RECLAIM");
+	CHECK(p->scheduler->runtime == UINT64_MAX);
+	CHECK(p->scheduler->deadline == 2 && p->scheduler->period == 3);
+	CHECK_STR(p->exec_cpu_affinity_initial, "0-3, 7");
+	CHECK_STR(p->exec_cpu_affinity_final, "1");
+
+	CHECK_STR(s->mounts[0].destination, "/rel/dir");
+	CHECK(s->mounts[0].type == NULL && s->mounts[0].source == NULL);
+	CHECK(s->mounts[0].n_uid_mappings == 1 &&
+	      s->mounts[0].uid_mappings[0].host_id == 100);
+	CHECK(s->mounts[0].n_gid_mappings == 1 &&
+	      s->mounts[0].gid_mappings[0].size == 20);
+
+	l = s->linux;
+	CHECK_STR(l->namespaces[0].path, "/proc/1/ns/user");
+	CHECK(l->n_net_devices == 2);
+	CHECK_STR(l->net_devices[0].host_name, "eth0");
+	CHECK_STR(l->net_devices[0].name, "c0");
+	CHECK(l->net_devices[1].name == NULL);
+	CHECK(l->devices[0].type == 'p' && !l->devices[0].has_major);
+	CHECK(l->resources->cpu->has_idle && l->resources->cpu->idle == 1);
+	CHECK(l->resources->n_rdma == 2);
+	CHECK_STR(l->resources->rdma[0].device, "mlx5_1");
+	CHECK(l->resources->rdma[0].hca_handles == 3 &&
+	      l->resources->rdma[0].hca_objects == 10000);
+	CHECK(!l->resources->rdma[1].has_hca_handles &&
+	      l->resources->rdma[1].has_hca_objects);
+	CHECK_STR(l->resources->unified[0].key, "memory.high");
+	CHECK_STR(l->resources->unified[0].value, "1G");
+	CHECK(l->resources->pids_limit == -1);
+	CHECK(l->seccomp->has_default_errno_ret &&
+	      l->seccomp->default_errno_ret == 1);
+	CHECK_STR(l->seccomp->flags[0], "SECCOMP_FILTER_FLAG_LOG");
+	CHECK_STR(l->seccomp->listener_path, "/run/l.sock");
+	CHECK_STR(l->seccomp->listener_metadata, "m");
+	CHECK(l->seccomp->syscalls[0].has_errno_ret &&
+	      l->seccomp->syscalls[0].errno_ret == 5);
+	CHECK(l->seccomp->syscalls[0].n_args == 1);
+	CHECK(l->seccomp->syscalls[0].args[0].index == 1 &&
+	      l->seccomp->syscalls[0].args[0].value == 2 &&
+	      l->seccomp->syscalls[0].args[0].value_two == 3);
+	CHECK_STR(l->seccomp->syscalls[0].args[0].op, "SCMP_CMP_MASKED_EQ");
+	CHECK_STR(l->intel_rdt->clos_id, "c");
+	CHECK_STR(l->intel_rdt->l3_cache_schema, "L3:0=f");
+	CHECK_STR(l->intel_rdt->mem_bw_schema, "MB:0=70");
+	CHECK_STR(l->intel_rdt->schemata[0], "L2:0=1");
+	CHECK(l->intel_rdt->enable_monitoring);
+	CHECK_STR(l->memory_policy->mode, "MPOL_BIND");
+	CHECK_STR(l->memory_policy->nodes, "0-1");
+	CHECK_STR(l->memory_policy->flags[0], "MPOL_F_STATIC_NODES");
+	CHECK_STR(l->personality->domain, "LINUX32");
+	CHECK(l->personality->flags && l->personality->flags[0] == NULL);
+}
+
+TEST(minimal_and_nulls)
+{
+	_cleanup_spec_ struct calyx_spec *s = parse_ok(
+		HEAD ",'process':null,'linux':{'namespaces':null,"
+		"'resources':{'memory':{'limit':null}}}}");
+
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK(s->process == NULL);
+	CHECK(s->linux && s->linux->n_namespaces == 0);
+	CHECK(s->linux->resources->memory &&
+	      !s->linux->resources->memory->has_limit);
+	CHECK(s->n_mounts == 0 && s->hooks[0].n == 0);
+	CHECK(calyx_spec_validate(s, NULL) == 0);
+	CHECK(calyx_spec_namespace(s, CALYX_NS_PID) == NULL);
+}
+
+TEST(oci_versions_accepted)
+{
+	static const char *const ok[] = { "1.0.0", "1.0.2", "1.1.0",
+					  "1.2.1", "1.3.0", "1.3.7",
+					  "1.3.0-rc.1", "1.0.0-dev",
+					  "1.2.0+build.5" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		char json[128];
+		_cleanup_free_ char *msg = NULL;
+
+		snprintf(json, sizeof(json),
+			 "{'ociVersion':'%s','root':{'path':'r'}}", ok[i]);
+		msg = error_of(json);
+		CHECK_STR(msg, "");
+	}
+}
+
+struct error_case {
+	const char *json;
+	const char *message;
+};
+
+static const struct error_case error_cases[] = {
+	/* document and version */
+	{ "{]", "invalid JSON: " },
+	{ "", "invalid JSON" },
+	{ "[1]", "the configuration must be a JSON object" },
+	{ "{'root':{'path':'r'}}", "ociVersion: is required" },
+	{ "{'ociVersion':1,'root':{'path':'r'}}",
+	  "ociVersion: must be a string" },
+	{ "{'ociVersion':'2.0.0','root':{'path':'r'}}",
+	  "ociVersion: unsupported version \"2.0.0\" (calyx supports 1.0.0 "
+	  "through 1.3.x)" },
+	{ "{'ociVersion':'1.4.0','root':{'path':'r'}}",
+	  "ociVersion: unsupported version \"1.4.0\"" },
+	{ "{'ociVersion':'0.5.0-dev','root':{'path':'r'}}",
+	  "ociVersion: unsupported version" },
+	{ "{'ociVersion':'1.0','root':{'path':'r'}}",
+	  "ociVersion: \"1.0\" is not a SemVer version" },
+	{ "{'ociVersion':'1.01.0','root':{'path':'r'}}",
+	  "ociVersion: \"1.01.0\" is not a SemVer version" },
+	{ "{'ociVersion':'1.3.0'}", "root: is required" },
+	{ "{'ociVersion':'1.3.0','root':{}}", "root.path: is required" },
+	{ "{'ociVersion':'1.3.0','root':{'path':''}}",
+	  "root.path: must not be empty" },
+	{ "{'ociVersion':'1.3.0','root':{'path':'r','readonly':'yes'}}",
+	  "root.readonly: must be a boolean" },
+	{ "{'ociVersion':'1.3.0','root':[]}", "root: must be an object" },
+	/* process */
+	{ HEAD ",'process':{'cwd':'/'}}",
+	  "process.args: must be a non-empty array of strings" },
+	{ HEAD ",'process':{'cwd':'/','args':[]}}",
+	  "process.args: must be a non-empty array of strings" },
+	{ HEAD ",'process':{'cwd':'/','args':'sh'}}",
+	  "process.args: must be a non-empty array of strings" },
+	{ HEAD ",'process':{'cwd':'/','args':['sh',1]}}",
+	  "process.args[1]: must be a string" },
+	{ HEAD ",'process':{'args':['sh']}}", "process.cwd: is required" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'tmp'}}",
+	  "process.cwd: must be an absolute path" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','env':'A=1'}}",
+	  "process.env: must be an array of strings" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','user':{'uid':-1}}}",
+	  "process.user.uid: must be an integer between 0 and 4294967295" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','user':{'gid':"
+	  "4294967296}}}",
+	  "process.user.gid: must be an integer between 0 and 4294967295" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','user':{'uid':1.5}}}",
+	  "process.user.uid: must be an integer" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','user':{'uid':'0'}}}",
+	  "process.user.uid: must be an integer" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','user':{"
+	  "'additionalGids':[1,'x']}}}",
+	  "process.user.additionalGids[1]: must be an integer" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','terminal':1}}",
+	  "process.terminal: must be a boolean" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','consoleSize':{"
+	  "'height':1}}}", "process.consoleSize.width: is required" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','rlimits':[{'type':"
+	  "'RLIMIT_FOO','soft':1,'hard':1}]}}",
+	  "process.rlimits[0].type: unknown rlimit type \"RLIMIT_FOO\"" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','rlimits':[{'type':"
+	  "'RLIMIT_NOFILE','soft':1}]}}",
+	  "process.rlimits[0].hard: is required" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','rlimits':[{'type':"
+	  "'RLIMIT_NOFILE','soft':-1,'hard':1}]}}",
+	  "process.rlimits[0].soft: must be an integer between 0 and "
+	  "18446744073709551615" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','rlimits':[{'type':"
+	  "'RLIMIT_NOFILE','soft':1,'hard':18446744073709551616}]}}",
+	  "process.rlimits[0].hard: must be an integer between 0 and "
+	  "18446744073709551615" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','rlimits':[{'type':"
+	  "'RLIMIT_CPU','soft':1,'hard':1},{'type':'RLIMIT_CPU','soft':1,"
+	  "'hard':1}]}}",
+	  "process.rlimits[1].type: duplicate rlimit type \"RLIMIT_CPU\"" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','oomScoreAdj':1001}}",
+	  "process.oomScoreAdj: must be an integer between -1000 and 1000" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','scheduler':{'policy':"
+	  "'SCHED_FAST'}}}",
+	  "process.scheduler.policy: unknown scheduler policy "
+	  "\"SCHED_FAST\"" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','scheduler':{'policy':"
+	  "'SCHED_RR','nice':2147483648}}}",
+	  "process.scheduler.nice: must be an integer between -2147483648 "
+	  "and 2147483647" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','ioPriority':{'class':"
+	  "'IOPRIO_CLASS_X','priority':1}}}",
+	  "process.ioPriority.class: unknown I/O priority class "
+	  "\"IOPRIO_CLASS_X\"" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','ioPriority':{'class':"
+	  "'IOPRIO_CLASS_BE','priority':8}}}",
+	  "process.ioPriority.priority: must be an integer between 0 and 7" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','capabilities':{"
+	  "'bounding':'CAP_KILL'}}}",
+	  "process.capabilities.bounding: must be an array of strings" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','execCPUAffinity':{"
+	  "'initial':'a'}}}",
+	  "process.execCPUAffinity.initial: must be a CPU list like "
+	  "\"0-3,7\"" },
+	/* mounts and hooks */
+	{ HEAD ",'mounts':{}}", "mounts: must be an array" },
+	{ HEAD ",'mounts':[{'destination':'/a'},{'type':'tmpfs'}]}",
+	  "mounts[1].destination: is required" },
+	{ HEAD ",'mounts':[{'destination':''}]}",
+	  "mounts[0].destination: must not be empty" },
+	{ HEAD ",'mounts':[{'destination':'/a','options':[1]}]}",
+	  "mounts[0].options[0]: must be a string" },
+	{ HEAD ",'mounts':[{'destination':'/a','uidMappings':[{"
+	  "'containerID':0,'hostID':1}]}]}",
+	  "mounts[0].uidMappings[0].size: is required" },
+	{ HEAD ",'mounts':[{'destination':'/a','options':['idmap'],"
+	  "'uidMappings':[{'containerID':0,'hostID':1,'size':1}]}]}",
+	  "mounts[0].uidMappings: must be set together with gidMappings" },
+	{ HEAD ",'mounts':[{'destination':'/a','options':['idmap']}]}",
+	  "mounts[0].options: \"idmap\" needs uidMappings/gidMappings or a "
+	  "user namespace" },
+	{ HEAD ",'hooks':{'prestart':[{'path':'/x','timeout':0}]}}",
+	  "hooks.prestart[0].timeout: must be an integer between 1 and "
+	  "2147483647" },
+	{ HEAD ",'hooks':{'poststop':[{'path':'x'}]}}",
+	  "hooks.poststop[0].path: must be an absolute path" },
+	{ HEAD ",'hooks':{'createRuntime':[{'args':['x']}]}}",
+	  "hooks.createRuntime[0].path: is required" },
+	{ HEAD ",'annotations':{'a':1}}", "annotations.a: must be a string" },
+	{ HEAD ",'hostname':'h'}",
+	  "hostname: requires a uts namespace in linux.namespaces" },
+	/* linux */
+	{ HEAD ",'linux':{'namespaces':[{'type':'pid'},{'type':'uts'},"
+	  "{'type':'foo'}]}}",
+	  "linux.namespaces[2].type: unknown namespace type \"foo\"" },
+	{ HEAD ",'linux':{'namespaces':[{'path':'/x'}]}}",
+	  "linux.namespaces[0].type: is required" },
+	{ HEAD ",'linux':{'namespaces':[{'type':'pid'},{'type':'pid'}]}}",
+	  "linux.namespaces[1].type: duplicate namespace type \"pid\"" },
+	{ HEAD ",'linux':{'namespaces':[{'type':'net','path':'/x'}]}}",
+	  "linux.namespaces[0].type: unknown namespace type \"net\"" },
+	{ HEAD ",'linux':{'namespaces':[{'type':'network','path':'x'}]}}",
+	  "linux.namespaces[0].path: must be an absolute path" },
+	{ HEAD ",'linux':{'uidMappings':[{'containerID':0,'hostID':1,"
+	  "'size':1}],'gidMappings':[{'containerID':0,'hostID':1,"
+	  "'size':1}]}}",
+	  "linux.uidMappings: requires a user namespace in linux.namespaces" },
+	{ HEAD ",'linux':{'namespaces':[{'type':'user','path':'/p'}],"
+	  "'uidMappings':[{'containerID':0,'hostID':1,'size':1}]}}",
+	  "linux.uidMappings: must not be set when joining an existing user "
+	  "namespace" },
+	{ HEAD ",'linux':{'namespaces':[{'type':'user'}],'gidMappings':["
+	  "{'containerID':0,'hostID':1,'size':1}]}}",
+	  "linux.gidMappings: must be set together with linux.uidMappings" },
+	{ HEAD ",'linux':{'uidMappings':[{'containerID':-1,'hostID':1,"
+	  "'size':1}]}}",
+	  "linux.uidMappings[0].containerID: must be an integer between 0 "
+	  "and 4294967295" },
+	{ HEAD ",'linux':{'timeOffsets':{'monotonic':{'secs':1}}}}",
+	  "linux.timeOffsets: requires a time namespace in "
+	  "linux.namespaces" },
+	{ HEAD ",'linux':{'timeOffsets':{'realtime':{'secs':1}}}}",
+	  "linux.timeOffsets.realtime: unknown clock" },
+	{ HEAD ",'linux':{'timeOffsets':{'boottime':{'nanosecs':-1}}}}",
+	  "linux.timeOffsets.boottime.nanosecs: must be an integer between 0 "
+	  "and 4294967295" },
+	{ HEAD ",'linux':{'devices':[{'path':'/dev/x','type':'x'}]}}",
+	  "linux.devices[0].type: must be one of \"c\", \"b\", \"u\" or "
+	  "\"p\", not \"x\"" },
+	{ HEAD ",'linux':{'devices':[{'path':'dev/x','type':'c','major':1,"
+	  "'minor':1}]}}",
+	  "linux.devices[0].path: must be an absolute path" },
+	{ HEAD ",'linux':{'devices':[{'path':'/dev/x','type':'c',"
+	  "'minor':1}]}}",
+	  "linux.devices[0].major: is required for type \"c\"" },
+	{ HEAD ",'linux':{'devices':[{'path':'/dev/x','type':'b','major':1,"
+	  "'minor':1,'fileMode':512}]}}",
+	  "linux.devices[0].fileMode: must be an integer between 0 and 511" },
+	{ HEAD ",'linux':{'devices':[{'type':'p'}]}}",
+	  "linux.devices[0].path: is required" },
+	{ HEAD ",'linux':{'rootfsPropagation':'bogus'}}",
+	  "linux.rootfsPropagation: must be \"private\", \"shared\", "
+	  "\"slave\" or \"unbindable\", not \"bogus\"" },
+	{ HEAD ",'linux':{'sysctl':{'net..x':'1'}}}",
+	  "linux.sysctl.net..x: not a valid sysctl name" },
+	{ HEAD ",'linux':{'sysctl':{'kernel.x':1}}}",
+	  "linux.sysctl.kernel.x: must be a string" },
+	{ HEAD ",'linux':{'cgroupsPath':'/a/../b'}}",
+	  "linux.cgroupsPath: must not contain \"..\" components" },
+	{ HEAD ",'linux':{'cgroupsPath':'system.slice:calyx:..'}}",
+	  "linux.cgroupsPath: must not contain \"..\" components" },
+	{ HEAD ",'linux':{'maskedPaths':['proc/kcore']}}",
+	  "linux.maskedPaths[0]: must be an absolute path" },
+	{ HEAD ",'linux':{'netDevices':{'eth0':{'name':23}}}}",
+	  "linux.netDevices.eth0.name: must be a string" },
+	{ HEAD ",'linux':{'seccomp':{'syscalls':[]}}}",
+	  "linux.seccomp.defaultAction: is required" },
+	{ HEAD ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW',"
+	  "'syscalls':[{'names':[],'action':'SCMP_ACT_ERRNO'}]}}}",
+	  "linux.seccomp.syscalls[0].names: must be a non-empty array of "
+	  "strings" },
+	{ HEAD ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW',"
+	  "'syscalls':[{'names':['read'],'action':'SCMP_ACT_ERRNO','args':"
+	  "[{'index':0,'value':1}]}]}}}",
+	  "linux.seccomp.syscalls[0].args[0].op: is required" },
+	{ HEAD ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW',"
+	  "'listenerMetadata':'x'}}}",
+	  "linux.seccomp.listenerMetadata: needs linux.seccomp.listenerPath" },
+	{ HEAD ",'linux':{'intelRdt':{'memBwSchema':'L3:0=1'}}}",
+	  "linux.intelRdt.memBwSchema: must start with \"MB:\"" },
+	{ HEAD ",'linux':{'memoryPolicy':{'mode':'MPOL_X'}}}",
+	  "linux.memoryPolicy.mode: unknown memory policy mode \"MPOL_X\"" },
+	{ HEAD ",'linux':{'personality':{'domain':'BSD'}}}",
+	  "linux.personality.domain: must be \"LINUX\" or \"LINUX32\", not "
+	  "\"BSD\"" },
+	/* linux.resources */
+	{ HEAD ",'linux':{'resources':{'memory':{'limit':'1G'}}}}",
+	  "linux.resources.memory.limit: must be an integer" },
+	{ HEAD ",'linux':{'resources':{'memory':{'limit':"
+	  "9223372036854775808}}}}",
+	  "linux.resources.memory.limit: must be an integer between "
+	  "-9223372036854775808 and 9223372036854775807" },
+	{ HEAD ",'linux':{'resources':{'memory':{'swappiness':101}}}}",
+	  "linux.resources.memory.swappiness: must be an integer between 0 "
+	  "and 100" },
+	{ HEAD ",'linux':{'resources':{'cpu':{'shares':-2}}}}",
+	  "linux.resources.cpu.shares: must be an integer between 0 and "
+	  "18446744073709551615" },
+	{ HEAD ",'linux':{'resources':{'cpu':{'cpus':5}}}}",
+	  "linux.resources.cpu.cpus: must be a string" },
+	{ HEAD ",'linux':{'resources':{'pids':{}}}}",
+	  "linux.resources.pids.limit: is required" },
+	{ HEAD ",'linux':{'resources':{'devices':[{'allow':true,'type':"
+	  "'x'}]}}}",
+	  "linux.resources.devices[0].type: must be \"a\", \"c\" or \"b\", "
+	  "not \"x\"" },
+	{ HEAD ",'linux':{'resources':{'devices':[{'type':'a'}]}}}",
+	  "linux.resources.devices[0].allow: is required" },
+	{ HEAD ",'linux':{'resources':{'devices':[{'allow':true,'access':"
+	  "'rwx'}]}}}",
+	  "linux.resources.devices[0].access: must be a combination of" },
+	{ HEAD ",'linux':{'resources':{'blockIO':{'weight':65536}}}}",
+	  "linux.resources.blockIO.weight: must be an integer between 0 and "
+	  "65535" },
+	{ HEAD ",'linux':{'resources':{'blockIO':{'weightDevice':[{"
+	  "'major':8,'minor':0}]}}}}",
+	  "linux.resources.blockIO.weightDevice[0]: must set \"weight\" or "
+	  "\"leafWeight\"" },
+	{ HEAD ",'linux':{'resources':{'blockIO':{'throttleReadBpsDevice':"
+	  "[{'major':8,'rate':1}]}}}}",
+	  "linux.resources.blockIO.throttleReadBpsDevice[0].minor: is "
+	  "required" },
+	{ HEAD ",'linux':{'resources':{'hugepageLimits':[{'limit':1234123,"
+	  "'pageSize':'64kB'}]}}}",
+	  "linux.resources.hugepageLimits[0].pageSize: must look like "
+	  "\"2MB\"" },
+	{ HEAD ",'linux':{'resources':{'network':{'priorities':[{'name':"
+	  "'eth0'}]}}}}",
+	  "linux.resources.network.priorities[0].priority: is required" },
+	{ HEAD ",'linux':{'resources':{'rdma':{'mlx5_1':{'hcaHandles':"
+	  "'not a uint32'}}}}}",
+	  "linux.resources.rdma.mlx5_1.hcaHandles: must be an integer" },
+	{ HEAD ",'linux':{'resources':{'rdma':{'mlx5_1':{}}}}}",
+	  "linux.resources.rdma.mlx5_1: must set \"hcaHandles\" or "
+	  "\"hcaObjects\"" },
+	{ HEAD ",'linux':{'resources':{'unified':{'memory.max':0}}}}",
+	  "linux.resources.unified.memory.max: must be a string" },
+	{ HEAD ",'linux':{'resources':[]}}",
+	  "linux.resources: must be an object" },
+	{ HEAD ",'linux':5}", "linux: must be an object" },
+};
+
+/* Each message must start with the expected text (exact JSON path). */
+TEST(error_paths)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(error_cases); i++) {
+		_cleanup_free_ char *msg = error_of(error_cases[i].json);
+		size_t n = strlen(error_cases[i].message);
+
+		if (getenv("UNIT_VERBOSE"))
+			printf("# %s\n", msg);
+
+		if (strncmp(msg, error_cases[i].message, n) != 0 || !msg[0]) {
+			fprintf(stderr, "case %zu: %s\n  got:  \"%s\"\n  want: "
+				"\"%s...\"\n", i, error_cases[i].json, msg,
+				error_cases[i].message);
+			unit_current_failed = 1;
+		}
+	}
+	printf("# %zu error cases\n", ARRAY_SIZE(error_cases));
+}
+
+TEST(invalid_json_message_is_one_line)
+{
+	_cleanup_free_ char *msg = error_of("{'a': [1, 2}");
+
+	CHECK_CONTAINS(msg, "invalid JSON: ");
+	CHECK(strchr(msg, '\n') == NULL);
+}
+
+TEST(nul_byte_rejected)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	struct calyx_spec *s = NULL;
+
+	CHECK(calyx_spec_parse("{}\0{}", 5, &s, &err) == -EINVAL);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err ? err->msg : NULL, "NUL byte");
+}
+
+TEST(parse_file)
+{
+	char dir[] = "/tmp/calyx-spec-XXXXXX";
+	char path[PATH_MAX];
+	_cleanup_error_ calyx_error *err = NULL;
+	_cleanup_spec_ struct calyx_spec *s = NULL;
+	_cleanup_free_ char *bad = dq(HEAD ",'linux':{'resources':{'memory':"
+				       "{'limit':'x'}}}}");
+	_cleanup_free_ char *good = dq(HEAD ",'hostname':'h'}");
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+
+	CHECK(calyx_spec_parse_file(path, &s, &err) == -ENOENT);
+	CHECK(err && strncmp(err->msg, "open ", 5) == 0);
+	CHECK_CONTAINS(err ? err->msg : NULL, "No such file or directory");
+	calyx_error_free(&err);
+
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	fputs(bad, f);
+	fclose(f);
+	CHECK(calyx_spec_parse_file(path, &s, &err) == -EINVAL);
+	CHECK_STR(err ? err->msg : NULL,
+		  "config.json: linux.resources.memory.limit: must be an "
+		  "integer");
+	CHECK(s == NULL);
+	calyx_error_free(&err);
+
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	fputs(good, f);
+	fclose(f);
+	CHECK(calyx_spec_parse_file(path, &s, &err) == 0);
+	CHECK(s && s->hostname && strcmp(s->hostname, "h") == 0);
+
+	unlink(path);
+	rmdir(dir);
+}
+
+TEST(process_parse_bare)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	struct calyx_process *p = NULL;
+	_cleanup_free_ char *ok = dq("{'args':['ls','-l'],'cwd':'/tmp',"
+				     "'env':['A=1'],'user':{'uid':5,'gid':6},"
+				     "'capabilities':{'bounding':['CAP_KILL']},"
+				     "'noNewPrivileges':true}");
+	_cleanup_free_ char *bad = dq("{'args':['ls'],'cwd':'/',"
+				      "'user':{'uid':'root'}}");
+	_cleanup_free_ char *noargs = dq("{'cwd':'/'}");
+
+	CHECK(calyx_process_parse(ok, strlen(ok), &p, &err) == 0);
+	if (p) {
+		CHECK(p->n_args == 2);
+		CHECK_STR(p->args[1], "-l");
+		CHECK_STR(p->cwd, "/tmp");
+		CHECK_STR(p->env[0], "A=1");
+		CHECK(p->user.uid == 5 && p->user.gid == 6);
+		CHECK_STR(p->capabilities->bounding[0], "CAP_KILL");
+		CHECK(p->no_new_privileges);
+		calyx_process_free(p);
+		p = NULL;
+	}
+	CHECK(calyx_process_parse(bad, strlen(bad), &p, &err) == -EINVAL);
+	CHECK_STR(err ? err->msg : NULL, "user.uid: must be an integer");
+	calyx_error_free(&err);
+	CHECK(calyx_process_parse(noargs, strlen(noargs), &p, &err) == -EINVAL);
+	CHECK_STR(err ? err->msg : NULL,
+		  "args: must be a non-empty array of strings");
+	calyx_error_free(&err);
+	CHECK(calyx_process_parse("[]", 2, &p, &err) == -EINVAL);
+	CHECK(p == NULL);
+}
+
+TEST(names)
+{
+	CHECK_STR(calyx_ns_type_name(CALYX_NS_NETWORK), "network");
+	CHECK_STR(calyx_ns_type_name(CALYX_NS_TIME), "time");
+	CHECK(calyx_ns_type_name(CALYX_NS__COUNT) == NULL);
+	CHECK(calyx_ns_type_from_name("mount") == CALYX_NS_MOUNT);
+	CHECK(calyx_ns_type_from_name("cgroup") == CALYX_NS_CGROUP);
+	CHECK(calyx_ns_type_from_name("net") == -1);
+	CHECK(calyx_ns_type_from_name(NULL) == -1);
+	CHECK(calyx_ns_clone_flag(CALYX_NS_PID) == CLONE_NEWPID);
+	CHECK(calyx_ns_clone_flag(CALYX_NS_MOUNT) == CLONE_NEWNS);
+	CHECK(calyx_ns_clone_flag(CALYX_NS_USER) == CLONE_NEWUSER);
+	CHECK(calyx_ns_clone_flag(CALYX_NS_TIME) == 0x80);
+	CHECK(calyx_ns_clone_flag(CALYX_NS_CGROUP) == 0x02000000);
+	for (int t = 0; t < CALYX_NS__COUNT; t++)
+		CHECK(calyx_ns_type_from_name(calyx_ns_type_name(t)) == t);
+	CHECK_STR(calyx_hook_kind_name(CALYX_HOOK_PRESTART), "prestart");
+	CHECK_STR(calyx_hook_kind_name(CALYX_HOOK_CREATE_CONTAINER),
+		  "createContainer");
+	CHECK_STR(calyx_hook_kind_name(CALYX_HOOK_POSTSTOP), "poststop");
+	CHECK(calyx_hook_kind_name(CALYX_HOOK__COUNT) == NULL);
+}
+
+int main(void)
+{
+	RUN(spec_example_all_fields);
+	RUN(newer_fields);
+	RUN(minimal_and_nulls);
+	RUN(oci_versions_accepted);
+	RUN(error_paths);
+	RUN(invalid_json_message_is_one_line);
+	RUN(nul_byte_rejected);
+	RUN(parse_file);
+	RUN(process_parse_bare);
+	RUN(names);
+	return unit_summary("unit/spec");
+}
