@@ -1,0 +1,176 @@
+#!/usr/bin/env bats
+# process.*, hostname, domainname, sysctl, and the fds the process inherits.
+
+load helpers
+
+@test "args are passed as given" {
+	run_probe /bin/sh -c 'echo "[$0] [$1] [$2]"' zero "one two" ""
+	expect_status 0
+	[ "$output" = "[zero] [one two] []" ]
+}
+
+@test "args[0] is looked up in the container's PATH" {
+	run_probe probe exit 0
+	expect_status 0
+}
+
+@test "a missing executable fails" {
+	run_probe /bin/nope
+	[ "$status" -ne 0 ]
+	assert_nothing_left "$ID"
+}
+
+@test "env is exactly process.env" {
+	cfg '.process.env = ["PATH=/bin:/usr/bin", "FOO=bar baz", "EMPTY="]'
+	run_probe /usr/bin/env
+	expect_status 0
+	has_line "FOO=bar baz"
+	has_line "EMPTY="
+	has_line "PATH=/bin:/usr/bin"
+	no_line "HOME=$HOME"
+	for l in "${lines[@]}"; do
+		case $l in
+		PATH=*|FOO=*|EMPTY=*|HOME=*|TERM=*|container=*) ;;
+		*) fail "unexpected variable: $l" ;;
+		esac
+	done
+}
+
+@test "cwd" {
+	cfg '.process.cwd = "/tmp"'
+	run_probe /bin/probe cwd
+	expect_status 0
+	has_line cwd=/tmp
+}
+
+@test "user: uid, gid and additionalGids" {
+	cfg '.process.user = {"uid": 1000, "gid": 1001, "additionalGids": [5, 6]}'
+	run_probe /bin/probe ids
+	expect_status 0
+	has_line uid=1000
+	has_line euid=1000
+	has_line gid=1001
+	has_line egid=1001
+	has_line groups=5,6
+}
+
+@test "root has no supplementary groups unless asked" {
+	run_probe /bin/probe ids
+	expect_status 0
+	has_line uid=0
+	has_line groups=
+}
+
+@test "umask" {
+	run_probe /bin/probe umask
+	has_line umask=0022
+	cfg '.process.user.umask = 63'
+	run_probe /bin/probe umask
+	expect_status 0
+	has_line umask=0077
+}
+
+@test "rlimits" {
+	cfg '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 123, "hard": 456},
+		{"type": "RLIMIT_CORE", "soft": 0, "hard": 0}]'
+	run_probe /bin/probe rlimit NOFILE
+	expect_status 0
+	has_line soft=123
+	has_line hard=456
+	run_probe /bin/probe rlimit CORE
+	has_line soft=0
+	has_line hard=0
+}
+
+@test "oomScoreAdj" {
+	cfg '.process.oomScoreAdj = 123'
+	run_probe /bin/probe oom_score_adj
+	expect_status 0
+	has_line oom_score_adj=123
+}
+
+@test "capabilities: the sets from the config, nothing else" {
+	run_probe /bin/probe caps
+	expect_status 0
+	# CAP_KILL(5) | CAP_NET_BIND_SERVICE(10) | CAP_AUDIT_WRITE(29)
+	has_line CapBnd=0000000020000420
+	has_line CapEff=0000000020000420
+	has_line CapPrm=0000000020000420
+	has_line CapInh=0000000000000000
+	has_line CapAmb=0000000000000000
+}
+
+@test "noNewPrivileges" {
+	run_probe /bin/probe nnp
+	has_line NoNewPrivs=1
+	cfg '.process.noNewPrivileges = false'
+	run_probe /bin/probe nnp
+	has_line NoNewPrivs=0
+}
+
+@test "hostname" {
+	cfg '.hostname = "box"'
+	run_probe /bin/probe hostname
+	expect_status 0
+	has_line hostname=box
+	[ "$(hostname)" != box ]
+}
+
+@test "domainname" {
+	if [[ $(runtime_name) == runc ]] && runc --version | grep -q 'version 1\.[01]\.'; then
+		skip "runc before 1.2 ignores domainname"
+	fi
+	cfg '.domainname = "example.org"'
+	run_probe /bin/probe hostname
+	expect_status 0
+	has_line domainname=example.org
+}
+
+@test "sysctl" {
+	cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1",
+		"kernel.shmmni": "1234"}'
+	run_probe /bin/probe sysctl net.ipv4.ip_forward
+	expect_status 0
+	has_line net.ipv4.ip_forward=1
+	run_probe /bin/probe sysctl kernel.shmmni
+	has_line kernel.shmmni=1234
+	[ "$(cat /proc/sys/kernel/shmmni)" != 1234 ]
+}
+
+@test "no fds but 0-2 reach the process" {
+	exec 7< /etc/hostname
+	run_probe /bin/probe fds
+	exec 7<&-
+	expect_status 0
+	[ -z "$output" ] || fail "leaked fds: $output"
+}
+
+@test "--preserve-fds passes fds 3.. on" {
+	set_args /bin/probe fds
+	echo a > "$BATS_TEST_TMPDIR/f3"
+	echo b > "$BATS_TEST_TMPDIR/f4"
+	run bash -c '"$@" 3< "$0/f3" 4< "$0/f4" 5< "$0/f3"' "$BATS_TEST_TMPDIR" \
+		"$CALYX" --root "$STATE_ROOT" run --preserve-fds 2 -b "$BUNDLE" "$ID"
+	expect_status 0
+	has_line "fd3=$BATS_TEST_TMPDIR/f3"
+	has_line "fd4=$BATS_TEST_TMPDIR/f4"
+	[ "${#lines[@]}" -eq 2 ] || fail "fd 5 leaked: $output"
+}
+
+@test "stdio is passed through when terminal is false" {
+	run_probe /bin/sh -c 'echo out; echo err >&2'
+	expect_status 0
+	has_line out
+	has_line err
+	run bash -c 'echo piped | "$@"' _ "$CALYX" --root "$STATE_ROOT" run \
+		-b "$BUNDLE" "$ID-stdin"
+	expect_status 0
+}
+
+@test "stdin reaches the process" {
+	set_args /bin/cat
+	run bash -c 'echo piped | "$@"' _ "$CALYX" --root "$STATE_ROOT" run \
+		-b "$BUNDLE" "$ID"
+	expect_status 0
+	[ "$output" = piped ]
+}
