@@ -8,6 +8,8 @@
 #define CALYX_CALYX_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "calyx/error.h"
@@ -88,6 +90,43 @@ int calyx_container_state(struct calyx_context *ctx, const char *id,
 /* Every container under the state root; *out is an array of *n states. */
 int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
 			 size_t *n, calyx_error **err);
+
+/*
+ * `exec`: a new process in a running container.  The process is the
+ * container's process.* from its config with these overrides applied (as
+ * runc does), or entirely `process` (from --process FILE) when given.
+ */
+struct calyx_exec_options {
+	const struct calyx_process *process;	/* replaces everything below */
+	char **args;			/* NULL-terminated; required without process */
+	char **env;			/* appended to the config's env */
+	const char *cwd;
+	const char *user;		/* "UID[:GID]", parsed strictly */
+	uint32_t *additional_gids;
+	size_t n_additional_gids;
+	char **caps;			/* added to bounding/effective/permitted/ambient */
+	bool set_tty;
+	bool tty;
+	bool set_no_new_privs;
+	bool no_new_privs;
+	const char *apparmor;
+	const char *process_label;
+	bool detach;
+	const char *console_socket;
+	const char *pid_file;
+	int preserve_fds;
+	bool ignore_paused;
+	const char *cgroup_sub;		/* --cgroup: a sub-cgroup of the container's */
+};
+
+/* In the foreground: waits, forwards signals, *exit_status like `run`. */
+int calyx_container_exec(struct calyx_context *ctx, const char *id,
+			 const struct calyx_exec_options *opts, int *exit_status,
+			 calyx_error **err);
+
+/* "UID" or "UID:GID": decimal, whole string, each within 0..2^32-2. */
+int calyx_parse_user(const char *text, uint32_t *uid, uint32_t *gid,
+		     bool *has_gid, calyx_error **err);
 
 /* JSON as `runc state` prints it (pretty, two-space indent). */
 char *calyx_state_to_json(const struct calyx_state *state);

@@ -34,6 +34,7 @@ extern const struct cli_command cli_cmd_delete;
 extern const struct cli_command cli_cmd_list;
 extern const struct cli_command cli_cmd_spec;
 extern const struct cli_command cli_cmd_features;
+extern const struct cli_command cli_cmd_exec;
 
 /* Print err once (stderr, and the --log file in its format); returns 1. */
 int cli_fail(const struct calyx_context *ctx, calyx_error *err);

@@ -64,8 +64,13 @@ int cli_getopt(const struct calyx_context *ctx, const struct cli_command *cmd,
 	char optstring[64];
 	int c;
 
-	/* Leading ':' makes a missing value return ':' instead of '?'. */
-	snprintf(optstring, sizeof(optstring), ":%s", shortopts);
+	/* Leading ':' makes a missing value return ':' instead of '?'; a
+	 * leading '+' (stop at the first operand: exec's COMMAND keeps its
+	 * own flags) must stay in front of it. */
+	if (shortopts[0] == '+')
+		snprintf(optstring, sizeof(optstring), "+:%s", shortopts + 1);
+	else
+		snprintf(optstring, sizeof(optstring), ":%s", shortopts);
 	opterr = 0;
 	c = getopt_long_only(argc, argv, optstring, longopts, NULL);
 	if (c == '?') {

@@ -18,7 +18,7 @@
 #include "util/cleanup.h"
 
 static const struct cli_command *const commands[] = {
-	&cli_cmd_create, &cli_cmd_delete, &cli_cmd_features, &cli_cmd_kill,
+	&cli_cmd_create, &cli_cmd_delete, &cli_cmd_exec, &cli_cmd_features, &cli_cmd_kill,
 	&cli_cmd_list,	 &cli_cmd_run,	  &cli_cmd_spec,     &cli_cmd_start,
 	&cli_cmd_state,
 };

@@ -35,11 +35,6 @@
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 
-static bool has_hooks(const struct calyx_spec *spec, enum calyx_hook_kind k)
-{
-	return spec->hooks[k].n > 0;
-}
-
 void create_job_free(struct create_job *job)
 {
 	if (!job)
@@ -358,9 +353,9 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		if (r < 0)
 			return calyx_error_prefix(err, "linux.seccomp");
 	}
-	/* hooks that run after create need the spec again later */
-	if (raw && (has_hooks(spec, CALYX_HOOK_POSTSTART) ||
-		    has_hooks(spec, CALYX_HOOK_POSTSTOP))) {
+	/* start, exec and delete need the spec as it was at create (hooks,
+	 * the process to base exec on), whatever happens to the bundle */
+	if (raw) {
 		r = calyx_write_file_atomic_at(job->state_dirfd, CONFIG_COPY, raw,
 					       raw_len, 0600, err);
 		if (r < 0)

@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `exec`: one more process in a running container.  The runtime opens the
+ * init's namespace files (pinned by a pidfd), joins the pid and time
+ * namespaces itself around one clone3() into the container's cgroup, and
+ * the child joins the rest, user namespace first, then becomes the
+ * configured process exactly like the init does.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/sched.h>
+
+#include "cgroups/cgroup.h"
+#include "container/container.h"
+#include "container/create.h"
+#include "container/wait.h"
+#include "linux/process.h"
+#include "linux/sync.h"
+#include "security/security.h"
+#include "seccomp/seccomp.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static char *const empty_env[] = { NULL };
+
+struct exec_job {
+	struct calyx_context *ctx;
+	const struct calyx_exec_options *opts;
+	struct calyx_spec *spec;		/* saved config, process overridden */
+	const struct calyx_process *process;	/* what runs */
+	struct calyx_seccomp_program *seccomp;
+	struct calyx_cgroup *cgroup;
+	int ns_fd[CALYX_NS__COUNT];
+	int saved_pid_fd;
+	int saved_time_fd;
+	int sync_parent;
+	int sync_child;
+	int pidfd;
+	pid_t pid;
+};
+
+static void exec_job_release(struct exec_job *job)
+{
+	for (int i = 0; i < CALYX_NS__COUNT; i++)
+		if (job->ns_fd[i] >= 0)
+			close(job->ns_fd[i]);
+	if (job->saved_pid_fd >= 0)
+		close(job->saved_pid_fd);
+	if (job->saved_time_fd >= 0)
+		close(job->saved_time_fd);
+	if (job->sync_parent >= 0)
+		close(job->sync_parent);
+	if (job->sync_child >= 0)
+		close(job->sync_child);
+	if (job->pidfd >= 0)
+		close(job->pidfd);
+	if (job->seccomp)
+		calyx_seccomp_program_free(job->seccomp);
+	if (job->cgroup)
+		calyx_cgroup_free(job->cgroup);
+	calyx_spec_free(job->spec);
+}
+
+int calyx_parse_user(const char *text, uint32_t *uid, uint32_t *gid,
+		     bool *has_gid, calyx_error **err)
+{
+	const char *p = text;
+	uint64_t v[2] = { 0, 0 };
+	int part = 0;
+
+	/* whole string, digits only, no sign, no spaces: CVE-2026-30892 */
+	if (!text || !*text)
+		return calyx_error_setx(err, EINVAL, "user: empty");
+	for (; *p; p++) {
+		if (*p == ':' && part == 0 && p != text && p[1]) {
+			part = 1;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			return calyx_error_setx(err, EINVAL,
+						"user \"%s\": must be UID or UID:GID (decimal numbers)",
+						text);
+		v[part] = v[part] * 10 + (uint64_t)(*p - '0');
+		if (v[part] > 0xfffffffeULL)
+			return calyx_error_setx(err, ERANGE, "user \"%s\": id out of range", text);
+	}
+	*uid = (uint32_t)v[0];
+	*has_gid = part == 1;
+	if (part == 1)
+		*gid = (uint32_t)v[1];
+	return 0;
+}
+
+static int strv_append(char ***list, char *const *extra, calyx_error **err)
+{
+	size_t n = 0, m = 0;
+	char **grown;
+
+	while (*list && (*list)[n])
+		n++;
+	while (extra && extra[m])
+		m++;
+	if (!m)
+		return 0;
+	grown = realloc(*list, (n + m + 1) * sizeof(char *));
+	if (!grown)
+		return calyx_error_set(err, ENOMEM, "exec");
+	for (size_t i = 0; i < m; i++) {
+		grown[n + i] = strdup(extra[i]);
+		if (!grown[n + i]) {
+			grown[n + i] = NULL;
+			*list = grown;
+			return calyx_error_set(err, ENOMEM, "exec");
+		}
+	}
+	grown[n + m] = NULL;
+	*list = grown;
+	return 0;
+}
+
+static int replace_str(char **field, const char *value, calyx_error **err)
+{
+	char *copy = strdup(value);
+
+	if (!copy)
+		return calyx_error_set(err, ENOMEM, "exec");
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/* The config's process with runc exec's flag overrides applied. */
+static int merge_process(struct calyx_process *p,
+			 const struct calyx_exec_options *o, calyx_error **err)
+{
+	int r;
+
+	if (!o->args || !o->args[0])
+		return calyx_error_setx(err, EINVAL, "exec: a command (args) is required");
+	for (char **a = p->args; a && *a; a++)
+		free(*a);
+	free(p->args);
+	p->args = NULL;
+	p->n_args = 0;
+	r = strv_append(&p->args, o->args, err);
+	if (r < 0)
+		return r;
+	while (p->args[p->n_args])
+		p->n_args++;
+	r = strv_append(&p->env, o->env, err);
+	if (r >= 0 && o->cwd)
+		r = replace_str(&p->cwd, o->cwd, err);
+	if (r >= 0 && o->apparmor)
+		r = replace_str(&p->apparmor_profile, o->apparmor, err);
+	if (r >= 0 && o->process_label)
+		r = replace_str(&p->selinux_label, o->process_label, err);
+	if (r < 0)
+		return r;
+	if (o->caps && o->caps[0]) {
+		if (!p->capabilities) {
+			p->capabilities = calloc(1, sizeof(*p->capabilities));
+			if (!p->capabilities)
+				return calyx_error_set(err, ENOMEM, "exec");
+		}
+		if (strv_append(&p->capabilities->bounding, o->caps, err) < 0 ||
+		    strv_append(&p->capabilities->effective, o->caps, err) < 0 ||
+		    strv_append(&p->capabilities->permitted, o->caps, err) < 0 ||
+		    strv_append(&p->capabilities->ambient, o->caps, err) < 0)
+			return -ENOMEM;
+	}
+	p->terminal = o->set_tty ? o->tty : false;
+	if (o->set_no_new_privs)
+		p->no_new_privileges = o->no_new_privs;
+	if (o->user) {
+		bool has_gid = false;
+
+		r = calyx_parse_user(o->user, &p->user.uid, &p->user.gid, &has_gid, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "--user");
+		if (!has_gid)
+			p->user.gid = 0;
+	}
+	if (o->n_additional_gids) {
+		uint32_t *g = calloc(o->n_additional_gids, sizeof(*g));
+
+		if (!g)
+			return calyx_error_set(err, ENOMEM, "exec");
+		memcpy(g, o->additional_gids, o->n_additional_gids * sizeof(*g));
+		free(p->user.additional_gids);
+		p->user.additional_gids = g;
+		p->user.n_additional_gids = o->n_additional_gids;
+	}
+	return 0;
+}
+
+static const char *const ns_file[CALYX_NS__COUNT] = {
+	[CALYX_NS_PID] = "pid", [CALYX_NS_NETWORK] = "net",
+	[CALYX_NS_MOUNT] = "mnt", [CALYX_NS_IPC] = "ipc",
+	[CALYX_NS_UTS] = "uts", [CALYX_NS_USER] = "user",
+	[CALYX_NS_CGROUP] = "cgroup", [CALYX_NS_TIME] = "time",
+};
+
+/* Open each namespace of the init that differs from ours. */
+static int open_namespaces(struct exec_job *job, pid_t pid, calyx_error **err)
+{
+	char path[64];
+
+	for (int t = 0; t < CALYX_NS__COUNT; t++) {
+		struct stat theirs, ours;
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, ns_file[t]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT && t == CALYX_NS_TIME)
+				continue;	/* kernel without time namespaces */
+			return calyx_error_set(err, errno, "open %s", path);
+		}
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_file[t]);
+		if (fstat(fd, &theirs) == 0 && stat(path, &ours) == 0 &&
+		    theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
+			close(fd);
+			continue;
+		}
+		job->ns_fd[t] = fd;
+	}
+	return 0;
+}
+
+static _Noreturn void exec_child_fail(struct exec_job *job, calyx_error *err)
+{
+	_cleanup_error_ calyx_error *ignored = NULL;
+
+	calyx_sync_send(job->sync_child, CALYX_SYNC_ERROR, err ? err->errnum : EINVAL,
+			err ? err->msg : "unknown error", &ignored);
+	_exit(127);
+}
+
+static int exec_child_setup(struct exec_job *job, char *exe, size_t size,
+			    calyx_error **err)
+{
+	static const enum calyx_ns_type order[] = {
+		CALYX_NS_USER, CALYX_NS_IPC, CALYX_NS_UTS, CALYX_NS_NETWORK,
+		CALYX_NS_CGROUP, CALYX_NS_MOUNT,
+	};
+	const struct calyx_process *p = job->process;
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		int fd = job->ns_fd[order[i]];
+
+		if (fd < 0)
+			continue;
+		if (setns(fd, calyx_ns_clone_flag(order[i])) < 0)
+			return calyx_error_set(err, errno, "joining the container's %s namespace",
+					       calyx_ns_type_name(order[i]));
+		if (order[i] == CALYX_NS_USER &&
+		    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+			return calyx_error_set(err, errno, "becoming root in the container's user namespace");
+	}
+	r = proc_apply_rlimits(p, err);
+	if (r >= 0 && p->has_oom_score_adj)
+		r = proc_set_oom_score_adj(p, err);
+	if (r >= 0)
+		r = proc_apply_scheduling(p, err);
+	if (r < 0)
+		return r;
+	if (job->seccomp && !p->no_new_privileges) {
+		r = calyx_seccomp_load(job->seccomp, NULL, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "linux.seccomp");
+	}
+	r = calyx_process_apply_identity(p, &job->ctx->log, err);
+	if (r >= 0)
+		r = proc_enter_cwd(p, err);
+	if (r >= 0)
+		r = proc_find_executable(p, exe, size, err);
+	if (r >= 0)
+		r = proc_cloexec_from(3 + job->opts->preserve_fds, err);
+	if (r >= 0 && p->no_new_privileges)
+		r = calyx_apply_no_new_privs(p, err);
+	if (r >= 0 && job->seccomp && p->no_new_privileges) {
+		r = calyx_seccomp_load(job->seccomp, NULL, err);
+		if (r < 0)
+			calyx_error_prefix(err, "linux.seccomp");
+	}
+	if (r >= 0)
+		r = calyx_lsm_apply_exec_label(p, err);
+	return r;
+}
+
+static _Noreturn void exec_child(struct exec_job *job)
+{
+	struct calyx_sync_msg msg;
+	calyx_error *err = NULL;
+	char exe[PATH_MAX];
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	close(job->sync_parent);
+	if (calyx_sync_recv(job->sync_child, &msg, "the runtime", &err) < 0)
+		_exit(127);
+	if (exec_child_setup(job, exe, sizeof(exe), &err) < 0)
+		exec_child_fail(job, err);
+	if (!job->opts->detach)
+		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	execve(exe, job->process->args,
+	       job->process->env ? job->process->env : empty_env);
+	calyx_error_set(&err, errno, "exec %s", exe);
+	exec_child_fail(job, err);
+}
+
+static int enter_ns_for_clone(struct exec_job *job, calyx_error **err)
+{
+	if (job->ns_fd[CALYX_NS_PID] >= 0) {
+		job->saved_pid_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (job->saved_pid_fd < 0)
+			return calyx_error_set(err, errno, "open /proc/self/ns/pid");
+		if (setns(job->ns_fd[CALYX_NS_PID], CLONE_NEWPID) < 0)
+			return calyx_error_set(err, errno, "joining the container's pid namespace");
+	}
+	if (job->ns_fd[CALYX_NS_TIME] >= 0) {
+		job->saved_time_fd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+		if (job->saved_time_fd < 0)
+			return calyx_error_set(err, errno, "open /proc/self/ns/time");
+		if (setns(job->ns_fd[CALYX_NS_TIME], CLONE_NEWTIME) < 0)
+			return calyx_error_set(err, errno, "joining the container's time namespace");
+	}
+	return 0;
+}
+
+static void leave_ns_after_clone(struct exec_job *job)
+{
+	/* back to our own: these can only fail if /proc lied to us */
+	if (job->saved_pid_fd >= 0)
+		setns(job->saved_pid_fd, CLONE_NEWPID);
+	if (job->saved_time_fd >= 0)
+		setns(job->saved_time_fd, CLONE_NEWTIME);
+}
+
+static int spawn(struct exec_job *job, calyx_error **err)
+{
+	struct clone_args args = {
+		.flags = CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&job->pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	int cgfd = job->cgroup ? calyx_cgroup_clone_fd(job->cgroup) : -1;
+	struct calyx_sync_msg msg;
+	long pid;
+	int r;
+
+	if (cgfd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgfd;
+	}
+	r = enter_ns_for_clone(job, err);
+	if (r < 0) {
+		leave_ns_after_clone(job);
+		return r;
+	}
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && errno == EBUSY && cgfd >= 0) {
+		args.flags &= ~CLONE_INTO_CGROUP;
+		cgfd = -1;
+		pid = syscall(SYS_clone3, &args, sizeof(args));
+	}
+	if (pid == 0)
+		exec_child(job);
+	r = errno;
+	leave_ns_after_clone(job);
+	if (pid < 0)
+		return calyx_error_set(err, r, "clone3 of the exec process");
+	job->pid = (pid_t)pid;
+	close(job->sync_child);
+	job->sync_child = -1;
+	if (cgfd < 0 && job->cgroup && calyx_cgroup_enter(job->cgroup, job->pid, err) < 0)
+		return calyx_error_prefix(err, "joining the container's cgroup");
+	r = calyx_sync_send(job->sync_parent, CALYX_SYNC_GO, job->pid, NULL, err);
+	if (r < 0)
+		return r;
+	/* EOF: the close-on-exec socket went away with a successful execve() */
+	r = calyx_sync_recv(job->sync_parent, &msg, "exec", err);
+	if (r == -ECHILD) {
+		calyx_error_free(err);
+		return 0;
+	}
+	return r < 0 ? r : calyx_error_setx(err, EPROTO, "sync: unexpected message");
+}
+
+static int write_pid_file_simple(const char *path, pid_t pid, calyx_error **err)
+{
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d", pid);
+	_cleanup_free_ char *dir = strdup(path);
+	_cleanup_close_ int dirfd = -1;
+	char *slash;
+
+	if (!dir)
+		return calyx_error_set(err, ENOMEM, "--pid-file");
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir)
+		*slash = '\0';
+	dirfd = open(slash ? (slash == dir ? "/" : dir) : ".",
+		     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return calyx_error_set(err, errno, "--pid-file %s", path);
+	return calyx_write_file_atomic_at(dirfd, slash ? strrchr(path, '/') + 1 : path,
+					  buf, (size_t)len, 0644, err);
+}
+
+static int prepare(struct exec_job *job, const char *id, int dirfd,
+		   calyx_error **err)
+{
+	_cleanup_record_ struct container_record *rec = NULL;
+	_cleanup_close_ int initfd = -1;
+	enum calyx_status status;
+	int r;
+
+	r = container_record_read(dirfd, &rec, err);
+	if (r < 0)
+		return r;
+	status = container_status(dirfd, rec);
+	if (status == CALYX_STATUS_STOPPED)
+		return calyx_error_setx(err, EINVAL, "cannot exec in a stopped container");
+	if (status == CALYX_STATUS_PAUSED && !job->opts->ignore_paused)
+		return calyx_error_setx(err, EINVAL,
+					"cannot exec in a paused container (use --ignore-paused to override)");
+	r = container_saved_spec(dirfd, &job->spec, err);
+	if (r < 0)
+		return r;
+	if (!job->spec)
+		return calyx_error_setx(err, ENOENT, "container %s has no saved config", id);
+	if (job->opts->process) {
+		job->process = job->opts->process;
+	} else {
+		if (!job->spec->process)
+			return calyx_error_setx(err, EINVAL, "config.json: process: missing");
+		r = merge_process(job->spec->process, job->opts, err);
+		if (r < 0)
+			return r;
+		job->process = job->spec->process;
+	}
+	if (!job->process->args || !job->process->args[0])
+		return calyx_error_setx(err, EINVAL, "process.args: must be a non-empty array of strings");
+	if (job->process->capabilities &&
+	    calyx_caps_validate(job->process->capabilities, err) < 0)
+		return -EINVAL;
+	if (job->spec->linux && job->spec->linux->seccomp) {
+		r = calyx_seccomp_compile(job->spec->linux->seccomp, &job->ctx->log,
+					  &job->seccomp, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "linux.seccomp");
+	}
+	if (rec->cgroup_path[0]) {
+		r = calyx_cgroup_open(rec->cgroup_path, &job->ctx->log, &job->cgroup, err);
+		if (r < 0)
+			return r;
+	}
+	/* pin the init, then check it is still the one we recorded */
+	initfd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
+	if (initfd < 0 || !container_pid_alive(rec->pid, rec->pid_start))
+		return calyx_error_setx(err, ESRCH, "cannot exec in a stopped container");
+	return open_namespaces(job, rec->pid, err);
+}
+
+int calyx_container_exec(struct calyx_context *ctx, const char *id,
+			 const struct calyx_exec_options *opts, int *exit_status,
+			 calyx_error **err)
+{
+	struct exec_job job = {
+		.ctx = ctx,
+		.opts = opts,
+		.saved_pid_fd = -1,
+		.saved_time_fd = -1,
+		.sync_parent = -1,
+		.sync_child = -1,
+		.pidfd = -1,
+	};
+	_cleanup_close_ int dirfd = -1;
+	sigset_t sigs, old;
+	int sv[2], r;
+
+	*exit_status = 0;
+	for (int i = 0; i < CALYX_NS__COUNT; i++)
+		job.ns_fd[i] = -1;
+	if (opts->console_socket || (opts->set_tty && opts->tty) ||
+	    (opts->process && opts->process->terminal))
+		return calyx_error_setx(err, ENOTSUP, "exec: terminals are not supported yet");
+	r = container_open_dir(ctx, id, &dirfd, err);
+	if (r < 0)
+		return r;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return calyx_error_set(err, errno, "prctl(PR_SET_DUMPABLE)");
+	r = prepare(&job, id, dirfd, err);
+	if (r < 0)
+		goto out;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = calyx_error_set(err, errno, "socketpair");
+		goto out;
+	}
+	job.sync_parent = sv[0];
+	job.sync_child = sv[1];
+	container_forwarded_signals(&sigs);
+	if (!opts->detach)
+		sigprocmask(SIG_BLOCK, &sigs, &old);
+	r = spawn(&job, err);
+	if (r >= 0 && opts->pid_file)
+		r = write_pid_file_simple(opts->pid_file, job.pid, err);
+	if (r >= 0 && !opts->detach)
+		r = container_wait_foreground(ctx, id, job.pidfd, NULL, &sigs, 0,
+					      exit_status, err);
+	if (r < 0 && job.pid > 0) {
+		syscall(SYS_pidfd_send_signal, job.pidfd, SIGKILL, NULL, 0);
+		waitid(P_PIDFD, (id_t)job.pidfd, NULL, WEXITED);
+	}
+	if (!opts->detach)
+		sigprocmask(SIG_SETMASK, &old, NULL);
+out:
+	exec_job_release(&job);
+	return r;
+}
