@@ -1,0 +1,582 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The mount plan: config.json "mounts" (plus the default /dev, /dev/pts
+ * and /dev/shm when the config has none) turned into an array of resolved
+ * operations, then executed in order by one loop.  Every destination is
+ * resolved inside the rootfs dirfd and the mount is attached to that fd
+ * with the new mount API (open_tree/fsopen + move_mount), so no string
+ * path is walked twice.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "rootfs/internal.h"
+#include "util/cleanup.h"
+
+#ifndef SELINUX_MAGIC
+#define SELINUX_MAGIC 0xf97cff8c
+#endif
+
+/* Files under /proc a bind mount may cover (lxcfs and friends), as runc. */
+static const char *const proc_bind_allowed[] = {
+	"proc/cpuinfo",	"proc/diskstats", "proc/meminfo",
+	"proc/stat",	"proc/swaps",	  "proc/uptime",
+	"proc/loadavg", "proc/slabinfo",  "proc/net/dev",
+	"proc/sys/kernel/ns_last_pid",
+};
+
+static const char *const default_dev_opts[] = {
+	"nosuid", "strictatime", "mode=755", "size=65536k", NULL
+};
+static const char *const default_pts_opts[] = {
+	"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
+	"gid=5", NULL
+};
+/* in a user namespace gid 5 may not be mapped */
+static const char *const default_pts_userns_opts[] = {
+	"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL
+};
+static const char *const default_shm_opts[] = {
+	"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL
+};
+
+/* ---- syscall seam --------------------------------------------------- */
+
+static int sys_mount_setattr(int fd, unsigned int flags,
+			     const struct mount_attr *attr)
+{
+	struct mount_attr a = *attr;
+
+	return mount_setattr(fd, "", AT_EMPTY_PATH | flags, &a, sizeof(a)) < 0
+		       ? -errno
+		       : 0;
+}
+
+static int sys_move_mount(int from, int tofd)
+{
+	return move_mount(from, "", tofd, "",
+			  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0
+		       ? -errno
+		       : 0;
+}
+
+static int sys_clone_tree(const char *path, bool recursive)
+{
+	int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				   (recursive ? AT_RECURSIVE : 0));
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* ---- attributes ----------------------------------------------------- */
+
+int rootfs_mount_apply_attrs(int mntfd, const struct mount_opts *o,
+			     calyx_error **err)
+{
+	struct mount_attr rec = {
+		.attr_set = o->rattr_set,
+		.attr_clr = o->rattr_clr,
+		.propagation = o->propagation_rec ? o->propagation : 0,
+	};
+	struct mount_attr top = {
+		.attr_set = o->attr_set,
+		.attr_clr = o->attr_clr,
+		.propagation = o->propagation_rec ? 0 : o->propagation,
+	};
+	int r;
+
+	/* recursive first, so the top mount's own options win */
+	if (rec.attr_set || rec.attr_clr || rec.propagation) {
+		r = sys_mount_setattr(mntfd, AT_RECURSIVE, &rec);
+		if (r < 0)
+			return calyx_error_set(err, -r, "mount_setattr (recursive)");
+	}
+	if (top.attr_set || top.attr_clr || top.propagation) {
+		r = sys_mount_setattr(mntfd, 0, &top);
+		if (r < 0)
+			return calyx_error_set(err, -r, "mount_setattr");
+	}
+	return 0;
+}
+
+/* ---- fresh filesystems ---------------------------------------------- */
+
+/* The kernel's own words from the fs_context log, if it left any. */
+static void fsfd_error(int fsfd, int errnum, const char *what, calyx_error **err)
+{
+	char buf[256];
+	ssize_t n = read(fsfd, buf, sizeof(buf) - 1);
+
+	if (n > 2) {
+		while (n > 0 && buf[n - 1] == '\n')
+			n--;
+		buf[n] = '\0';
+		calyx_error_setx(err, errnum, "%s: %s", what, buf + 2);
+		return;
+	}
+	calyx_error_set(err, errnum, "%s", what);
+}
+
+static int fsconfig_data(int fsfd, const char *data, calyx_error **err)
+{
+	_cleanup_free_ char *copy = strdup(data);
+	char *save = NULL;
+
+	if (!copy)
+		return calyx_error_set(err, ENOMEM, "mount options");
+	for (char *opt = strtok_r(copy, ",", &save); opt;
+	     opt = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(opt, '=');
+		int r;
+
+		if (eq) {
+			*eq = '\0';
+			r = fsconfig(fsfd, FSCONFIG_SET_STRING, opt, eq + 1, 0);
+		} else {
+			r = fsconfig(fsfd, FSCONFIG_SET_FLAG, opt, NULL, 0);
+		}
+		if (r < 0) {
+			int e = errno;
+
+			if (eq)
+				*eq = '=';
+			fsfd_error(fsfd, e, opt, err);
+			return -e;
+		}
+	}
+	return 0;
+}
+
+/* mount(2) onto the fd's magic link: old kernels and mount(2)-only flags */
+static int mount_fresh_legacy(int destfd, const char *type, const char *source,
+			      const struct mount_opts *o, const char *label,
+			      calyx_error **err)
+{
+	char target[64];
+	_cleanup_free_ char *data = NULL;
+
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", destfd);
+	if (label && asprintf(&data, "%s%scontext=\"%s\"", o->data ? o->data : "",
+			      o->data ? "," : "", label) < 0)
+		return calyx_error_set(err, ENOMEM, "mount options");
+	if (mount(source, target, type, o->ms_set,
+		  data ? data : o->data) < 0)
+		return calyx_error_set(err, errno, "mount %s", type);
+	return 0;
+}
+
+int rootfs_mount_fresh(int destfd, const char *type, const char *source,
+		       const struct mount_opts *o, const char *label,
+		       int *mntfd_out, calyx_error **err)
+{
+	_cleanup_close_ int fsfd = -1;
+	_cleanup_close_ int mntfd = -1;
+	struct mount_opts prop = { 0 };
+	int r;
+
+	if (mntfd_out)
+		*mntfd_out = -1;
+	if (o->legacy_only)
+		return mount_fresh_legacy(destfd, type, source, o, label, err);
+
+	fsfd = fsopen(type, FSOPEN_CLOEXEC);
+	if (fsfd < 0) {
+		if (errno == ENOSYS)
+			return mount_fresh_legacy(destfd, type, source, o,
+						  label, err);
+		return calyx_error_set(err, errno, "mount %s", type);
+	}
+	if (source && fsconfig(fsfd, FSCONFIG_SET_STRING, "source", source,
+			       0) < 0) {
+		fsfd_error(fsfd, errno, "source", err);
+		return calyx_error_prefix(err, "mount %s", type);
+	}
+	for (char **f = o->sb_flags; f && *f; f++) {
+		if (fsconfig(fsfd, FSCONFIG_SET_FLAG, *f, NULL, 0) < 0) {
+			fsfd_error(fsfd, errno, *f, err);
+			return calyx_error_prefix(err, "mount %s", type);
+		}
+	}
+	if (o->data) {
+		r = fsconfig_data(fsfd, o->data, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "mount %s", type);
+	}
+	if (label && fsconfig(fsfd, FSCONFIG_SET_STRING, "context", label,
+			      0) < 0) {
+		fsfd_error(fsfd, errno, "context", err);
+		return calyx_error_prefix(err, "mount %s", type);
+	}
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		fsfd_error(fsfd, errno, "create", err);
+		return calyx_error_prefix(err, "mount %s", type);
+	}
+	/* a new superblock has no submounts: the r-forms are the same */
+	mntfd = fsmount(fsfd, FSMOUNT_CLOEXEC,
+			(unsigned int)(o->attr_set | o->rattr_set));
+	if (mntfd < 0)
+		return calyx_error_set(err, errno, "mount %s: fsmount", type);
+	if (o->propagation) {
+		prop.propagation = o->propagation;
+		r = rootfs_mount_apply_attrs(mntfd, &prop, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "mount %s", type);
+	}
+	r = sys_move_mount(mntfd, destfd);
+	if (r < 0)
+		return calyx_error_set(err, -r, "mount %s: move_mount", type);
+	if (mntfd_out)
+		*mntfd_out = TAKE_FD(mntfd);
+	return 0;
+}
+
+/* ---- execution ------------------------------------------------------ */
+
+static bool is_under_proc(const char *dest)
+{
+	return strcmp(dest, "proc") == 0 || strncmp(dest, "proc/", 5) == 0;
+}
+
+/*
+ * Nothing but procfs may be mounted on /proc, and only known files under
+ * it may be covered, unless the source is procfs itself: a rootfs-planted
+ * fake /proc would receive the runtime's later /proc writes
+ * (CVE-2019-16884).
+ */
+static int check_proc_dest(const struct mount_op *op, int srcfd,
+			   calyx_error **err)
+{
+	struct statfs sfs;
+
+	if (!is_under_proc(op->dest) || op->is_proc)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(proc_bind_allowed); i++)
+		if (strcmp(op->dest, proc_bind_allowed[i]) == 0)
+			return 0;
+	if (srcfd >= 0 && fstatfs(srcfd, &sfs) == 0 &&
+	    sfs.f_type == PROC_SUPER_MAGIC)
+		return 0;
+	return calyx_error_setx(err, EPERM,
+				"/%s: only procfs may be mounted on /proc",
+				op->dest);
+}
+
+static int exec_bind(const struct mount_op *op, const char *source,
+		     bool recursive, int rootfd, calyx_error **err)
+{
+	_cleanup_close_ int tree = -1;
+	_cleanup_close_ int dest = -1;
+	struct stat st;
+	int r;
+
+	tree = sys_clone_tree(source, recursive);
+	if (tree < 0)
+		return calyx_error_set(err, -tree, "bind %s", source);
+	if (fstat(tree, &st) < 0)
+		return calyx_error_set(err, errno, "stat %s", source);
+	r = check_proc_dest(op, tree, err);
+	if (r < 0)
+		return r;
+	dest = rootfs_mkdir_in_root(rootfd, op->dest, !S_ISDIR(st.st_mode));
+	if (dest < 0)
+		return calyx_error_set(err, -dest, "destination /%s", op->dest);
+	r = rootfs_mount_apply_attrs(tree, &op->opts, err);
+	if (r < 0)
+		return r;
+	r = sys_move_mount(tree, dest);
+	if (r < 0)
+		return calyx_error_set(err, -r, "bind %s", source);
+	return 0;
+}
+
+static int exec_fresh(const struct mount_op *op, const struct mount_plan *plan,
+		      int rootfd, calyx_error **err)
+{
+	_cleanup_close_ int dest = -1;
+	_cleanup_close_ int mnt = -1;
+	struct statfs sfs;
+	int r;
+
+	r = check_proc_dest(op, -1, err);
+	if (r < 0)
+		return r;
+	dest = rootfs_mkdir_in_root(rootfd, op->dest, false);
+	if (dest < 0)
+		return calyx_error_set(err, -dest, "destination /%s", op->dest);
+	r = rootfs_mount_fresh(dest, op->type, op->source, &op->opts,
+			       plan->mount_label, op->is_proc ? &mnt : NULL,
+			       err);
+	if (r == -EPERM && op->allow_sysfs_rbind) {
+		/* sysfs needs a netns we own: show the host's, as runc */
+		calyx_error_free(err);
+		return exec_bind(op, "/sys", true, rootfd, err);
+	}
+	if (r < 0)
+		return r;
+	if (op->is_proc && mnt >= 0 &&
+	    (fstatfs(mnt, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC))
+		return calyx_error_setx(err, EINVAL, "/%s is not procfs",
+					op->dest);
+	return 0;
+}
+
+static int exec_remount(const struct mount_op *op, int rootfd,
+			calyx_error **err)
+{
+	_cleanup_close_ int dest = rootfs_open_in_root(rootfd, op->dest, O_PATH);
+
+	if (dest < 0)
+		return calyx_error_set(err, -dest, "destination /%s", op->dest);
+	return rootfs_mount_apply_attrs(dest, &op->opts, err);
+}
+
+int mount_plan_execute(const struct calyx_rootfs_ctx *ctx,
+		       const struct mount_plan *plan, int rootfd,
+		       calyx_error **err)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct mount_op *op = &plan->ops[i];
+		int r = 0;
+
+		calyx_debug(ctx->log, "%s: %s %s on /%s", op->what,
+			    op->kind == MOUNT_OP_BIND ? "bind" : "mount",
+			    op->source ? op->source : "", op->dest);
+		switch (op->kind) {
+		case MOUNT_OP_BIND:
+			r = exec_bind(op, op->source, op->opts.rbind, rootfd,
+				      err);
+			break;
+		case MOUNT_OP_FRESH:
+			r = exec_fresh(op, plan, rootfd, err);
+			break;
+		case MOUNT_OP_REMOUNT:
+			r = exec_remount(op, rootfd, err);
+			break;
+		case MOUNT_OP_CGROUP:
+			r = rootfs_mount_cgroup(rootfd, op, plan, err);
+			break;
+		}
+		if (r < 0)
+			return calyx_error_prefix(err, "%s", op->what);
+	}
+	return 0;
+}
+
+/* ---- building ------------------------------------------------------- */
+
+static struct mount_op *plan_push(struct mount_plan *plan)
+{
+	struct mount_op *ops = realloc(plan->ops, (plan->n + 1) * sizeof(*ops));
+
+	if (!ops)
+		return NULL;
+	plan->ops = ops;
+	memset(&ops[plan->n], 0, sizeof(*ops));
+	return &ops[plan->n++];
+}
+
+static int plan_add_default(struct mount_plan *plan, const char *dest,
+			    const char *type, const char *const *options,
+			    calyx_error **err)
+{
+	struct mount_op *op = plan_push(plan);
+	int r;
+
+	if (!op)
+		return calyx_error_set(err, ENOMEM, "mount plan");
+	op->kind = MOUNT_OP_FRESH;
+	op->dest = strdup(dest);
+	op->type = strdup(type);
+	op->source = strdup(type);
+	if (asprintf(&op->what, "default /%s", dest) < 0)
+		op->what = NULL;
+	if (!op->dest || !op->type || !op->source || !op->what)
+		return calyx_error_set(err, ENOMEM, "mount plan");
+	r = mount_opts_parse((char *const *)options, &op->opts, err);
+	return r < 0 ? calyx_error_prefix(err, "default /%s", dest) : 0;
+}
+
+static bool plan_has_dest(const struct mount_plan *plan, const char *dest)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (strcmp(plan->ops[i].dest, dest) == 0)
+			return true;
+	return false;
+}
+
+static bool selinux_enabled(void)
+{
+	struct statfs sfs;
+
+	return statfs("/sys/fs/selinux", &sfs) == 0 &&
+	       sfs.f_type == (typeof(sfs.f_type))SELINUX_MAGIC;
+}
+
+/* runc: the label is only passed on when SELinux is on */
+const char *rootfs_effective_mount_label(const struct calyx_rootfs_ctx *ctx)
+{
+	const struct calyx_linux *lnx = ctx->spec->linux;
+
+	if (!lnx || !lnx->mount_label || !*lnx->mount_label)
+		return NULL;
+	return selinux_enabled() ? lnx->mount_label : NULL;
+}
+
+static bool spec_mounts_dest(const struct calyx_spec *spec, const char *dest)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		_cleanup_free_ char *d =
+			rootfs_path_clean(spec->mounts[i].destination ?
+						  spec->mounts[i].destination :
+						  "");
+
+		if (d && strcmp(d, dest) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int plan_add_spec_mount(const struct calyx_rootfs_ctx *ctx,
+			       struct mount_plan *plan, size_t i,
+			       calyx_error **err)
+{
+	const struct calyx_mount *m = &ctx->spec->mounts[i];
+	struct mount_op *op;
+	int r;
+
+	if (!m->destination)
+		return calyx_error_setx(err, EINVAL,
+					"mounts[%zu].destination: missing", i);
+	op = plan_push(plan);
+	if (!op)
+		return calyx_error_set(err, ENOMEM, "mount plan");
+	op->dest = rootfs_path_clean(m->destination);
+	if (!op->dest || asprintf(&op->what, "mounts[%zu] (%s)", i,
+				  m->destination) < 0) {
+		op->what = NULL;
+		return calyx_error_set(err, ENOMEM, "mount plan");
+	}
+	r = mount_opts_parse(m->options, &op->opts, err);
+	if (r < 0)
+		return calyx_error_prefix(err, "%s", op->what);
+	if (op->opts.idmap || m->n_uid_mappings || m->n_gid_mappings)
+		return calyx_error_setx(err, ENOTSUP,
+					"%s: idmapped mounts are not supported yet",
+					op->what);
+	if (m->type && strcmp(m->type, "bind") == 0 && !op->opts.bind)
+		op->opts.bind = op->opts.rbind = true;
+
+	if (op->opts.bind) {
+		op->kind = MOUNT_OP_BIND;
+		if (!m->source)
+			return calyx_error_setx(err, EINVAL,
+						"mounts[%zu].source: required for a bind mount",
+						i);
+		if (m->source[0] == '/' || !ctx->bundle)
+			op->source = strdup(m->source);
+		else if (asprintf(&op->source, "%s/%s", ctx->bundle,
+				  m->source) < 0)
+			op->source = NULL;
+		if (!op->source)
+			return calyx_error_set(err, ENOMEM, "mount plan");
+		if (op->opts.tmpcopyup)
+			return calyx_error_setx(err, EINVAL,
+						"%s: tmpcopyup needs a tmpfs",
+						op->what);
+		return 0;
+	}
+	if (op->opts.remount) {
+		op->kind = MOUNT_OP_REMOUNT;
+		return 0;
+	}
+	if (!m->type)
+		return calyx_error_setx(err, EINVAL,
+					"mounts[%zu].type: required unless bind/rbind",
+					i);
+	op->kind = strcmp(m->type, "cgroup") == 0 ? MOUNT_OP_CGROUP :
+						    MOUNT_OP_FRESH;
+	op->type = strdup(m->type);
+	op->source = strdup(m->source ? m->source : m->type);
+	if (!op->type || !op->source)
+		return calyx_error_set(err, ENOMEM, "mount plan");
+	op->is_proc = strcmp(m->type, "proc") == 0;
+	op->is_sysfs = strcmp(m->type, "sysfs") == 0;
+	op->allow_sysfs_rbind = op->is_sysfs && ctx->in_userns &&
+				!ctx->new_netns;
+	if (op->opts.tmpcopyup && strcmp(m->type, "tmpfs") != 0)
+		return calyx_error_setx(err, EINVAL,
+					"%s: tmpcopyup needs a tmpfs", op->what);
+	if (op->opts.tmpcopyup)
+		return calyx_error_setx(err, ENOTSUP,
+					"%s: tmpcopyup is not supported yet",
+					op->what);
+	return 0;
+}
+
+int mount_plan_build(const struct calyx_rootfs_ctx *ctx,
+		     struct mount_plan *plan, calyx_error **err)
+{
+	const struct calyx_spec *spec = ctx->spec;
+	const struct calyx_linux *lnx = spec->linux;
+	int r;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->in_userns = ctx->in_userns;
+	if (lnx) {
+		for (size_t i = 0; i < lnx->n_namespaces; i++)
+			if (lnx->namespaces[i].type == CALYX_NS_CGROUP)
+				plan->cgroupns = true;
+		plan->mount_label = rootfs_effective_mount_label(ctx);
+	}
+
+	/* runc/crun: no /dev in the config means a private tmpfs /dev */
+	if (!spec_mounts_dest(spec, "dev")) {
+		r = plan_add_default(plan, "dev", "tmpfs", default_dev_opts,
+				     err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		r = plan_add_spec_mount(ctx, plan, i, err);
+		if (r < 0)
+			return r;
+	}
+	if (!plan_has_dest(plan, "dev/pts")) {
+		r = plan_add_default(plan, "dev/pts", "devpts",
+				     ctx->in_userns ? default_pts_userns_opts :
+						      default_pts_opts,
+				     err);
+		if (r < 0)
+			return r;
+	}
+	if (!plan_has_dest(plan, "dev/shm")) {
+		r = plan_add_default(plan, "dev/shm", "tmpfs", default_shm_opts,
+				     err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void mount_plan_free(struct mount_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		struct mount_op *op = &plan->ops[i];
+
+		free(op->what);
+		free(op->dest);
+		free(op->source);
+		free(op->type);
+		mount_opts_free(&op->opts);
+	}
+	free(plan->ops);
+	memset(plan, 0, sizeof(*plan));
+}
