@@ -51,6 +51,9 @@ size_t path_push_index(struct spec_ctx *c, size_t i)
 }
 
 static int path_verror(struct spec_ctx *c, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static int path_verror(struct spec_ctx *c, const char *fmt, va_list ap)
 {
 	_cleanup_free_ char *why = NULL;
 
