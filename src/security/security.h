@@ -29,8 +29,19 @@ int calyx_apply_no_new_privs(const struct calyx_process *process,
 			     calyx_error **err);
 
 /* apparmorProfile / selinuxLabel for the next exec; clear error if the LSM is
- * not enabled but a label was asked for. */
+ * not enabled but a label was asked for.  Detection reads
+ * /sys/module/apparmor/parameters/enabled and statfs(/sys/fs/selinux): in a
+ * container whose /sys lacks them, call calyx_lsm_check() in the runtime
+ * first for a clear early error. */
 int calyx_lsm_apply_exec_label(const struct calyx_process *process,
 			       calyx_error **err);
+
+/* Whether the LSMs are active on this host. */
+bool calyx_apparmor_enabled(void);
+bool calyx_selinux_enabled(void);
+
+/* Early (runtime-side) check: error when a label is asked for and its LSM
+ * is not enabled.  0 when no label is configured. */
+int calyx_lsm_check(const struct calyx_process *process, calyx_error **err);
 
 #endif
