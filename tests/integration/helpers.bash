@@ -29,6 +29,13 @@ calyx_only()
 	esac
 }
 
+# Skips a check where runc (the reference the tests are validated with)
+# deviates from the spec; the reason names the deviation.
+runc_deviates()
+{
+	[[ $(runtime_name) != runc ]] || skip "runc deviates: $*"
+}
+
 # The runtime with this file's private state root.
 calyx()
 {
