@@ -111,6 +111,51 @@ static int run_in_mntns(int (*fn)(void *), void *arg)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+/*
+ * The same in a new user namespace (identity-mapped by the parent, which
+ * is root outside) with its own mount namespace.
+ */
+static int run_in_userns(int (*fn)(void *), void *arg)
+{
+	int to_parent[2], to_child[2];
+	char map[96], byte = 0;
+	pid_t pid;
+	int status;
+
+	if (pipe2(to_parent, O_CLOEXEC) < 0 || pipe2(to_child, O_CLOEXEC) < 0)
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+			perror("unshare");
+			_exit(100);
+		}
+		if (write(to_parent[1], &byte, 1) != 1 ||
+		    read(to_child[0], &byte, 1) != 1)
+			_exit(101);
+		_exit(fn(arg) & 0x7f);
+	}
+	close(to_parent[1]);
+	close(to_child[0]);
+	if (read(to_parent[0], &byte, 1) == 1) {
+		snprintf(map, sizeof(map), "/proc/%d/uid_map", pid);
+		write_file(map, "0 0 4294967295\n");
+		snprintf(map, sizeof(map), "/proc/%d/gid_map", pid);
+		write_file(map, "0 0 4294967295\n");
+		if (write(to_child[1], &byte, 1) != 1)
+			perror("write");
+	}
+	close(to_parent[0]);
+	close(to_child[1]);
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
 #define CHILD_CHECK(cond)                                                    \
 	do {                                                                 \
 		if (!(cond)) {                                               \
@@ -187,6 +232,7 @@ struct scenario {
 	struct fixture *fx;
 	struct calyx_spec *spec;
 	bool no_pivot;
+	bool in_userns;
 	calyx_error *err;	/* child side */
 };
 
@@ -197,6 +243,7 @@ static int run_all_steps(struct scenario *s)
 		.rootfs = s->fx->rootfs,
 		.bundle = s->fx->bundle,
 		.no_pivot = s->no_pivot,
+		.in_userns = s->in_userns,
 	};
 	int r;
 
@@ -682,6 +729,48 @@ TEST(sysfs_and_cgroup)
 	fixture_cleanup(&fx);
 }
 
+static int child_userns(void *arg)
+{
+	struct scenario *s = arg;
+	int failures = 0;
+
+	if (run_all_steps(s) < 0)
+		return 1;
+	CHILD_CHECK(access("/marker", F_OK) == 0);
+	CHILD_CHECK(fs_is("/dev", TMPFS_MAGIC));
+	CHILD_CHECK(is_chr("/dev/null", 1, 3));
+	CHILD_CHECK(is_chr("/dev/urandom", 1, 9));
+	CHILD_CHECK(read_len("/dev/zero") > 0);
+	CHILD_CHECK(fs_is("/dev/pts", DEVPTS_SUPER_MAGIC));
+	/* no netns of our own: the host's /sys, bound read-only */
+	CHILD_CHECK(fs_is("/sys", SYSFS_MAGIC));
+	CHILD_CHECK(mount_has_flag("/sys", ST_RDONLY));
+	CHILD_CHECK(read_len("/data/data.txt") == 5);
+	CHILD_CHECK(read_len("/data/file") == 0);
+	return failures;
+}
+
+TEST(user_namespace)
+{
+	struct fixture fx;
+	char *ro[] = { "nosuid", "noexec", "nodev", "ro", NULL };
+	char *masked[] = { "/data/file", NULL };
+	struct calyx_linux lnx = { .masked_paths = masked };
+	struct calyx_mount mounts[] = {
+		{ .destination = "/sys", .type = "sysfs", .source = "sysfs",
+		  .options = ro },
+		{ .destination = "/data", .type = "none", .source = "src",
+		  .options = opts_ro },
+	};
+	struct calyx_spec spec = { .mounts = mounts, .n_mounts = 2,
+				   .linux = &lnx };
+	struct scenario s = { .fx = &fx, .spec = &spec, .in_userns = true };
+
+	CHECK(fixture_init(&fx) == 0);
+	CHECK(run_in_userns((int (*)(void *))child_userns, &s) == 0);
+	fixture_cleanup(&fx);
+}
+
 int main(void)
 {
 	RUN(path_clean);
@@ -700,5 +789,6 @@ int main(void)
 	RUN(dev_symlink_to_host_is_refused);
 	RUN(mount_errors_name_the_mount);
 	RUN(sysfs_and_cgroup);
+	RUN(user_namespace);
 	return unit_summary("unit/rootfs");
 }
