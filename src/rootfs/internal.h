@@ -116,6 +116,11 @@ int rootfs_mount_fresh(int destfd, const char *type, const char *source,
 int rootfs_mount_apply_attrs(int mntfd, const struct mount_opts *opts,
 			     calyx_error **err);
 
+/* ---- copyup.c ------------------------------------------------------ */
+
+/* Copy the directory destfd covers into the (detached) tmpfs mntfd. */
+int rootfs_copyup(int destfd, int mntfd, calyx_error **err);
+
 /* ---- cgroup_mount.c ------------------------------------------------- */
 
 int rootfs_mount_cgroup(int rootfd, const struct mount_op *op,

@@ -184,12 +184,15 @@ int rootfs_mount_fresh(int destfd, const char *type, const char *source,
 
 	if (mntfd_out)
 		*mntfd_out = -1;
+	if (o->legacy_only && o->tmpcopyup)
+		return calyx_error_setx(err, ENOTSUP,
+					"tmpcopyup with mount(2)-only options");
 	if (o->legacy_only)
 		return mount_fresh_legacy(destfd, type, source, o, label, err);
 
 	fsfd = fsopen(type, FSOPEN_CLOEXEC);
 	if (fsfd < 0) {
-		if (errno == ENOSYS)
+		if (errno == ENOSYS && !o->tmpcopyup)
 			return mount_fresh_legacy(destfd, type, source, o,
 						  label, err);
 		return calyx_error_set(err, errno, "mount %s", type);
@@ -229,6 +232,11 @@ int rootfs_mount_fresh(int destfd, const char *type, const char *source,
 		r = rootfs_mount_apply_attrs(mntfd, &prop, err);
 		if (r < 0)
 			return calyx_error_prefix(err, "mount %s", type);
+	}
+	if (o->tmpcopyup) {
+		r = rootfs_copyup(destfd, mntfd, err);
+		if (r < 0)
+			return r;
 	}
 	r = sys_move_mount(mntfd, destfd);
 	if (r < 0)
@@ -514,10 +522,6 @@ static int plan_add_spec_mount(const struct calyx_rootfs_ctx *ctx,
 	if (op->opts.tmpcopyup && strcmp(m->type, "tmpfs") != 0)
 		return calyx_error_setx(err, EINVAL,
 					"%s: tmpcopyup needs a tmpfs", op->what);
-	if (op->opts.tmpcopyup)
-		return calyx_error_setx(err, ENOTSUP,
-					"%s: tmpcopyup is not supported yet",
-					op->what);
 	return 0;
 }
 

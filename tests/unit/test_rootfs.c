@@ -771,6 +771,96 @@ TEST(user_namespace)
 	fixture_cleanup(&fx);
 }
 
+/* The optional fields of "/" in mountinfo ("shared:N master:M"). */
+static bool root_propagation(char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char mnt[256], rest[512];
+
+		/* id parent dev root mountpoint opts optional... - */
+		if (sscanf(line, "%*s %*s %*s %*s %255s %*s %511[^\n]", mnt,
+			   rest) == 2 && strcmp(mnt, "/") == 0) {
+			char *dash = strstr(rest, " - ");
+
+			if (dash)
+				*dash = '\0';
+			snprintf(out, size, "%s", rest);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static int child_copyup_propagation(void *arg)
+{
+	struct scenario *s = arg;
+	char prop[512] = "";
+	char link[64];
+	ssize_t n;
+	struct stat st;
+	int failures = 0;
+
+	if (run_all_steps(s) < 0)
+		return 1;
+	CHILD_CHECK(fs_is("/seed", TMPFS_MAGIC));
+	CHILD_CHECK(read_len("/seed/a") == 6);
+	CHILD_CHECK(read_len("/seed/sub/b") == 2);
+	CHILD_CHECK(stat("/seed", &st) == 0 && (st.st_mode & 07777) == 0710);
+	n = readlink("/seed/l", link, sizeof(link) - 1);
+	CHILD_CHECK(n == 11 && memcmp(link, "/etc/passwd", 11) == 0);
+	CHILD_CHECK(root_propagation(prop, sizeof(prop)));
+	if (strcmp(s->spec->linux->rootfs_propagation, "private") == 0)
+		CHILD_CHECK(!strstr(prop, "shared:") && !strstr(prop, "master:"));
+	else
+		CHILD_CHECK(strstr(prop, "shared:") != NULL);
+	return failures;
+}
+
+TEST(tmpcopyup_and_rootfs_propagation)
+{
+	const char *props[] = { "private", "shared" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(props); i++) {
+		struct fixture fx;
+		char *copyup[] = { "tmpcopyup", "mode=755", NULL };
+		struct calyx_linux lnx = { .rootfs_propagation =
+						   (char *)props[i] };
+		struct calyx_mount mounts[] = {
+			{ .destination = "/proc", .type = "proc",
+			  .source = "proc" },
+			{ .destination = "/seed", .type = "tmpfs",
+			  .source = "tmpfs", .options = copyup },
+		};
+		struct calyx_spec spec = { .mounts = mounts, .n_mounts = 2,
+					   .linux = &lnx };
+		struct scenario s = { .fx = &fx, .spec = &spec };
+		char p[192];
+
+		CHECK(fixture_init(&fx) == 0);
+		snprintf(p, sizeof(p), "%s/seed", fx.rootfs);
+		mkdir(p, 0710);
+		chmod(p, 0710);
+		snprintf(p, sizeof(p), "%s/seed/a", fx.rootfs);
+		write_file(p, "hello\n");
+		snprintf(p, sizeof(p), "%s/seed/sub", fx.rootfs);
+		mkdir(p, 0755);
+		snprintf(p, sizeof(p), "%s/seed/sub/b", fx.rootfs);
+		write_file(p, "b\n");
+		snprintf(p, sizeof(p), "%s/seed/l", fx.rootfs);
+		CHECK(symlink("/etc/passwd", p) == 0);
+		CHECK(run_in_mntns((int (*)(void *))child_copyup_propagation,
+				   &s) == 0);
+		fixture_cleanup(&fx);
+	}
+}
+
 int main(void)
 {
 	RUN(path_clean);
@@ -790,5 +880,6 @@ int main(void)
 	RUN(mount_errors_name_the_mount);
 	RUN(sysfs_and_cgroup);
 	RUN(user_namespace);
+	RUN(tmpcopyup_and_rootfs_propagation);
 	return unit_summary("unit/rootfs");
 }
