@@ -331,3 +331,50 @@ mount_line()
 		fi
 	done
 }
+
+# The runtime-spec schema dir: $CALYX_SPEC_SCHEMA, else shared/ beside the
+# repo (CI's layout), else /work/shared.
+schema_dir()
+{
+	local d
+	for d in "${CALYX_SPEC_SCHEMA:-}" "$TOP/../shared/spec/schema" \
+		 /work/shared/spec/schema; do
+		[[ -n $d && -f $d/config-schema.json ]] && { echo "$d"; return 0; }
+	done
+	return 1
+}
+
+# Validates JSON file $2 against schema file $1 (name in the schema dir).
+# Falls back to jq checks of the required top-level keys when python3's
+# jsonschema is missing.
+validate_schema()
+{
+	local dir rc=0
+	dir=$(schema_dir) || skip "runtime-spec schema not found"
+	python3 "$TOP/tests/helpers/validate-schema.py" "$dir/$1" "$2" || rc=$?
+	if [[ $rc -eq 77 ]]; then
+		jq -e --slurpfile s "$dir/$1" \
+			'. as $d | ($s[0].required // []) | all(. as $k | $d | has($k))' \
+			"$2" >/dev/null || fail "$2 lacks a required key of $1"
+		return 0
+	fi
+	return "$rc"
+}
+
+# For a failing command run with `run --separate-stderr`: non-zero exit and,
+# for calyx, exactly one "calyx: ..." line on stderr that matches the
+# extended regex $1.
+expect_error()
+{
+	[[ $status -ne 0 ]] || fail "command succeeded: $output"
+	case "$(runtime_name)" in
+	calyx*) ;;
+	*) return 0 ;;
+	esac
+	local n
+	n=$(printf '%s' "$stderr" | grep -c '')
+	[[ $n -eq 1 ]] || fail "expected one line on stderr, got $n:" $'\n'"$stderr"
+	[[ $stderr == "calyx: "* ]] || fail "stderr lacks the calyx: prefix: $stderr"
+	[[ $stderr =~ $1 ]] || fail "stderr does not match /$1/: $stderr"
+	[[ $status -eq 1 ]] || fail "expected exit 1, got $status"
+}

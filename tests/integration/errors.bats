@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# Each error: one line on stderr, non-zero exit, and nothing left behind.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+create_err()
+{
+	run --separate-stderr calyx create -b "$BUNDLE" "$@" "$ID" < /dev/null
+}
+
+@test "missing bundle" {
+	BUNDLE=$BATS_TEST_TMPDIR/no-such-bundle
+	create_err
+	expect_error 'no-such-bundle'
+	assert_nothing_left "$ID"
+}
+
+@test "missing config.json" {
+	rm "$BUNDLE/config.json"
+	create_err
+	expect_error 'config\.json'
+	assert_nothing_left "$ID"
+}
+
+@test "invalid JSON" {
+	echo '{ "ociVersion": "1.3.0", nope' > "$BUNDLE/config.json"
+	create_err
+	expect_error 'config\.json'
+	assert_nothing_left "$ID"
+}
+
+@test "process.args of the wrong type names the JSON path" {
+	cfg '.process.args = "sh"'
+	create_err
+	expect_error 'config\.json: process\.args: '
+	assert_nothing_left "$ID"
+}
+
+@test "process.user.uid of the wrong type names the JSON path" {
+	cfg '.process.user.uid = "0"'
+	create_err
+	expect_error 'process\.user\.uid'
+	assert_nothing_left "$ID"
+}
+
+@test "a mount destination of the wrong type names the JSON path" {
+	cfg '.mounts[1].destination = 5'
+	create_err
+	expect_error 'mounts(\[1\]|\.1)\.destination'
+	assert_nothing_left "$ID"
+}
+
+@test "an unknown namespace type" {
+	cfg '.linux.namespaces += [{"type": "bogus"}]'
+	create_err
+	expect_error 'linux\.namespaces.*bogus|bogus.*linux\.namespaces'
+	assert_nothing_left "$ID"
+}
+
+@test "a missing ociVersion" {
+	calyx_only
+	cfg 'del(.ociVersion)'
+	create_err
+	expect_error 'ociVersion'
+	assert_nothing_left "$ID"
+}
+
+@test "a missing rootfs" {
+	cfg '.root.path = "no-such-rootfs"'
+	create_err
+	expect_error 'no-such-rootfs'
+	assert_nothing_left "$ID"
+}
+
+@test "a duplicate ID" {
+	set_args /bin/probe sleep 100
+	create_ct "$ID"
+	expect_status 0
+	pid=$(state_field "$ID" pid)
+	create_err
+	expect_error "$ID"
+	[ "$(state_field "$ID" pid)" = "$pid" ]
+	calyx delete -f "$ID"
+	assert_nothing_left "$ID" "$pid"
+}
+
+@test "a bad ID" {
+	run --separate-stderr calyx create -b "$BUNDLE" "a/b" < /dev/null
+	expect_error 'a/b'
+	[ -z "$(calyx list -q)" ]
+}
+
+@test "a failing hook" {
+	cfg '.hooks.createRuntime = [{"path": "/bin/false"}]'
+	create_err
+	expect_error 'createRuntime|hook'
+	assert_nothing_left "$ID"
+}
+
+@test "a missing executable" {
+	set_args /bin/no-such-program
+	create_err
+	# runc reports this at create, crun at start: either is fine, but
+	# once it fails nothing may stay behind
+	if [[ $status -eq 0 ]]; then
+		run --separate-stderr calyx start "$ID"
+		[ "$status" -ne 0 ]
+		calyx delete -f "$ID"
+	else
+		expect_error 'no-such-program'
+	fi
+	assert_nothing_left "$ID"
+}
+
+@test "an unknown subcommand and an unknown flag" {
+	run --separate-stderr calyx frobnicate
+	[ "$status" -ne 0 ]
+	run --separate-stderr calyx create --no-such-flag -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_nothing_left "$ID"
+}
+
+@test "state of a missing container" {
+	run --separate-stderr calyx state nope
+	expect_error 'nope'
+}
