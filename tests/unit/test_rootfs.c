@@ -233,6 +233,7 @@ struct scenario {
 	struct calyx_spec *spec;
 	bool no_pivot;
 	bool in_userns;
+	bool host_has_cpu_comount;
 	calyx_error *err;	/* child side */
 };
 
@@ -696,6 +697,8 @@ static int child_sys_cgroup(void *arg)
 	struct scenario *s = arg;
 	int failures = 0;
 
+	if (s->spec->linux && unshare(CLONE_NEWCGROUP) < 0)
+		return 1;
 	if (run_all_steps(s) < 0)
 		return 1;
 	CHILD_CHECK(fs_is("/sys", SYSFS_MAGIC));
@@ -708,6 +711,8 @@ static int child_sys_cgroup(void *arg)
 	CHILD_CHECK(mount_has_flag("/sys/fs/cgroup/memory", ST_RDONLY));
 	CHILD_CHECK(access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) == 0);
 	CHILD_CHECK(fs_is("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC));
+	if (s->host_has_cpu_comount)
+		CHILD_CHECK(link_is("/sys/fs/cgroup/cpu", "cpu,cpuacct"));
 	return failures;
 }
 
@@ -724,7 +729,14 @@ TEST(sysfs_and_cgroup)
 	struct calyx_spec spec = { .mounts = mounts, .n_mounts = 2 };
 	struct scenario s = { .fx = &fx, .spec = &spec };
 
+	struct calyx_namespace cgroupns = { .type = CALYX_NS_CGROUP };
+	struct calyx_linux lnx = { .namespaces = &cgroupns, .n_namespaces = 1 };
+
 	CHECK(fixture_init(&fx) == 0);
+	s.host_has_cpu_comount = access("/sys/fs/cgroup/cpu,cpuacct", F_OK) == 0;
+	/* without and with a cgroup namespace */
+	CHECK(run_in_mntns((int (*)(void *))child_sys_cgroup, &s) == 0);
+	spec.linux = &lnx;
 	CHECK(run_in_mntns((int (*)(void *))child_sys_cgroup, &s) == 0);
 	fixture_cleanup(&fx);
 }
