@@ -99,10 +99,12 @@ static int apply_devices(struct calyx_cgroup *cg,
 		    h->dirfd >= 0)
 			return cg_v1_devices(h->dirfd, d, n, err);
 	}
-	/* TODO: pure cgroup v2 needs a BPF_CGROUP_DEVICE program; until then
-	 * device access is limited only by what /dev holds. */
-	calyx_debug(cg->log, "device cgroup rules not enforced: no v1 devices controller");
-	return 0;
+	/* no v1 devices controller: the cgroup2 device filter */
+	h = cg_unified(cg);
+	if (h && h->dirfd >= 0)
+		return cg_v2_devices(h->dirfd, d, n, err);
+	return calyx_error_setx(err, ENOTSUP,
+				"linux.resources.devices: no device cgroup available");
 }
 
 int cg_apply(struct calyx_cgroup *cg, const struct calyx_resources *r,

@@ -151,6 +151,15 @@ int cg_v2_apply(int dirfd, const struct calyx_resources *r,
 extern const struct calyx_device_cgroup cg_default_device_rules[];
 extern const size_t cg_n_default_device_rules;
 
+/* devices_bpf.c: the v2 device filter (BPF_CGROUP_DEVICE) on a leaf fd,
+ * replacing any filter attached before. */
+struct bpf_insn;
+int cg_devices_bpf_build(const struct calyx_device_cgroup *d, size_t n,
+			 struct bpf_insn **out, size_t *out_n,
+			 calyx_error **err);
+int cg_v2_devices(int cgfd, const struct calyx_device_cgroup *d, size_t n,
+		  calyx_error **err);
+
 /* apply.c: route each resource group to the hierarchy that has it. */
 int cg_apply(struct calyx_cgroup *cg, const struct calyx_resources *r,
 	     bool update, calyx_error **err);

@@ -414,6 +414,100 @@ TEST(real_destroy_kills_leftovers)
 	scrub(top);
 }
 
+/* child: wait for the go byte, then report which opens the filter let by */
+static int probe_opens(int go)
+{
+	char c;
+	int bits = 0, fd;
+
+	if (read(go, &c, 1) != 1)
+		return 100;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		bits |= 1;
+	close(fd);
+	fd = open("/dev/kmsg", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		bits |= 2;
+	close(fd);
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0)
+		bits |= 4;
+	close(fd);
+	return bits;
+}
+
+static int run_probe(struct calyx_cgroup *cg)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	int go[2], status = 0;
+	pid_t child;
+
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return -1;
+	child = fork();
+	if (child == 0) {
+		close(go[1]);
+		_exit(probe_opens(go[0]));
+	}
+	close(go[0]);
+	if (calyx_cgroup_enter(cg, child, &err) < 0)
+		fprintf(stderr, "%s\n", err->msg);
+	if (write(go[1], "x", 1) != 1)
+		kill(child, SIGKILL);
+	close(go[1]);
+	waitpid(child, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(real_v2_device_filter)
+{
+	/* kmsg readable only: rule order and the access subset matter */
+	struct calyx_device_cgroup rules[] = {
+		{ .allow = false, .type = 'a' },
+		{ .allow = true, .type = 'c', .has_major = true, .major = 1,
+		  .has_minor = true, .minor = 11, .access = (char *)"r" },
+	};
+	char top[64], path[96], v1dev[160];
+	struct calyx_cgroup_config cfg = { .id = "unit" };
+	_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
+	_cleanup_error_ calyx_error *err = NULL;
+	struct cg_hierarchy *u;
+
+	if (!real_hybrid() || access("/dev/kmsg", F_OK) < 0) {
+		printf("# skipped: needs root on a hybrid host with /dev/kmsg\n");
+		return;
+	}
+	snprintf(top, sizeof(top), "/calyx-unit-%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/c1", top);
+	cfg.cgroups_path = path;
+	CHECK(calyx_cgroup_create(&cfg, &cg, &err) == 0);
+	if (!cg) {
+		scrub(top);
+		return;
+	}
+	/* open the v1 list so only the cgroup2 filter decides */
+	snprintf(v1dev, sizeof(v1dev), "/sys/fs/cgroup/devices%s", path);
+	{
+		_cleanup_close_ int dfd = open(v1dev, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		CHECK(dfd >= 0 && cg_write(dfd, "devices.allow", "a", &err) == 0);
+	}
+	CHECK(run_probe(cg) == 7);
+	u = cg_unified(cg);
+	CHECK(u && cg_v2_devices(u->dirfd, rules, ARRAY_SIZE(rules), &err) == 0);
+	if (err)
+		fprintf(stderr, "%s\n", err->msg);
+	CHECK(run_probe(cg) == 3);
+	/* an update replaces the filter instead of stacking a second one */
+	rules[1].access = (char *)"rw";
+	CHECK(u && cg_v2_devices(u->dirfd, rules, ARRAY_SIZE(rules), &err) == 0);
+	CHECK(run_probe(cg) == 7);
+	CHECK(calyx_cgroup_destroy(cg, &err) == 0);
+	CHECK(all_gone(top));
+	scrub(top);
+}
+
 TEST(real_errors)
 {
 	struct calyx_kv bad = { .key = (char *)"../cgroup.procs",
@@ -455,6 +549,7 @@ int main(void)
 	RUN(v2_unified_keys);
 	RUN(real_hybrid_lifecycle);
 	RUN(real_destroy_kills_leftovers);
+	RUN(real_v2_device_filter);
 	RUN(real_errors);
 	return unit_summary("unit/cgroups");
 }
