@@ -85,7 +85,7 @@ common_setup()
 	ID=calyx-$FILE_BASE-$BATS_TEST_NUMBER
 	mkdir -p "$BUNDLE"
 	cp -a "$WORK/rootfs" "$BUNDLE/rootfs"
-	jq --arg tok "CALYX_TEST_RUN=$CALYX_TEST_RUN" '
+	jq --arg tok "CALYX_TEST_MARK=$CALYX_TEST_RUN" '
 		.root.readonly = false
 		| .process.env += [$tok]
 		| .process.args = ["/bin/probe", "exit", "0"]' \
