@@ -260,6 +260,7 @@ load helpers
 	ours=$(calyx state "$ID" | jq -c 'keys_unsorted | sort')
 	theirs=$(runc --root "$runc_root" state "$ID" | jq -c 'keys_unsorted | sort')
 	runc --root "$runc_root" delete -f "$ID"
+	calyx delete -f "$ID"
 	for k in ociVersion id pid status bundle; do
 		echo "$ours" | jq -e --arg k "$k" 'index($k) != null'
 		echo "$theirs" | jq -e --arg k "$k" 'index($k) != null'
