@@ -125,3 +125,26 @@ create_err()
 	run --separate-stderr calyx state nope
 	expect_error 'nope'
 }
+
+@test "exit codes of errors equal runc's" {
+	[ "$(runtime_name)" != runc ] || skip "runtime is runc"
+	command -v runc >/dev/null || skip "runc not installed"
+	runc_root=$BATS_TEST_TMPDIR/runc-state
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/good.json"
+	for filter in '.process.args = "sh"' '.root.path = "nope"' \
+		      '.linux.namespaces += [{"type": "bogus"}]' \
+		      '.hooks.createRuntime = [{"path": "/bin/false"}]'; do
+		jq "$filter" "$BATS_TEST_TMPDIR/good.json" > "$BUNDLE/config.json"
+		run calyx create -b "$BUNDLE" "$ID" < /dev/null
+		ours=$status
+		run runc --root "$runc_root" create -b "$BUNDLE" "$ID" < /dev/null
+		[ "$ours" -eq "$status" ] ||
+			fail "$filter: calyx exited $ours, runc $status"
+	done
+	for cmd in state start "kill" delete; do
+		run calyx $cmd nope
+		ours=$status
+		run runc --root "$runc_root" $cmd nope
+		[ "$ours" -eq "$status" ] || fail "$cmd: calyx $ours, runc $status"
+	done
+}

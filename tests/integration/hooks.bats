@@ -131,15 +131,17 @@ logged_kinds()
 }
 
 @test "a hanging hook is killed at its timeout and create fails, nothing left" {
-	add_hook createRuntime '{"path": "/bin/sleep", "args": ["sleep", "60"],
-		"timeout": 1}'
+	add_hook createRuntime "$(jq -cn --arg p "$BATS_TEST_TMPDIR/hook.pid" \
+		'{"path": "/bin/sh", "args": ["sh", "-c", "echo $$ > \($p); exec sleep 60"],
+		  "timeout": 1}')"
 	set_args /bin/probe sleep 100
 	SECONDS=0
 	create_ct "$ID"
 	[ "$status" -ne 0 ]
 	[ "$SECONDS" -lt 10 ] || fail "took ${SECONDS}s"
 	assert_nothing_left "$ID"
-	! pgrep -f "sleep 60" -P 1 >/dev/null
+	hook_pid=$(cat "$BATS_TEST_TMPDIR/hook.pid")
+	! pid_alive "$hook_pid" || fail "hook $hook_pid still running"
 }
 
 @test "a failing prestart aborts create and cleans up" {
