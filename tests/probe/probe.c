@@ -462,6 +462,39 @@ static int cmd_ns(void)
 	return 0;
 }
 
+/*
+ * "probe -e key=value ... COMMAND": runs COMMAND with its output captured,
+ * prints it, and fails (exit 3) unless every expected "key=value" line is
+ * in it, so a test can assert inside the container with one call.
+ */
+static int check_expectations(char *out, size_t len, char **expect,
+			      int nexpect)
+{
+	int rc = 0;
+
+	for (int i = 0; i < nexpect; i++) {
+		size_t elen = strlen(expect[i]);
+		const char *p = out;
+		int found = 0;
+
+		while (p && p < out + len) {
+			const char *nl = memchr(p, '\n', out + len - p);
+			size_t llen = nl ? (size_t)(nl - p) : (size_t)(out + len - p);
+
+			if (llen == elen && memcmp(p, expect[i], elen) == 0) {
+				found = 1;
+				break;
+			}
+			p = nl ? nl + 1 : NULL;
+		}
+		if (!found) {
+			fprintf(stderr, "probe: expected \"%s\"\n", expect[i]);
+			rc = 3;
+		}
+	}
+	return rc;
+}
+
 static int usage(void)
 {
 	fputs("usage: probe ids|caps|cwd|fds|mounts|hostname|pid|umask|nnp|"
@@ -469,16 +502,51 @@ static int usage(void)
 	      "       probe rlimit NAME | env NAME | stat PATH | write PATH |"
 	      " read PATH\n"
 	      "       probe mknod PATH c|b MAJ MIN | sleep SECONDS | exit N |"
-	      " sysctl KEY | cat PATH\n", stderr);
+	      " sysctl KEY | cat PATH\n"
+	      "       probe -e KEY=VALUE [-e ...] COMMAND ...: also assert output"
+	      " lines\n", stderr);
 	return 2;
 }
 
+static int run_command(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+	char *expect[32], *out = NULL;
+	int nexpect = 0, rc, rc2;
+	size_t len = 0;
+	FILE *real;
+
+	while (argc > 2 && strcmp(argv[1], "-e") == 0 && nexpect < 32) {
+		expect[nexpect++] = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
+	if (!nexpect) {
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		return run_command(argc, argv);
+	}
+	real = stdout;
+	stdout = open_memstream(&out, &len);
+	if (!stdout) {
+		stdout = real;
+		return 1;
+	}
+	rc = run_command(argc, argv);
+	fclose(stdout);
+	stdout = real;
+	fwrite(out, 1, len, stdout);
+	fflush(stdout);
+	rc2 = check_expectations(out, len, expect, nexpect);
+	free(out);
+	return rc ? rc : rc2;
+}
+
+static int run_command(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 	int rc;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(cmd, "ids"))
 		rc = cmd_ids();
 	else if (!strcmp(cmd, "caps"))
