@@ -52,6 +52,8 @@ void create_job_free(struct create_job *job)
 		close(job->pidfd);
 	if (job->state_dirfd >= 0)
 		close(job->state_dirfd);
+	if (job->fifo_dirfd >= 0)
+		close(job->fifo_dirfd);
 	if (job->owns_spec)
 		calyx_spec_free((struct calyx_spec *)job->spec);
 	free(job->bundle);
@@ -368,8 +370,14 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		return calyx_error_set(err, errno, "socketpair");
 	job->sync_parent = sv[0];
 	job->sync_child = sv[1];
-	if (!job->run_mode && mkfifoat(job->state_dirfd, EXEC_FIFO, 0622) < 0)
-		return calyx_error_set(err, errno, "mkfifo exec.fifo");
+	if (!job->run_mode) {
+		if (mkfifoat(job->state_dirfd, EXEC_FIFO, 0622) < 0)
+			return calyx_error_set(err, errno, "mkfifo exec.fifo");
+		job->fifo_dirfd = openat(job->state_dirfd, ".",
+					 O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (job->fifo_dirfd < 0)
+			return calyx_error_set(err, errno, "open the state dir");
+	}
 	r = ns_plan_enter_for_clone(spec, &job->ns, err);
 	if (r >= 0)
 		r = clone_container(job, err);
@@ -418,7 +426,8 @@ int container_create_job(struct calyx_context *ctx, const char *id,
 	job->id = id;
 	job->opts = opts;
 	job->run_mode = run_mode;
-	job->state_dirfd = job->sync_parent = job->sync_child = job->pidfd = -1;
+	job->state_dirfd = job->fifo_dirfd = -1;
+	job->sync_parent = job->sync_child = job->pidfd = -1;
 	ns_plan_init(&job->ns);
 
 	/* nothing may ptrace or read the runtime while it is near the container */

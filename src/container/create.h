@@ -27,7 +27,10 @@ struct create_job {
 	struct ns_plan ns;
 	struct calyx_seccomp_program *seccomp;
 	struct calyx_cgroup *cgroup;
-	int state_dirfd;
+	int state_dirfd;	/* flock'ed by the runtime */
+	/* the same dir through another open file description, so the
+	 * container process never holds the runtime's lock */
+	int fifo_dirfd;
 	int sync_parent;
 	int sync_child;
 	pid_t pid;	/* host pid of the container process */

@@ -152,7 +152,7 @@ static int wait_for_start(struct create_job *job, calyx_error **err)
 	if (job->run_mode)
 		return calyx_sync_recv(job->sync_child, &msg, "start", err);
 	/* blocks until `calyx start` opens the other end */
-	fd = openat(job->state_dirfd, EXEC_FIFO, O_WRONLY | O_CLOEXEC);
+	fd = openat(job->fifo_dirfd, EXEC_FIFO, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return calyx_error_set(err, errno, "open exec.fifo");
 	if (write(fd, "0", 1) != 1) {
@@ -195,6 +195,9 @@ _Noreturn void container_init(struct create_job *job)
 	/* die with the runtime while it is setting us up */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	close(job->sync_parent);
+	/* the runtime's flock lives on this open file description */
+	close(job->state_dirfd);
+	job->state_dirfd = -1;
 
 	if (calyx_sync_recv(job->sync_child, &msg, "the runtime", &err) < 0 ||
 	    msg.type != CALYX_SYNC_GO)

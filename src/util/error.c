@@ -12,6 +12,9 @@ static int code_of(int errnum)
 }
 
 static int set_va(calyx_error **err, int errnum, int with_strerror,
+		  const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+static int set_va(calyx_error **err, int errnum, int with_strerror,
 		  const char *fmt, va_list ap)
 {
 	char *text = NULL, *full = NULL;
