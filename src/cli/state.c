@@ -34,7 +34,7 @@ static int state_main(struct calyx_context *ctx, int argc, char **argv)
 	calyx_state_free(state);
 	if (!json)
 		return cli_failf(ctx, "state: out of memory formatting JSON");
-	fputs(json, stdout);
+	puts(json);
 	return fflush(stdout) == 0 ? 0 : CLI_EXIT_FAILURE;
 }
 
