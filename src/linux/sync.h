@@ -22,6 +22,13 @@ enum calyx_sync_type {
 	CALYX_SYNC_RUN_HOOKS,		/* run prestart + createRuntime now */
 	CALYX_SYNC_READY,		/* set up; waiting for start */
 	CALYX_SYNC_ERROR,		/* value = errno, text = message */
+	CALYX_SYNC_FD,			/* carries one fd (SCM_RIGHTS); value = what */
+};
+
+/* What a CALYX_SYNC_FD message carries. */
+enum calyx_sync_fd_kind {
+	CALYX_SYNC_FD_CONSOLE = 1,	/* pty master of process.terminal */
+	CALYX_SYNC_FD_SECCOMP_NOTIFY,	/* seccomp user-notification listener */
 };
 
 #define CALYX_SYNC_TEXT_MAX 1024
@@ -42,5 +49,20 @@ int calyx_sync_send(int fd, enum calyx_sync_type type, int32_t value,
  */
 int calyx_sync_recv(int fd, struct calyx_sync_msg *msg, const char *waiting_for,
 		    calyx_error **err);
+
+/* Send one fd with a CALYX_SYNC_FD message (value = kind). */
+int calyx_sync_send_fd(int fd, int32_t kind, int passfd, calyx_error **err);
+
+/*
+ * Receive a CALYX_SYNC_FD message: *passed is the fd (O_CLOEXEC), *kind
+ * its value.  Any other message type is an error.
+ */
+int calyx_sync_recv_fd(int fd, int32_t *kind, int *passed,
+		       const char *waiting_for, calyx_error **err);
+
+/* SCM_RIGHTS on any unix socket (the console socket protocol of runc: the
+ * data is a name, the fd rides along). */
+int calyx_send_fd_named(int sock, const char *name, int passfd,
+			calyx_error **err);
 
 #endif
