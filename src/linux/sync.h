@@ -50,6 +50,11 @@ int calyx_sync_send(int fd, enum calyx_sync_type type, int32_t value,
 int calyx_sync_recv(int fd, struct calyx_sync_msg *msg, const char *waiting_for,
 		    calyx_error **err);
 
+/* Like calyx_sync_recv, but a CALYX_SYNC_FD message's fd lands in *passed
+ * (-1 otherwise); without `passed` such fds are closed. */
+int calyx_sync_recv_msg(int fd, struct calyx_sync_msg *msg, int *passed,
+			const char *waiting_for, calyx_error **err);
+
 /* Send one fd with a CALYX_SYNC_FD message (value = kind). */
 int calyx_sync_send_fd(int fd, int32_t kind, int passfd, calyx_error **err);
 
