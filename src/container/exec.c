@@ -323,7 +323,8 @@ static _Noreturn void exec_child(struct exec_job *job)
 		_exit(127);
 	if (exec_child_setup(job, exe, sizeof(exe), &err) < 0)
 		exec_child_fail(job, err);
-	if (!job->opts->detach)
+	/* a detached process outlives us (engines' conmon/shim reap it) */
+	if (job->opts->detach)
 		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	execve(exe, job->process->args,
 	       job->process->env ? job->process->env : empty_env);
