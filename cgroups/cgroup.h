@@ -89,4 +89,69 @@ static inline void calyx_cgroup_freep(struct calyx_cgroup **cg)
 }
 #define _cleanup_cgroup_ __attribute__((cleanup(calyx_cgroup_freep)))
 
+/*
+ * Usage statistics (stats.c), in runc's units: bytes, nanoseconds.  A
+ * value the host does not provide stays 0; limits read "max"/unlimited
+ * are UINT64_MAX (pids: 0, as runc).
+ */
+struct calyx_cgroup_mem_entry {
+	uint64_t usage, max, limit, failcnt;
+};
+
+struct calyx_cgroup_stat_kv {
+	char *key;
+	uint64_t value;
+};
+
+struct calyx_cgroup_blkio_entry {
+	uint64_t major, minor;
+	char op[16];		/* "Read", "Write", "Sync", "Async", "Total" ... */
+	uint64_t value;
+};
+
+struct calyx_cgroup_hugetlb_stats {
+	char page_size[16];	/* "2MB" */
+	uint64_t usage, max, failcnt;
+};
+
+struct calyx_cgroup_stats {
+	uint64_t cpu_total, cpu_kernel, cpu_user;
+	uint64_t *cpu_percpu;	/* v1 cpuacct only */
+	size_t n_cpu_percpu;
+	uint64_t throttling_periods, throttled_periods, throttled_time;
+
+	uint64_t memory_cache;
+	/* swap is memory+swap as runc reports it on v1 and v2 */
+	struct calyx_cgroup_mem_entry memory, swap, kernel;
+	struct calyx_cgroup_stat_kv *memory_raw;	/* memory.stat */
+	size_t n_memory_raw;
+	uint64_t oom, oom_kill;	/* v2 memory.events; v1 oom_control oom_kill */
+
+	uint64_t pids_current, pids_limit;
+
+	struct calyx_cgroup_blkio_entry *io_service_bytes, *io_serviced;
+	size_t n_io_service_bytes, n_io_serviced;
+
+	struct calyx_cgroup_hugetlb_stats *hugetlb;
+	size_t n_hugetlb;
+};
+
+/* Fill *st (zeroed first); release it with calyx_cgroup_stats_release. */
+int calyx_cgroup_stats(struct calyx_cgroup *cg, struct calyx_cgroup_stats *st,
+		       calyx_error **err);
+void calyx_cgroup_stats_release(struct calyx_cgroup_stats *st);
+
+/*
+ * OOM notification: an fd to poll() for *events that wakes when an OOM may
+ * have happened (v1: an eventfd on memory.oom_control, v2: memory.events
+ * with POLLPRI).  After each wake-up call calyx_cgroup_oom_rearm(), then
+ * read the counter with calyx_cgroup_oom_count().  The fd is the caller's.
+ */
+int calyx_cgroup_oom_fd(struct calyx_cgroup *cg, int *fd, short *events,
+			calyx_error **err);
+void calyx_cgroup_oom_rearm(int fd, short events);
+/* OOM events so far: v2 memory.events "oom", v1 oom_control "oom_kill". */
+int calyx_cgroup_oom_count(struct calyx_cgroup *cg, uint64_t *count,
+			   calyx_error **err);
+
 #endif
