@@ -373,6 +373,9 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 	if (!job->run_mode) {
 		if (mkfifoat(job->state_dirfd, EXEC_FIFO, 0622) < 0)
 			return calyx_error_set(err, errno, "mkfifo exec.fifo");
+		/* past the umask: a non-root container user must open it */
+		if (fchmodat(job->state_dirfd, EXEC_FIFO, 0622, 0) < 0)
+			return calyx_error_set(err, errno, "chmod exec.fifo");
 		job->fifo_dirfd = openat(job->state_dirfd, ".",
 					 O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (job->fifo_dirfd < 0)
