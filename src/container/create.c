@@ -27,6 +27,7 @@
 #include "container/hooks.h"
 #include "linux/process.h"
 #include "linux/sync.h"
+#include "linux/terminal.h"
 #include "security/security.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -50,6 +51,10 @@ void create_job_free(struct create_job *job)
 		close(job->sync_child);
 	if (job->pidfd >= 0)
 		close(job->pidfd);
+	if (job->console_sock >= 0)
+		close(job->console_sock);
+	if (job->tty_master >= 0)
+		close(job->tty_master);
 	if (job->state_dirfd >= 0)
 		close(job->state_dirfd);
 	if (job->fifo_dirfd >= 0)
@@ -200,6 +205,11 @@ static int clone_container(struct create_job *job, calyx_error **err)
 	job->pid = (pid_t)pid;
 	close(job->sync_child);
 	job->sync_child = -1;
+	if (job->console_sock >= 0) {
+		/* the container process sends the master itself */
+		close(job->console_sock);
+		job->console_sock = -1;
+	}
 	if (cgfd < 0 && job->cgroup) {
 		if (calyx_cgroup_enter(job->cgroup, job->pid, err) < 0)
 			return calyx_error_prefix(err, "linux.cgroupsPath");
@@ -237,11 +247,21 @@ static int drive_setup(struct create_job *job, calyx_error **err)
 	if (r < 0)
 		return r;
 	for (;;) {
-		r = calyx_sync_recv(job->sync_parent, &msg, "the container to be ready", err);
+		int passed = -1;
+
+		r = calyx_sync_recv_msg(job->sync_parent, &msg, &passed,
+					"the container to be ready", err);
 		if (r < 0)
 			return r;
 		if (msg.type == CALYX_SYNC_READY)
 			return 0;
+		if (msg.type == CALYX_SYNC_FD && msg.value == CALYX_SYNC_FD_CONSOLE &&
+		    job->relay_tty && job->tty_master < 0) {
+			job->tty_master = passed;
+			continue;
+		}
+		if (passed >= 0)
+			close(passed);
 		if (msg.type != CALYX_SYNC_RUN_HOOKS)
 			return calyx_error_setx(err, EPROTO, "sync: unexpected message %u",
 						msg.type);
@@ -363,6 +383,16 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		if (r < 0)
 			return r;
 	}
+	if (spec->process->terminal) {
+		if (job->opts->console_socket)
+			r = terminal_connect_console_socket(job->opts->console_socket,
+							    &job->console_sock, err);
+		else if (!job->relay_tty)
+			r = calyx_error_setx(err, EINVAL,
+					     "process.terminal: cannot allocate a terminal without --console-socket when calyx does not stay in the foreground");
+		if (r < 0)
+			return r;
+	}
 	r = calyx_cgroup_create(&cgcfg, &job->cgroup, err);
 	if (r < 0)
 		return r;
@@ -411,7 +441,8 @@ static int bundle_path(const char *bundle, char **out, calyx_error **err)
 
 int container_create_job(struct calyx_context *ctx, const char *id,
 			 const struct calyx_create_options *opts, bool run_mode,
-			 struct create_job **out, calyx_error **err)
+			 bool foreground, struct create_job **out,
+			 calyx_error **err)
 {
 	struct create_job *job;
 	_cleanup_spec_ struct calyx_spec *owned = NULL;
@@ -429,6 +460,10 @@ int container_create_job(struct calyx_context *ctx, const char *id,
 	job->id = id;
 	job->opts = opts;
 	job->run_mode = run_mode;
+	job->foreground = foreground;
+	/* a foreground run with a terminal and no socket: we relay it */
+	job->relay_tty = foreground && !opts->console_socket;
+	job->console_sock = job->tty_master = -1;
 	job->state_dirfd = job->fifo_dirfd = -1;
 	job->sync_parent = job->sync_child = job->pidfd = -1;
 	ns_plan_init(&job->ns);
@@ -477,7 +512,7 @@ int calyx_container_create(struct calyx_context *ctx, const char *id,
 			   calyx_error **err)
 {
 	struct create_job *job = NULL;
-	int r = container_create_job(ctx, id, opts, false, &job, err);
+	int r = container_create_job(ctx, id, opts, false, false, &job, err);
 
 	if (r < 0)
 		return r;

@@ -24,6 +24,12 @@ struct create_job {
 	char *rootfs;
 	/* `run` releases the process over the sync socket instead of the fifo */
 	bool run_mode;
+	/* foreground run with process.terminal and no socket: we relay */
+	bool relay_tty;
+	/* calyx waits in the foreground: the container dies with it */
+	bool foreground;
+	int console_sock;	/* connected --console-socket, or -1 */
+	int tty_master;		/* relayed pty master, or -1 */
 	struct ns_plan ns;
 	struct calyx_seccomp_program *seccomp;
 	struct calyx_cgroup *cgroup;
@@ -47,7 +53,8 @@ _Noreturn void container_init(struct create_job *job);
  */
 int container_create_job(struct calyx_context *ctx, const char *id,
 			 const struct calyx_create_options *opts, bool run_mode,
-			 struct create_job **out, calyx_error **err);
+			 bool foreground, struct create_job **out,
+			 calyx_error **err);
 void create_job_free(struct create_job *job);
 
 /* Everything delete does once the process is dead: cgroup, poststop hooks,

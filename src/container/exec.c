@@ -28,6 +28,7 @@
 #include "container/wait.h"
 #include "linux/process.h"
 #include "linux/sync.h"
+#include "linux/terminal.h"
 #include "security/security.h"
 #include "seccomp/seccomp.h"
 #include "util/cleanup.h"
@@ -56,6 +57,8 @@ struct exec_job {
 	int sync_child;
 	int pidfd;
 	pid_t pid;
+	int console_sock;	/* connected --console-socket, or -1 */
+	int tty_master;		/* pty master we relay in the foreground, or -1 */
 };
 
 static void exec_job_release(struct exec_job *job)
@@ -73,6 +76,10 @@ static void exec_job_release(struct exec_job *job)
 		close(job->sync_child);
 	if (job->pidfd >= 0)
 		close(job->pidfd);
+	if (job->console_sock >= 0)
+		close(job->console_sock);
+	if (job->tty_master >= 0)
+		close(job->tty_master);
 	if (job->seccomp)
 		calyx_seccomp_program_free(job->seccomp);
 	if (job->cgroup)
@@ -277,6 +284,21 @@ static int exec_child_setup(struct exec_job *job, char *exe, size_t size,
 		    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 			return calyx_error_set(err, errno, "becoming root in the container's user namespace");
 	}
+	if (p->terminal) {
+		_cleanup_close_ int master = -1, slave = -1;
+
+		r = terminal_open(p, false, &master, &slave, err);
+		if (r < 0)
+			return r;
+		if (job->console_sock >= 0)
+			r = calyx_send_fd_named(job->console_sock, "/dev/ptmx", master, err);
+		else
+			r = calyx_sync_send_fd(job->sync_child, CALYX_SYNC_FD_CONSOLE, master, err);
+		if (r >= 0)
+			r = terminal_make_controlling(slave, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "process.terminal");
+	}
 	r = proc_apply_rlimits(p, err);
 	if (r >= 0 && p->has_oom_score_adj)
 		r = proc_set_oom_score_adj(p, err);
@@ -401,13 +423,30 @@ static int spawn(struct exec_job *job, calyx_error **err)
 	r = calyx_sync_send(job->sync_parent, CALYX_SYNC_GO, job->pid, NULL, err);
 	if (r < 0)
 		return r;
-	/* EOF: the close-on-exec socket went away with a successful execve() */
-	r = calyx_sync_recv(job->sync_parent, &msg, "exec", err);
-	if (r == -ECHILD) {
-		calyx_error_free(err);
-		return 0;
+	if (job->console_sock >= 0) {
+		close(job->console_sock);
+		job->console_sock = -1;
 	}
-	return r < 0 ? r : calyx_error_setx(err, EPROTO, "sync: unexpected message");
+	for (;;) {
+		int passed = -1;
+
+		/* EOF: the close-on-exec socket went away with a successful execve() */
+		r = calyx_sync_recv_msg(job->sync_parent, &msg, &passed, "exec", err);
+		if (r == -ECHILD) {
+			calyx_error_free(err);
+			return 0;
+		}
+		if (r < 0)
+			return r;
+		if (msg.type == CALYX_SYNC_FD && msg.value == CALYX_SYNC_FD_CONSOLE &&
+		    job->tty_master < 0) {
+			job->tty_master = passed;
+			continue;
+		}
+		if (passed >= 0)
+			close(passed);
+		return calyx_error_setx(err, EPROTO, "sync: unexpected message");
+	}
 }
 
 static int write_pid_file_simple(const char *path, pid_t pid, calyx_error **err)
@@ -498,6 +537,8 @@ int calyx_container_exec(struct calyx_context *ctx, const char *id,
 		.sync_parent = -1,
 		.sync_child = -1,
 		.pidfd = -1,
+		.console_sock = -1,
+		.tty_master = -1,
 	};
 	_cleanup_close_ int dirfd = -1;
 	sigset_t sigs, old;
@@ -506,9 +547,6 @@ int calyx_container_exec(struct calyx_context *ctx, const char *id,
 	*exit_status = 0;
 	for (int i = 0; i < CALYX_NS__COUNT; i++)
 		job.ns_fd[i] = -1;
-	if (opts->console_socket || (opts->set_tty && opts->tty) ||
-	    (opts->process && opts->process->terminal))
-		return calyx_error_setx(err, ENOTSUP, "exec: terminals are not supported yet");
 	r = container_open_dir(ctx, id, &dirfd, err);
 	if (r < 0)
 		return r;
@@ -517,6 +555,16 @@ int calyx_container_exec(struct calyx_context *ctx, const char *id,
 	r = prepare(&job, id, dirfd, err);
 	if (r < 0)
 		goto out;
+	if (job.process->terminal) {
+		if (opts->console_socket)
+			r = terminal_connect_console_socket(opts->console_socket,
+							    &job.console_sock, err);
+		else if (opts->detach)
+			r = calyx_error_setx(err, EINVAL,
+					     "exec: cannot allocate a terminal for a detached process without --console-socket");
+		if (r < 0)
+			goto out;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = calyx_error_set(err, errno, "socketpair");
 		goto out;
@@ -530,8 +578,8 @@ int calyx_container_exec(struct calyx_context *ctx, const char *id,
 	if (r >= 0 && opts->pid_file)
 		r = write_pid_file_simple(opts->pid_file, job.pid, err);
 	if (r >= 0 && !opts->detach)
-		r = container_wait_foreground(ctx, id, job.pidfd, NULL, &sigs, 0,
-					      exit_status, err);
+		r = container_wait_foreground(ctx, id, job.pidfd, NULL, job.tty_master,
+					      &sigs, 0, exit_status, err);
 	if (r < 0 && job.pid > 0) {
 		syscall(SYS_pidfd_send_signal, job.pidfd, SIGKILL, NULL, 0);
 		waitid(P_PIDFD, (id_t)job.pidfd, NULL, WEXITED);

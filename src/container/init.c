@@ -19,8 +19,10 @@
 #include "container/container.h"
 #include "container/create.h"
 #include "container/hooks.h"
+#include "linux/network.h"
 #include "linux/process.h"
 #include "linux/sync.h"
+#include "linux/terminal.h"
 #include "rootfs/rootfs.h"
 #include "security/security.h"
 #include "util/cleanup.h"
@@ -41,6 +43,28 @@ static int run_container_hooks(struct create_job *job, enum calyx_hook_kind kind
 	if (!state)
 		return calyx_error_set(err, ENOMEM, "state for hooks");
 	return calyx_hooks_run(spec, kind, state, &job->ctx->log, err);
+}
+
+/* The pty: master to the console socket (or to a relaying `run`), slave
+ * as our stdio and /dev/console. */
+static int setup_terminal(struct create_job *job, calyx_error **err)
+{
+	_cleanup_close_ int master = -1, slave = -1;
+	int r;
+
+	r = terminal_open(job->spec->process, true, &master, &slave, err);
+	if (r < 0)
+		return r;
+	if (job->console_sock >= 0) {
+		r = calyx_send_fd_named(job->console_sock, "/dev/ptmx", master, err);
+		close(job->console_sock);
+		job->console_sock = -1;
+	} else {
+		r = calyx_sync_send_fd(job->sync_child, CALYX_SYNC_FD_CONSOLE, master, err);
+	}
+	if (r < 0)
+		return calyx_error_prefix(err, "process.terminal");
+	return terminal_make_controlling(slave, err);
 }
 
 /* Namespaces, filesystem, kernel settings: everything done as root. */
@@ -73,6 +97,8 @@ static int setup_environment(struct create_job *job, pid_t host_pid,
 	if (job->ns.unshare_flags && unshare(job->ns.unshare_flags) < 0)
 		return calyx_error_set(err, errno, "unshare namespaces (0x%x)",
 				       job->ns.unshare_flags);
+	if (job->ns.new_net && net_loopback_up(err) < 0)
+		return calyx_error_prefix(err, "network namespace");
 	r = proc_set_names(spec, err);
 	if (r < 0)
 		return r;
@@ -101,6 +127,11 @@ static int setup_environment(struct create_job *job, pid_t host_pid,
 	r = calyx_rootfs_finalize(&rctx, err);
 	if (r < 0)
 		return r;
+	if (p->terminal) {
+		r = setup_terminal(job, err);
+		if (r < 0)
+			return r;
+	}
 	r = proc_apply_rlimits(p, err);
 	if (r < 0)
 		return r;
@@ -207,9 +238,10 @@ _Noreturn void container_init(struct create_job *job)
 	if (setup_environment(job, host_pid, &err) < 0 ||
 	    drop_to_process(job, exe, sizeof(exe), &err) < 0)
 		fail(job, err, false);
-	if (!job->run_mode)
-		/* `create` exits now; we must outlive it */
-		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	/* `create` and `run -d` exit now: we must outlive them.  A foreground
+	 * `run` keeps the container tied to calyx (re-armed: the identity
+	 * change cleared it; if calyx died meanwhile, the START recv fails) */
+	prctl(PR_SET_PDEATHSIG, job->foreground ? SIGKILL : 0, 0, 0, 0);
 	if (calyx_sync_send(job->sync_child, CALYX_SYNC_READY, 0, NULL, &err) < 0)
 		_exit(127);
 	if (wait_for_start(job, &err) < 0)

@@ -60,7 +60,7 @@ int calyx_container_run(struct calyx_context *ctx, const char *id,
 	/* blocked before the clone so no signal is lost; the child unblocks */
 	if (!opts->detach)
 		sigprocmask(SIG_BLOCK, &sigs, &old);
-	r = container_create_job(ctx, id, &opts->create, true, &job, err);
+	r = container_create_job(ctx, id, &opts->create, true, !opts->detach, &job, err);
 	if (r < 0)
 		goto out;
 	r = wait_exec(job, err);
@@ -68,7 +68,8 @@ int calyx_container_run(struct calyx_context *ctx, const char *id,
 		container_run_poststart(ctx, job->owns_spec ? job->spec : NULL, rec);
 	calyx_error_free(err);
 	if (r >= 0 && !opts->detach)
-		r = container_wait_foreground(ctx, job->id, job->pidfd, job->cgroup, &sigs,
+		r = container_wait_foreground(ctx, job->id, job->pidfd, job->cgroup,
+					      job->tty_master, &sigs,
 					      opts->timeout_sec, exit_status, err);
 	if (r < 0) {
 		container_kill_everything(job->pidfd, job->cgroup);

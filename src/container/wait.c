@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "container/wait.h"
+#include "linux/terminal.h"
 #include "util/cleanup.h"
 
 #define TIMEOUT_EXIT 124
@@ -68,15 +69,17 @@ static int arm_timeout(unsigned int seconds, calyx_error **err)
 
 int container_wait_foreground(struct calyx_context *ctx, const char *id,
 			      int pidfd, struct calyx_cgroup *cgroup,
-			      const sigset_t *sigs, unsigned int timeout_sec,
-			      int *exit_status, calyx_error **err)
+			      int tty_master, const sigset_t *sigs,
+			      unsigned int timeout_sec, int *exit_status,
+			      calyx_error **err)
 {
+	enum { P_PROC, P_SIG, P_TIMER, P_MASTER, P_STDIN, P_COUNT };
 	_cleanup_close_ int sigfd = signalfd(-1, sigs, SFD_CLOEXEC);
 	_cleanup_close_ int timerfd = -1;
-	struct pollfd pfd[3];
-	bool timed_out = false;
+	struct pollfd pfd[P_COUNT];
+	struct terminal_relay tr;
+	bool timed_out = false, exited = false;
 	siginfo_t si;
-	int n = 2;
 
 	if (sigfd < 0)
 		return calyx_error_set(err, errno, "signalfd");
@@ -84,33 +87,53 @@ int container_wait_foreground(struct calyx_context *ctx, const char *id,
 		timerfd = arm_timeout(timeout_sec, err);
 		if (timerfd < 0)
 			return timerfd;
-		n = 3;
 	}
-	pfd[0] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
-	pfd[2] = (struct pollfd){ .fd = timerfd, .events = POLLIN };
-	for (;;) {
-		if (poll(pfd, (nfds_t)n, -1) < 0) {
+	if (tty_master >= 0)
+		terminal_relay_start(&tr, tty_master);
+	pfd[P_PROC] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	pfd[P_SIG] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+	pfd[P_TIMER] = (struct pollfd){ .fd = timerfd, .events = POLLIN };
+	pfd[P_MASTER] = (struct pollfd){ .fd = tty_master, .events = POLLIN };
+	pfd[P_STDIN] = (struct pollfd){ .fd = tty_master >= 0 ? STDIN_FILENO : -1,
+					.events = POLLIN };
+	while (!exited) {
+		if (poll(pfd, P_COUNT, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return calyx_error_set(err, errno, "poll");
 		}
-		if (pfd[1].revents & POLLIN) {
+		if (pfd[P_SIG].revents & POLLIN) {
 			struct signalfd_siginfo ssi;
 
-			if (read(sigfd, &ssi, sizeof(ssi)) == sizeof(ssi) &&
-			    ssi.ssi_signo != SIGCHLD)
+			if (read(sigfd, &ssi, sizeof(ssi)) != sizeof(ssi) ||
+			    ssi.ssi_signo == SIGCHLD)
+				;
+			else if (ssi.ssi_signo == SIGWINCH && tty_master >= 0)
+				terminal_relay_resize(&tr);
+			else
 				syscall(SYS_pidfd_send_signal, pidfd,
 					(int)ssi.ssi_signo, NULL, 0);
 		}
-		if (n == 3 && (pfd[2].revents & POLLIN)) {
+		if (pfd[P_TIMER].revents & POLLIN) {
 			timed_out = true;
 			container_kill_everything(pidfd, cgroup);
-			n = 2;
+			pfd[P_TIMER].fd = -1;
 		}
-		if (pfd[0].revents & POLLIN)
-			break;
+		if (pfd[P_STDIN].revents) {
+			terminal_relay_stdin(&tr);
+			if (!tr.stdin_open)
+				pfd[P_STDIN].fd = -1;
+		}
+		if (pfd[P_MASTER].revents) {
+			terminal_relay_master(&tr);
+			if (!tr.master_open)
+				pfd[P_MASTER].fd = -1;
+		}
+		if (pfd[P_PROC].revents & POLLIN)
+			exited = true;
 	}
+	if (tty_master >= 0)
+		terminal_relay_stop(&tr);
 	memset(&si, 0, sizeof(si));
 	while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0) {
 		if (errno != EINTR)
@@ -123,4 +146,3 @@ int container_wait_foreground(struct calyx_context *ctx, const char *id,
 			  timeout_sec);
 	return 0;
 }
-

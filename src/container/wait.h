@@ -15,12 +15,12 @@ void container_kill_everything(int pidfd, struct calyx_cgroup *cgroup);
 
 /*
  * Forward `sigs` (already blocked by the caller) to the process until it
- * exits; *exit_status is its code, 128+N for signal N, 124 when
+ * exits, relaying tty_master (-1: none) to our stdio; *exit_status is its code, 128+N for signal N, 124 when
  * timeout_sec (0 = none) expired and everything was killed.
  */
 int container_wait_foreground(struct calyx_context *ctx, const char *id,
 			      int pidfd, struct calyx_cgroup *cgroup,
-			      const sigset_t *sigs, unsigned int timeout_sec,
+			      int tty_master, const sigset_t *sigs, unsigned int timeout_sec,
 			      int *exit_status, calyx_error **err);
 
 #endif

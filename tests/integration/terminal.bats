@@ -1,0 +1,122 @@
+#!/usr/bin/env bats
+# process.terminal: the pty inside the container, --console-socket (runc's
+# protocol, as conmon and containerd's shim use it), the foreground relay.
+
+load helpers
+
+recvtty()
+{
+	SOCK=$BATS_TEST_TMPDIR/console.sock
+	OUT=$BATS_TEST_TMPDIR/console.out
+	python3 "$TOP/tests/helpers/recvtty.py" "$SOCK" "$OUT" "$@" > "$BATS_TEST_TMPDIR/recvtty.log" &
+	RECV_PID=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -S $SOCK ]] && return 0
+		sleep 0.02
+	done
+	fail "recvtty did not start"
+}
+
+wait_recvtty()
+{
+	local i
+	for ((i = 0; i < 250; i++)); do
+		kill -0 "$RECV_PID" 2>/dev/null || return 0
+		sleep 0.02
+	done
+	kill "$RECV_PID"
+	fail "recvtty did not finish: $(cat "$OUT")"
+}
+
+@test "terminal: create sends the pty master to --console-socket; the process runs on it" {
+	cfg '.process.terminal = true'
+	set_args sh -c 'tty; stat -c "%t:%T" /dev/console; echo done'
+	recvtty
+	calyx create -b "$BUNDLE" --console-socket "$SOCK" "$ID"
+	calyx start "$ID"
+	wait_recvtty
+	output=$(tr -d '\r' < "$OUT")
+	contains "/dev/pts/0"
+	contains "done"
+	# /dev/console is the pty slave (major 136)
+	contains "88:0"
+	[[ $(cat "$OUT.name") == /dev/ptmx ]]
+	calyx delete -f "$ID"
+	assert_nothing_left "$ID"
+}
+
+@test "terminal: the console size from process.consoleSize" {
+	cfg '.process.terminal = true | .process.consoleSize = {"height": 33, "width": 101}'
+	set_args sh -c 'stty size'
+	recvtty
+	calyx run -d -b "$BUNDLE" --console-socket "$SOCK" "$ID"
+	wait_recvtty
+	output=$(tr -d '\r' < "$OUT")
+	contains "33 101"
+	calyx delete -f "$ID"
+}
+
+@test "terminal: input written to the master reaches the process" {
+	cfg '.process.terminal = true'
+	set_args sh -c 'read line; echo "got:$line"'
+	recvtty $'hello\n'
+	calyx run -d -b "$BUNDLE" --console-socket "$SOCK" "$ID"
+	wait_recvtty
+	output=$(tr -d '\r' < "$OUT")
+	contains "got:hello"
+	calyx delete -f "$ID"
+}
+
+@test "terminal: foreground run relays the pty and passes the exit code" {
+	cfg '.process.terminal = true'
+	set_args sh -c 'tty; exit 7'
+	run script -qec "$CALYX --root $STATE_ROOT run -b $BUNDLE $ID" /dev/null
+	expect_status 7
+	contains "/dev/pts/0"
+	assert_nothing_left "$ID"
+}
+
+@test "terminal: create without --console-socket is refused and leaves nothing" {
+	cfg '.process.terminal = true'
+	run calyx create -b "$BUNDLE" "$ID"
+	[[ $status -ne 0 ]]
+	calyx_only
+	contains "console-socket"
+	[[ ${#lines[@]} -eq 1 ]]
+	assert_nothing_left "$ID"
+}
+
+@test "terminal: a console socket that does not exist or is not a socket" {
+	cfg '.process.terminal = true'
+	run calyx create -b "$BUNDLE" --console-socket "$BATS_TEST_TMPDIR/nope" "$ID"
+	[[ $status -ne 0 ]]
+	assert_nothing_left "$ID"
+	touch "$BATS_TEST_TMPDIR/file"
+	run calyx create -b "$BUNDLE" --console-socket "$BATS_TEST_TMPDIR/file" "$ID"
+	[[ $status -ne 0 ]]
+	calyx_only
+	contains "not a socket"
+	assert_nothing_left "$ID"
+}
+
+@test "terminal: exec -t with --console-socket" {
+	set_args sleep 100
+	calyx run -d -b "$BUNDLE" "$ID"
+	recvtty
+	calyx exec -t --console-socket "$SOCK" -d "$ID" sh -c 'tty; echo exec-ok'
+	wait_recvtty
+	output=$(tr -d '\r' < "$OUT")
+	contains "/dev/pts/"
+	contains "exec-ok"
+	calyx delete -f "$ID"
+}
+
+@test "terminal: foreground exec -t relays" {
+	set_args sleep 100
+	calyx run -d -b "$BUNDLE" "$ID"
+	run script -qec "$CALYX --root $STATE_ROOT exec -t $ID sh -c 'tty; exit 3'" /dev/null
+	expect_status 3
+	contains "/dev/pts/"
+	calyx delete -f "$ID"
+}
