@@ -283,7 +283,8 @@ int cg_v1_blkio(int dirfd, const struct calyx_block_io *b, calyx_error **err)
 				 "blkio.weight_device";
 	int r;
 
-	if (b->has_weight) {
+	/* 0 means unset (Docker always sends it), as runc and v2 here */
+	if (b->has_weight && b->weight != 0) {
 		r = write_u64(dirfd, "blockIO.weight", weight, b->weight, err);
 		if (r < 0)
 			return r;
