@@ -25,6 +25,7 @@
 #include "container/container.h"
 #include "container/create.h"
 #include "container/hooks.h"
+#include "linux/network.h"
 #include "linux/process.h"
 #include "linux/sync.h"
 #include "linux/terminal.h"
@@ -240,6 +241,15 @@ static int drive_setup(struct create_job *job, calyx_error **err)
 
 	if (job->ns.new_user && job->spec->linux) {
 		r = ns_write_id_maps(job->spec, job->pid, err);
+		if (r < 0)
+			return r;
+	}
+	if (job->spec->linux && job->spec->linux->n_net_devices) {
+		r = net_devices_move(job->spec->linux->net_devices,
+				     job->spec->linux->n_net_devices,
+				     job->ns.join_fd[CALYX_NS_NETWORK] >= 0 ?
+				     job->ns.join_fd[CALYX_NS_NETWORK] :
+				     job->ns.new_net ? job->pidfd : -1, err);
 		if (r < 0)
 			return r;
 	}

@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rtnetlink requests for network namespaces (see network.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include "linux/network.h"
+#include "util/cleanup.h"
+
+/* big enough for one dump batch of addresses */
+#define NL_BUF_SIZE 32768
+
+struct nl_conn {
+	struct mnl_socket *nl;
+	unsigned int portid;
+	unsigned int seq;
+};
+
+static void nl_close(struct nl_conn *c)
+{
+	if (c->nl)
+		mnl_socket_close(c->nl);
+	c->nl = NULL;
+}
+
+static int nl_open(struct nl_conn *c, calyx_error **err)
+{
+	c->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!c->nl)
+		return calyx_error_set(err, errno, "netlink socket");
+	if (mnl_socket_bind(c->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+
+		nl_close(c);
+		return calyx_error_set(err, e, "netlink bind");
+	}
+	c->portid = mnl_socket_get_portid(c->nl);
+	c->seq = (unsigned int)time(NULL);
+	return 0;
+}
+
+/*
+ * Send one request and read replies until its ACK or DONE.  Returns 0 or
+ * -errno (the kernel's error for the request); cb sees data messages.
+ */
+static int nl_request(struct nl_conn *c, struct nlmsghdr *nlh, mnl_cb_t cb,
+		      void *data)
+{
+	char buf[NL_BUF_SIZE];
+	ssize_t n;
+	int r;
+
+	nlh->nlmsg_seq = ++c->seq;
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	if (mnl_socket_sendto(c->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(c->nl, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		r = mnl_cb_run(buf, (size_t)n, c->seq, c->portid, cb, data);
+	} while (r > MNL_CB_STOP);
+	return r < 0 ? -errno : 0;
+}
+
+static struct ifinfomsg *put_link_header(struct nlmsghdr **nlh, char *buf,
+					 int type, int index)
+{
+	struct ifinfomsg *ifi;
+
+	*nlh = mnl_nlmsg_put_header(buf);
+	(*nlh)->nlmsg_type = type;
+	ifi = mnl_nlmsg_put_extra_header(*nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = index;
+	return ifi;
+}
+
+static int link_index_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type == RTM_NEWLINK)
+		*(int *)data = ifi->ifi_index;
+	return MNL_CB_OK;
+}
+
+/* ifindex of the named link, or -errno (-ENODEV when there is none) */
+static int link_index(struct nl_conn *c, const char *name)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int index = 0, r;
+
+	put_link_header(&nlh, buf, RTM_GETLINK, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	r = nl_request(c, nlh, link_index_cb, &index);
+	if (r < 0)
+		return r;
+	return index > 0 ? index : -ENODEV;
+}
+
+struct link_name {
+	char name[IFNAMSIZ];
+};
+
+static int link_name_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *attr;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(struct ifinfomsg)) {
+		if (mnl_attr_get_type(attr) == IFLA_IFNAME &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+			snprintf(((struct link_name *)data)->name, IFNAMSIZ, "%s",
+				 mnl_attr_get_str(attr));
+	}
+	return MNL_CB_OK;
+}
+
+static int link_name(struct nl_conn *c, int index, struct link_name *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
+	out->name[0] = '\0';
+	put_link_header(&nlh, buf, RTM_GETLINK, index);
+	return nl_request(c, nlh, link_name_cb, out);
+}
+
+static int link_set_up(struct nl_conn *c, int index, const char *name)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	ifi = put_link_header(&nlh, buf, RTM_NEWLINK, index);
+	ifi->ifi_change = IFF_UP;
+	ifi->ifi_flags = IFF_UP;
+	if (!index)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nl_request(c, nlh, NULL, NULL);
+}
+
+int net_loopback_up(calyx_error **err)
+{
+	struct nl_conn c = { 0 };
+	int r;
+
+	r = nl_open(&c, err);
+	if (r < 0)
+		return r;
+	r = link_set_up(&c, 0, "lo");
+	nl_close(&c);
+	if (r < 0)
+		return calyx_error_set(err, -r, "set lo up");
+	return 0;
+}
+
+/* One address as RTM_GETADDR reported it, enough to add it again. */
+struct net_addr {
+	unsigned char family;
+	unsigned char prefixlen;
+	unsigned char scope;
+	uint32_t flags;
+	unsigned char local[16], address[16], broadcast[16];
+	bool has_local, has_address, has_broadcast;
+};
+
+struct addr_list {
+	int index;
+	struct net_addr *addrs;
+	size_t n;
+	bool nomem;
+};
+
+static void copy_addr_attr(const struct nlattr *attr, unsigned char family,
+			   unsigned char *dst, bool *has)
+{
+	size_t len = family == AF_INET ? 4 : 16;
+
+	if (mnl_attr_get_payload_len(attr) != len)
+		return;
+	memcpy(dst, mnl_attr_get_payload(attr), len);
+	*has = true;
+}
+
+static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct addr_list *list = data;
+	struct net_addr a = { 0 }, *grown;
+	struct nlattr *attr;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != list->index ||
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return MNL_CB_OK;
+	a.family = ifa->ifa_family;
+	a.prefixlen = ifa->ifa_prefixlen;
+	a.scope = ifa->ifa_scope;
+	a.flags = ifa->ifa_flags;
+	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
+		switch (mnl_attr_get_type(attr)) {
+		case IFA_LOCAL:
+			copy_addr_attr(attr, a.family, a.local, &a.has_local);
+			break;
+		case IFA_ADDRESS:
+			copy_addr_attr(attr, a.family, a.address, &a.has_address);
+			break;
+		case IFA_BROADCAST:
+			copy_addr_attr(attr, a.family, a.broadcast, &a.has_broadcast);
+			break;
+		case IFA_FLAGS:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+				a.flags = mnl_attr_get_u32(attr);
+			break;
+		}
+	}
+	/* config-linux.md: the permanent addresses of global scope */
+	if (!(a.flags & IFA_F_PERMANENT) || a.scope != RT_SCOPE_UNIVERSE)
+		return MNL_CB_OK;
+	grown = realloc(list->addrs, (list->n + 1) * sizeof(*grown));
+	if (!grown) {
+		list->nomem = true;
+		return MNL_CB_ERROR;
+	}
+	list->addrs = grown;
+	list->addrs[list->n++] = a;
+	return MNL_CB_OK;
+}
+
+static int addr_list_read(struct nl_conn *c, int index, struct addr_list *list)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	int r;
+
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_UNSPEC;
+	list->index = index;
+	r = nl_request(c, nlh, addr_dump_cb, list);
+	return list->nomem ? -ENOMEM : r;
+}
+
+static int addr_add(struct nl_conn *c, int index, const struct net_addr *a)
+{
+	/* what may be asked for; the kernel sets PERMANENT itself */
+	const uint32_t keep = IFA_F_NODAD | IFA_F_HOMEADDRESS |
+			      IFA_F_MANAGETEMPADDR | IFA_F_NOPREFIXROUTE |
+			      IFA_F_MCAUTOJOIN;
+	size_t len = a->family == AF_INET ? 4 : 16;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = RTM_NEWADDR;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = a->family;
+	ifa->ifa_prefixlen = a->prefixlen;
+	ifa->ifa_scope = a->scope;
+	ifa->ifa_index = (unsigned int)index;
+	ifa->ifa_flags = (unsigned char)(a->flags & keep);
+	if (a->has_local)
+		mnl_attr_put(nlh, IFA_LOCAL, len, a->local);
+	if (a->has_address)
+		mnl_attr_put(nlh, IFA_ADDRESS, len, a->address);
+	if (a->has_broadcast)
+		mnl_attr_put(nlh, IFA_BROADCAST, len, a->broadcast);
+	mnl_attr_put_u32(nlh, IFA_FLAGS, a->flags & keep);
+	return nl_request(c, nlh, NULL, NULL);
+}
+
+/* Move link `index` into netns `nsfd` under `name`. */
+static int link_move(struct nl_conn *c, int index, int nsfd, const char *name)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
+	put_link_header(&nlh, buf, RTM_NEWLINK, index);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)nsfd);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nl_request(c, nlh, NULL, NULL);
+}
+
+/* The state of one device being moved. */
+struct moved_dev {
+	const char *host_name;
+	int host_index;
+	struct addr_list addrs;
+	int ct_index;		/* > 0 once it is in the container */
+};
+
+/*
+ * A netlink socket and an fd for the namespace of target_fd: the socket
+ * stays bound to the namespace it was made in, so the runtime enters it
+ * only for the time of a socket() call.
+ */
+static int open_target(int target_fd, struct nl_conn *ct, int *ct_nsfd,
+		       int *host_nsfd, calyx_error **err)
+{
+	int r, r2;
+
+	*host_nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*host_nsfd < 0)
+		return calyx_error_set(err, errno, "open the runtime's network namespace");
+	if (setns(target_fd, CLONE_NEWNET) < 0)
+		return calyx_error_set(err, errno, "enter the container's network namespace");
+	r = nl_open(ct, err);
+	if (r >= 0) {
+		*ct_nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (*ct_nsfd < 0)
+			r = calyx_error_set(err, errno,
+					    "open the container's network namespace");
+	}
+	if (setns(*host_nsfd, CLONE_NEWNET) < 0) {
+		r2 = calyx_error_set(err, errno, "return to the runtime's network namespace");
+		return r < 0 ? r : r2;
+	}
+	return r;
+}
+
+/* The moved device's index in the container: the kernel keeps the ifindex
+ * unless it is taken there; otherwise look it up by its (final) name. */
+static int find_moved(struct nl_conn *ct, const struct moved_dev *d,
+		      const char *name)
+{
+	struct link_name found;
+
+	if (link_name(ct, d->host_index, &found) >= 0 && found.name[0] &&
+	    (strchr(name, '%') || strcmp(found.name, name) == 0))
+		return d->host_index;
+	if (strchr(name, '%'))
+		return -ENODEV;
+	return link_index(ct, name);
+}
+
+static int move_one(struct nl_conn *host, struct nl_conn *ct, int ct_nsfd,
+		    const struct calyx_net_device *dev, struct moved_dev *d,
+		    calyx_error **err)
+{
+	const char *name = dev->name ? dev->name : dev->host_name;
+	int r;
+
+	d->host_name = dev->host_name;
+	/* runtime.md: an existing name is an error, a %d template is not */
+	if (!strchr(name, '%') && link_index(ct, name) > 0)
+		return calyx_error_setx(err, EEXIST,
+					"%s: a device named %s already exists in the "
+					"container's network namespace",
+					dev->host_name, name);
+	r = link_index(host, dev->host_name);
+	if (r < 0)
+		return calyx_error_set(err, -r, "%s: no such device on the host",
+				       dev->host_name);
+	d->host_index = r;
+	r = addr_list_read(host, d->host_index, &d->addrs);
+	if (r < 0)
+		return calyx_error_set(err, -r, "%s: reading its addresses",
+				       dev->host_name);
+	r = link_move(host, d->host_index, ct_nsfd, name);
+	if (r == -EEXIST)
+		return calyx_error_setx(err, EEXIST,
+					"%s: a device named %s already exists in the "
+					"container's network namespace",
+					dev->host_name, name);
+	if (r < 0)
+		return calyx_error_set(err, -r, "%s: moving it into the container as %s",
+				       dev->host_name, name);
+	r = find_moved(ct, d, name);
+	if (r < 0)
+		return calyx_error_set(err, -r, "%s: finding it in the container",
+				       dev->host_name);
+	d->ct_index = r;
+	for (size_t i = 0; i < d->addrs.n; i++) {
+		r = addr_add(ct, d->ct_index, &d->addrs.addrs[i]);
+		if (r < 0 && r != -EEXIST)
+			return calyx_error_set(err, -r, "%s: adding its address back",
+					       dev->host_name);
+	}
+	r = link_set_up(ct, d->ct_index, NULL);
+	if (r < 0)
+		return calyx_error_set(err, -r, "%s: setting it up", dev->host_name);
+	return 0;
+}
+
+/* Best effort: a failed create leaves the host as it was. */
+static void move_back(struct nl_conn *host, struct nl_conn *ct, int host_nsfd,
+		      struct moved_dev *d)
+{
+	int index;
+
+	if (d->ct_index <= 0 ||
+	    link_move(ct, d->ct_index, host_nsfd, d->host_name) < 0)
+		return;
+	index = link_index(host, d->host_name);
+	for (size_t i = 0; index > 0 && i < d->addrs.n; i++)
+		addr_add(host, index, &d->addrs.addrs[i]);
+}
+
+int net_devices_move(const struct calyx_net_device *devs, size_t n,
+		     int target_fd, calyx_error **err)
+{
+	_cleanup_close_ int host_nsfd = -1, ct_nsfd = -1;
+	struct nl_conn host = { 0 }, ct = { 0 };
+	struct moved_dev *moved;
+	size_t i;
+	int r;
+
+	if (!n)
+		return 0;
+	if (target_fd < 0)
+		return calyx_error_setx(err, EINVAL,
+					"linux.netDevices: the container needs a network "
+					"namespace of its own");
+	moved = calloc(n, sizeof(*moved));
+	if (!moved)
+		return calyx_error_set(err, ENOMEM, "linux.netDevices");
+	r = nl_open(&host, err);
+	if (r >= 0)
+		r = open_target(target_fd, &ct, &ct_nsfd, &host_nsfd, err);
+	for (i = 0; r >= 0 && i < n; i++)
+		r = move_one(&host, &ct, ct_nsfd, &devs[i], &moved[i], err);
+	if (r < 0) {
+		calyx_error_prefix(err, "linux.netDevices");
+		while (i-- > 0 && ct.nl && host_nsfd >= 0)
+			move_back(&host, &ct, host_nsfd, &moved[i]);
+	}
+	for (i = 0; i < n; i++)
+		free(moved[i].addrs.addrs);
+	free(moved);
+	nl_close(&ct);
+	nl_close(&host);
+	return r;
+}
+
+/* One decimal octet: 0..255, no sign, no leading zero. */
+static const char *parse_octet(const char *s, unsigned int *out)
+{
+	unsigned int v = 0;
+	int digits = 0;
+
+	while (*s >= '0' && *s <= '9' && digits < 4) {
+		if (digits == 1 && v == 0)
+			return NULL;
+		v = v * 10 + (unsigned int)(*s++ - '0');
+		digits++;
+	}
+	if (!digits || v > 255)
+		return NULL;
+	*out = v;
+	return s;
+}
+
+int net_parse_veth_cidr(const char *text, struct in_addr *host,
+			struct in_addr *peer, calyx_error **err)
+{
+	const char *s = text;
+	uint32_t addr = 0, net;
+	unsigned int octet;
+
+	for (int i = 0; i < 4; i++) {
+		if (i && *s++ != '.')
+			goto bad;
+		s = parse_octet(s, &octet);
+		if (!s)
+			goto bad;
+		addr = addr << 8 | octet;
+	}
+	if (strcmp(s, "/30") != 0)
+		goto bad;
+	net = addr & ~3u;
+	if (addr - net > 1 || net == 0 || (net >> 24) == 127 || (net >> 28) >= 14)
+		goto bad;
+	host->s_addr = htonl(net + 1);
+	peer->s_addr = htonl(net + 2);
+	return 0;
+bad:
+	return calyx_error_setx(err, EINVAL,
+				"invalid veth address \"%s\": want A.B.C.D/30, A.B.C.D "
+				"the network or its first address (unicast, not "
+				"loopback)", text);
+}
+
+static void put_veth_peer(struct nlmsghdr *nlh, const char *peer_name)
+{
+	struct nlattr *linkinfo, *info_data, *peer;
+	struct ifinfomsg *pifi;
+
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	info_data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	/* the peer's attributes follow an ifinfomsg of their own */
+	pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
+	pifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer_name);
+	mnl_attr_nest_end(nlh, peer);
+	mnl_attr_nest_end(nlh, info_data);
+	mnl_attr_nest_end(nlh, linkinfo);
+}
+
+static struct net_addr ipv4_addr(struct in_addr a)
+{
+	struct net_addr na = {
+		.family = AF_INET,
+		.prefixlen = 30,
+		.scope = RT_SCOPE_UNIVERSE,
+		.has_local = true,
+		.has_address = true,
+	};
+
+	memcpy(na.local, &a, 4);
+	memcpy(na.address, &a, 4);
+	return na;
+}
+
+static int veth_configure(struct nl_conn *c, const char *host_name,
+			  const char *peer_name, struct in_addr host,
+			  struct in_addr peer, calyx_error **err)
+{
+	struct net_addr host_addr = ipv4_addr(host), peer_addr = ipv4_addr(peer);
+	int hi, pi, r;
+
+	hi = link_index(c, host_name);
+	if (hi < 0)
+		return calyx_error_set(err, -hi, "veth %s", host_name);
+	pi = link_index(c, peer_name);
+	if (pi < 0)
+		return calyx_error_set(err, -pi, "veth %s", peer_name);
+	r = addr_add(c, hi, &host_addr);
+	if (r >= 0)
+		r = addr_add(c, pi, &peer_addr);
+	if (r < 0)
+		return calyx_error_set(err, -r, "veth: adding the /30 addresses");
+	r = link_set_up(c, hi, NULL);
+	if (r < 0)
+		return calyx_error_set(err, -r, "veth: setting %s up", host_name);
+	return 0;
+}
+
+int net_veth_create(const char *host_name, const char *peer_name,
+		    struct in_addr host, struct in_addr peer, calyx_error **err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nl_conn c = { 0 };
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_open(&c, err);
+	if (r < 0)
+		return r;
+	put_link_header(&nlh, buf, RTM_NEWLINK, 0);
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, host_name);
+	put_veth_peer(nlh, peer_name);
+	r = nl_request(&c, nlh, NULL, NULL);
+	if (r < 0)
+		r = calyx_error_set(err, -r, "creating veth pair %s/%s", host_name,
+				    peer_name);
+	else if ((r = veth_configure(&c, host_name, peer_name, host, peer, err)) < 0) {
+		put_link_header(&nlh, buf, RTM_DELLINK, 0);
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, host_name);
+		nl_request(&c, nlh, NULL, NULL);
+	}
+	nl_close(&c);
+	return r;
+}
+
+int net_link_delete(const char *name, calyx_error **err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nl_conn c = { 0 };
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_open(&c, err);
+	if (r < 0)
+		return r;
+	put_link_header(&nlh, buf, RTM_DELLINK, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	r = nl_request(&c, nlh, NULL, NULL);
+	nl_close(&c);
+	if (r < 0 && r != -ENODEV)
+		return calyx_error_set(err, -r, "deleting link %s", name);
+	return 0;
+}
