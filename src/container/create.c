@@ -29,6 +29,7 @@
 #include "linux/process.h"
 #include "linux/sync.h"
 #include "linux/terminal.h"
+#include "security/exe_guard.h"
 #include "security/security.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -486,6 +487,10 @@ int container_create_job(struct calyx_context *ctx, const char *id,
 	r = bundle_path(opts->bundle, &job->bundle, err);
 	if (r >= 0)
 		r = load_spec(job, &owned, &raw, &raw_len, err);
+	if (r >= 0 && calyx_spec_namespace(job->spec, CALYX_NS_PID) &&
+	    calyx_spec_namespace(job->spec, CALYX_NS_PID)->path)
+		/* CVE-2019-5736: a joined pid namespace sees us before exec */
+		r = calyx_exe_guard(err);
 	if (r < 0) {
 		create_job_free(job);
 		return r;

@@ -29,6 +29,7 @@
 #include "linux/process.h"
 #include "linux/sync.h"
 #include "linux/terminal.h"
+#include "security/exe_guard.h"
 #include "security/security.h"
 #include "seccomp/seccomp.h"
 #include "util/cleanup.h"
@@ -525,6 +526,17 @@ static int prepare(struct exec_job *job, const char *id, int dirfd,
 	return open_namespaces(job, rec->pid, err);
 }
 
+/* Can a container process open our exe before the child execs?  Yes when
+ * the container shares our user namespace (CAP_SYS_PTRACE there beats
+ * non-dumpable) or its pid namespace was joined (others live in it). */
+static bool exec_exposes_runtime(const struct exec_job *job)
+{
+	const struct calyx_namespace *pidns =
+		calyx_spec_namespace(job->spec, CALYX_NS_PID);
+
+	return job->ns_fd[CALYX_NS_USER] < 0 || (pidns && pidns->path);
+}
+
 int calyx_container_exec(struct calyx_context *ctx, const char *id,
 			 const struct calyx_exec_options *opts, int *exit_status,
 			 calyx_error **err)
@@ -553,6 +565,8 @@ int calyx_container_exec(struct calyx_context *ctx, const char *id,
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return calyx_error_set(err, errno, "prctl(PR_SET_DUMPABLE)");
 	r = prepare(&job, id, dirfd, err);
+	if (r >= 0 && exec_exposes_runtime(&job))
+		r = calyx_exe_guard(err);	/* CVE-2019-5736 */
 	if (r < 0)
 		goto out;
 	if (job.process->terminal) {
