@@ -144,4 +144,33 @@ int calyx_spec_generate_default(bool rootless, char **json_out,
 /* The JSON `calyx features` prints (schema/features-schema.json). */
 int calyx_features_json(char **json_out, calyx_error **err);
 
+/* ---- cgroup operations on a live container (src/container/ops.c) ---- */
+#include <stdio.h>
+
+/* Freeze / thaw every process; runc's errors for the wrong state. */
+int calyx_container_pause(struct calyx_context *ctx, const char *id,
+			  calyx_error **err);
+int calyx_container_resume(struct calyx_context *ctx, const char *id,
+			   calyx_error **err);
+/* The container's processes (host pids, from its cgroup); *pids malloc'd. */
+int calyx_container_ps(struct calyx_context *ctx, const char *id,
+		       pid_t **pids, size_t *n, calyx_error **err);
+/* Apply the limits res sets (only those) to the running container. */
+int calyx_container_update(struct calyx_context *ctx, const char *id,
+			   const struct calyx_resources *res,
+			   calyx_error **err);
+/*
+ * runc's `events`: JSON lines on out.  stats_once: one {"type":"stats"}
+ * line.  Otherwise a stats line every interval_ms and an {"type":"oom"}
+ * line per OOM event, until the container's init exits.
+ */
+int calyx_container_events(struct calyx_context *ctx, const char *id,
+			   bool stats_once, unsigned int interval_ms,
+			   FILE *out, calyx_error **err);
+
+/* A bare linux.resources JSON object (`update -r`); errors name the field. */
+int calyx_resources_parse(const char *json, size_t len,
+			  struct calyx_resources **out, calyx_error **err);
+void calyx_resources_free(struct calyx_resources *res);
+
 #endif

@@ -35,6 +35,11 @@ extern const struct cli_command cli_cmd_list;
 extern const struct cli_command cli_cmd_spec;
 extern const struct cli_command cli_cmd_features;
 extern const struct cli_command cli_cmd_exec;
+extern const struct cli_command cli_cmd_pause;
+extern const struct cli_command cli_cmd_resume;
+extern const struct cli_command cli_cmd_ps;
+extern const struct cli_command cli_cmd_update;
+extern const struct cli_command cli_cmd_events;
 
 /* Print err once (stderr, and the --log file in its format); returns 1. */
 int cli_fail(const struct calyx_context *ctx, calyx_error *err);

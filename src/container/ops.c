@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What a running container's cgroup offers the user: `pause`, `resume`,
+ * `ps`, `update` and `events`.  Each opens the container's record, derives
+ * its status the one way state.c does, and reopens the cgroup from the
+ * path saved at create time; the cgroup manager does the rest.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+
+#include "cgroups/cgroup.h"
+#include "container/container.h"
+#include "util/cleanup.h"
+
+/* A container opened for one operation. */
+struct live {
+	int dirfd;
+	struct container_record *rec;
+	struct calyx_cgroup *cg;
+	enum calyx_status status;
+};
+
+static void live_release(struct live *l)
+{
+	if (l->cg)
+		calyx_cgroup_free(l->cg);
+	container_record_free(l->rec);
+	if (l->dirfd >= 0)
+		close(l->dirfd);
+}
+#define _cleanup_live_ __attribute__((cleanup(live_release)))
+
+/* Record, status and cgroup of id; with lock, the state flock is held
+ * until release so no delete or second update interleaves. */
+static int live_open(struct calyx_context *ctx, const char *id, bool lock,
+		     struct live *l, calyx_error **err)
+{
+	int r;
+
+	r = container_open_dir(ctx, id, &l->dirfd, err);
+	if (r < 0)
+		return r;
+	if (lock && (r = container_lock(l->dirfd, err)) < 0)
+		return r;
+	r = container_record_read(l->dirfd, &l->rec, err);
+	if (r == -ENOENT) {
+		/* created half-way: the record is written last */
+		calyx_error_free(err);
+		return calyx_error_setx(err, ENOENT, "container %s does not exist", id);
+	}
+	if (r < 0)
+		return r;
+	l->status = container_status(l->dirfd, l->rec);
+	r = calyx_cgroup_open(l->rec->cgroup_path, &ctx->log, &l->cg, err);
+	if (r < 0)
+		return calyx_error_prefix(err, "opening the cgroup of %s", id);
+	return 0;
+}
+
+#define LIVE_INIT { .dirfd = -1 }
+
+int calyx_container_pause(struct calyx_context *ctx, const char *id,
+			  calyx_error **err)
+{
+	_cleanup_live_ struct live l = LIVE_INIT;
+	int r;
+
+	r = live_open(ctx, id, true, &l, err);
+	if (r < 0)
+		return r;
+	/* runc pauses created and running containers only */
+	if (l.status != CALYX_STATUS_RUNNING && l.status != CALYX_STATUS_CREATED)
+		return calyx_error_setx(err, EINVAL, "container not running");
+	r = calyx_cgroup_freeze(l.cg, true, err);
+	return r < 0 ? calyx_error_prefix(err, "pausing %s", id) : 0;
+}
+
+int calyx_container_resume(struct calyx_context *ctx, const char *id,
+			   calyx_error **err)
+{
+	_cleanup_live_ struct live l = LIVE_INIT;
+	bool frozen = false;
+	int r;
+
+	r = live_open(ctx, id, true, &l, err);
+	if (r < 0)
+		return r;
+	/* a paused created container reports "created": ask the freezer */
+	if (l.status == CALYX_STATUS_CREATED &&
+	    (r = calyx_cgroup_is_frozen(l.cg, &frozen, err)) < 0)
+		return r;
+	if (l.status != CALYX_STATUS_PAUSED && !frozen)
+		return calyx_error_setx(err, EINVAL, "container not paused");
+	r = calyx_cgroup_freeze(l.cg, false, err);
+	return r < 0 ? calyx_error_prefix(err, "resuming %s", id) : 0;
+}
+
+static int compare_pids(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int calyx_container_ps(struct calyx_context *ctx, const char *id,
+		       pid_t **pids, size_t *n, calyx_error **err)
+{
+	_cleanup_live_ struct live l = LIVE_INIT;
+	int r;
+
+	*pids = NULL;
+	*n = 0;
+	r = live_open(ctx, id, false, &l, err);
+	if (r < 0)
+		return r;
+	if (l.rec->cgroup_path[0] == '\0') {
+		/* no cgroup (rootless without delegation): init is all we know */
+		if (l.status == CALYX_STATUS_STOPPED)
+			return 0;
+		*pids = malloc(sizeof(**pids));
+		if (!*pids)
+			return calyx_error_set(err, ENOMEM, "ps");
+		**pids = l.rec->pid;
+		*n = 1;
+		return 0;
+	}
+	r = calyx_cgroup_pids(l.cg, pids, n, err);
+	if (r < 0)
+		return r;
+	if (*n > 1)
+		qsort(*pids, *n, sizeof(**pids), compare_pids);
+	return 0;
+}
+
+int calyx_container_update(struct calyx_context *ctx, const char *id,
+			   const struct calyx_resources *res,
+			   calyx_error **err)
+{
+	_cleanup_live_ struct live l = LIVE_INIT;
+	int r;
+
+	r = live_open(ctx, id, true, &l, err);
+	if (r < 0)
+		return r;
+	if (l.status == CALYX_STATUS_STOPPED)
+		return calyx_error_setx(err, EINVAL, "container not running");
+	r = calyx_cgroup_update(l.cg, res, err);
+	return r < 0 ? calyx_error_prefix(err, "updating %s", id) : 0;
+}
+
+/* ---- events ---- */
+
+static void gen_str(yajl_gen g, const char *s)
+{
+	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+/* uint64 does not fit yajl_gen_integer (long long): "max" is UINT64_MAX */
+static void gen_u64(yajl_gen g, const char *key, uint64_t v)
+{
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%" PRIu64, v);
+
+	gen_str(g, key);
+	yajl_gen_number(g, buf, (size_t)len);
+}
+
+/* Go's `omitempty`: runc leaves zero values of most fields out. */
+static void gen_u64_nz(yajl_gen g, const char *key, uint64_t v)
+{
+	if (v)
+		gen_u64(g, key, v);
+}
+
+static void gen_cpu(yajl_gen g, const struct calyx_cgroup_stats *st)
+{
+	gen_str(g, "cpu");
+	yajl_gen_map_open(g);
+	gen_str(g, "usage");
+	yajl_gen_map_open(g);
+	gen_u64_nz(g, "total", st->cpu_total);
+	if (st->n_cpu_percpu) {
+		gen_str(g, "percpu");
+		yajl_gen_array_open(g);
+		for (size_t i = 0; i < st->n_cpu_percpu; i++) {
+			char buf[32];
+			int len = snprintf(buf, sizeof(buf), "%" PRIu64,
+					   st->cpu_percpu[i]);
+
+			yajl_gen_number(g, buf, (size_t)len);
+		}
+		yajl_gen_array_close(g);
+	}
+	gen_u64(g, "kernel", st->cpu_kernel);
+	gen_u64(g, "user", st->cpu_user);
+	yajl_gen_map_close(g);
+	gen_str(g, "throttling");
+	yajl_gen_map_open(g);
+	gen_u64_nz(g, "periods", st->throttling_periods);
+	gen_u64_nz(g, "throttledPeriods", st->throttled_periods);
+	gen_u64_nz(g, "throttledTime", st->throttled_time);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+}
+
+static void gen_mem_entry(yajl_gen g, const char *key,
+			  const struct calyx_cgroup_mem_entry *e)
+{
+	gen_str(g, key);
+	yajl_gen_map_open(g);
+	gen_u64(g, "limit", e->limit);
+	gen_u64_nz(g, "usage", e->usage);
+	gen_u64_nz(g, "max", e->max);
+	gen_u64(g, "failcnt", e->failcnt);
+	yajl_gen_map_close(g);
+}
+
+static void gen_memory(yajl_gen g, const struct calyx_cgroup_stats *st)
+{
+	static const struct calyx_cgroup_mem_entry none;
+
+	gen_str(g, "memory");
+	yajl_gen_map_open(g);
+	gen_u64_nz(g, "cache", st->memory_cache);
+	gen_mem_entry(g, "usage", &st->memory);
+	gen_mem_entry(g, "swap", &st->swap);
+	gen_mem_entry(g, "kernel", &st->kernel);
+	gen_mem_entry(g, "kernelTCP", &none);
+	gen_str(g, "raw");
+	yajl_gen_map_open(g);
+	for (size_t i = 0; i < st->n_memory_raw; i++)
+		gen_u64(g, st->memory_raw[i].key, st->memory_raw[i].value);
+	/* the OOM counters have no home in runc's struct; raw is a free map */
+	gen_u64(g, "oom", st->oom);
+	gen_u64(g, "oom_kill", st->oom_kill);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+}
+
+static void gen_blkio_list(yajl_gen g, const char *key,
+			   const struct calyx_cgroup_blkio_entry *e, size_t n)
+{
+	if (!n)
+		return;
+	gen_str(g, key);
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < n; i++) {
+		yajl_gen_map_open(g);
+		gen_u64_nz(g, "major", e[i].major);
+		gen_u64_nz(g, "minor", e[i].minor);
+		gen_str(g, "op");
+		gen_str(g, e[i].op);
+		gen_u64_nz(g, "value", e[i].value);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+}
+
+static void gen_stats_data(yajl_gen g, const struct calyx_cgroup_stats *st)
+{
+	yajl_gen_map_open(g);
+	gen_cpu(g, st);
+	gen_memory(g, st);
+	gen_str(g, "pids");
+	yajl_gen_map_open(g);
+	gen_u64_nz(g, "current", st->pids_current);
+	gen_u64_nz(g, "limit", st->pids_limit);
+	yajl_gen_map_close(g);
+	gen_str(g, "blkio");
+	yajl_gen_map_open(g);
+	gen_blkio_list(g, "ioServiceBytesRecursive", st->io_service_bytes,
+		       st->n_io_service_bytes);
+	gen_blkio_list(g, "ioServicedRecursive", st->io_serviced,
+		       st->n_io_serviced);
+	yajl_gen_map_close(g);
+	gen_str(g, "hugetlb");
+	yajl_gen_map_open(g);
+	for (size_t i = 0; i < st->n_hugetlb; i++) {
+		gen_str(g, st->hugetlb[i].page_size);
+		yajl_gen_map_open(g);
+		gen_u64_nz(g, "usage", st->hugetlb[i].usage);
+		gen_u64_nz(g, "max", st->hugetlb[i].max);
+		gen_u64(g, "failcnt", st->hugetlb[i].failcnt);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+}
+
+/* One event line: {"type":T,"id":ID[,"data":{...}]}. */
+static int emit(FILE *out, const char *type, const char *id,
+		const struct calyx_cgroup_stats *st, calyx_error **err)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	size_t len;
+	int r = 0;
+
+	if (!g)
+		return calyx_error_set(err, ENOMEM, "events");
+	yajl_gen_map_open(g);
+	gen_str(g, "type");
+	gen_str(g, type);
+	gen_str(g, "id");
+	gen_str(g, id);
+	if (st) {
+		gen_str(g, "data");
+		gen_stats_data(g, st);
+	}
+	yajl_gen_map_close(g);
+	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+		r = calyx_error_setx(err, EINVAL, "events: generating JSON");
+	else if (fwrite(buf, 1, len, out) != len || fputc('\n', out) == EOF ||
+		 fflush(out) == EOF)
+		r = calyx_error_set(err, errno, "events: writing");
+	yajl_gen_free(g);
+	return r;
+}
+
+static int emit_stats(struct live *l, FILE *out, calyx_error **err)
+{
+	struct calyx_cgroup_stats st;
+	int r;
+
+	r = calyx_cgroup_stats(l->cg, &st, err);
+	if (r < 0)
+		return calyx_error_prefix(err, "stats of %s", l->rec->id);
+	r = emit(out, "stats", l->rec->id, &st, err);
+	calyx_cgroup_stats_release(&st);
+	return r;
+}
+
+/* An "oom" line for each OOM the counter shows since *seen. */
+static int emit_ooms(struct live *l, FILE *out, uint64_t *seen,
+		     calyx_error **err)
+{
+	_cleanup_error_ calyx_error *ignored = NULL;
+	uint64_t now;
+	int r;
+
+	/* the cgroup may be going away under us: not an error here */
+	if (calyx_cgroup_oom_count(l->cg, &now, &ignored) < 0)
+		return 0;
+	for (; *seen < now; (*seen)++) {
+		r = emit(out, "oom", l->rec->id, NULL, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* pidfd of the recorded init, checked against pid reuse; -1 if gone. */
+static int init_pidfd(const struct container_record *rec)
+{
+	int fd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
+
+	if (fd >= 0 && !container_pid_alive(rec->pid, rec->pid_start)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static int events_loop(struct calyx_context *ctx, struct live *l,
+		       unsigned int interval_ms, FILE *out, calyx_error **err)
+{
+	_cleanup_close_ int pidfd = -1, timer = -1, oomfd = -1;
+	_cleanup_error_ calyx_error *oom_err = NULL;
+	struct itimerspec its = { 0 };
+	struct pollfd fds[3];
+	short oom_events = 0;
+	uint64_t ooms = 0;
+	int r;
+
+	pidfd = init_pidfd(l->rec);
+	if (pidfd < 0)
+		return calyx_error_setx(err, ESRCH,
+					"container with id %s is not running",
+					l->rec->id);
+	timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (timer < 0)
+		return calyx_error_set(err, errno, "timerfd_create");
+	its.it_value.tv_sec = interval_ms / 1000;
+	its.it_value.tv_nsec = (long)(interval_ms % 1000) * 1000000;
+	its.it_interval = its.it_value;
+	if (timerfd_settime(timer, 0, &its, NULL) < 0)
+		return calyx_error_set(err, errno, "timerfd_settime");
+	/* without a memory controller there are stats but no OOM events */
+	if (calyx_cgroup_oom_fd(l->cg, &oomfd, &oom_events, &oom_err) < 0)
+		calyx_debug(&ctx->log, "events: %s", oom_err->msg);
+	calyx_cgroup_oom_count(l->cg, &ooms, &oom_err);
+
+	fds[0] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	fds[1] = (struct pollfd){ .fd = timer, .events = POLLIN };
+	fds[2] = (struct pollfd){ .fd = oomfd, .events = oom_events };
+	for (;;) {
+		if (poll(fds, oomfd >= 0 ? 3 : 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return calyx_error_set(err, errno, "events: poll");
+		}
+		if (oomfd >= 0 && fds[2].revents) {
+			calyx_cgroup_oom_rearm(oomfd, oom_events);
+			if ((r = emit_ooms(l, out, &ooms, err)) < 0)
+				return r;
+		}
+		if (fds[1].revents & POLLIN) {
+			uint64_t expirations;
+
+			if (read(timer, &expirations, sizeof(expirations)) < 0 &&
+			    errno != EAGAIN)
+				return calyx_error_set(err, errno, "events: timer");
+			if ((r = emit_stats(l, out, err)) < 0)
+				return r;
+		}
+		if (fds[0].revents) {
+			/* an OOM kill of init races its exit: report it first */
+			return emit_ooms(l, out, &ooms, err);
+		}
+	}
+}
+
+int calyx_container_events(struct calyx_context *ctx, const char *id,
+			   bool stats_once, unsigned int interval_ms,
+			   FILE *out, calyx_error **err)
+{
+	_cleanup_live_ struct live l = LIVE_INIT;
+	int r;
+
+	if (!stats_once && interval_ms == 0)
+		return calyx_error_setx(err, EINVAL,
+					"duration interval must be greater than 0");
+	r = live_open(ctx, id, false, &l, err);
+	if (r < 0)
+		return r;
+	if (l.status == CALYX_STATUS_STOPPED)
+		return calyx_error_setx(err, ESRCH,
+					"container with id %s is not running", id);
+	if (stats_once)
+		return emit_stats(&l, out, err);
+	return events_loop(ctx, &l, interval_ms, out, err);
+}
