@@ -109,13 +109,30 @@ int calyx_hooks_run(const struct calyx_spec *spec, enum calyx_hook_kind kind,
 {
 	const struct calyx_hook_list *list = &spec->hooks[kind];
 
+	/* runtime.md: a failing poststart/poststop hook is a warning and the
+	 * remaining hooks still run; any other failure stops the operation */
+	bool warn_only = kind == CALYX_HOOK_POSTSTART || kind == CALYX_HOOK_POSTSTOP;
+
 	for (size_t i = 0; i < list->n; i++) {
+		calyx_error *failure = NULL;
+
 		calyx_debug(log, "running %s hook #%zu: %s",
 			    calyx_hook_kind_name(kind), i, list->hooks[i].path);
-		if (run_one(&list->hooks[i], state_json, err) < 0)
-			return calyx_error_prefix(err, "%s hook #%zu (%s)",
-						  calyx_hook_kind_name(kind), i,
-						  list->hooks[i].path);
+		if (run_one(&list->hooks[i], state_json, &failure) == 0)
+			continue;
+		calyx_error_prefix(&failure, "%s hook #%zu (%s)",
+				   calyx_hook_kind_name(kind), i, list->hooks[i].path);
+		if (!warn_only) {
+			int r = calyx_error_code(failure);
+
+			if (err && !*err)
+				*err = failure;
+			else
+				calyx_error_free(&failure);
+			return r;
+		}
+		calyx_warn(log, "%s", failure->msg);
+		calyx_error_free(&failure);
 	}
 	return 0;
 }

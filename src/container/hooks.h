@@ -9,8 +9,9 @@
 /*
  * Run every hook of one kind in order, each with state_json on its stdin,
  * its own args/env, and its timeout.  The first failure stops the list and
- * is returned as "<kind> hook #N (<path>): <why>"; callers decide whether it
- * is fatal (runtime.md: poststart/poststop failures only warn).
+ * is returned as "<kind> hook #N (<path>): <why>" -- except for poststart
+ * and poststop, whose failures are logged as warnings while the remaining
+ * hooks still run (runtime.md), and which then return 0.
  */
 int calyx_hooks_run(const struct calyx_spec *spec, enum calyx_hook_kind kind,
 		    const char *state_json, const struct calyx_log *log,

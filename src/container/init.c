@@ -175,39 +175,56 @@ static int drop_to_process(struct create_job *job, char *exe, size_t exe_size,
 	return proc_cloexec_from(3 + job->opts->preserve_fds, err);
 }
 
-static int wait_for_start(struct create_job *job, calyx_error **err)
+/*
+ * create mode: block until `calyx start` opens the exec fifo's read end and
+ * keep our (close-on-exec) write end: "0" written right before execve() and
+ * the EOF that execve() causes tell `start` the program runs; "1<why>" tells
+ * it why not.  run mode: wait for START on the sync socket.
+ */
+static int wait_for_start(struct create_job *job, int *start_fd, calyx_error **err)
 {
 	struct calyx_sync_msg msg;
-	int fd;
 
+	*start_fd = -1;
 	if (job->run_mode)
 		return calyx_sync_recv(job->sync_child, &msg, "start", err);
-	/* blocks until `calyx start` opens the other end */
-	fd = openat(job->fifo_dirfd, EXEC_FIFO, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
+	*start_fd = openat(job->fifo_dirfd, EXEC_FIFO, O_WRONLY | O_CLOEXEC);
+	if (*start_fd < 0)
 		return calyx_error_set(err, errno, "open exec.fifo");
-	if (write(fd, "0", 1) != 1) {
-		int e = errno;
-
-		close(fd);
-		return calyx_error_set(err, e, "write exec.fifo");
-	}
-	close(fd);
 	return 0;
 }
 
-static _Noreturn void fail(struct create_job *job, calyx_error *err, bool ready_sent)
+static void write_all_best_effort(int fd, const char *buf, size_t len)
 {
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static _Noreturn void fail(struct create_job *job, calyx_error *err, bool ready_sent,
+			   int start_fd)
+{
+	const char *msg = err ? err->msg : "unknown error";
+
 	if (!ready_sent || job->run_mode) {
 		_cleanup_error_ calyx_error *ignored = NULL;
 
 		calyx_sync_send(job->sync_child, CALYX_SYNC_ERROR,
-				err ? err->errnum : EINVAL,
-				err ? err->msg : "unknown error", &ignored);
+				err ? err->errnum : EINVAL, msg, &ignored);
+	} else if (start_fd >= 0) {
+		/* `calyx start` reports it */
+		write_all_best_effort(start_fd, "1", 1);
+		write_all_best_effort(start_fd, msg, strlen(msg));
+	} else {
+		calyx_log(&job->ctx->log, CALYX_LOG_ERROR, "%s", msg);
 	}
-	if (ready_sent)
-		calyx_log(&job->ctx->log, CALYX_LOG_ERROR, "%s",
-			  err ? err->msg : "unknown error");
 	_exit(127);
 }
 
@@ -219,6 +236,7 @@ _Noreturn void container_init(struct create_job *job)
 	char exe[PATH_MAX];
 	sigset_t none;
 	pid_t host_pid;
+	int start_fd = -1;
 
 	/* `run` blocks signals to forward them; the container starts clean */
 	sigemptyset(&none);
@@ -237,26 +255,28 @@ _Noreturn void container_init(struct create_job *job)
 
 	if (setup_environment(job, host_pid, &err) < 0 ||
 	    drop_to_process(job, exe, sizeof(exe), &err) < 0)
-		fail(job, err, false);
+		fail(job, err, false, -1);
 	/* `create` and `run -d` exit now: we must outlive them.  A foreground
 	 * `run` keeps the container tied to calyx (re-armed: the identity
 	 * change cleared it; if calyx died meanwhile, the START recv fails) */
 	prctl(PR_SET_PDEATHSIG, job->foreground ? SIGKILL : 0, 0, 0, 0);
 	if (calyx_sync_send(job->sync_child, CALYX_SYNC_READY, 0, NULL, &err) < 0)
 		_exit(127);
-	if (wait_for_start(job, &err) < 0)
-		fail(job, err, true);
+	if (wait_for_start(job, &start_fd, &err) < 0)
+		fail(job, err, true, start_fd);
 	if (run_container_hooks(job, CALYX_HOOK_START_CONTAINER, CALYX_STATUS_CREATED,
 				host_pid, &err) < 0)
-		fail(job, err, true);
+		fail(job, err, true, start_fd);
 	if (p->no_new_privileges && calyx_apply_no_new_privs(p, &err) < 0)
-		fail(job, err, true);
+		fail(job, err, true, start_fd);
 	if (job->seccomp && p->no_new_privileges &&
 	    calyx_seccomp_load(job->seccomp, NULL, &err) < 0)
-		fail(job, err, true);
+		fail(job, err, true, start_fd);
 	if (calyx_lsm_apply_exec_label(p, &err) < 0)
-		fail(job, err, true);
+		fail(job, err, true, start_fd);
+	if (start_fd >= 0)
+		write_all_best_effort(start_fd, "0", 1);
 	execve(exe, p->args, p->env ? p->env : empty_env);
 	calyx_error_set(&err, errno, "exec %s", exe);
-	fail(job, err, true);
+	fail(job, err, true, start_fd);
 }

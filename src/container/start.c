@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -17,6 +18,9 @@
 #include "container/hooks.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+
+/* the container process reports at most this much through the fifo */
+#define CALYX_START_MSG_MAX 4096
 
 int container_saved_spec(int dirfd, struct calyx_spec **out, calyx_error **err)
 {
@@ -48,16 +52,24 @@ void container_run_poststart(struct calyx_context *ctx, const struct calyx_spec 
 	state = container_oci_state_json(rec->id, CALYX_STATUS_RUNNING, rec->pid,
 					 rec->bundle, rec->annotations,
 					 rec->n_annotations);
-	if (state && calyx_hooks_run(spec, CALYX_HOOK_POSTSTART, state, &ctx->log, &err) < 0)
-		calyx_warn(&ctx->log, "%s", err->msg);
+	if (state)
+		calyx_hooks_run(spec, CALYX_HOOK_POSTSTART, state, &ctx->log, &err);
 }
 
+/*
+ * Open the fifo's read end (which releases the container process blocked on
+ * its write end) and read until EOF: "0" then EOF means execve() happened
+ * (the write end is close-on-exec); "1<why>" is the container's error.  A
+ * pidfd guards against a process that dies without ever opening the fifo.
+ */
 static int release_process(int dirfd, const struct container_record *rec,
 			   calyx_error **err)
 {
 	_cleanup_close_ int fifo = -1, pidfd = -1;
 	struct pollfd pfd[2];
-	char byte;
+	char buf[CALYX_START_MSG_MAX];
+	size_t len = 0;
+	bool opened = false;
 	int r;
 
 	fifo = openat(dirfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -74,19 +86,37 @@ static int release_process(int dirfd, const struct container_record *rec,
 			continue;
 		if (r < 0)
 			return calyx_error_set(err, errno, "poll");
-		if (pfd[0].revents & POLLIN) {
-			if (read(fifo, &byte, 1) == 1)
+		if (pfd[0].revents & (POLLIN | POLLHUP)) {
+			ssize_t n = read(fifo, buf + len, sizeof(buf) - 1 - len);
+
+			if (n > 0) {
+				len += (size_t)n;
+				opened = true;
+				if (len < sizeof(buf) - 1)
+					continue;
+			}
+			if (n < 0 && errno == EAGAIN)
+				continue;
+			/* EOF (or our buffer is full): the writer is done */
+			if (opened || n == 0)
 				break;
 		}
-		if (pfd[1].revents)
+		if (pfd[1].revents && !opened)
 			return calyx_error_setx(err, ESRCH,
 						"the container process exited before it could start");
-		if (pfd[0].revents & (POLLHUP | POLLERR))
-			return calyx_error_setx(err, EPIPE,
-						"the container process closed the exec fifo");
+		if (pfd[1].revents)
+			pfd[1].fd = -1;	/* it exited after writing: read what it said */
 	}
 	if (unlinkat(dirfd, EXEC_FIFO, 0) < 0)
 		return calyx_error_set(err, errno, "remove exec.fifo");
+	buf[len] = '\0';
+	if (len == 0)
+		return calyx_error_setx(err, EPIPE, "the container process closed the exec fifo");
+	if (buf[0] != '0' || len > 1) {
+		const char *why = buf[0] == '0' ? buf + 1 : buf;
+
+		return calyx_error_setx(err, EIO, "%s", why[0] == '1' ? why + 1 : why);
+	}
 	return 0;
 }
 
