@@ -238,8 +238,8 @@ assert_nothing_left()
 	if [[ -n $pid ]] && pid_alive "$pid"; then
 		fail "process $pid of $id still alive"
 	fi
-	[[ -z $(find /sys/fs/cgroup -maxdepth 3 -name "$id" 2>/dev/null) ]] ||
-		fail "cgroup of $id left: $(find /sys/fs/cgroup -maxdepth 3 -name "$id")"
+	[[ -z $(find /sys/fs/cgroup -maxdepth 5 -name "$id" 2>/dev/null) ]] ||
+		fail "cgroup of $id left: $(find /sys/fs/cgroup -maxdepth 5 -name "$id")"
 	! grep -qF "$BUNDLE" /proc/self/mountinfo ||
 		fail "mounts of $BUNDLE left: $(grep -F "$BUNDLE" /proc/self/mountinfo)"
 }
