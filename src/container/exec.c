@@ -254,6 +254,17 @@ static int open_namespaces(struct exec_job *job, pid_t pid, calyx_error **err)
 	return 0;
 }
 
+/* Can a container process open our exe before the child execs?  Yes when
+ * the container shares our user namespace (CAP_SYS_PTRACE there beats
+ * non-dumpable) or its pid namespace was joined (others live in it). */
+static bool exec_exposes_runtime(const struct exec_job *job)
+{
+	const struct calyx_namespace *pidns =
+		calyx_spec_namespace(job->spec, CALYX_NS_PID);
+
+	return job->ns_fd[CALYX_NS_USER] < 0 || (pidns && pidns->path);
+}
+
 static _Noreturn void exec_child_fail(struct exec_job *job, calyx_error *err)
 {
 	_cleanup_error_ calyx_error *ignored = NULL;
@@ -263,15 +274,12 @@ static _Noreturn void exec_child_fail(struct exec_job *job, calyx_error *err)
 	_exit(127);
 }
 
-static int exec_child_setup(struct exec_job *job, char *exe, size_t size,
-			    calyx_error **err)
+static int exec_join_namespaces(struct exec_job *job, calyx_error **err)
 {
 	static const enum calyx_ns_type order[] = {
 		CALYX_NS_USER, CALYX_NS_IPC, CALYX_NS_UTS, CALYX_NS_NETWORK,
 		CALYX_NS_CGROUP, CALYX_NS_MOUNT,
 	};
-	const struct calyx_process *p = job->process;
-	int r;
 
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		int fd = job->ns_fd[order[i]];
@@ -284,6 +292,20 @@ static int exec_child_setup(struct exec_job *job, char *exe, size_t size,
 		if (order[i] == CALYX_NS_USER &&
 		    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 			return calyx_error_set(err, errno, "becoming root in the container's user namespace");
+	}
+	return 0;
+}
+
+static int exec_child_setup(struct exec_job *job, bool joined, char *exe,
+			    size_t size, calyx_error **err)
+{
+	const struct calyx_process *p = job->process;
+	int r;
+
+	if (!joined) {
+		r = exec_join_namespaces(job, err);
+		if (r < 0)
+			return r;
 	}
 	if (p->terminal) {
 		_cleanup_close_ int master = -1, slave = -1;
@@ -331,7 +353,7 @@ static int exec_child_setup(struct exec_job *job, char *exe, size_t size,
 	return r;
 }
 
-static _Noreturn void exec_child(struct exec_job *job)
+static _Noreturn void exec_child(struct exec_job *job, bool joined)
 {
 	struct calyx_sync_msg msg;
 	calyx_error *err = NULL;
@@ -341,10 +363,11 @@ static _Noreturn void exec_child(struct exec_job *job)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	close(job->sync_parent);
+	if (job->sync_parent >= 0)
+		close(job->sync_parent);
 	if (calyx_sync_recv(job->sync_child, &msg, "the runtime", &err) < 0)
 		_exit(127);
-	if (exec_child_setup(job, exe, sizeof(exe), &err) < 0)
+	if (exec_child_setup(job, joined, exe, sizeof(exe), &err) < 0)
 		exec_child_fail(job, err);
 	/* a detached process outlives us (engines' conmon/shim reap it) */
 	if (job->opts->detach)
@@ -353,6 +376,92 @@ static _Noreturn void exec_child(struct exec_job *job)
 	       job->process->env ? job->process->env : empty_env);
 	calyx_error_set(&err, errno, "exec %s", exe);
 	exec_child_fail(job, err);
+}
+
+/*
+ * CVE-2016-9962: a container that shares our user namespace can ptrace and
+ * read /proc/<pid>/{root,cwd,fd} of a non-dumpable child (CAP_SYS_PTRACE).
+ * So when exposed, the process that appears in its pid namespace must
+ * already be in all of its namespaces and hold nothing of the host: an
+ * intermediate child, invisible to the container, joins them, closes every
+ * other fd and forks the real one (CLONE_PARENT: it stays our child).
+ */
+static _Noreturn void exec_intermediate(struct exec_job *job)
+{
+	int keep[CALYX_NS__COUNT + 2], n = 0, pidfd = -1;
+	struct clone_args args = {
+		.flags = CLONE_PARENT | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+	};
+	struct calyx_sync_msg msg;
+	calyx_error *err = NULL;
+	long pid;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	close(job->sync_parent);
+	job->sync_parent = -1;
+	if (calyx_sync_recv(job->sync_child, &msg, "the runtime", &err) < 0)
+		_exit(127);
+	keep[n++] = job->sync_child;
+	if (job->console_sock >= 0)
+		keep[n++] = job->console_sock;
+	for (int t = 0; t < CALYX_NS__COUNT; t++)
+		if (job->ns_fd[t] >= 0)
+			keep[n++] = job->ns_fd[t];
+	if (calyx_close_fds_except(3 + job->opts->preserve_fds, keep, (size_t)n, &err) < 0 ||
+	    exec_join_namespaces(job, &err) < 0)
+		exec_child_fail(job, err);
+	if (job->ns_fd[CALYX_NS_PID] >= 0 &&
+	    setns(job->ns_fd[CALYX_NS_PID], CLONE_NEWPID) < 0)
+		calyx_error_set(&err, errno, "joining the container's pid namespace");
+	else if (job->ns_fd[CALYX_NS_TIME] >= 0 &&
+		 setns(job->ns_fd[CALYX_NS_TIME], CLONE_NEWTIME) < 0)
+		calyx_error_set(&err, errno, "joining the container's time namespace");
+	if (err)
+		exec_child_fail(job, err);
+	for (int t = 0; t < CALYX_NS__COUNT; t++)
+		if (job->ns_fd[t] >= 0)
+			close(job->ns_fd[t]);
+	for (int t = 0; t < CALYX_NS__COUNT; t++)
+		job->ns_fd[t] = -1;
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		exec_child(job, true);
+	if (pid < 0) {
+		calyx_error_set(&err, errno, "clone3 of the exec process");
+		exec_child_fail(job, err);
+	}
+	if (calyx_sync_send(job->sync_child, CALYX_SYNC_READY, (int32_t)pid, NULL, &err) < 0 ||
+	    calyx_sync_send_fd(job->sync_child, CALYX_SYNC_FD_PIDFD, pidfd, &err) < 0)
+		_exit(127);
+	_exit(0);
+}
+
+/* Runtime side of the above: take over the real process, reap the
+ * intermediate, let the real one go. */
+static int adopt_exec_process(struct exec_job *job, calyx_error **err)
+{
+	struct calyx_sync_msg msg;
+	int32_t kind = 0;
+	int pidfd = -1, r;
+
+	r = calyx_sync_recv(job->sync_parent, &msg, "the exec process", err);
+	if (r < 0)
+		return r;
+	if (msg.type != CALYX_SYNC_READY)
+		return calyx_error_setx(err, EPROTO, "sync: unexpected message %u", msg.type);
+	r = calyx_sync_recv_fd(job->sync_parent, &kind, &pidfd, "the exec process", err);
+	if (r < 0)
+		return r;
+	if (kind != CALYX_SYNC_FD_PIDFD) {
+		close(pidfd);
+		return calyx_error_setx(err, EPROTO, "sync: unexpected fd kind %d", kind);
+	}
+	waitid(P_PIDFD, (id_t)job->pidfd, NULL, WEXITED);
+	close(job->pidfd);
+	job->pidfd = pidfd;
+	job->pid = msg.value;
+	return calyx_sync_send(job->sync_parent, CALYX_SYNC_GO, job->pid, NULL, err);
 }
 
 static int enter_ns_for_clone(struct exec_job *job, calyx_error **err)
@@ -392,6 +501,7 @@ static int spawn(struct exec_job *job, calyx_error **err)
 	};
 	int cgfd = job->cgroup ? calyx_cgroup_clone_fd(job->cgroup) : -1;
 	struct calyx_sync_msg msg;
+	bool two_stage = exec_exposes_runtime(job);
 	long pid;
 	int r;
 
@@ -399,7 +509,7 @@ static int spawn(struct exec_job *job, calyx_error **err)
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgfd;
 	}
-	r = enter_ns_for_clone(job, err);
+	r = two_stage ? 0 : enter_ns_for_clone(job, err);
 	if (r < 0) {
 		leave_ns_after_clone(job);
 		return r;
@@ -410,8 +520,11 @@ static int spawn(struct exec_job *job, calyx_error **err)
 		cgfd = -1;
 		pid = syscall(SYS_clone3, &args, sizeof(args));
 	}
-	if (pid == 0)
-		exec_child(job);
+	if (pid == 0) {
+		if (two_stage)
+			exec_intermediate(job);
+		exec_child(job, false);
+	}
 	r = errno;
 	leave_ns_after_clone(job);
 	if (pid < 0)
@@ -422,6 +535,8 @@ static int spawn(struct exec_job *job, calyx_error **err)
 	if (cgfd < 0 && job->cgroup && calyx_cgroup_enter(job->cgroup, job->pid, err) < 0)
 		return calyx_error_prefix(err, "joining the container's cgroup");
 	r = calyx_sync_send(job->sync_parent, CALYX_SYNC_GO, job->pid, NULL, err);
+	if (r >= 0 && two_stage)
+		r = adopt_exec_process(job, err);
 	if (r < 0)
 		return r;
 	if (job->console_sock >= 0) {
@@ -524,17 +639,6 @@ static int prepare(struct exec_job *job, const char *id, int dirfd,
 	if (initfd < 0 || !container_pid_alive(rec->pid, rec->pid_start))
 		return calyx_error_setx(err, ESRCH, "cannot exec in a stopped container");
 	return open_namespaces(job, rec->pid, err);
-}
-
-/* Can a container process open our exe before the child execs?  Yes when
- * the container shares our user namespace (CAP_SYS_PTRACE there beats
- * non-dumpable) or its pid namespace was joined (others live in it). */
-static bool exec_exposes_runtime(const struct exec_job *job)
-{
-	const struct calyx_namespace *pidns =
-		calyx_spec_namespace(job->spec, CALYX_NS_PID);
-
-	return job->ns_fd[CALYX_NS_USER] < 0 || (pidns && pidns->path);
 }
 
 int calyx_container_exec(struct calyx_context *ctx, const char *id,

@@ -29,6 +29,7 @@ enum calyx_sync_type {
 enum calyx_sync_fd_kind {
 	CALYX_SYNC_FD_CONSOLE = 1,	/* pty master of process.terminal */
 	CALYX_SYNC_FD_SECCOMP_NOTIFY,	/* seccomp user-notification listener */
+	CALYX_SYNC_FD_PIDFD,		/* exec: the process that execs (pid in the READY before) */
 };
 
 #define CALYX_SYNC_TEXT_MAX 1024

@@ -147,9 +147,10 @@ int calyx_exe_guard(calyx_error **err)
 	return calyx_error_set(err, r, "re-executing the runtime read-only");
 }
 
-int calyx_close_fds_except(const int *keep, size_t n_keep, calyx_error **err)
+int calyx_close_fds_except(int first, const int *keep, size_t n_keep,
+			   calyx_error **err)
 {
-	unsigned int from = 3;
+	unsigned int from = first > 3 ? (unsigned int)first : 3;
 
 	/* keep[] is tiny: close the gaps between kept fds in ascending order */
 	for (;;) {

@@ -35,8 +35,9 @@ bool calyx_exe_is_protected(void);
  */
 int calyx_exe_guard(calyx_error **err);
 
-/* Close every fd >= 3 except those in keep[] (a process about to become
+/* Close every fd >= first except those in keep[] (a process about to become
  * visible to a container must hold nothing of the host). */
-int calyx_close_fds_except(const int *keep, size_t n_keep, calyx_error **err);
+int calyx_close_fds_except(int first, const int *keep, size_t n_keep,
+			   calyx_error **err);
 
 #endif
