@@ -3,12 +3,35 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "sandbox/sandbox.h"
 #include "util/cleanup.h"
 
 enum {
 	OPT_KEEP = CLI_OPT_FIRST_FREE,
 	OPT_NO_SUBREAPER,
 };
+
+/* Bundle-less: the positional arguments are the command. */
+static int run_sandbox(struct calyx_context *ctx, struct sandbox_options *sbx,
+		       const struct cli_create_flags *flags, bool detach_or_keep,
+		       char **cmd)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	_cleanup_free_ char *bundle = NULL, *pid_file = NULL;
+	struct calyx_create_options create;
+	int r, exit_status = 0;
+
+	if (flags->bundle || detach_or_keep)
+		r = calyx_error_setx(&err, EINVAL, "run --rootfs: --bundle, --detach "
+				     "and --keep do not apply (the container is "
+				     "removed at exit)");
+	else
+		r = cli_create_options(flags, &create, &bundle, &pid_file, &err);
+	if (r >= 0)
+		r = sandbox_run(ctx, sbx, cmd, &create, &exit_status, &err);
+	sandbox_options_free(sbx);
+	return r < 0 ? cli_fail(ctx, err) : exit_status;
+}
 
 static int run_main(struct calyx_context *ctx, int argc, char **argv)
 {
@@ -17,19 +40,22 @@ static int run_main(struct calyx_context *ctx, int argc, char **argv)
 		{ "detach", no_argument, NULL, 'd' },
 		{ "keep", no_argument, NULL, OPT_KEEP },
 		{ "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
+		SANDBOX_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_error_ calyx_error *err = NULL;
 	_cleanup_free_ char *bundle = NULL, *pid_file = NULL;
 	struct cli_create_flags flags = { 0 };
+	struct sandbox_options sbx = { 0 };
 	struct calyx_run_options opts;
 	bool detach = false, keep = false;
-	int c, exit_status = 0;
+	int c, r, exit_status = 0;
 
-	while ((c = cli_getopt(ctx, &cli_cmd_run, argc, argv, "b:dh",
-			       options)) != -1) {
+	while ((c = cli_getopt(ctx, &cli_cmd_run, argc, argv,
+			       "b:dh" SANDBOX_SHORT_OPTIONS, options)) != -1) {
 		switch (c) {
 		case '?':
+			sandbox_options_free(&sbx);
 			return CLI_EXIT_FAILURE;
 		case 'h':
 			cli_print_help(&cli_cmd_run);
@@ -44,10 +70,18 @@ static int run_main(struct calyx_context *ctx, int argc, char **argv)
 			/* calyx waits on a pidfd and needs no subreaper */
 			break;
 		default:
-			if (cli_create_flag(&flags, c, optarg, &err) < 0)
+			r = sandbox_flag(&sbx, c, optarg, &err);
+			if (r == 0)
+				r = cli_create_flag(&flags, c, optarg, &err);
+			if (r < 0) {
+				sandbox_options_free(&sbx);
 				return cli_fail(ctx, err);
+			}
 		}
 	}
+	if (sbx.rootfs)
+		return run_sandbox(ctx, &sbx, &flags, detach || keep, argv + optind);
+	sandbox_options_free(&sbx);
 	if (!cli_check_args(ctx, &cli_cmd_run, argc - optind, 1, 1))
 		return CLI_EXIT_FAILURE;
 	opts = (struct calyx_run_options){ .detach = detach, .keep = keep };
@@ -63,7 +97,8 @@ static int run_main(struct calyx_context *ctx, int argc, char **argv)
 const struct cli_command cli_cmd_run = {
 	.name = "run",
 	.summary = "create and run a container",
-	.help = "Usage: calyx run [options] <container-id>\n\n"
+	.help = "Usage: calyx run [options] <container-id>\n"
+		"       calyx run --rootfs DIR [options] -- CMD [ARG...]\n\n"
 		"Creates the container from the bundle and starts it.  In the\n"
 		"foreground calyx forwards signals to the container, waits for\n"
 		"it, deletes it (unless --keep) and exits with its status\n"
@@ -74,7 +109,7 @@ const struct cli_command cli_cmd_run = {
 		"   --keep                   do not delete the container after it\n"
 		"                            exits\n"
 		"   --no-subreaper           accepted for runc compatibility; no\n"
-		"                            effect\n",
+		"                            effect\n\n" SANDBOX_HELP,
 	.run = run_main,
 	.needs_cgroups = true,
 };

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Flags -> struct calyx_spec.  The base is the spec `calyx spec` writes
+ * (parsed, so defaults live in one place); each flag then changes the
+ * field the spec has for it.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sandbox/sandbox.h"
+#include "seccomp/seccomp.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#define SANDBOX_ANNOTATION "org.calyx.sandbox"
+
+static size_t strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+static int strv_append(char ***v, const char *s, calyx_error **err)
+{
+	size_t n = strv_len(*v);
+	char **grown = realloc(*v, (n + 2) * sizeof(**v));
+
+	if (!grown)
+		return calyx_error_set(err, ENOMEM, "spec");
+	*v = grown;
+	grown[n] = strdup(s);
+	grown[n + 1] = NULL;
+	return grown[n] ? 0 : calyx_error_set(err, ENOMEM, "spec");
+}
+
+static void strv_remove(char **v, const char *s)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; v && v[i]; i++) {
+		if (strcmp(v[i], s) == 0)
+			free(v[i]);
+		else
+			v[j++] = v[i];
+	}
+	if (v)
+		v[j] = NULL;
+}
+
+static int set_str(char **field, const char *value, calyx_error **err)
+{
+	char *copy = strdup(value);
+
+	if (!copy)
+		return calyx_error_set(err, ENOMEM, "spec");
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/* The destination must be absolute; no ".." (it is resolved in the root
+ * by the mount plan anyway, but a clear error beats a surprise). */
+static int check_destination(const char *flag, const char *dst, calyx_error **err)
+{
+	if (dst[0] != '/' || strstr(dst, "/../") ||
+	    (strlen(dst) >= 3 && strcmp(dst + strlen(dst) - 3, "/..") == 0))
+		return calyx_error_setx(err, EINVAL,
+					"%s: destination %s must be an absolute path "
+					"without \"..\"", flag, dst);
+	return 0;
+}
+
+/* Without an overlay a bind destination missing from a `/` rootfs would
+ * be created on the host's own root: refuse instead. */
+static int check_host_destination(const struct sandbox_options *o,
+				  const char *flag, const char *dst,
+				  calyx_error **err)
+{
+	struct stat sb;
+
+	if (o->overlay || strcmp(o->rootfs, "/") != 0 || lstat(dst, &sb) == 0)
+		return 0;
+	return calyx_error_setx(err, ENOENT,
+				"%s: %s does not exist on the host root; create it or "
+				"use --overlay", flag, dst);
+}
+
+static int add_mount(struct calyx_spec *spec, const char *dst, const char *type,
+		     const char *src, const char *const *opts, calyx_error **err)
+{
+	struct calyx_mount *grown, *m;
+
+	grown = realloc(spec->mounts, (spec->n_mounts + 1) * sizeof(*grown));
+	if (!grown)
+		return calyx_error_set(err, ENOMEM, "spec");
+	spec->mounts = grown;
+	m = &grown[spec->n_mounts];
+	memset(m, 0, sizeof(*m));
+	spec->n_mounts++;
+	if (set_str(&m->destination, dst, err) < 0 || set_str(&m->type, type, err) < 0 ||
+	    set_str(&m->source, src, err) < 0)
+		return -ENOMEM;
+	for (; *opts; opts++)
+		if (strv_append(&m->options, *opts, err) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/* SRC:DST[:ro|:rw]; SRC must exist (made absolute, symlinks resolved). */
+static int add_bind(struct calyx_spec *spec, const struct sandbox_options *o,
+		    const char *arg, calyx_error **err)
+{
+	_cleanup_free_ char *copy = strdup(arg), *src = NULL;
+	char *dst, *mode;
+	bool ro = false;
+	int r;
+
+	if (!copy)
+		return calyx_error_set(err, ENOMEM, "--bind");
+	dst = strchr(copy, ':');
+	if (!dst || dst == copy || !dst[1])
+		return calyx_error_setx(err, EINVAL, "--bind: want SRC:DST[:ro], got \"%s\"",
+					arg);
+	*dst++ = '\0';
+	mode = strchr(dst, ':');
+	if (mode) {
+		*mode++ = '\0';
+		if (strcmp(mode, "ro") == 0)
+			ro = true;
+		else if (strcmp(mode, "rw") != 0)
+			return calyx_error_setx(err, EINVAL,
+						"--bind: unknown mode \"%s\" (ro or rw)", mode);
+	}
+	src = realpath(copy, NULL);
+	if (!src)
+		return calyx_error_set(err, errno, "--bind: source %s", copy);
+	r = check_destination("--bind", dst, err);
+	if (r >= 0)
+		r = check_host_destination(o, "--bind", dst, err);
+	if (r < 0)
+		return r;
+	return add_mount(spec, dst, "bind", src,
+			 (const char *const[]){ "rbind", ro ? "ro" : "rw", "nosuid",
+						"nodev", NULL }, err);
+}
+
+/* DST[:SIZE]; SIZE as --memory takes it. */
+static int add_tmpfs(struct calyx_spec *spec, const struct sandbox_options *o,
+		     const char *arg, calyx_error **err)
+{
+	_cleanup_free_ char *copy = strdup(arg);
+	char size_opt[64] = "size=65536k";
+	char *size;
+	int64_t bytes;
+	int r;
+
+	if (!copy)
+		return calyx_error_set(err, ENOMEM, "--tmpfs");
+	size = strchr(copy, ':');
+	if (size) {
+		*size++ = '\0';
+		if (sandbox_parse_size(size, &bytes, err) < 0)
+			return calyx_error_prefix(err, "--tmpfs %s", arg);
+		snprintf(size_opt, sizeof(size_opt), "size=%lld", (long long)bytes);
+	}
+	r = check_destination("--tmpfs", copy, err);
+	if (r >= 0)
+		r = check_host_destination(o, "--tmpfs", copy, err);
+	if (r < 0)
+		return r;
+	return add_mount(spec, copy, "tmpfs", "tmpfs",
+			 (const char *const[]){ "nosuid", "nodev", "mode=1777",
+						size_opt, NULL }, err);
+}
+
+/* K=V replaces K; a bare K takes the host's value (skipped when unset). */
+static int set_env(struct calyx_process *p, const char *arg, calyx_error **err)
+{
+	_cleanup_free_ char *entry = NULL;
+	const char *eq = strchr(arg, '=');
+	size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
+
+	if (!klen)
+		return calyx_error_setx(err, EINVAL, "--env: want K=V, got \"%s\"", arg);
+	if (!eq) {
+		const char *v = getenv(arg);
+
+		if (!v)
+			return 0;
+		if (asprintf(&entry, "%s=%s", arg, v) < 0)
+			return calyx_error_set(err, ENOMEM, "--env");
+		arg = entry;
+	}
+	for (size_t i = 0; p->env && p->env[i]; i++) {
+		if (strncmp(p->env[i], arg, klen) == 0 && p->env[i][klen] == '=')
+			return set_str(&p->env[i], arg, err);
+	}
+	return strv_append(&p->env, arg, err);
+}
+
+/* "net_admin" / "CAP_NET_ADMIN" -> "CAP_NET_ADMIN" */
+static int cap_name(const char *arg, char *out, size_t size, calyx_error **err)
+{
+	bool prefixed = strncasecmp(arg, "CAP_", 4) == 0;
+	size_t i, off = prefixed ? 0 : 4;
+
+	if (!arg[0] || strlen(arg) + off >= size)
+		return calyx_error_setx(err, EINVAL, "invalid capability \"%s\"", arg);
+	memcpy(out, "CAP_", 4);
+	for (i = 0; arg[i]; i++)
+		out[off + i] = (char)toupper((unsigned char)arg[i]);
+	out[off + i] = '\0';
+	return 0;
+}
+
+static int change_caps(struct calyx_process *p, const struct sandbox_options *o,
+		       calyx_error **err)
+{
+	struct calyx_capabilities *c = p->capabilities;
+	char name[64];
+
+	if (!c) {
+		c = p->capabilities = calloc(1, sizeof(*c));
+		if (!c)
+			return calyx_error_set(err, ENOMEM, "spec");
+	}
+	for (size_t i = 0; i < o->n_cap_drop; i++) {
+		if (cap_name(o->cap_drop[i], name, sizeof(name), err) < 0)
+			return calyx_error_prefix(err, "--cap-drop");
+		strv_remove(c->bounding, name);
+		strv_remove(c->effective, name);
+		strv_remove(c->permitted, name);
+		strv_remove(c->inheritable, name);
+		strv_remove(c->ambient, name);
+	}
+	for (size_t i = 0; i < o->n_cap_add; i++) {
+		char ***sets[] = { &c->bounding, &c->effective, &c->permitted };
+
+		if (cap_name(o->cap_add[i], name, sizeof(name), err) < 0)
+			return calyx_error_prefix(err, "--cap-add");
+		for (size_t s = 0; s < ARRAY_SIZE(sets); s++) {
+			strv_remove(*sets[s], name);
+			if (strv_append(sets[s], name, err) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int set_process(struct calyx_spec *spec, const struct sandbox_options *o,
+		       char *const *cmd, calyx_error **err)
+{
+	struct calyx_process *p = spec->process;
+	bool has_gid = false;
+	size_t n = strv_len(cmd);
+	int r;
+
+	if (!n)
+		return calyx_error_setx(err, EINVAL,
+					"run --rootfs: no command (give it after --)");
+	p->terminal = o->tty;
+	for (size_t i = 0; p->args && p->args[i]; i++)
+		free(p->args[i]);
+	free(p->args);
+	p->args = calloc(n + 1, sizeof(*p->args));
+	if (!p->args)
+		return calyx_error_set(err, ENOMEM, "spec");
+	for (p->n_args = 0; p->n_args < n; p->n_args++) {
+		p->args[p->n_args] = strdup(cmd[p->n_args]);
+		if (!p->args[p->n_args])
+			return calyx_error_set(err, ENOMEM, "spec");
+	}
+	if (o->workdir && set_str(&p->cwd, o->workdir, err) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->n_env; i++) {
+		r = set_env(p, o->env[i], err);
+		if (r < 0)
+			return r;
+	}
+	if (o->user) {
+		r = calyx_parse_user(o->user, &p->user.uid, &p->user.gid, &has_gid, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "--user");
+		if (!has_gid)
+			p->user.gid = p->user.uid;
+	}
+	return change_caps(p, o, err);
+}
+
+static int set_namespaces(struct calyx_spec *spec, const struct sandbox_options *o,
+			  const struct sandbox_plan *plan, calyx_error **err)
+{
+	struct calyx_linux *l = spec->linux;
+	bool has_net = calyx_spec_namespace(spec, CALYX_NS_NETWORK) != NULL;
+	size_t j = 0;
+
+	if (o->net == SANDBOX_NET_HOST) {
+		for (size_t i = 0; i < l->n_namespaces; i++) {
+			if (l->namespaces[i].type == CALYX_NS_NETWORK)
+				free(l->namespaces[i].path);
+			else
+				l->namespaces[j++] = l->namespaces[i];
+		}
+		l->n_namespaces = j;
+	} else if (!has_net) {
+		struct calyx_namespace *grown = realloc(l->namespaces,
+			(l->n_namespaces + 1) * sizeof(*grown));
+
+		if (!grown)
+			return calyx_error_set(err, ENOMEM, "spec");
+		l->namespaces = grown;
+		grown[l->n_namespaces++] = (struct calyx_namespace){
+			.type = CALYX_NS_NETWORK,
+		};
+	}
+	if (o->net == SANDBOX_NET_VETH) {
+		l->net_devices = calloc(1, sizeof(*l->net_devices));
+		if (!l->net_devices)
+			return calyx_error_set(err, ENOMEM, "spec");
+		l->n_net_devices = 1;
+		if (set_str(&l->net_devices[0].host_name,
+			    plan->veth_peer ? plan->veth_peer : "cxc0", err) < 0 ||
+		    set_str(&l->net_devices[0].name, "eth0", err) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int set_resources(struct calyx_spec *spec, const struct sandbox_options *o,
+			 calyx_error **err)
+{
+	struct calyx_resources *res = spec->linux->resources;
+
+	if (!o->has_memory && !o->has_cpus && !o->has_pids)
+		return 0;
+	if (!res) {
+		res = spec->linux->resources = calloc(1, sizeof(*res));
+		if (!res)
+			return calyx_error_set(err, ENOMEM, "spec");
+	}
+	if (o->has_memory) {
+		if (!res->memory && !(res->memory = calloc(1, sizeof(*res->memory))))
+			return calyx_error_set(err, ENOMEM, "spec");
+		res->memory->has_limit = true;
+		res->memory->limit = o->memory;
+		/* no swap on top: the limit is the limit */
+		res->memory->has_swap = true;
+		res->memory->swap = o->memory;
+	}
+	if (o->has_cpus) {
+		if (!res->cpu && !(res->cpu = calloc(1, sizeof(*res->cpu))))
+			return calyx_error_set(err, ENOMEM, "spec");
+		res->cpu->has_quota = res->cpu->has_period = true;
+		res->cpu->quota = o->cpu_quota;
+		res->cpu->period = 100000;
+	}
+	if (o->has_pids) {
+		res->has_pids_limit = true;
+		res->pids_limit = o->pids;
+	}
+	return 0;
+}
+
+/* A seccomp object from a file: parsed as the linux.seccomp of a spec so
+ * errors carry the same JSON paths. */
+static int seccomp_from_file(const char *path, struct calyx_seccomp **out,
+			     calyx_error **err)
+{
+	_cleanup_free_ char *raw = NULL, *doc = NULL;
+	_cleanup_spec_ struct calyx_spec *wrapper = NULL;
+	size_t len = 0;
+	int r;
+
+	r = calyx_read_file_at(AT_FDCWD, path, &raw, &len, err);
+	if (r < 0)
+		return calyx_error_prefix(err, "--seccomp");
+	if (asprintf(&doc, "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"/\"},"
+		     "\"linux\":{\"seccomp\":%s}}", raw) < 0)
+		return calyx_error_set(err, ENOMEM, "--seccomp");
+	r = calyx_spec_parse(doc, strlen(doc), &wrapper, err);
+	if (r < 0)
+		return calyx_error_prefix(err, "--seccomp %s", path);
+	*out = TAKE_PTR(wrapper->linux->seccomp);
+	return 0;
+}
+
+static int set_seccomp(struct calyx_spec *spec, const struct sandbox_options *o,
+		       calyx_error **err)
+{
+	const char *profile = o->seccomp ? o->seccomp : "default";
+
+	if (strcmp(profile, "unconfined") == 0)
+		return 0;
+	if (strcmp(profile, "default") == 0)
+		return calyx_seccomp_default_profile(&spec->linux->seccomp, err);
+	return seccomp_from_file(profile, &spec->linux->seccomp, err);
+}
+
+static int add_annotation(struct calyx_spec *spec, calyx_error **err)
+{
+	struct calyx_kv *grown = realloc(spec->annotations,
+					 (spec->n_annotations + 1) * sizeof(*grown));
+
+	if (!grown)
+		return calyx_error_set(err, ENOMEM, "spec");
+	spec->annotations = grown;
+	grown[spec->n_annotations] = (struct calyx_kv){
+		.key = strdup(SANDBOX_ANNOTATION), .value = strdup("true"),
+	};
+	spec->n_annotations++;
+	if (!grown[spec->n_annotations - 1].key || !grown[spec->n_annotations - 1].value)
+		return calyx_error_set(err, ENOMEM, "spec");
+	return 0;
+}
+
+static int base_spec(struct calyx_spec **out, calyx_error **err)
+{
+	_cleanup_free_ char *json = NULL;
+	int r;
+
+	r = calyx_spec_generate_default(geteuid() != 0, &json, err);
+	if (r < 0)
+		return r;
+	return calyx_spec_parse(json, strlen(json), out, err);
+}
+
+int sandbox_build_spec(const struct sandbox_options *o, char *const *cmd,
+		       const struct sandbox_plan *plan, struct calyx_spec **out,
+		       calyx_error **err)
+{
+	_cleanup_spec_ struct calyx_spec *spec = NULL;
+	int r;
+
+	r = base_spec(&spec, err);
+	if (r < 0)
+		return r;
+	if (set_str(&spec->root_path, plan->root_path, err) < 0)
+		return -ENOMEM;
+	/* the host's own root is never written to without an overlay */
+	spec->root_readonly = o->read_only ||
+			      (!o->overlay && strcmp(o->rootfs, "/") == 0);
+	if (o->hostname && set_str(&spec->hostname, o->hostname, err) < 0)
+		return -ENOMEM;
+	r = set_process(spec, o, cmd, err);
+	for (size_t i = 0; r >= 0 && i < o->n_binds; i++)
+		r = add_bind(spec, o, o->binds[i], err);
+	for (size_t i = 0; r >= 0 && i < o->n_tmpfs; i++)
+		r = add_tmpfs(spec, o, o->tmpfs[i], err);
+	if (r >= 0)
+		r = set_namespaces(spec, o, plan, err);
+	if (r >= 0)
+		r = set_resources(spec, o, err);
+	if (r >= 0)
+		r = set_seccomp(spec, o, err);
+	if (r >= 0)
+		r = add_annotation(spec, err);
+	if (r >= 0)
+		r = calyx_spec_validate(spec, err);
+	if (r < 0)
+		return r;
+	*out = TAKE_PTR(spec);
+	return 0;
+}

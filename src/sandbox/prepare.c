@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What a bundle-less run needs around the container, and its removal.
+ *
+ * Every run owns <root>/.sandbox-<id> (hidden from `list`), flock'ed for
+ * the life of calyx and holding the names of what was made outside the
+ * container (the veth).  The overlay, or the plain bind of `/`, lives on a
+ * tmpfs mounted on that directory in a private mount namespace of calyx:
+ * if calyx is killed, the kernel drops them with the namespace, and the
+ * next bundle-less run finds the directory unlocked and removes it, the
+ * veth and the container state (sandbox_sweep).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "linux/network.h"
+#include "sandbox/prepare.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#define SANDBOX_DIR_PREFIX ".sandbox-"
+#define VETH_FILE "veth"
+#define PID_FILE "pid"
+
+static int open_state_root(struct calyx_context *ctx, calyx_error **err)
+{
+	int fd = open(ctx->state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT) {
+		if (calyx_mkdir_p(ctx->state_root, 0700, err) < 0)
+			return calyx_error_prefix(err, "state root");
+		fd = open(ctx->state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return calyx_error_set(err, errno, "open state root %s", ctx->state_root);
+	return fd;
+}
+
+/* A leftover of a killed run: unlocked, and past its first moments (the
+ * owner takes the lock right after mkdir and then writes its pid). */
+static bool is_stale(int dirfd)
+{
+	struct stat sb;
+
+	if (flock(dirfd, LOCK_EX | LOCK_NB) < 0)
+		return false;
+	if (faccessat(dirfd, PID_FILE, F_OK, 0) == 0)
+		return true;
+	return fstat(dirfd, &sb) == 0 && sb.st_mtime + 10 < time(NULL);
+}
+
+static void sweep_one(struct calyx_context *ctx, int rootfd, const char *name)
+{
+	_cleanup_close_ int dirfd = openat(rootfd, name, O_RDONLY | O_DIRECTORY |
+					   O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_error_ calyx_error *ignored = NULL;
+	_cleanup_free_ char *veth = NULL;
+	const char *id = name + strlen(SANDBOX_DIR_PREFIX);
+	size_t len;
+
+	if (dirfd < 0 || !is_stale(dirfd))
+		return;
+	calyx_debug(&ctx->log, "sandbox: removing what a killed run left: %s", id);
+	if (calyx_read_file_at(dirfd, VETH_FILE, &veth, &len, &ignored) >= 0)
+		net_link_delete(veth, &ignored);
+	calyx_error_free(&ignored);
+	if (faccessat(rootfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		calyx_container_delete(ctx, id, true, &ignored);
+	calyx_error_free(&ignored);
+	calyx_remove_tree_at(rootfd, name, &ignored);
+}
+
+void sandbox_sweep(struct calyx_context *ctx)
+{
+	_cleanup_error_ calyx_error *ignored = NULL;
+	_cleanup_close_ int rootfd = -1;
+	_cleanup_closedir_ DIR *dir = NULL;
+	struct dirent *de;
+	int fd;
+
+	rootfd = open(ctx->state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return;
+	fd = dup(rootfd);
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, SANDBOX_DIR_PREFIX,
+			    strlen(SANDBOX_DIR_PREFIX)) == 0)
+			sweep_one(ctx, rootfd, de->d_name);
+	}
+}
+
+static int make_own_dir(struct sandbox_env *env, const char *id, calyx_error **err)
+{
+	char pid[32];
+	int len;
+
+	if (asprintf(&env->name, SANDBOX_DIR_PREFIX "%s", id) < 0 ||
+	    asprintf(&env->dir, "%s/%s", env->ctx->state_root, env->name) < 0)
+		return calyx_error_set(err, ENOMEM, "sandbox");
+	if (mkdirat(env->rootfd, env->name, 0700) < 0) {
+		if (errno == EEXIST)
+			return calyx_error_setx(err, EEXIST,
+						"container with id %s already exists", id);
+		return calyx_error_set(err, errno, "mkdir %s", env->dir);
+	}
+	env->made_dir = true;
+	env->lockfd = openat(env->rootfd, env->name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (env->lockfd < 0)
+		return calyx_error_set(err, errno, "open %s", env->dir);
+	if (flock(env->lockfd, LOCK_EX) < 0)
+		return calyx_error_set(err, errno, "flock %s", env->dir);
+	len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	return calyx_write_file_atomic_at(env->lockfd, PID_FILE, pid, (size_t)len,
+					  0600, err);
+}
+
+static int make_subdir(const char *base, const char *sub, char **out,
+		       calyx_error **err)
+{
+	if (asprintf(out, "%s/%s", base, sub) < 0)
+		return calyx_error_set(err, ENOMEM, "sandbox");
+	if (mkdir(*out, 0755) < 0 && errno != EEXIST)
+		return calyx_error_set(err, errno, "mkdir %s", *out);
+	return 0;
+}
+
+static int overlay_config(int fsfd, const char *key, const char *value,
+			  calyx_error **err)
+{
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, key, value, 0) < 0)
+		return calyx_error_set(err, errno, "overlay %s=%s", key, value);
+	return 0;
+}
+
+static int mount_overlay(const char *lower, const char *upper, const char *work,
+			 const char *merged, calyx_error **err)
+{
+	_cleanup_close_ int fsfd = -1, mfd = -1;
+	int r;
+
+	fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return calyx_error_set(err, errno, "--overlay: fsopen(overlay)");
+	/* "lowerdir+" (6.8+) takes the path as is, no ':' or ',' escaping */
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", lower, 0) < 0) {
+		if (strpbrk(lower, ":,\\"))
+			return calyx_error_setx(err, EINVAL,
+						"--overlay: rootfs path %s has ':' ',' or '\\'",
+						lower);
+		r = overlay_config(fsfd, "lowerdir", lower, err);
+		if (r < 0)
+			return r;
+	}
+	r = overlay_config(fsfd, "upperdir", upper, err);
+	if (r >= 0)
+		r = overlay_config(fsfd, "workdir", work, err);
+	if (r < 0)
+		return calyx_error_prefix(err, "--overlay");
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return calyx_error_set(err, errno,
+				       "--overlay: mounting an overlay on %s (the upper "
+				       "dir may not live on the rootfs' filesystem)", lower);
+	mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+	if (mfd < 0)
+		return calyx_error_set(err, errno, "--overlay: fsmount");
+	if (move_mount(mfd, "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return calyx_error_set(err, errno, "--overlay: attach on %s", merged);
+	return 0;
+}
+
+static int prepare_overlay(struct sandbox_env *env, const char *rootfs,
+			   const char *keep, calyx_error **err)
+{
+	_cleanup_free_ char *upper = NULL, *work = NULL;
+	const char *base = env->dir;
+	int r;
+
+	if (keep) {
+		r = calyx_mkdir_p(keep, 0755, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "--keep-changes");
+		base = keep;
+	}
+	if ((r = make_subdir(base, "upper", &upper, err)) < 0 ||
+	    (r = make_subdir(base, "work", &work, err)) < 0 ||
+	    (r = make_subdir(env->dir, "merged", &env->root_path, err)) < 0)
+		return r;
+	r = mount_overlay(rootfs, upper, work, env->root_path, err);
+	if (r >= 0)
+		env->root_mounted = true;
+	return r;
+}
+
+/* `/` without submounts (/proc, /run, /tmp, ... of the host stay out). */
+static int prepare_root_bind(struct sandbox_env *env, const char *rootfs,
+			     calyx_error **err)
+{
+	int r = make_subdir(env->dir, "root", &env->root_path, err);
+
+	if (r < 0)
+		return r;
+	if (mount(rootfs, env->root_path, NULL, MS_BIND, NULL) < 0)
+		return calyx_error_set(err, errno, "bind %s on %s", rootfs,
+				       env->root_path);
+	env->root_mounted = true;
+	return 0;
+}
+
+static int enter_private_mounts(struct sandbox_env *env, calyx_error **err)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return calyx_error_set(err, errno, "sandbox: unshare(CLONE_NEWNS)");
+	/* host mounts still reach us; ours never reach the host */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return calyx_error_set(err, errno, "sandbox: make / rslave");
+	if (mount("tmpfs", env->dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+		return calyx_error_set(err, errno, "sandbox: tmpfs on %s", env->dir);
+	env->tmpfs_mounted = true;
+	return 0;
+}
+
+static int prepare_veth(struct sandbox_env *env, const struct sandbox_options *o,
+			calyx_error **err)
+{
+	int r;
+
+	/* one sandbox per calyx process: the pid makes the names unique */
+	snprintf(env->veth_host, sizeof(env->veth_host), "cxh%x", (unsigned int)getpid());
+	snprintf(env->veth_peer, sizeof(env->veth_peer), "cxc%x", (unsigned int)getpid());
+	/* recorded first, so a sweep finds it whatever happens next */
+	r = calyx_write_file_atomic_at(env->lockfd, VETH_FILE, env->veth_host,
+				       strlen(env->veth_host), 0600, err);
+	if (r < 0)
+		return r;
+	r = net_veth_create(env->veth_host, env->veth_peer, o->veth_host,
+			    o->veth_peer, err);
+	if (r < 0)
+		return calyx_error_prefix(err, "--net veth");
+	env->veth_made = true;
+	return 0;
+}
+
+int sandbox_prepare(struct calyx_context *ctx, const struct sandbox_options *o,
+		    const char *rootfs, const char *id, struct sandbox_env *env,
+		    calyx_error **err)
+{
+	bool root_is_host = strcmp(rootfs, "/") == 0;
+	int r;
+
+	*env = (struct sandbox_env){ .ctx = ctx, .rootfd = -1, .lockfd = -1 };
+	env->rootfd = open_state_root(ctx, err);
+	if (env->rootfd < 0)
+		return env->rootfd;
+	r = make_own_dir(env, id, err);
+	if (r < 0)
+		return r;
+	if (o->overlay || root_is_host) {
+		if (geteuid() != 0) {
+			if (o->overlay)
+				return calyx_error_setx(err, EPERM,
+							"--overlay: needs root for now");
+		} else {
+			r = enter_private_mounts(env, err);
+			if (r >= 0)
+				r = o->overlay ? prepare_overlay(env, rootfs,
+								 o->keep_changes, err)
+					       : prepare_root_bind(env, rootfs, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (!env->root_path && !(env->root_path = strdup(rootfs)))
+		return calyx_error_set(err, ENOMEM, "sandbox");
+	if (o->net == SANDBOX_NET_VETH)
+		return prepare_veth(env, o, err);
+	return 0;
+}
+
+void sandbox_cleanup(struct sandbox_env *env)
+{
+	_cleanup_error_ calyx_error *ignored = NULL;
+
+	if (env->root_mounted && umount2(env->root_path, MNT_DETACH) < 0)
+		calyx_warn(&env->ctx->log, "sandbox: umount %s: %m", env->root_path);
+	if (env->tmpfs_mounted && umount2(env->dir, MNT_DETACH) < 0)
+		calyx_warn(&env->ctx->log, "sandbox: umount %s: %m", env->dir);
+	/* normally gone with the container's namespace already */
+	if (env->veth_made && net_link_delete(env->veth_host, &ignored) < 0)
+		calyx_warn(&env->ctx->log, "sandbox: %s", ignored->msg);
+	if (env->made_dir && calyx_remove_tree_at(env->rootfd, env->name, &ignored) < 0)
+		calyx_warn(&env->ctx->log, "sandbox: %s", ignored->msg);
+	if (env->lockfd >= 0)
+		close(env->lockfd);
+	if (env->rootfd >= 0)
+		close(env->rootfd);
+	free(env->root_path);
+	free(env->dir);
+	free(env->name);
+	*env = (struct sandbox_env){ .rootfd = -1, .lockfd = -1 };
+}

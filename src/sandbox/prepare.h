@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal to src/sandbox: what is made around a bundle-less container. */
+#ifndef CALYX_SANDBOX_PREPARE_H
+#define CALYX_SANDBOX_PREPARE_H
+
+#include <net/if.h>
+#include <stdbool.h>
+
+#include "sandbox/sandbox.h"
+
+struct sandbox_env {
+	struct calyx_context *ctx;
+	int rootfd;		/* the state root */
+	char *name;		/* ".sandbox-<id>" */
+	char *dir;		/* <root>/.sandbox-<id> */
+	int lockfd;		/* flock'ed while we live */
+	char *root_path;	/* the spec's root.path */
+	bool made_dir;
+	bool tmpfs_mounted;
+	bool root_mounted;
+	bool veth_made;
+	char veth_host[IFNAMSIZ];
+	char veth_peer[IFNAMSIZ];
+};
+
+/* Remove what killed runs left under the state root (best effort). */
+void sandbox_sweep(struct calyx_context *ctx);
+
+/* rootfs: absolute, resolved.  On failure, sandbox_cleanup() undoes it. */
+int sandbox_prepare(struct calyx_context *ctx, const struct sandbox_options *o,
+		    const char *rootfs, const char *id, struct sandbox_env *env,
+		    calyx_error **err);
+void sandbox_cleanup(struct sandbox_env *env);
+
+#endif

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `calyx run --rootfs DIR -- CMD`: sweep, prepare, build, run, clean up. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sandbox/prepare.h"
+#include "sandbox/sandbox.h"
+#include "spec/serialize.h"
+#include "util/cleanup.h"
+
+static int make_id(char *buf, size_t size, calyx_error **err)
+{
+	unsigned char rnd[6];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return calyx_error_set(err, errno, "getrandom");
+	snprintf(buf, size, "run-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+		 rnd[3], rnd[4], rnd[5]);
+	return 0;
+}
+
+static int resolve_rootfs(const char *rootfs, char **out, calyx_error **err)
+{
+	struct stat sb;
+
+	*out = realpath(rootfs, NULL);
+	if (!*out)
+		return calyx_error_set(err, errno, "--rootfs %s", rootfs);
+	if (stat(*out, &sb) < 0)
+		return calyx_error_set(err, errno, "--rootfs %s", rootfs);
+	if (!S_ISDIR(sb.st_mode))
+		return calyx_error_setx(err, ENOTDIR, "--rootfs %s: not a directory",
+					rootfs);
+	return 0;
+}
+
+static int print_spec(const struct sandbox_options *o, char *const *cmd,
+		      const char *rootfs, calyx_error **err)
+{
+	const struct sandbox_plan plan = { .root_path = rootfs, .veth_peer = "cxc0" };
+	_cleanup_spec_ struct calyx_spec *spec = NULL;
+	_cleanup_free_ char *json = NULL;
+	int r;
+
+	r = sandbox_build_spec(o, cmd, &plan, &spec, err);
+	if (r >= 0)
+		r = calyx_spec_serialize(spec, &json, err);
+	if (r < 0)
+		return r;
+	if (fputs(json, stdout) == EOF || fflush(stdout) == EOF)
+		return calyx_error_set(err, errno, "writing the spec");
+	return 0;
+}
+
+int sandbox_run(struct calyx_context *ctx, struct sandbox_options *o,
+		char *const *cmd, const struct calyx_create_options *create,
+		int *exit_status, calyx_error **err)
+{
+	_cleanup_spec_ struct calyx_spec *spec = NULL;
+	_cleanup_free_ char *rootfs = NULL;
+	struct calyx_run_options run = { .create = *create,
+					 .timeout_sec = o->timeout_sec };
+	struct sandbox_env env = { .rootfd = -1, .lockfd = -1 };
+	struct sandbox_plan plan;
+	char idbuf[32];
+	int r;
+
+	*exit_status = 0;
+	r = resolve_rootfs(o->rootfs, &rootfs, err);
+	if (r < 0)
+		return r;
+	if (o->print_spec)
+		return print_spec(o, cmd, rootfs, err);
+	if (!o->id) {
+		r = make_id(idbuf, sizeof(idbuf), err);
+		if (r < 0)
+			return r;
+		o->id = idbuf;
+	}
+	r = calyx_id_validate(o->id, err);
+	if (r < 0)
+		return r;
+	sandbox_sweep(ctx);
+	r = sandbox_prepare(ctx, o, rootfs, o->id, &env, err);
+	if (r >= 0) {
+		plan = (struct sandbox_plan){ .root_path = env.root_path,
+					      .veth_peer = env.veth_peer };
+		r = sandbox_build_spec(o, cmd, &plan, &spec, err);
+	}
+	if (r >= 0) {
+		run.create.spec = spec;
+		r = calyx_container_run(ctx, o->id, &run, exit_status, err);
+	}
+	sandbox_cleanup(&env);
+	return r;
+}
