@@ -1,0 +1,206 @@
+# shellcheck shell=bash
+# Shared by tests/integration/engines-*.bats: private podman, containerd and
+# Docker instances that drive $CALYX as their OCI runtime, the way they drive
+# runc. Everything an engine writes lives under $ENG (a short dir in /tmp:
+# unix socket paths must stay under 108 bytes); what engines leave outside
+# it (cgroup dirs, shim processes, runtime state roots) is removed by
+# engine_cleanup, even after a failure.
+#
+# Sourced after tests/integration/helpers.bash ($WORK, $CALYX, fail ...).
+
+# The runtime as an absolute path: engines exec it from their own cwd.
+engine_runtime()
+{
+	local rt=${CALYX%% *}
+	[[ $rt == /* ]] || rt=$(command -v "$rt") || return 1
+	echo "$rt"
+}
+
+# Skips the file's tests unless every command named is installed.
+engine_requires()
+{
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"
+	done
+}
+
+# The cgroup controllers' top-level dirs an engine may create: parents of
+# its containers' cgroups and, for controllers the host does not mount,
+# plain dirs it makes in /sys/fs/cgroup itself.
+ENGINE_CGROUP_NAMES=(libpod_parent docker calyx-engines)
+ENGINE_PLAIN_CGROUP_DIRS=(hugetlb net_cls net_prio perf_event misc rdma)
+
+# Records what exists before the engine starts, so cleanup removes only
+# what appeared after.
+engine_snapshot()
+{
+	local n d
+	{
+		for n in "${ENGINE_CGROUP_NAMES[@]}"; do
+			find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d \
+				-name "$n" 2>/dev/null
+		done
+		for d in "${ENGINE_PLAIN_CGROUP_DIRS[@]}"; do
+			[[ -e /sys/fs/cgroup/$d ]] && echo "/sys/fs/cgroup/$d"
+		done
+		for d in /run/containerd /run/containerd/s /run/docker \
+			 /run/containers /run/libpod /var/run/netns; do
+			[[ -e $d ]] && echo "$d"
+		done
+	} > "$ENG/.before"
+	cat /proc/sys/net/ipv4/ip_forward > "$ENG/.ip_forward" 2>/dev/null || true
+}
+
+engine_existed()
+{
+	grep -qxF "$1" "$ENG/.before" 2>/dev/null
+}
+
+# Removes a cgroup dir tree bottom-up (rmdir only: a cgroup with live
+# processes stays and is reported).
+engine_rmdir_tree()
+{
+	local d
+	[[ -d $1 ]] || return 0
+	while read -r d; do
+		rmdir "$d" 2>/dev/null ||
+			echo "residue: cgroup $d could not be removed" \
+				>> "${CALYX_TEST_RESIDUE:-/dev/stderr}"
+	done < <(find "$1" -depth -type d 2>/dev/null)
+}
+
+# Creates $ENG and records the host state. Call first in setup_file.
+engine_begin()
+{
+	ENG=$(mktemp -d /tmp/calyx-eng.XXXXXX)
+	chmod 755 "$ENG"
+	export ENG
+	engine_snapshot
+	ENG_RUNTIME=$(engine_runtime) || fail "runtime $CALYX not found"
+	export ENG_RUNTIME
+}
+
+# Processes whose command line names $ENG (conmon, shims, daemons).
+engine_pids()
+{
+	local p
+	for p in /proc/[0-9]*; do
+		[[ ${p#/proc/} == "$$" ]] && continue
+		grep -qsaF -- "$ENG" "$p/cmdline" && echo "${p#/proc/}"
+	done
+	return 0
+}
+
+# Stops the daemon whose pid is in file $1: SIGTERM, then SIGKILL after 10s.
+engine_stop_pidfile()
+{
+	local pid i
+	[[ -s $1 ]] || return 0
+	pid=$(cat "$1")
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+# Waits (up to 10s) for a unix socket to accept; $2 is the daemon's pid file.
+engine_wait_socket()
+{
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[[ -S $1 ]] && return 0
+		if [[ -s $2 ]] && ! kill -0 "$(cat "$2")" 2>/dev/null; then
+			break
+		fi
+		sleep 0.05
+	done
+	fail "daemon socket $1 never appeared"
+}
+
+# Everything the engines left: processes, mounts, cgroups, state dirs.
+# Call last in teardown_file, after the engine-specific removal.
+engine_cleanup()
+{
+	local pid mnt n d fwd
+	[[ -n ${ENG:-} && -d $ENG ]] || return 0
+	for pid in $(engine_pids); do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	while read -r mnt; do
+		umount -l "$mnt" 2>/dev/null || true
+	done < <(awk -v d="$ENG" 'index($5, d) == 1 { print $5 }' \
+		/proc/self/mountinfo | sort -r)
+	for n in "${ENGINE_CGROUP_NAMES[@]}"; do
+		while read -r d; do
+			engine_existed "$d" || engine_rmdir_tree "$d"
+		done < <(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d \
+			-name "$n" 2>/dev/null)
+	done
+	for d in "${ENGINE_PLAIN_CGROUP_DIRS[@]}"; do
+		d=/sys/fs/cgroup/$d
+		[[ -d $d ]] && ! engine_existed "$d" && ! mountpoint -q "$d" &&
+			engine_rmdir_tree "$d"
+	done
+	for d in /run/containerd/s /run/containerd /run/docker \
+		 /run/containers /run/libpod; do
+		[[ -d $d ]] && ! engine_existed "$d" && rm -rf "$d"
+	done
+	fwd=$(cat "$ENG/.ip_forward" 2>/dev/null)
+	[[ -n $fwd ]] && echo "$fwd" > /proc/sys/net/ipv4/ip_forward 2>/dev/null
+	rm -rf "$ENG"
+}
+
+# A docker-archive-free image source: the tests' busybox rootfs (with the
+# probe) as a tar stream on stdout.
+engine_rootfs_tar()
+{
+	tar -C "$WORK/rootfs" --exclude=./.complete -c .
+}
+
+# Runs "$@" and fails with its output unless it exits with status $want.
+# Sets $status and $output like bats' run.
+engine_expect()
+{
+	local want=$1
+	shift
+	status=0
+	output=$("$@" 2>&1) || status=$?
+	mapfile -t lines <<< "$output"
+	[[ $status -eq $want ]] ||
+		fail "expected exit $want from '$*', got $status:" $'\n'"$output"
+}
+
+# The message calyx gives for a missing executable, as engines relay it.
+ENGINE_NOEXEC_MSG='exec: "nosuchcmd": executable file not found in $PATH'
+
+# True when $CALYX lacks command $1 (e.g. pause, ps): engines shell out to
+# runc's full command set.
+engine_runtime_lacks()
+{
+	local out
+	out=$("$ENG_RUNTIME" "$1" --help 2>&1)
+	[[ $out == *"unknown command"* || $out == *"No help topic"* ]]
+}
+
+# Skips when the runtime reported that terminals are unsupported ($1 is the
+# output of the engine command that asked for one).
+engine_skip_if_no_tty()
+{
+	[[ $1 == *"terminals are not supported"* ]] &&
+		skip "runtime lacks terminal support: $1"
+	return 0
+}
+
+# Runs shell command line $1 on a fresh pty (script(1)), as a user at a
+# terminal would; sets $status and $output (NUL bytes dropped).
+in_pty()
+{
+	status=0
+	timeout 30 script -qec "$1" /dev/null < /dev/null > "$ENG/pty.out" 2>&1 ||
+		status=$?
+	output=$(tr -d '\0' < "$ENG/pty.out")
+	mapfile -t lines <<< "$output"
+}

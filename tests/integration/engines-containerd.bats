@@ -1,0 +1,212 @@
+#!/usr/bin/env bats
+# containerd 1.6 with its runc shim (io.containerd.runc.v2) drives the
+# runtime through `ctr --runc-binary`: a private daemon (own root, state,
+# socket and config under $ENG, CRI plugin off), its own namespace and a
+# private runtime state root (--runc-root).
+
+load helpers
+. "$BATS_TEST_DIRNAME/../helpers/engines.sh"
+
+IMG=localhost/calyx-test:latest
+# the namespace names the containers' cgroup parent: /calyx-engines/<id>
+NS=calyx-engines
+
+setup_file()
+{
+	common_setup_file
+	command -v containerd >/dev/null 2>&1 || return 0
+	command -v podman >/dev/null 2>&1 || return 0
+	engine_begin
+	mkdir -p "$ENG/c"
+	cat > "$ENG/c/config.toml" <<-EOF
+	version = 2
+	root = "$ENG/c/root"
+	state = "$ENG/c/state"
+	disabled_plugins = ["io.containerd.grpc.v1.cri"]
+	[grpc]
+	  address = "$ENG/c/sock"
+	[ttrpc]
+	  address = "$ENG/c/sock.ttrpc"
+	[debug]
+	  address = ""
+	[metrics]
+	  address = ""
+	EOF
+	containerd --config "$ENG/c/config.toml" > "$ENG/c/log" 2>&1 &
+	echo $! > "$ENG/c/pid"
+	engine_wait_socket "$ENG/c/sock" "$ENG/c/pid"
+	# ctr imports docker archives: podman (vfs, no daemon) makes one
+	local pc=$ENG/pc
+	mkdir -p "$pc"
+	engine_rootfs_tar | podman --root "$pc/root" --runroot "$pc/run" \
+		--tmpdir "$pc/tmp" --storage-driver vfs --events-backend none \
+		import - localhost/calyx-test >/dev/null
+	podman --root "$pc/root" --runroot "$pc/run" --tmpdir "$pc/tmp" \
+		--storage-driver vfs --events-backend none save \
+		--format docker-archive -o "$ENG/img.tar" localhost/calyx-test \
+		>/dev/null 2>&1
+	rm -rf "$pc"
+	c image import --base-name localhost/calyx-test "$ENG/img.tar" >/dev/null
+}
+
+teardown_file()
+{
+	if [[ -n ${ENG:-} ]]; then
+		remove_all
+		engine_stop_pidfile "$ENG/c/pid"
+		engine_cleanup
+	fi
+	common_teardown_file
+}
+
+setup()
+{
+	engine_requires containerd ctr podman
+	[[ -n ${ENG:-} ]] || skip "containerd setup failed"
+	C=c$BATS_TEST_NUMBER
+}
+
+teardown()
+{
+	remove_all
+}
+
+c()
+{
+	ctr --address "$ENG/c/sock" -n "$NS" "$@"
+}
+
+crun_()
+{
+	c run --runc-binary "$ENG_RUNTIME" --runc-root "$ENG/c/rt" \
+		--env "CALYX_TEST_MARK=$CALYX_TEST_RUN" "$@"
+}
+
+remove_all()
+{
+	local id
+	for id in $(c task ls -q 2>/dev/null); do
+		c task kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+	done
+	for id in $(c task ls -q 2>/dev/null); do
+		wait_task_stopped "$id" || true
+		c task delete -f "$id" >/dev/null 2>&1 || true
+	done
+	for id in $(c container ls -q 2>/dev/null); do
+		c container delete "$id" >/dev/null 2>&1 || true
+	done
+}
+
+task_status()
+{
+	c task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }'
+}
+
+wait_task_stopped()
+{
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ $(task_status "$1") != RUNNING && $(task_status "$1") != PAUSED ]] &&
+			return 0
+		sleep 0.05
+	done
+	fail "task $1 still $(task_status "$1")"
+}
+
+@test "ctr run --rm: output and exit codes" {
+	engine_expect 0 crun_ --rm "$IMG" "$C" echo hello-from-ctr
+	has_line hello-from-ctr
+	engine_expect 7 crun_ --rm "$IMG" "$C" sh -c 'exit 7'
+}
+
+@test "ctr run: a missing command shows the runtime's own error" {
+	engine_expect 1 crun_ --rm "$IMG" "$C" nosuchcmd
+	contains "OCI runtime create failed"
+	contains "$ENGINE_NOEXEC_MSG"
+}
+
+@test "ctr run -d, task exec, task ps, task metrics" {
+	engine_expect 0 crun_ -d "$IMG" "$C" sleep 1000
+	[[ $(task_status "$C") == RUNNING ]]
+	engine_expect 0 c task exec --exec-id e1 "$C" sh -c 'echo in-exec; cat /proc/1/comm'
+	has_line in-exec
+	has_line sleep
+	engine_expect 4 c task exec --exec-id e2 "$C" sh -c 'exit 4'
+	engine_expect 1 c task exec --exec-id e3 "$C" nosuchcmd
+	contains "$ENGINE_NOEXEC_MSG"
+	local pid
+	pid=$(c task ls | awk -v id="$C" '$1 == id { print $2 }')
+	engine_expect 0 c task ps "$C"
+	contains "$pid"
+	# the shim reads the container's cgroup itself
+	engine_expect 0 c task metrics "$C"
+	contains pids.current
+}
+
+@test "ctr task kill: SIGTERM reaches a handler (exit code), SIGKILL ends the task" {
+	local out=$ENG/$C.out rc=0
+	crun_ --rm "$IMG" "$C" sh -c \
+		'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.1; done' \
+		> "$out" 2>&1 &
+	local ctr_pid=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q ready "$out" 2>/dev/null && break
+		sleep 0.05
+	done
+	engine_expect 0 c task kill "$C"
+	wait "$ctr_pid" || rc=$?
+	[[ $rc -eq 42 ]] || fail "ctr run exit $rc: $(cat "$out")"
+	grep -q got-term "$out"
+
+	engine_expect 0 crun_ -d "$IMG" "$C-k" sleep 1000
+	engine_expect 0 c task kill -s SIGKILL "$C-k"
+	wait_task_stopped "$C-k"
+	engine_expect 0 c task delete "$C-k"
+	engine_expect 0 c container delete "$C-k"
+	[[ -z $(find /sys/fs/cgroup -maxdepth 3 -path "*/$NS/$C-k") ]] ||
+		fail "cgroup of $C-k left"
+	[[ -z $(find "$ENG/c/rt" -mindepth 1 -maxdepth 2 -name "$C-k" 2>/dev/null) ]] ||
+		fail "runtime state of $C-k left"
+}
+
+@test "ctr task pause / resume" {
+	engine_runtime_lacks pause && skip "runtime has no pause command"
+	engine_expect 0 crun_ -d "$IMG" "$C" sleep 1000
+	engine_expect 0 c task pause "$C"
+	[[ $(task_status "$C") == PAUSED ]]
+	engine_expect 0 c task resume "$C"
+	[[ $(task_status "$C") == RUNNING ]]
+	engine_expect 0 c task exec --exec-id e1 "$C" true
+}
+
+@test "ctr run -t and task exec -t through a pty" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	local cmd
+	printf -v cmd '%q ' ctr --address "$ENG/c/sock" -n "$NS" run -t --rm \
+		--runc-binary "$ENG_RUNTIME" --runc-root "$ENG/c/rt" "$IMG" "$C" \
+		sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; exit 3'
+	in_pty "$cmd"
+	engine_skip_if_no_tty "$output"
+	[[ $status -eq 3 ]] || fail "run -t: exit $status: $output"
+	contains /dev/pts/
+	contains both-tty
+
+	engine_expect 0 crun_ -d "$IMG" "$C-x" sleep 1000
+	printf -v cmd '%q ' ctr --address "$ENG/c/sock" -n "$NS" task exec -t \
+		--exec-id t1 "$C-x" sh -c '[ -t 0 ] && echo exec-tty; exit 4'
+	in_pty "$cmd"
+	[[ $status -eq 4 ]] || fail "exec -t: exit $status: $output"
+	contains exec-tty
+}
+
+@test "ctr run --memory-limit: the limit is on the container's cgroup" {
+	# ctr's default spec mounts no cgroupfs: read the host side
+	engine_expect 0 crun_ -d --memory-limit 67108864 "$IMG" "$C" sleep 1000
+	local f
+	f=$(find /sys/fs/cgroup/memory /sys/fs/cgroup -maxdepth 4 \
+		-path "*/$NS/$C/memory.limit_in_bytes" -o \
+		-maxdepth 4 -path "*/$NS/$C/memory.max" 2>/dev/null | head -1)
+	[[ -n $f ]] || fail "no memory cgroup for $NS/$C"
+	[[ $(cat "$f") == 67108864 ]] || fail "$f: $(cat "$f")"
+}

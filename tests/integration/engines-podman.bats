@@ -1,0 +1,277 @@
+#!/usr/bin/env bats
+# podman (with conmon) drives the runtime as it drives runc: a private
+# storage root, run root and tmpdir under $ENG, the cgroupfs manager, and
+# an image imported from the tests' busybox rootfs. The runtime keeps its
+# default state root: podman's cleanup process (`podman container cleanup`,
+# run by conmon) drops --runtime-flag, so a private --root would make its
+# `delete --force` miss the container.
+
+load helpers
+. "$BATS_TEST_DIRNAME/../helpers/engines.sh"
+
+IMG=localhost/calyx-test
+
+setup_file()
+{
+	common_setup_file
+	command -v podman >/dev/null 2>&1 || return 0
+	engine_begin
+	mkdir -p "$ENG/p/net" "$ENG/p/tmp"
+	# root lacks CAP_SYS_RESOURCE here: podman's default rlimits (its own,
+	# raised) could not be set by any runtime, so pin them lower
+	cat > "$ENG/p/containers.conf" <<-EOF
+	[containers]
+	default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+	env = ["CALYX_TEST_MARK=$CALYX_TEST_RUN"]
+	log_driver = "k8s-file"
+	[engine]
+	cgroup_manager = "cgroupfs"
+	events_logger = "file"
+	events_logfile_path = "$ENG/p/events.log"
+	[network]
+	network_backend = "netavark"
+	network_config_dir = "$ENG/p/net"
+	EOF
+	cat > "$ENG/p/storage.conf" <<-EOF
+	[storage]
+	driver = "overlay"
+	graphroot = "$ENG/p/root"
+	runroot = "$ENG/p/run"
+	EOF
+	engine_rootfs_tar | pm import - "$IMG" >/dev/null
+}
+
+teardown_file()
+{
+	if [[ -n ${ENG:-} ]]; then
+		pm rm -af -t 0 >/dev/null 2>&1 || true
+		engine_cleanup
+	fi
+	common_teardown_file
+}
+
+setup()
+{
+	engine_requires podman conmon
+	[[ -n ${ENG:-} ]] || skip "podman setup failed"
+}
+
+teardown()
+{
+	pm rm -af -t 0 >/dev/null 2>&1 || true
+}
+
+pm()
+{
+	CONTAINERS_CONF=$ENG/p/containers.conf \
+	CONTAINERS_STORAGE_CONF=$ENG/p/storage.conf \
+	podman --root "$ENG/p/root" --runroot "$ENG/p/run" \
+		--tmpdir "$ENG/p/tmp" --runtime "$ENG_RUNTIME" \
+		--cgroup-manager=cgroupfs "$@"
+}
+
+# pm run --rm --network none [OPTIONS] IMAGE ARGS...
+prun()
+{
+	pm run --rm --network none "$@"
+}
+
+@test "podman run --rm: output and exit codes" {
+	engine_expect 0 prun "$IMG" echo hello-from-podman
+	has_line hello-from-podman
+	engine_expect 7 prun "$IMG" sh -c 'exit 7'
+	engine_expect 0 prun "$IMG" sh -c 'echo out; echo err >&2'
+	has_line out
+	has_line err
+}
+
+@test "podman run: a missing command shows the runtime's own error" {
+	engine_expect 127 prun "$IMG" nosuchcmd
+	contains "$ENGINE_NOEXEC_MSG"
+}
+
+@test "podman run -d, exec, exec -d, logs, top" {
+	engine_expect 0 pm run -d --name t --network none "$IMG" \
+		sh -c 'echo started; exec sleep 1000'
+	engine_expect 0 pm exec t sh -c 'echo in-exec; echo "pid1=$(cat /proc/1/comm)"'
+	has_line in-exec
+	has_line pid1=sleep
+	# the exec's exit status, not a SIGKILL from the runtime's exit
+	engine_expect 3 pm exec t sh -c 'exit 3'
+	engine_expect 127 pm exec t nosuchcmd
+	contains "$ENGINE_NOEXEC_MSG"
+	engine_expect 0 pm exec -e FOO=bar -w /tmp t sh -c 'echo "$FOO $(pwd)"'
+	has_line "bar /tmp"
+	# a detached exec outlives the runtime process that started it
+	engine_expect 0 pm exec -d t sleep 777
+	sleep 0.3
+	engine_expect 0 pm top t args
+	contains "sleep 777"
+	engine_expect 0 pm logs t
+	has_line started
+	engine_expect 0 pm inspect t --format '{{.State.Status}}'
+	has_line running
+}
+
+@test "podman stop: SIGTERM, then SIGKILL when ignored" {
+	engine_expect 0 pm run -d --name trap --network none "$IMG" \
+		sh -c 'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.1; done'
+	sleep 0.3
+	engine_expect 0 pm stop -t 10 trap
+	engine_expect 0 pm inspect trap --format '{{.State.ExitCode}}'
+	has_line 42
+	engine_expect 0 pm logs trap
+	has_line got-term
+
+	# a pid 1 without a handler ignores SIGTERM: podman escalates
+	engine_expect 0 pm run -d --name deaf --network none "$IMG" sleep 1000
+	local t0=$SECONDS
+	engine_expect 0 pm stop -t 1 deaf
+	((SECONDS - t0 < 8)) || fail "stop took $((SECONDS - t0))s"
+	engine_expect 0 pm inspect deaf --format '{{.State.ExitCode}}'
+	has_line 137
+}
+
+@test "podman kill, rm -f of a running container; nothing left" {
+	engine_expect 0 pm run -d --name k --network none "$IMG" sleep 1000
+	local id
+	id=$(pm inspect k --format '{{.Id}}')
+	engine_expect 0 pm kill -s USR1 k
+	sleep 0.2
+	engine_expect 0 pm inspect k --format '{{.State.Status}}'
+	has_line running
+	engine_expect 0 pm kill k
+	engine_expect 0 pm wait k
+	has_line 137
+
+	engine_expect 0 pm run -d --name f --network none "$IMG" sleep 1000
+	local fid
+	fid=$(pm inspect f --format '{{.Id}}')
+	engine_expect 0 pm rm -f -t 0 f
+	engine_expect 0 pm rm k
+	[[ -z $(find /sys/fs/cgroup -maxdepth 3 -name "libpod-$id" -o \
+		-maxdepth 3 -name "libpod-$fid") ]] ||
+		fail "cgroups left: $(find /sys/fs/cgroup -maxdepth 3 -name 'libpod-*')"
+	! "$ENG_RUNTIME" state "$id" >/dev/null 2>&1 ||
+		fail "runtime state of $id left"
+	! "$ENG_RUNTIME" state "$fid" >/dev/null 2>&1 ||
+		fail "runtime state of $fid left"
+}
+
+@test "podman run --memory --pids-limit: cgroup limits inside" {
+	engine_expect 0 prun --memory 64m --pids-limit 77 "$IMG" sh -c '
+		cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null ||
+			cat /sys/fs/cgroup/memory.max
+		cat /sys/fs/cgroup/pids/pids.max 2>/dev/null ||
+			cat /sys/fs/cgroup/pids.max'
+	has_line 67108864
+	has_line 77
+}
+
+@test "podman run --cap-drop --cap-add, --user, --read-only" {
+	engine_expect 0 prun --cap-drop all --cap-add chown "$IMG" sh -c \
+		'grep -E "^Cap(Eff|Bnd)" /proc/self/status'
+	has_line $'CapEff:\t0000000000000001'
+	has_line $'CapBnd:\t0000000000000001'
+	# a non-root user must still pass the runtime's create/start handshake
+	engine_expect 0 prun --user 65534:65534 "$IMG" id -u
+	has_line 65534
+	engine_expect 0 prun --read-only "$IMG" sh -c \
+		'touch /x 2>/dev/null && echo wrote-root; touch /tmp/y && echo wrote-tmp'
+	no_line wrote-root
+	has_line wrote-tmp
+}
+
+@test "podman run -v: bind mounts rw and ro" {
+	local vol=$ENG/vol-$BATS_TEST_NUMBER
+	mkdir -p "$vol"
+	echo data > "$vol/f"
+	engine_expect 0 prun -v "$vol:/vol" "$IMG" sh -c 'cat /vol/f; echo w > /vol/g'
+	has_line data
+	[[ $(cat "$vol/g") == w ]]
+	engine_expect 1 prun -v "$vol:/vol:ro" "$IMG" sh -c 'echo w > /vol/h'
+	[[ ! -e $vol/h ]]
+}
+
+@test "podman run --network none: loopback only" {
+	engine_expect 0 prun "$IMG" cat /proc/net/dev
+	contains "lo:"
+	[[ $output != *eth0* ]] || fail "eth0 with --network none: $output"
+}
+
+@test "podman run on the default network (netavark bridge)" {
+	command -v iptables-save >/dev/null ||
+		skip "iptables not installed: netavark needs it"
+	[[ -x /usr/lib/podman/netavark ]] || skip "netavark not installed"
+	local had_chains=0
+	iptables-save 2>/dev/null | grep -q NETAVARK && had_chains=1
+	status=0
+	output=$(pm run --rm "$IMG" sh -c 'ip -4 addr show eth0' 2>&1) || status=$?
+	((had_chains)) || remove_netavark_rules
+	mapfile -t lines <<< "$output"
+	[[ $status -eq 0 ]] || fail "default network: $output"
+	contains "inet 10."
+}
+
+# netavark's iptables chains, when this test created them.
+remove_netavark_rules()
+{
+	local t chain
+	iptables -D FORWARD -m comment --comment "netavark firewall plugin rules" \
+		-j NETAVARK_FORWARD 2>/dev/null || true
+	iptables -t nat -D PREROUTING -m addrtype --dst-type LOCAL \
+		-j NETAVARK-HOSTPORT-DNAT 2>/dev/null || true
+	iptables -t nat -D OUTPUT -m addrtype --dst-type LOCAL \
+		-j NETAVARK-HOSTPORT-DNAT 2>/dev/null || true
+	iptables -t nat -D POSTROUTING -j NETAVARK-HOSTPORT-MASQ 2>/dev/null || true
+	for t in filter nat; do
+		for chain in $(iptables-save -t "$t" 2>/dev/null |
+			       sed -n 's/^:\(NETAVARK[^ ]*\) .*/\1/p'); do
+			iptables -t "$t" -F "$chain" 2>/dev/null || true
+		done
+		for chain in $(iptables-save -t "$t" 2>/dev/null |
+			       sed -n 's/^:\(NETAVARK[^ ]*\) .*/\1/p'); do
+			iptables -t "$t" -X "$chain" 2>/dev/null || true
+		done
+	done
+	ip link del podman0 2>/dev/null || true
+}
+
+@test "podman pause / unpause" {
+	engine_runtime_lacks pause && skip "runtime has no pause command"
+	engine_expect 0 pm run -d --name p --network none "$IMG" sleep 1000
+	engine_expect 0 pm pause p
+	engine_expect 0 pm inspect p --format '{{.State.Status}}'
+	has_line paused
+	engine_expect 0 pm unpause p
+	engine_expect 0 pm exec p true
+}
+
+@test "podman run -it through a pty; exec -it" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	local cmd
+	printf -v cmd '%q ' env CONTAINERS_CONF="$ENG/p/containers.conf" \
+		CONTAINERS_STORAGE_CONF="$ENG/p/storage.conf" \
+		podman --root "$ENG/p/root" --runroot "$ENG/p/run" \
+		--tmpdir "$ENG/p/tmp" --runtime "$ENG_RUNTIME" \
+		--cgroup-manager=cgroupfs \
+		run --rm -it --network none "$IMG" \
+		sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; exit 5'
+	in_pty "$cmd"
+	engine_skip_if_no_tty "$output"
+	[[ $status -eq 5 ]] || fail "run -it: exit $status: $output"
+	contains /dev/pts/
+	contains both-tty
+
+	engine_expect 0 pm run -d --name tt --network none "$IMG" sleep 1000
+	printf -v cmd '%q ' env CONTAINERS_CONF="$ENG/p/containers.conf" \
+		CONTAINERS_STORAGE_CONF="$ENG/p/storage.conf" \
+		podman --root "$ENG/p/root" --runroot "$ENG/p/run" \
+		--tmpdir "$ENG/p/tmp" --runtime "$ENG_RUNTIME" \
+		--cgroup-manager=cgroupfs \
+		exec -it tt sh -c '[ -t 0 ] && echo exec-tty; exit 6'
+	in_pty "$cmd"
+	engine_skip_if_no_tty "$output"
+	[[ $status -eq 6 ]] || fail "exec -it: exit $status: $output"
+	contains exec-tty
+}
