@@ -142,14 +142,16 @@ int calyx_cgroup_stats(struct calyx_cgroup *cg, struct calyx_cgroup_stats *st,
 void calyx_cgroup_stats_release(struct calyx_cgroup_stats *st);
 
 /*
- * OOM notification: an fd to poll() for *events that wakes when an OOM may
- * have happened (v1: an eventfd on memory.oom_control, v2: memory.events
- * with POLLPRI).  After each wake-up call calyx_cgroup_oom_rearm(), then
- * read the counter with calyx_cgroup_oom_count().  The fd is the caller's.
+ * OOM notification: an fd to poll() for *events that wakes when an OOM
+ * happened (v1: an eventfd on memory.oom_control, v2: memory.events with
+ * POLLPRI).  After each wake-up call calyx_cgroup_oom_rearm(): it returns
+ * how many OOMs the v1 eventfd signalled (v1 notifies before the kill is
+ * counted), 0 on v2, where calyx_cgroup_oom_count() is already up to date.
+ * The fd is the caller's.
  */
 int calyx_cgroup_oom_fd(struct calyx_cgroup *cg, int *fd, short *events,
 			calyx_error **err);
-void calyx_cgroup_oom_rearm(int fd, short events);
+uint64_t calyx_cgroup_oom_rearm(int fd, short events);
 /* OOM events so far: v2 memory.events "oom", v1 oom_control "oom_kill". */
 int calyx_cgroup_oom_count(struct calyx_cgroup *cg, uint64_t *count,
 			   calyx_error **err);

@@ -533,19 +533,17 @@ int calyx_cgroup_oom_fd(struct calyx_cgroup *cg, int *fd, short *events,
 	return 0;
 }
 
-void calyx_cgroup_oom_rearm(int fd, short events)
+uint64_t calyx_cgroup_oom_rearm(int fd, short events)
 {
 	char buf[512];
+	uint64_t v;
 
-	/* eventfd: reset the counter; kernfs: a read re-arms POLLPRI */
-	if (events == POLLIN) {
-		uint64_t v;
-
-		if (read(fd, &v, sizeof(v)) < 0)
-			return;
-	} else if (pread(fd, buf, sizeof(buf), 0) < 0) {
-		return;
-	}
+	/* eventfd: take (and reset) the count; kernfs: a read re-arms POLLPRI */
+	if (events == POLLIN)
+		return read(fd, &v, sizeof(v)) == sizeof(v) ? v : 0;
+	if (pread(fd, buf, sizeof(buf), 0) < 0)
+		return 0;
+	return 0;
 }
 
 int calyx_cgroup_oom_count(struct calyx_cgroup *cg, uint64_t *count,

@@ -162,6 +162,15 @@ int calyx_container_delete(struct calyx_context *ctx, const char *id,
 		pidfd = open_init_pidfd(rec);
 		if (pidfd >= 0) {
 			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+			if (status == CALYX_STATUS_PAUSED) {
+				/* a v1-frozen init never acts on SIGKILL: thaw */
+				_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
+				_cleanup_error_ calyx_error *ignored = NULL;
+
+				if (calyx_cgroup_open(rec->cgroup_path, &ctx->log,
+						      &cg, &ignored) == 0)
+					calyx_cgroup_freeze(cg, false, &ignored);
+			}
 			wait_exit(pidfd);
 		}
 	}

@@ -408,7 +408,12 @@ static int events_loop(struct calyx_context *ctx, struct live *l,
 			return calyx_error_set(err, errno, "events: poll");
 		}
 		if (oomfd >= 0 && fds[2].revents) {
-			calyx_cgroup_oom_rearm(oomfd, oom_events);
+			/* v1 signals before the kill is counted: trust it */
+			for (uint64_t n = calyx_cgroup_oom_rearm(oomfd, oom_events);
+			     n; n--, ooms++) {
+				if ((r = emit(out, "oom", l->rec->id, NULL, err)) < 0)
+					return r;
+			}
 			if ((r = emit_ooms(l, out, &ooms, err)) < 0)
 				return r;
 		}
@@ -418,7 +423,10 @@ static int events_loop(struct calyx_context *ctx, struct live *l,
 			if (read(timer, &expirations, sizeof(expirations)) < 0 &&
 			    errno != EAGAIN)
 				return calyx_error_set(err, errno, "events: timer");
-			if ((r = emit_stats(l, out, err)) < 0)
+			/* a notification can be missed (a v2 re-arm races the
+			 * next OOM): the tick also catches up with the counter */
+			if ((r = emit_ooms(l, out, &ooms, err)) < 0 ||
+			    (r = emit_stats(l, out, err)) < 0)
 				return r;
 		}
 		if (fds[0].revents) {

@@ -1,0 +1,372 @@
+#!/usr/bin/env bats
+# cgroups: limits landing in the controller files, OOM and pids limits
+# enforced, pause/resume, update, ps, events, cleanup and bad input.
+# Runs on hybrid/v1 hosts and on pure cgroup v2 hosts (the file names differ).
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup_file()
+{
+	common_setup_file
+	[[ $(id -u) -eq 0 ]] || skip "needs root for cgroups"
+}
+
+setup()
+{
+	common_setup
+	if [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; then
+		CGV2=1
+	else
+		CGV2=
+	fi
+}
+
+# Sets linux.resources.KEY to the JSON value $2.
+set_res()
+{
+	cfg --argjson v "$2" ".linux.resources.$1 = \$v"
+}
+
+# The container's cgroup directory for controller $1 (v2: the leaf), from
+# its init's /proc/PID/cgroup, so the test does not assume a path scheme.
+ct_cgdir()
+{
+	local pid path
+	pid=$(state_field "$ID" pid)
+	if [[ -n $CGV2 ]]; then
+		path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")
+		echo "/sys/fs/cgroup$path"
+		return
+	fi
+	path=$(awk -F: -v c="$1" '{
+		n = split($2, a, ",")
+		for (i = 1; i <= n; i++) if (a[i] == c) print $3
+	}' "/proc/$pid/cgroup")
+	[[ -n $path ]] || fail "no $1 controller in /proc/$pid/cgroup"
+	echo "/sys/fs/cgroup/$1$path"
+}
+
+# Contents of the container's cgroup file $2 of controller $1.
+ct_cgfile()
+{
+	local dir
+	dir=$(ct_cgdir "$1") || return 1
+	cat "$dir/$2"
+}
+
+# Starts the container detached with the shell script $1 as its process.
+start_sh()
+{
+	set_args /bin/sh -c "$1"
+	run_detached "$ID"
+	expect_status 0
+}
+
+# No cgroup directory named after the container anywhere in the tree.
+assert_no_cgroup()
+{
+	local left
+	left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$1" 2>/dev/null)
+	[[ -z $left ]] || fail "cgroup of $1 left: $left"
+}
+
+# The counter the pause test's container keeps writing to /cnt, once it has
+# written one (a read can race the truncation, so retry briefly).
+read_counter()
+{
+	local v i
+	for ((i = 0; i < 50; i++)); do
+		v=$(cat "$BUNDLE/rootfs/cnt" 2>/dev/null)
+		[[ -n $v ]] && { echo "$v"; return 0; }
+		sleep 0.02
+	done
+	return 1
+}
+
+@test "memory limit lands in the memory controller and an allocation over it is OOM-killed (exit 137)" {
+	# swap == limit: no swap to escape to (v1 memsw, v2 swap.max 0)
+	set_res memory '{"limit": 33554432, "swap": 33554432}'
+	start_sh 'sleep 100'
+	if [[ -n $CGV2 ]]; then
+		[ "$(ct_cgfile memory memory.max)" = 33554432 ]
+	else
+		[ "$(ct_cgfile memory memory.limit_in_bytes)" = 33554432 ]
+	fi
+	calyx delete -f "$ID"
+
+	# the doubling string is init itself: the kernel kills the container
+	set_args /bin/sh -c 'a=xxxxxxxx; while :; do a=$a$a; done'
+	run calyx run -b "$BUNDLE" "$ID"
+	expect_status 137
+	assert_nothing_left "$ID"
+}
+
+@test "events reports an OOM kill: an oom line while streaming, failcnt and oom_kill in --stats" {
+	set_res memory '{"limit": 33554432, "swap": 33554432}'
+	# a child is the victim; init survives so the stats can be read after
+	start_sh 'sleep 0.5; sh -c "a=xxxxxxxx; while :; do a=\$a\$a; done"; exec sleep 100'
+	calyx events --interval 500ms "$ID" > "$BATS_TEST_TMPDIR/events" 2>&1 &
+	ev=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q '"type":"oom"' "$BATS_TEST_TMPDIR/events" && break
+		sleep 0.1
+	done
+	grep -q "\"type\":\"oom\",\"id\":\"$ID\"" "$BATS_TEST_TMPDIR/events" ||
+		fail "no oom event: $(cat "$BATS_TEST_TMPDIR/events")"
+	grep -q '"type":"stats"' "$BATS_TEST_TMPDIR/events"
+
+	run calyx events --stats "$ID"
+	expect_status 0
+	[ "${#lines[@]}" -eq 1 ]
+	echo "$output" | jq -e --arg id "$ID" '
+		.type == "stats" and .id == $id
+		and .data.memory.usage.limit == 33554432
+		and .data.memory.raw.oom_kill >= 1 and .data.memory.raw.oom >= 1
+		and (.data.memory.usage.failcnt > 0 or .data.memory.swap.failcnt > 0
+		     or .data.memory.usage.max >= 33554432 - 1048576)
+		and (.data.cpu.usage.total > 0)
+		and (.data.pids.current >= 1)'
+
+	# the stream ends by itself when the container stops
+	calyx kill "$ID" KILL
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$ev" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$ev" 2>/dev/null; then
+		kill "$ev"
+		fail "events did not exit when the container stopped"
+	fi
+	wait "$ev"
+}
+
+@test "pids limit lands in pids.max and fork fails inside beyond it" {
+	set_res pids '{"limit": 5}'
+	set_args /bin/sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 100 & done; echo forked-all'
+	run calyx run -b "$BUNDLE" "$ID"
+	contains "can't fork"
+	no_line forked-all
+	assert_nothing_left "$ID"
+
+	start_sh 'sleep 100'
+	[ "$(ct_cgfile pids pids.max)" = 5 ]
+}
+
+@test "cpu quota, period, shares and cpuset land in the controller files" {
+	set_res cpu '{"quota": 20000, "period": 100000, "shares": 512, "cpus": "0", "mems": "0"}'
+	start_sh 'sleep 100'
+	if [[ -n $CGV2 ]]; then
+		[ "$(ct_cgfile cpu cpu.max)" = "20000 100000" ]
+		# runc's shares -> weight: 1 + (512 - 2) * 9999 / 262142
+		[ "$(ct_cgfile cpu cpu.weight)" = 20 ]
+	else
+		[ "$(ct_cgfile cpu cpu.cfs_quota_us)" = 20000 ]
+		[ "$(ct_cgfile cpu cpu.cfs_period_us)" = 100000 ]
+		[ "$(ct_cgfile cpu cpu.shares)" = 512 ]
+	fi
+	[ "$(ct_cgfile cpuset cpuset.cpus)" = 0 ]
+	[ "$(ct_cgfile cpuset cpuset.mems)" = 0 ]
+}
+
+@test "blkio weight lands in the block I/O controller" {
+	local f
+	set_res blockIO '{"weight": 300}'
+	start_sh 'sleep 100'
+	dir=$(ct_cgdir blkio)
+	for f in blkio.weight blkio.bfq.weight io.bfq.weight io.weight; do
+		[[ -e $dir/$f ]] && break
+	done
+	[[ -e $dir/$f ]] || skip "no blkio/io weight file on this host"
+	case $f in
+	io.weight) [[ $(cat "$dir/$f") == "default "* ]] ;;
+	io.bfq.weight | blkio.bfq.weight) grep -qw 300 "$dir/$f" ||
+		fail "$f: $(cat "$dir/$f")" ;;
+	*) [ "$(cat "$dir/$f")" = 300 ] ;;
+	esac
+}
+
+@test "pause freezes the container (state paused, counter stops), resume thaws it" {
+	start_sh 'i=0; while :; do i=$((i+1)); echo $i > /cnt; done'
+	read_counter >/dev/null
+
+	run calyx pause "$ID"
+	expect_status 0
+	[ "$(state_field "$ID" status)" = paused ]
+	if [[ -n $CGV2 ]]; then
+		[ "$(ct_cgfile freezer cgroup.freeze)" = 1 ]
+	else
+		[ "$(ct_cgfile freezer freezer.state)" = FROZEN ]
+	fi
+	a=$(cat "$BUNDLE/rootfs/cnt")
+	sleep 0.3
+	b=$(cat "$BUNDLE/rootfs/cnt")
+	[ "$a" = "$b" ] || fail "counter moved while paused: $a -> $b"
+
+	run --separate-stderr calyx pause "$ID"
+	expect_error 'container not running'
+
+	run calyx resume "$ID"
+	expect_status 0
+	[ "$(state_field "$ID" status)" = running ]
+	sleep 0.2
+	c=$(read_counter)
+	[[ $c != "$b" ]] || fail "counter did not move after resume: $c"
+
+	run --separate-stderr calyx resume "$ID"
+	expect_error 'container not paused'
+}
+
+@test "pause and resume of a stopped container fail as runc's" {
+	start_sh 'exit 0'
+	wait_for_status "$ID" stopped
+	run --separate-stderr calyx pause "$ID"
+	expect_error 'container not running'
+	run --separate-stderr calyx resume "$ID"
+	expect_error 'container not paused'
+	run --separate-stderr calyx update --memory 64m "$ID"
+	expect_error 'container not running'
+	run --separate-stderr calyx events --stats "$ID"
+	expect_error "container with id $ID is not running"
+}
+
+@test "update changes a live container's memory and pids limits" {
+	set_res memory '{"limit": 67108864}'
+	set_res pids '{"limit": 50}'
+	start_sh 'sleep 100'
+
+	run calyx update --memory 128m --pids-limit 20 "$ID"
+	expect_status 0
+	if [[ -n $CGV2 ]]; then
+		[ "$(ct_cgfile memory memory.max)" = 134217728 ]
+	else
+		[ "$(ct_cgfile memory memory.limit_in_bytes)" = 134217728 ]
+	fi
+	[ "$(ct_cgfile pids pids.max)" = 20 ]
+
+	echo '{"memory": {"limit": 100663296}, "pids": {"limit": 30}}' > "$BATS_TEST_TMPDIR/res.json"
+	run calyx update -r "$BATS_TEST_TMPDIR/res.json" "$ID"
+	expect_status 0
+	[ "$(ct_cgfile pids pids.max)" = 30 ]
+	if [[ -n $CGV2 ]]; then
+		[ "$(ct_cgfile memory memory.max)" = 100663296 ]
+	else
+		[ "$(ct_cgfile memory memory.limit_in_bytes)" = 100663296 ]
+	fi
+
+	run bash -c "echo '{\"pids\": {\"limit\": -1}}' | '$CALYX' --root '$STATE_ROOT' update -r - '$ID'"
+	expect_status 0
+	[ "$(ct_cgfile pids pids.max)" = max ]
+}
+
+@test "update: bad values and a memory limit below the current usage fail naming the field, limits unchanged" {
+	set_res memory '{"limit": 67108864}'
+	set_res pids '{"limit": 50}'
+	# 16 MiB of shmem stays charged to the container
+	start_sh 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=16 2>/dev/null; touch /filled; exec sleep 100'
+	for ((i = 0; i < 100; i++)); do
+		[[ -e $BUNDLE/rootfs/filled ]] && break
+		sleep 0.05
+	done
+
+	echo '{"memory": {"limit": 4194304, "checkBeforeUpdate": true}}' > "$BATS_TEST_TMPDIR/res.json"
+	run --separate-stderr calyx update -r "$BATS_TEST_TMPDIR/res.json" "$ID"
+	expect_error 'memory.limit: 4194304 is below the current usage'
+
+	run --separate-stderr calyx update --memory abc "$ID"
+	expect_error 'invalid value for memory'
+	run --separate-stderr calyx update --pids-limit -5 "$ID"
+	expect_error 'pids-limit'
+	run --separate-stderr calyx update --pids-limit x "$ID"
+	expect_error 'pids-limit'
+	echo '{"pids": {"limit": "many"}}' > "$BATS_TEST_TMPDIR/res.json"
+	run --separate-stderr calyx update -r "$BATS_TEST_TMPDIR/res.json" "$ID"
+	expect_error 'linux\.resources\.pids\.limit'
+	run --separate-stderr calyx update --l3-cache-schema 'L3:0=f' "$ID"
+	expect_error 'l3-cache-schema'
+
+	[ "$(ct_cgfile pids pids.max)" = 50 ]
+	if [[ -n $CGV2 ]]; then
+		[ "$(ct_cgfile memory memory.max)" = 67108864 ]
+	else
+		[ "$(ct_cgfile memory memory.limit_in_bytes)" = 67108864 ]
+	fi
+	[ "$(state_field "$ID" status)" = running ]
+}
+
+@test "ps lists exactly the container's processes (json and table)" {
+	start_sh 'sleep 100 & sleep 100 & exec sleep 101'
+	pid=$(state_field "$ID" pid)
+	for ((i = 0; i < 100; i++)); do
+		[[ $(ps -o pid= --ppid "$pid" | wc -l) -eq 2 ]] && break
+		sleep 0.05
+	done
+	want=$( { echo "$pid"; ps -o pid= --ppid "$pid"; } | tr -d ' ' | sort -n | paste -sd,)
+
+	run calyx ps --format json "$ID"
+	expect_status 0
+	got=$(echo "$output" | jq -r 'sort | map(tostring) | join(",")')
+	[ "$got" = "$want" ] || fail "ps json: $got, want $want"
+
+	run calyx ps "$ID"
+	expect_status 0
+	[[ ${lines[0]} == *PID* ]] || fail "no header: $output"
+	got=$(printf '%s\n' "${lines[@]:1}" | awk '{ print $2 }' | sort -n | paste -sd,)
+	[ "$got" = "$want" ] || fail "ps table: $got, want $want"
+
+	# ps options go to ps; rows are still filtered by the PID column
+	run calyx ps "$ID" -o pid,comm
+	expect_status 0
+	got=$(printf '%s\n' "${lines[@]:1}" | awk '{ print $1 }' | sort -n | paste -sd,)
+	[ "$got" = "$want" ] || fail "ps -o: $got, want $want"
+	[ "$(printf "%s\n" "${lines[@]:1}" | awk -v p="$pid" '$1 == p { print $2 }')" = sleep ]
+
+	run --separate-stderr calyx ps --format yaml "$ID"
+	expect_error 'invalid format option'
+}
+
+@test "delete leaves no cgroup directory anywhere under /sys/fs/cgroup" {
+	set_res memory '{"limit": 67108864}'
+	set_res pids '{"limit": 50}'
+	set_res cpu '{"shares": 512}'
+	start_sh 'sleep 100 & exec sleep 100'
+	dir=$(ct_cgdir pids)
+	[[ -d $dir ]]
+	calyx pause "$ID"
+	run calyx delete -f "$ID"
+	expect_status 0
+	[[ ! -e $dir ]] || fail "$dir still exists"
+	assert_no_cgroup "$ID"
+	assert_nothing_left "$ID"
+}
+
+@test "bad resources at create fail naming the field and leave nothing behind" {
+	local base=$BUNDLE/config.json.orig
+	cp "$BUNDLE/config.json" "$base"
+
+	cfg '.linux.resources.unified = {"memory.bogus": "1"}'
+	run --separate-stderr calyx run -b "$BUNDLE" "$ID"
+	expect_error 'unified.*memory\.bogus'
+	assert_nothing_left "$ID"
+	assert_no_cgroup "$ID"
+
+	cp "$base" "$BUNDLE/config.json"
+	set_res memory '{"limit": -5}'
+	run --separate-stderr calyx run -b "$BUNDLE" "$ID"
+	expect_error 'memory\.limit'
+	assert_nothing_left "$ID"
+	assert_no_cgroup "$ID"
+
+	cp "$base" "$BUNDLE/config.json"
+	set_res pids '{"limit": "ten"}'
+	run --separate-stderr calyx run -b "$BUNDLE" "$ID"
+	expect_error 'pids\.limit'
+	assert_nothing_left "$ID"
+
+	cp "$base" "$BUNDLE/config.json"
+	cfg --arg p "/calyx-test/../$ID" '.linux.cgroupsPath = $p'
+	run --separate-stderr calyx run -b "$BUNDLE" "$ID"
+	expect_error 'cgroupsPath'
+	assert_nothing_left "$ID"
+	assert_no_cgroup "$ID"
+}
