@@ -1,0 +1,326 @@
+#!/usr/bin/env bats
+# Container escapes of runc/crun's history, each reproduced against calyx.
+# Every test names its CVE; where calyx's design already holds, the test
+# documents it.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+ALL_CAPS='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_DAC_READ_SEARCH","CAP_FOWNER",
+"CAP_FSETID","CAP_KILL","CAP_SETGID","CAP_SETUID","CAP_SETPCAP",
+"CAP_LINUX_IMMUTABLE","CAP_NET_BIND_SERVICE","CAP_NET_BROADCAST",
+"CAP_NET_ADMIN","CAP_NET_RAW","CAP_IPC_LOCK","CAP_IPC_OWNER","CAP_SYS_MODULE",
+"CAP_SYS_RAWIO","CAP_SYS_CHROOT","CAP_SYS_PTRACE","CAP_SYS_PACCT",
+"CAP_SYS_ADMIN","CAP_SYS_BOOT","CAP_SYS_NICE","CAP_SYS_RESOURCE",
+"CAP_SYS_TIME","CAP_SYS_TTY_CONFIG","CAP_MKNOD","CAP_LEASE","CAP_AUDIT_WRITE",
+"CAP_AUDIT_CONTROL","CAP_SETFCAP","CAP_MAC_OVERRIDE","CAP_MAC_ADMIN",
+"CAP_SYSLOG","CAP_WAKE_ALARM","CAP_BLOCK_SUSPEND","CAP_AUDIT_READ",
+"CAP_PERFMON","CAP_BPF","CAP_CHECKPOINT_RESTORE"]'
+
+setup_file()
+{
+	common_setup_file
+	# the attacker of CVE-2019-5736 / CVE-2016-9962, static like the probe
+	cc -O2 -static -o "$BATS_FILE_TMPDIR/exe-attack" \
+		"$TOP/tests/helpers/exe-attack.c"
+}
+
+# Every capability we have (ALL_CAPS is in bit order), no user namespace:
+# the "privileged" container.
+privileged()
+{
+	local bnd c
+	bnd=$((16#$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)))
+	c=$(jq -c --argjson b "$bnd" 'to_entries
+		| map(select((($b / pow(2; .key)) | floor) % 2 == 1) | .value)' \
+		<<< "$ALL_CAPS")
+	cfg --argjson c "$c" '.process.capabilities =
+		{"bounding": $c, "effective": $c, "permitted": $c}
+		| .process.noNewPrivileges = false'
+}
+
+# Nothing may be mounted at or below a host path.
+not_mounted()
+{
+	! grep -qF " $1" /proc/self/mountinfo ||
+		fail "mounted on the host: $(grep -F " $1" /proc/self/mountinfo)"
+}
+
+@test "CVE-2019-5736, CVE-2016-9962: exec into a privileged container leaks neither the runtime binary nor host paths" {
+	calyx_only
+	local copy=$BATS_TEST_TMPDIR/calyx-copy marker=$BATS_TEST_TMPDIR/host-secret
+	local before i pid
+	cp "$CALYX" "$copy"
+	before=$(sha256sum < "$copy")
+	echo secret > "$marker"
+	mkdir -p "$BATS_TEST_TMPDIR/cwd"
+	echo secret > "$BATS_TEST_TMPDIR/cwd/host-secret"
+	cp "$BATS_FILE_TMPDIR/exe-attack" "$BUNDLE/rootfs/bin/exe-attack"
+	privileged
+	set_args /bin/exe-attack /go "$marker"
+	"$copy" --root "$STATE_ROOT" run -d -b "$BUNDLE" "$ID" \
+		< /dev/null > "$BATS_TEST_TMPDIR/attack.out" 2>&1 ||
+		fail "run: $(cat "$BATS_TEST_TMPDIR/attack.out")"
+	# the runtime's own exe is a read-only view while `exec` runs
+	"$copy" --root "$STATE_ROOT" exec "$ID" /bin/sleep 0.5 &
+	pid=$!
+	sleep 0.2
+	python3 -c 'import os, sys
+sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' \
+		"/proc/$pid/exe" || fail "calyx exec runs from a writable binary"
+	wait "$pid"
+	# the attacker scans /proc while execs come and go; cwd and root of
+	# calyx are where the marker is
+	for ((i = 0; i < 25; i++)); do
+		(cd "$BATS_TEST_TMPDIR/cwd" &&
+			"$copy" --root "$STATE_ROOT" exec "$ID" /bin/true)
+	done
+	touch "$BUNDLE/rootfs/go"
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^caught=' "$BATS_TEST_TMPDIR/attack.out" && break
+		sleep 0.05
+	done
+	output=$(cat "$BATS_TEST_TMPDIR/attack.out")
+	echo "$output"
+	[[ $output == *caught=* ]] || fail "the attacker never finished"
+	[[ $output != *escape=* ]] || fail "host paths reached through /proc"
+	[[ $output != *write=OK* ]] || fail "an exe was opened for writing"
+	[[ $output == *"escapes=0"* ]]
+	[ "$(sha256sum < "$copy")" = "$before" ]
+	"$copy" --root "$STATE_ROOT" delete -f "$ID"
+}
+
+@test "CVE-2024-21626: no fd but stdio reaches the container process (run and exec)" {
+	run_probe /bin/probe fds
+	expect_status 0
+	[[ $output != *fd* ]] || fail "leaked fds: $output"
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	expect_status 0
+	run calyx exec "$ID" /bin/probe fds
+	expect_status 0
+	[[ $output != *fd* ]] || fail "leaked fds in exec: $output"
+}
+
+@test "CVE-2024-21626: process.cwd through /proc/self/fd/N cannot escape" {
+	local n
+	for n in 3 4 5 6 7 8; do
+		cfg --arg c "/proc/self/fd/$n" '.process.cwd = $c'
+		run_probe /bin/probe cwd
+		if [[ $status -eq 0 ]]; then
+			[[ $output == cwd=/* && $output != *unreachable* ]] ||
+				fail "cwd outside the root: $output"
+		fi
+	done
+}
+
+@test "CVE-2021-30465: a mount destination that is a symlink out of the rootfs lands inside it" {
+	local host=$BATS_TEST_TMPDIR/host-target
+	mkdir -p "$host"
+	ln -s "$host" "$BUNDLE/rootfs/evil"
+	ln -s ../../../../../../../.. "$BUNDLE/rootfs/up"
+	add_mount /evil tmpfs tmpfs
+	add_mount /up/tmp/x tmpfs tmpfs
+	run_probe /bin/probe exit 0
+	not_mounted "$host"
+	[ -z "$(ls -A "$host")" ] || fail "created on the host: $(ls -A "$host")"
+	[ ! -e /tmp/x ] || ! grep -q ' /tmp/x ' /proc/self/mountinfo
+}
+
+@test "CVE-2021-30465, CVE-2019-19921: a dir swapped with a symlink while mounting stays inside" {
+	local host=$BATS_TEST_TMPDIR/host-target i
+	mkdir -p "$host"
+	add_mount /race/sub tmpfs tmpfs
+	mkdir -p "$BUNDLE/rootfs/race"
+	(
+		for ((i = 0; i < 4000; i++)); do
+			rm -rf "$BUNDLE/rootfs/race.tmp"
+			ln -sfn "$host" "$BUNDLE/rootfs/race.tmp" &&
+				mv -T "$BUNDLE/rootfs/race.tmp" "$BUNDLE/rootfs/race"
+			rm -f "$BUNDLE/rootfs/race"
+			mkdir -p "$BUNDLE/rootfs/race"
+			[[ -e $BATS_TEST_TMPDIR/stop ]] && break
+		done
+	) &
+	for ((i = 0; i < 15; i++)); do
+		calyx run -b "$BUNDLE" "$ID-$i" > /dev/null 2>&1 || true
+		not_mounted "$host"
+	done
+	touch "$BATS_TEST_TMPDIR/stop"
+	wait
+	not_mounted "$host"
+	[ -z "$(ls -A "$host")" ] || fail "created on the host: $(ls -A "$host")"
+}
+
+@test "CVE-2019-16884, CVE-2023-27561: /proc as a symlink in the rootfs lands on real procfs" {
+	rmdir "$BUNDLE/rootfs/proc"
+	mkdir -p "$BUNDLE/rootfs/fakeproc"
+	ln -s /fakeproc "$BUNDLE/rootfs/proc"
+	cfg '.linux.sysctl = {"kernel.domainname": "calyx"}'
+	run_probe /bin/probe mounts
+	# refused, or followed inside the root: procfs at /fakeproc, masked
+	if [[ $status -eq 0 ]]; then
+		[[ $(mount_line /fakeproc) == "/fakeproc proc "* ]] ||
+			fail "/proc is not procfs: $output"
+		[[ $(mount_line /fakeproc/sys) == "/fakeproc/sys proc ro,"* ]] ||
+			fail "/proc/sys not read-only: $output"
+	fi
+	[ -z "$(ls -A "$BUNDLE/rootfs/fakeproc")" ]
+}
+
+@test "CVE-2019-16884: a tmpfs mounted over /proc is refused before sysctl writes" {
+	add_mount /proc tmpfs tmpfs
+	cfg '.linux.sysctl = {"kernel.domainname": "calyx"}'
+	run_probe /bin/probe exit 0
+	[ "$status" -ne 0 ]
+	contains "procfs"
+}
+
+@test "CVE-2025-52881: a bind mount over a /proc/sys file does not take the sysctl write" {
+	echo original > "$BUNDLE/rootfs/fake-domainname"
+	cfg '.mounts += [{"destination": "/proc/sys/kernel/domainname",
+		"type": "bind", "source": "'"$BUNDLE/rootfs/fake-domainname"'",
+		"options": ["bind"]}]
+		| .linux.sysctl = {"kernel.domainname": "calyx-evil"}'
+	run_probe /bin/probe exit 0
+	[ "$status" -ne 0 ] || true
+	[ "$(cat "$BUNDLE/rootfs/fake-domainname")" = original ] ||
+		fail "the sysctl write went to the bind-mounted file"
+}
+
+@test "CVE-2025-31133: /dev/null replaced by a symlink does not unmask paths" {
+	local host=$BATS_TEST_TMPDIR/host-file
+	echo host > "$host"
+	# the rootfs's own /dev (no tmpfs over it), /dev/null a symlink
+	cfg '.mounts |= map(select(.destination | startswith("/dev") | not))'
+	mkdir -p "$BUNDLE/rootfs/dev"
+	rm -f "$BUNDLE/rootfs/dev/null"
+	ln -s "$host" "$BUNDLE/rootfs/dev/null"
+	run_probe /bin/probe read /proc/kcore
+	[[ $output != *"bytes=5"* ]] || fail "masked path shows the host file"
+	[ "$(cat "$host")" = host ]
+	not_mounted "$host"
+}
+
+@test "CVE-2022-29162: the inheritable capability set is empty unless configured" {
+	run_probe /bin/probe caps
+	expect_status 0
+	has_line CapInh=0000000000000000
+	has_line CapAmb=0000000000000000
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	run calyx exec "$ID" /bin/probe caps
+	expect_status 0
+	has_line CapInh=0000000000000000
+}
+
+@test "masked and read-only /proc and /sys paths" {
+	# (this kernel may have no /proc/kcore: ENOENT is as good)
+	run_probe /bin/probe read /proc/kcore
+	[[ $output == *"bytes=0"* || $output == *"read=E"* ]] ||
+		fail "/proc/kcore readable: $output"
+	run_probe /bin/probe read /proc/timer_list
+	[[ $output == *"bytes=0"* || $output == *"read=E"* ]] ||
+		fail "/proc/timer_list readable: $output"
+	run_probe /bin/probe read /proc/keys
+	[[ $output == *"bytes=0"* || $output == *"read=E"* ]] || fail "/proc/keys: $output"
+	run_probe /bin/probe write /proc/sysrq-trigger
+	[[ $output != *"write=OK"* ]] ||
+		fail "/proc/sysrq-trigger writable: $output"
+	run_probe /bin/probe write /proc/sys/kernel/hostname
+	[[ $output == *"write=EROFS"* ]] || fail "/proc/sys writable: $output"
+	run_probe /bin/probe stat /sys/firmware
+	expect_status 0
+	run_probe /bin/probe mounts
+	[[ $(mount_line /sys/firmware) == *tmpfs* ]] || fail "/sys/firmware: $output"
+}
+
+@test "linux.sysctl: keys of namespaces the container does not own are refused" {
+	calyx_only
+	cfg '.linux.namespaces |= map(select(.type != "network"))
+		| .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	run --separate-stderr calyx run -b "$BUNDLE" "$ID"
+	expect_error 'linux\.sysctl\.net\.ipv4\.ip_forward'
+	cfg '.linux.sysctl = {"kernel.panic": "1"}'
+	run --separate-stderr calyx run -b "$BUNDLE" "$ID"
+	expect_error 'linux\.sysctl\.kernel\.panic: not namespaced'
+	cfg '.linux.sysctl = {"kernel.shmmax": "1"} | .linux.namespaces |= map(select(.type != "ipc"))'
+	run --separate-stderr calyx run -b "$BUNDLE" "$ID"
+	expect_error 'linux\.sysctl\.kernel\.shmmax'
+}
+
+@test "CVE-2024-45310: nested mount destinations in a volume with a symlink do not create on the host" {
+	local host=$BATS_TEST_TMPDIR/host-target vol=$BATS_TEST_TMPDIR/volume
+	mkdir -p "$host" "$vol"
+	ln -s "$host" "$vol/sub"
+	add_mount /vol bind "$vol" rbind
+	add_mount /vol/sub/deep/dir tmpfs tmpfs
+	run_probe /bin/probe exit 0
+	not_mounted "$host"
+	[ -z "$(ls -A "$host")" ] || fail "created on the host: $(ls -A "$host")"
+}
+
+@test "CVE-2023-25809: with a user namespace and no cgroup namespace /sys/fs/cgroup is read-only" {
+	requires_ns user
+	open_path_to_bundle
+	cfg '.linux.namespaces |= map(select(.type != "cgroup"))
+		| .linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .mounts |= map(select(.destination != "/sys"))
+		| .mounts += [{"destination": "/sys", "type": "bind", "source": "/sys",
+			"options": ["rbind", "nosuid", "noexec", "nodev", "ro"]},
+			{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+			"options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}]'
+	run_probe /bin/probe mounts
+	expect_status 0
+	# what is visible: the configured mount and everything after it
+	local l i last=-1
+	for i in "${!lines[@]}"; do
+		[[ ${lines[i]} == "/sys/fs/cgroup "* ]] && last=$i
+	done
+	((last >= 0)) || fail "no /sys/fs/cgroup mount: $output"
+	for l in "${lines[@]:last}"; do
+		[[ $l == /sys/fs/cgroup* ]] || continue
+		[[ $l == *" ro,"* ]] || fail "writable cgroup mount: $l"
+	done
+	run_probe /bin/probe write /sys/fs/cgroup/cgroup.procs
+	[[ $output != *"write=OK"* ]] || fail "host cgroupfs writable: $output"
+}
+
+@test "CVE-2026-41579, CVE-2026-47766: a rootfs /dev symlink to a host dir gets no device nodes" {
+	local host=$BATS_TEST_TMPDIR/host-dev
+	mkdir -p "$host"
+	cfg '.mounts |= map(select(.destination | startswith("/dev") | not))'
+	rm -rf "$BUNDLE/rootfs/dev"
+	ln -s "$host" "$BUNDLE/rootfs/dev"
+	run_probe /bin/probe exit 0
+	[ -z "$(ls -A "$host")" ] || fail "created on the host: $(ls -A "$host")"
+	not_mounted "$host"
+}
+
+@test "CVE-2026-30892: exec -u is parsed strictly" {
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	expect_status 0
+	local u
+	for u in "0x1" "1:" ":1" "1 " " 1" "-1" "+1" "4294967296" "1:2:3" "" "a" "1:a"; do
+		run calyx exec -u "$u" "$ID" /bin/probe ids
+		[ "$status" -ne 0 ] || fail "exec -u '$u' was accepted: $output"
+	done
+	run calyx exec -u 1000:1000 "$ID" /bin/probe ids
+	expect_status 0
+	has_line uid=1000
+	has_line gid=1000
+}
+
+@test "no device rule: mknod of a disk fails, and with CAP_MKNOD the device cgroup denies opening it" {
+	run_probe /bin/probe mknod /dev/sda-like b 8 0
+	[[ $output == *"mknod=EPERM"* ]] || fail "mknod without CAP_MKNOD: $output"
+	cfg '.process.capabilities.bounding += ["CAP_MKNOD"]
+		| .process.capabilities.effective += ["CAP_MKNOD"]
+		| .process.capabilities.permitted += ["CAP_MKNOD"]'
+	set_args /bin/sh -c '/bin/probe mknod /dev/sda-like b 8 0; /bin/probe read /dev/sda-like'
+	run calyx run -b "$BUNDLE" "$ID"
+	[[ $output != *"read=OK"* ]] || fail "host disk readable: $output"
+}
