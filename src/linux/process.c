@@ -239,6 +239,10 @@ int proc_apply_sysctl(const struct calyx_spec *spec, calyx_error **err)
 		fd = openat(sysfd, rel, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return calyx_error_set(err, errno, "linux.sysctl.%s", kv->key);
+		/* CVE-2025-52881: a mount over the file itself would take the write */
+		if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+			return calyx_error_setx(err, EPERM, "linux.sysctl.%s: not a procfs file",
+						kv->key);
 		if (write(fd, kv->value, len) != (ssize_t)len)
 			return calyx_error_set(err, errno, "linux.sysctl.%s: write %s",
 					       kv->key, kv->value);
