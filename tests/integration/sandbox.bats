@@ -1,0 +1,280 @@
+#!/usr/bin/env bats
+# The bundle-less `calyx run --rootfs DIR [options] -- CMD` (CI-sandbox
+# mode): flags -> spec, overlay on `/`, limits, timeout, nothing left
+# behind even when calyx itself is killed.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup()
+{
+	calyx_only
+	common_setup
+	ROOTFS=$BUNDLE/rootfs
+	SID=sbx-$BATS_TEST_NUMBER-$$
+}
+
+teardown()
+{
+	local d
+	# what a failed test may leave: the sandbox dirs, keep-changes, user
+	for d in "$STATE_ROOT"/.sandbox-*; do
+		[[ -e $d ]] && rm -rf "$d"
+	done
+	if id calyx-test >/dev/null 2>&1; then
+		pkill -KILL -u calyx-test 2>/dev/null || true
+		userdel -r calyx-test >/dev/null 2>&1 || true
+	fi
+	common_teardown
+}
+
+# Nothing of sandbox $1 is left: state, sandbox dir, cgroups, overlay mounts.
+sandbox_gone()
+{
+	local id=$1
+	[[ ! -e $STATE_ROOT/$id ]] || fail "state of $id left"
+	[[ ! -e $STATE_ROOT/.sandbox-$id ]] || fail "sandbox dir of $id left"
+	[[ -z $(find /sys/fs/cgroup -maxdepth 4 -name "$id" 2>/dev/null) ]] ||
+		fail "cgroup of $id left"
+	! grep -q "sandbox-$id" /proc/self/mountinfo || fail "mount of $id left"
+}
+
+@test "sandbox: runs the command after --, exit code and output pass through" {
+	run calyx run --rootfs "$ROOTFS" --name "$SID" -- /bin/probe exit 7
+	expect_status 7
+	run calyx run --rootfs "$ROOTFS" --name "$SID" -- sh -c 'echo out; echo err >&2'
+	expect_status 0
+	has_line out
+	has_line err
+	sandbox_gone "$SID"
+}
+
+@test "sandbox: a generated ID when --name is absent, nothing left" {
+	run calyx run --rootfs "$ROOTFS" -- /bin/probe exit 0
+	expect_status 0
+	[[ -z $(find "$STATE_ROOT" -mindepth 1 -maxdepth 1) ]] ||
+		fail "left in the state root: $(ls -A "$STATE_ROOT")"
+}
+
+@test "sandbox: --print-spec prints a valid config.json with the flags in it" {
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --print-spec -e A=1 \
+		--memory 64m --cpus 0.5 --pids 50 --hostname hh --user 1000:1001 \
+		--workdir /tmp --bind /etc:/mnt/etc:ro --tmpfs /scratch:1m \
+		--cap-add net_admin --cap-drop CAP_KILL --net veth -- prog arg
+	expect_status 0
+	echo "$output" > "$BATS_TEST_TMPDIR/config.json"
+	validate_schema config-schema.json "$BATS_TEST_TMPDIR/config.json"
+	jq -e '.process.args == ["prog","arg"] and .hostname == "hh"
+		and (.process.env | index("A=1")) != null
+		and .process.user.uid == 1000 and .process.user.gid == 1001
+		and .process.cwd == "/tmp"
+		and .linux.resources.memory.limit == 67108864
+		and .linux.resources.cpu.quota == 50000
+		and .linux.resources.pids.limit == 50
+		and (.process.capabilities.bounding | index("CAP_NET_ADMIN")) != null
+		and (.process.capabilities.bounding | index("CAP_KILL")) == null
+		and .linux.netDevices[].name == "eth0"
+		and .linux.seccomp.defaultAction != null
+		and (.mounts[] | select(.destination == "/mnt/etc") | .options
+		     | index("ro")) != null
+		and (.mounts[] | select(.destination == "/scratch") | .options
+		     | index("size=1048576")) != null' \
+		"$BATS_TEST_TMPDIR/config.json" >/dev/null ||
+		fail "spec lacks a flag: $output"
+	[ ! -e "$STATE_ROOT/.sandbox-$SID" ]
+}
+
+@test "sandbox: the printed spec runs as a bundle" {
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --print-spec \
+		-e MARK=yes -- /bin/probe env MARK
+	expect_status 0
+	echo "$output" > "$BUNDLE/config.json"
+	run calyx run -b "$BUNDLE" "$ID"
+	expect_status 0
+	has_line "MARK=yes"
+}
+
+@test "sandbox: --env, --workdir, --user, --hostname" {
+	run calyx run --rootfs "$ROOTFS" -e FOO=bar --workdir /tmp --user 1000:1001 \
+		--hostname sbx -- sh -c 'echo "$FOO"; pwd; id -u; id -g; hostname'
+	expect_status 0
+	[ "${lines[*]}" = "bar /tmp 1000 1001 sbx" ] || fail "got: $output"
+}
+
+@test "sandbox: --overlay on / writes nothing to the host and leaves nothing" {
+	run calyx run --rootfs / --overlay --name "$SID" -- \
+		sh -c "echo changed > /etc/calyx-sbx-$$ && cat /etc/calyx-sbx-$$"
+	expect_status 0
+	has_line changed
+	[ ! -e "/etc/calyx-sbx-$$" ] || { rm -f "/etc/calyx-sbx-$$"; fail "write reached the host"; }
+	sandbox_gone "$SID"
+}
+
+@test "sandbox: --rootfs / alone is read-only and has no host submounts" {
+	run calyx run --rootfs / -- sh -c 'touch /etc/calyx-ro-test; echo rc=$?; cat /proc/self/mountinfo'
+	expect_status 0
+	has_line "rc=1"
+	[ ! -e /etc/calyx-ro-test ]
+	# the host's /run, /tmp, /home... submounts are not brought along
+	while read -r _ _ _ _ mp _; do
+		case $mp in
+		/ | /proc* | /dev* | /sys*) ;;
+		*) fail "host submount $mp inside the sandbox" ;;
+		esac
+	done < <(printf '%s\n' "${lines[@]}" | grep '^[0-9]')
+}
+
+@test "sandbox: --keep-changes keeps the upper layer" {
+	local keep=/dev/shm/calyx-keep-$$
+	run calyx run --rootfs "$ROOTFS" --keep-changes "$keep" -- sh -c 'echo kept > /new-file'
+	rc=$status
+	content=$(cat "$keep/upper/new-file" 2>/dev/null || true)
+	rm -rf "$keep"
+	[ "$rc" -eq 0 ] || fail "run failed: $output"
+	[ "$content" = kept ] || fail "upper layer not kept"
+	[ ! -e "$ROOTFS/new-file" ]
+}
+
+@test "sandbox: --bind ro/rw and --tmpfs" {
+	local src=$BATS_TEST_TMPDIR/src
+	mkdir -p "$src"
+	echo data > "$src/f"
+	run calyx run --rootfs "$ROOTFS" --bind "$src:/ro:ro" --bind "$src:/rw" \
+		--tmpfs /scratch:1m -- sh -c 'cat /ro/f; touch /ro/x 2>/dev/null || echo ro-refused;
+			echo w > /rw/w; grep " /scratch " /proc/mounts'
+	expect_status 0
+	has_line data
+	has_line ro-refused
+	[ "$(cat "$src/w")" = w ]
+	contains "tmpfs /scratch tmpfs rw,nosuid,nodev"
+	contains "size=1024k"
+}
+
+@test "sandbox: --memory and --pids reach the cgroup" {
+	run calyx run --rootfs "$ROOTFS" --memory 64m --pids 32 --name "$SID" -- \
+		sh -c 'cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null ||
+		       cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/memory.max'
+	expect_status 0
+	has_line 32
+	has_line 67108864
+	sandbox_gone "$SID"
+}
+
+@test "sandbox: --timeout kills everything and exits 124" {
+	SECONDS=0
+	run calyx run --rootfs "$ROOTFS" --timeout 1 --name "$SID" -- sh -c 'sleep 30 & sleep 30'
+	expect_status 124
+	((SECONDS < 10)) || fail "took ${SECONDS}s"
+	sandbox_gone "$SID"
+}
+
+@test "sandbox: --cap-add, --cap-drop and --seccomp unconfined" {
+	run calyx run --rootfs "$ROOTFS" --cap-add CAP_SYS_TIME --cap-drop kill \
+		--seccomp unconfined -- /bin/probe caps
+	expect_status 0
+	# AUDIT_WRITE (29), SYS_TIME (25), NET_BIND_SERVICE (10); no KILL (5)
+	has_line "CapBnd=0000000022000400"
+	run calyx run --rootfs "$ROOTFS" -- /bin/probe seccomp
+	expect_status 0
+	contains 2
+}
+
+@test "sandbox: bad input is one clear error and leaves nothing" {
+	local a
+	for a in "--rootfs /nonexistent-calyx" "--rootfs /etc/hostname" \
+		 "--rootfs $ROOTFS --bind /nonexistent-calyx:/x" \
+		 "--rootfs $ROOTFS --memory 12q" "--rootfs $ROOTFS --memory -5" \
+		 "--rootfs $ROOTFS --net veth:10.0.0.1/24" \
+		 "--rootfs $ROOTFS --net veth:10.0.0.300/30" \
+		 "--rootfs $ROOTFS --net veth:010.0.0.1/30" \
+		 "--rootfs $ROOTFS --net veth:10.0.0.2/30" \
+		 "--rootfs $ROOTFS --net bogus" "--rootfs $ROOTFS --cpus 0" \
+		 "--rootfs $ROOTFS --user root" "--rootfs $ROOTFS --cap-add CAP_BOGUS" \
+		 "--rootfs $ROOTFS --seccomp /nonexistent-calyx.json" \
+		 "--rootfs / --bind /etc:/nonexistent-calyx" \
+		 "--rootfs $ROOTFS --bundle $BUNDLE" "--rootfs $ROOTFS -d"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr calyx run $a --name "$SID" -- true
+		expect_error '.'
+		sandbox_gone "$SID"
+	done
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --name "$SID"
+	expect_error 'no command'
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --name "$SID" -- /nonexistent-cmd
+	[ "$status" -ne 0 ]
+	sandbox_gone "$SID"
+}
+
+@test "sandbox: killing calyx (SIGKILL) kills the container; delete and the next run clean up" {
+	local pid cpid i
+	# the binary itself, not the calyx() function's subshell, gets the SIGKILL
+	"$CALYX" --root "$STATE_ROOT" run --rootfs "$ROOTFS" --overlay --name "$SID" -- \
+		/bin/probe sleep 60 >/dev/null 2>&1 &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		cpid=$(state_field "$SID" pid 2>/dev/null) && [[ $cpid -gt 0 ]] && break
+		sleep 0.05
+	done
+	[[ ${cpid:-0} -gt 0 ]] || fail "container never ran"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	for ((i = 0; i < 100; i++)); do
+		pid_alive "$cpid" || break
+		sleep 0.05
+	done
+	! pid_alive "$cpid" || fail "container process $cpid outlived calyx"
+	[ "$(state_field "$SID" status)" = stopped ]
+	# `delete` cleans the container; the next run sweeps the sandbox dir
+	calyx delete "$SID"
+	run calyx run --rootfs "$ROOTFS" -- true
+	expect_status 0
+	sandbox_gone "$SID"
+}
+
+@test "sandbox: a run killed with SIGKILL is swept entirely by the next run" {
+	local pid cpid i
+	"$CALYX" --root "$STATE_ROOT" run --rootfs "$ROOTFS" --name "$SID" -- \
+		/bin/probe sleep 60 >/dev/null 2>&1 &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		cpid=$(state_field "$SID" pid 2>/dev/null) && [[ $cpid -gt 0 ]] && break
+		sleep 0.05
+	done
+	[[ ${cpid:-0} -gt 0 ]] || fail "container never ran"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	run calyx run --rootfs "$ROOTFS" -- true
+	expect_status 0
+	sandbox_gone "$SID"
+}
+
+@test "run -d (bundle) outlives calyx: the parent-death signal is only for the foreground" {
+	set_args /bin/probe sleep 30
+	run_detached "$ID"
+	expect_status 0
+	pid=$(state_field "$ID" pid)
+	pid_alive "$pid" || fail "detached container died with calyx"
+	[ "$(state_field "$ID" status)" = running ]
+	calyx kill "$ID" KILL
+	calyx delete -f "$ID"
+}
+
+@test "sandbox: a non-root --user keeps the parent-death signal" {
+	local pid cpid i
+	"$CALYX" --root "$STATE_ROOT" run --rootfs "$ROOTFS" --user 1000 --name "$SID" -- \
+		/bin/probe sleep 60 >/dev/null 2>&1 &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		cpid=$(state_field "$SID" pid 2>/dev/null) && [[ $cpid -gt 0 ]] && break
+		sleep 0.05
+	done
+	[[ ${cpid:-0} -gt 0 ]] || fail "container never ran"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	for ((i = 0; i < 100; i++)); do
+		pid_alive "$cpid" || break
+		sleep 0.05
+	done
+	! pid_alive "$cpid" || fail "container process $cpid outlived calyx"
+	calyx delete -f "$SID"
+}
