@@ -324,3 +324,27 @@ sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' \
 	run calyx run -b "$BUNDLE" "$ID"
 	[[ $output != *"read=OK"* ]] || fail "host disk readable: $output"
 }
+
+@test "seccomp SCMP_ACT_NOTIFY: the listener gets the notify fd and the container state" {
+	local sock=$BATS_TEST_TMPDIR/listener.sock out=$BATS_TEST_TMPDIR/listener.out
+	python3 "$TOP/tests/helpers/seccomp-listener.py" "$sock" "$out" &
+	local lpid=$! i
+	for ((i = 0; i < 100; i++)); do
+		[[ -S $sock ]] && break
+		sleep 0.05
+	done
+	cfg --arg s "$sock" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"listenerPath": $s, "listenerMetadata": "calyx-test",
+		"syscalls": [{"names": ["mknodat"], "action": "SCMP_ACT_NOTIFY"}]}'
+	run_probe /bin/probe exit 0
+	wait "$lpid"
+	expect_status 0
+	output=$(cat "$out")
+	mapfile -t lines <<< "$output"
+	has_line fds=1
+	has_line fd_fields=seccompFd
+	has_line metadata=calyx-test
+	has_line "id=$ID"
+	has_line status=creating
+	[[ $(value_of pid) -gt 0 ]]
+}
