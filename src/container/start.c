@@ -72,12 +72,13 @@ static int release_process(int dirfd, const struct container_record *rec,
 	bool opened = false;
 	int r;
 
-	fifo = openat(dirfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fifo < 0)
-		return calyx_error_set(err, errno, "open exec.fifo");
+	/* pin the process first: opening the fifo lets it run (and exit) */
 	pidfd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
 	if (pidfd < 0 || !container_pid_alive(rec->pid, rec->pid_start))
 		return calyx_error_setx(err, ESRCH, "cannot start a container that has stopped");
+	fifo = openat(dirfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0)
+		return calyx_error_set(err, errno, "open exec.fifo");
 	pfd[0] = (struct pollfd){ .fd = fifo, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 	for (;;) {
