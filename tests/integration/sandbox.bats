@@ -278,3 +278,12 @@ sandbox_gone()
 	! pid_alive "$cpid" || fail "container process $cpid outlived calyx"
 	calyx delete -f "$SID"
 }
+
+@test "sandbox: examples/ci-sandbox builds and tests its project" {
+	command -v gcc >/dev/null || skip "no gcc on the host"
+	run env CALYX="$CALYX --root $STATE_ROOT" "$TOP/examples/ci-sandbox/run-ci.sh"
+	expect_status 0
+	has_line "ok   calc 2 3 = 5"
+	[[ -z $(find "$STATE_ROOT" -mindepth 1 -maxdepth 1) ]] ||
+		fail "left in the state root: $(ls -A "$STATE_ROOT")"
+}
