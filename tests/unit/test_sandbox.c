@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * unit/sandbox: the spec serializer (parse -> serialize -> parse is the
+ * identity), the bundle-less run's flag parsers and spec building, and the
+ * veth CIDR parser.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calyx/spec.h"
+#include "linux/network.h"
+#include "sandbox/sandbox.h"
+#include "spec/serialize.h"
+#include "unit.h"
+#include "util/cleanup.h"
+
+#include "fixtures/spec/spec_example.inc"
+
+/* The upstream example predates 1.0.0: bumped to a version we take. */
+static char *example(void)
+{
+	char *json = strdup(spec_example_json);
+	char *v = json ? strstr(json, "0.5.0-dev") : NULL;
+
+	if (v)
+		memcpy(v, "1.3.0-dev", 9);
+	return json;
+}
+
+static char *roundtrip(const char *json)
+{
+	_cleanup_spec_ struct calyx_spec *spec = NULL;
+	_cleanup_error_ calyx_error *err = NULL;
+	char *out = NULL;
+
+	if (calyx_spec_parse(json, strlen(json), &spec, &err) < 0) {
+		fprintf(stderr, "parse: %s\n", err->msg);
+		return NULL;
+	}
+	if (calyx_spec_serialize(spec, &out, &err) < 0) {
+		fprintf(stderr, "serialize: %s\n", err->msg);
+		return NULL;
+	}
+	return out;
+}
+
+TEST(serialize_is_a_fixpoint_of_parse)
+{
+	_cleanup_free_ char *ex = example();
+	_cleanup_free_ char *once = roundtrip(ex);
+	_cleanup_free_ char *twice = once ? roundtrip(once) : NULL;
+
+	CHECK(once != NULL);
+	CHECK(twice != NULL);
+	if (once && twice)
+		CHECK_STR(once, twice);
+}
+
+TEST(serialize_keeps_the_fields)
+{
+	_cleanup_free_ char *ex = example();
+	_cleanup_free_ char *json = roundtrip(ex);
+	_cleanup_spec_ struct calyx_spec *a = NULL, *b = NULL;
+	_cleanup_error_ calyx_error *err = NULL;
+
+	CHECK(json != NULL);
+	if (!json)
+		return;
+	CHECK(calyx_spec_parse(ex, strlen(ex), &a, &err) == 0);
+	CHECK(calyx_spec_parse(json, strlen(json), &b, &err) == 0);
+	if (!a || !b)
+		return;
+	CHECK_STR(a->process->args[0], b->process->args[0]);
+	CHECK(a->n_mounts == b->n_mounts);
+	CHECK(a->process->n_rlimits == b->process->n_rlimits);
+	CHECK(a->process->rlimits[0].hard == b->process->rlimits[0].hard);
+	CHECK(a->linux->n_namespaces == b->linux->n_namespaces);
+	CHECK(a->linux->n_uid_mappings == b->linux->n_uid_mappings);
+	CHECK(a->linux->resources->memory->limit == b->linux->resources->memory->limit);
+	CHECK(a->linux->resources->n_devices == b->linux->resources->n_devices);
+	CHECK(a->linux->seccomp->n_syscalls == b->linux->seccomp->n_syscalls);
+	CHECK(a->hooks[CALYX_HOOK_PRESTART].n == b->hooks[CALYX_HOOK_PRESTART].n);
+	CHECK(a->n_annotations == b->n_annotations);
+	CHECK_CONTAINS(json, "\"ociVersion\"");
+}
+
+TEST(serialize_large_unsigned_values)
+{
+	const char *in = "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"r\"},"
+			 "\"process\":{\"args\":[\"x\"],\"cwd\":\"/\",\"rlimits\":"
+			 "[{\"type\":\"RLIMIT_NOFILE\",\"soft\":18446744073709551615,"
+			 "\"hard\":18446744073709551615}]},"
+			 "\"linux\":{\"netDevices\":{\"eth1\":{\"name\":\"ct1\"}},"
+			 "\"timeOffsets\":{\"monotonic\":{\"secs\":-5,\"nanosecs\":7}}}}";
+	_cleanup_free_ char *out = roundtrip(in);
+
+	CHECK(out != NULL);
+	if (!out)
+		return;
+	CHECK_CONTAINS(out, "18446744073709551615");
+	CHECK_CONTAINS(out, "\"ct1\"");
+	CHECK_CONTAINS(out, "-5");
+}
+
+TEST(size_parser)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	int64_t v = 0;
+
+	CHECK(sandbox_parse_size("512m", &v, &err) == 0 && v == 512LL << 20);
+	CHECK(sandbox_parse_size("2G", &v, &err) == 0 && v == 2LL << 30);
+	CHECK(sandbox_parse_size("1024", &v, &err) == 0 && v == 1024);
+	CHECK(sandbox_parse_size("64MiB", &v, &err) < 0);
+	calyx_error_free(&err);
+	CHECK(sandbox_parse_size("64mb", &v, &err) == 0 && v == 64LL << 20);
+	CHECK(sandbox_parse_size("-1", &v, &err) < 0);
+	calyx_error_free(&err);
+	CHECK(sandbox_parse_size("0", &v, &err) < 0);
+	calyx_error_free(&err);
+	CHECK(sandbox_parse_size("12q", &v, &err) < 0);
+	CHECK_CONTAINS(err->msg, "--memory");
+	calyx_error_free(&err);
+	CHECK(sandbox_parse_size("99999999999t", &v, &err) < 0);
+}
+
+TEST(cpus_parser)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	int64_t q = 0;
+
+	CHECK(sandbox_parse_cpus("1.5", &q, &err) == 0 && q == 150000);
+	CHECK(sandbox_parse_cpus("2", &q, &err) == 0 && q == 200000);
+	CHECK(sandbox_parse_cpus("0.01", &q, &err) == 0 && q == 1000);
+	CHECK(sandbox_parse_cpus("0.001", &q, &err) < 0);
+	calyx_error_free(&err);
+	CHECK(sandbox_parse_cpus("1.", &q, &err) == 0 && q == 100000);
+	CHECK(sandbox_parse_cpus("", &q, &err) < 0);
+	calyx_error_free(&err);
+	CHECK(sandbox_parse_cpus("1,5", &q, &err) < 0);
+}
+
+TEST(veth_cidr_parser)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	struct in_addr h, p;
+	char buf[INET_ADDRSTRLEN];
+	static const char *const bad[] = {
+		"10.0.0.1/24", "10.0.0.2/30", "10.0.0.3/30", "010.0.0.1/30",
+		"10.0.0.256/30", "10.0.0/30", "10.0.0.1", "10.0.0.1/30x",
+		"127.0.0.1/30", "0.0.0.1/30", "224.0.0.1/30", " 10.0.0.1/30",
+		"10.0.0.1/030",
+	};
+
+	CHECK(net_parse_veth_cidr("10.200.0.1/30", &h, &p, &err) == 0);
+	CHECK_STR(inet_ntop(AF_INET, &h, buf, sizeof(buf)), "10.200.0.1");
+	CHECK_STR(inet_ntop(AF_INET, &p, buf, sizeof(buf)), "10.200.0.2");
+	CHECK(net_parse_veth_cidr("192.168.7.8/30", &h, &p, &err) == 0);
+	CHECK_STR(inet_ntop(AF_INET, &h, buf, sizeof(buf)), "192.168.7.9");
+	CHECK_STR(inet_ntop(AF_INET, &p, buf, sizeof(buf)), "192.168.7.10");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		CHECK(net_parse_veth_cidr(bad[i], &h, &p, &err) < 0);
+		calyx_error_free(&err);
+	}
+}
+
+TEST(build_spec_from_flags)
+{
+	struct sandbox_options o = { .rootfs = "/" };
+	const struct sandbox_plan plan = { .root_path = "/", .veth_peer = "cxc1" };
+	char *cmd[] = { "make", "test", NULL };
+	_cleanup_spec_ struct calyx_spec *spec = NULL;
+	_cleanup_error_ calyx_error *err = NULL;
+
+	CHECK(sandbox_flag(&o, 'e', "A=1", &err) == 1);
+	CHECK(sandbox_flag(&o, SANDBOX_OPT_USER, "7:8", &err) == 1);
+	CHECK(sandbox_flag(&o, SANDBOX_OPT_NET, "veth", &err) == 1);
+	CHECK(sandbox_flag(&o, SANDBOX_OPT_PIDS, "10", &err) == 1);
+	CHECK(sandbox_flag(&o, SANDBOX_OPT_CAP_DROP, "kill", &err) == 1);
+	CHECK(sandbox_flag(&o, SANDBOX_OPT_SECCOMP, "unconfined", &err) == 1);
+	CHECK(sandbox_flag(&o, SANDBOX_OPT_NET, "veth:1.2.3.4/24", &err) < 0);
+	calyx_error_free(&err);
+	CHECK(sandbox_build_spec(&o, cmd, &plan, &spec, &err) == 0);
+	if (err)
+		fprintf(stderr, "%s\n", err->msg);
+	if (spec) {
+		CHECK_STR(spec->process->args[1], "test");
+		CHECK(spec->process->user.uid == 7 && spec->process->user.gid == 8);
+		/* `/` without an overlay is never writable */
+		CHECK(spec->root_readonly);
+		CHECK(spec->linux->resources->has_pids_limit &&
+		      spec->linux->resources->pids_limit == 10);
+		CHECK(spec->linux->n_net_devices == 1);
+		CHECK_STR(spec->linux->net_devices[0].host_name, "cxc1");
+		CHECK_STR(spec->linux->net_devices[0].name, "eth0");
+		CHECK(spec->linux->seccomp == NULL);
+		for (char **c = spec->process->capabilities->bounding; *c; c++)
+			CHECK(strcmp(*c, "CAP_KILL") != 0);
+	}
+	sandbox_options_free(&o);
+}
+
+int main(void)
+{
+	RUN(serialize_is_a_fixpoint_of_parse);
+	RUN(serialize_keeps_the_fields);
+	RUN(serialize_large_unsigned_values);
+	RUN(size_parser);
+	RUN(cpus_parser);
+	RUN(veth_cidr_parser);
+	RUN(build_spec_from_flags);
+	return unit_summary("unit/sandbox");
+}
