@@ -48,11 +48,17 @@ ensure_rootfs()
 	mkdir -p "$WORK"
 	(
 		flock 9
-		if [[ ! -e $WORK/rootfs/.complete ]]; then
+		# rebuilt when the builder or busybox changes
+		local key
+		key=$(cat "$TOP/examples/hello/make-bundle.sh" /bin/busybox |
+			sha256sum | cut -c1-16)
+		if [[ ! -e $WORK/rootfs/.complete ||
+		      $(cat "$WORK/rootfs.key" 2>/dev/null) != "$key" ]]; then
 			rm -rf "$WORK/rootfs.tmp"
 			"$TOP/examples/hello/make-bundle.sh" "$WORK/rootfs.tmp" >&2
 			rm -rf "$WORK/rootfs"
 			mv "$WORK/rootfs.tmp" "$WORK/rootfs"
+			echo "$key" > "$WORK/rootfs.key"
 		fi
 		if [[ ! -x $PROBE ]]; then
 			echo "probe not built: $PROBE" >&2
