@@ -27,6 +27,13 @@ CALYX_DEPS=(
 	unshare:util-linux
 	python3:python3
 	/usr/lib/python3/dist-packages/jsonschema:python3-jsonschema
+	# engines-*.bats: real engines driving calyx
+	podman:podman
+	conmon:conmon
+	/usr/lib/podman/netavark:netavark
+	containerd:containerd
+	dockerd:docker.io
+	script:bsdutils
 )
 
 calyx_missing_packages()

@@ -25,11 +25,16 @@ engine_requires()
 	done
 }
 
-# The cgroup controllers' top-level dirs an engine may create: parents of
-# its containers' cgroups and, for controllers the host does not mount,
-# plain dirs it makes in /sys/fs/cgroup itself.
-ENGINE_CGROUP_NAMES=(libpod_parent docker calyx-engines)
+# Top-level cgroup dirs engines create and share between their instances
+# (podman's cgroupfs parent, Docker's default parent) and, for controllers
+# the host does not mount, plain dirs they make in /sys/fs/cgroup itself.
+# Removed (when empty) only if they appeared during the test file; this
+# file's own containers go below the cgroup parent $ENG_TAG instead.
+ENGINE_SHARED_CGROUPS=(libpod_parent docker)
 ENGINE_PLAIN_CGROUP_DIRS=(hugetlb net_cls net_prio perf_event misc rdma)
+# Host paths engines create on first use.
+ENGINE_HOST_PATHS=(/run/containerd/s /run/containerd /run/docker
+		   /run/containers /run/libpod /etc/docker/key.json)
 
 # Records what exists before the engine starts, so cleanup removes only
 # what appeared after.
@@ -37,15 +42,14 @@ engine_snapshot()
 {
 	local n d
 	{
-		for n in "${ENGINE_CGROUP_NAMES[@]}"; do
+		for n in "${ENGINE_SHARED_CGROUPS[@]}"; do
 			find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d \
 				-name "$n" 2>/dev/null
 		done
 		for d in "${ENGINE_PLAIN_CGROUP_DIRS[@]}"; do
 			[[ -e /sys/fs/cgroup/$d ]] && echo "/sys/fs/cgroup/$d"
 		done
-		for d in /run/containerd /run/containerd/s /run/docker \
-			 /run/containers /run/libpod /var/run/netns; do
+		for d in "${ENGINE_HOST_PATHS[@]}"; do
 			[[ -e $d ]] && echo "$d"
 		done
 	} > "$ENG/.before"
@@ -58,13 +62,14 @@ engine_existed()
 }
 
 # Removes a cgroup dir tree bottom-up (rmdir only: a cgroup with live
-# processes stays and is reported).
+# processes stays). With $2 = report, what stays is reported as residue.
 engine_rmdir_tree()
 {
 	local d
 	[[ -d $1 ]] || return 0
 	while read -r d; do
-		rmdir "$d" 2>/dev/null ||
+		rmdir "$d" 2>/dev/null && continue
+		[[ ${2:-} == report ]] &&
 			echo "residue: cgroup $d could not be removed" \
 				>> "${CALYX_TEST_RESIDUE:-/dev/stderr}"
 	done < <(find "$1" -depth -type d 2>/dev/null)
@@ -75,7 +80,10 @@ engine_begin()
 {
 	ENG=$(mktemp -d /tmp/calyx-eng.XXXXXX)
 	chmod 755 "$ENG"
-	export ENG
+	# names this file's cgroup parent and containerd namespace, so test
+	# runs side by side do not share them
+	ENG_TAG=calyx-eng-${ENG##*.}
+	export ENG ENG_TAG
 	engine_snapshot
 	ENG_RUNTIME=$(engine_runtime) || fail "runtime $CALYX not found"
 	export ENG_RUNTIME
@@ -133,7 +141,11 @@ engine_cleanup()
 		umount -l "$mnt" 2>/dev/null || true
 	done < <(awk -v d="$ENG" 'index($5, d) == 1 { print $5 }' \
 		/proc/self/mountinfo | sort -r)
-	for n in "${ENGINE_CGROUP_NAMES[@]}"; do
+	while read -r d; do
+		engine_rmdir_tree "$d" report
+	done < <(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d \
+		-name "$ENG_TAG*" 2>/dev/null)
+	for n in "${ENGINE_SHARED_CGROUPS[@]}"; do
 		while read -r d; do
 			engine_existed "$d" || engine_rmdir_tree "$d"
 		done < <(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d \
@@ -144,9 +156,14 @@ engine_cleanup()
 		[[ -d $d ]] && ! engine_existed "$d" && ! mountpoint -q "$d" &&
 			engine_rmdir_tree "$d"
 	done
-	for d in /run/containerd/s /run/containerd /run/docker \
-		 /run/containers /run/libpod; do
-		[[ -d $d ]] && ! engine_existed "$d" && rm -rf "$d"
+	# empty dirs only: a concurrent engine may be using them
+	for d in "${ENGINE_HOST_PATHS[@]}"; do
+		[[ -e $d ]] && ! engine_existed "$d" || continue
+		if [[ -d $d ]]; then
+			find "$d" -depth -type d -empty -delete 2>/dev/null
+		else
+			rm -f "$d"
+		fi
 	done
 	fwd=$(cat "$ENG/.ip_forward" 2>/dev/null)
 	[[ -n $fwd ]] && echo "$fwd" > /proc/sys/net/ipv4/ip_forward 2>/dev/null
@@ -158,6 +175,24 @@ engine_cleanup()
 engine_rootfs_tar()
 {
 	tar -C "$WORK/rootfs" --exclude=./.complete -c .
+}
+
+# Writes a docker-archive (what `docker save` makes, what `ctr image import`
+# reads) of the tests' rootfs to $1, tagged $2: one layer, a minimal config.
+engine_docker_archive()
+{
+	local out=$1 tag=$2 dir diff
+	dir=$(mktemp -d "$ENG/archive.XXXXXX")
+	engine_rootfs_tar > "$dir/layer.tar"
+	diff=$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)
+	jq -n --arg d "sha256:$diff" '{
+		architecture: "amd64", os: "linux",
+		config: {Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"]},
+		rootfs: {type: "layers", diff_ids: [$d]}}' > "$dir/config.json"
+	jq -n --arg t "$tag" '[{Config: "config.json", RepoTags: [$t],
+		Layers: ["layer.tar"]}]' > "$dir/manifest.json"
+	tar -C "$dir" -cf "$out" manifest.json config.json layer.tar
+	rm -rf "$dir"
 }
 
 # Runs "$@" and fails with its output unless it exits with status $want.

@@ -8,15 +8,14 @@ load helpers
 . "$BATS_TEST_DIRNAME/../helpers/engines.sh"
 
 IMG=localhost/calyx-test:latest
-# the namespace names the containers' cgroup parent: /calyx-engines/<id>
-NS=calyx-engines
 
 setup_file()
 {
 	common_setup_file
 	command -v containerd >/dev/null 2>&1 || return 0
-	command -v podman >/dev/null 2>&1 || return 0
 	engine_begin
+	# the namespace names the containers' cgroup parent: /$NS/<id>
+	export NS=$ENG_TAG
 	mkdir -p "$ENG/c"
 	cat > "$ENG/c/config.toml" <<-EOF
 	version = 2
@@ -32,21 +31,11 @@ setup_file()
 	[metrics]
 	  address = ""
 	EOF
-	containerd --config "$ENG/c/config.toml" > "$ENG/c/log" 2>&1 &
+	containerd --config "$ENG/c/config.toml" > "$ENG/c/log" 2>&1 3>&- &
 	echo $! > "$ENG/c/pid"
 	engine_wait_socket "$ENG/c/sock" "$ENG/c/pid"
-	# ctr imports docker archives: podman (vfs, no daemon) makes one
-	local pc=$ENG/pc
-	mkdir -p "$pc"
-	engine_rootfs_tar | podman --root "$pc/root" --runroot "$pc/run" \
-		--tmpdir "$pc/tmp" --storage-driver vfs --events-backend none \
-		import - localhost/calyx-test >/dev/null
-	podman --root "$pc/root" --runroot "$pc/run" --tmpdir "$pc/tmp" \
-		--storage-driver vfs --events-backend none save \
-		--format docker-archive -o "$ENG/img.tar" localhost/calyx-test \
-		>/dev/null 2>&1
-	rm -rf "$pc"
-	c image import --base-name localhost/calyx-test "$ENG/img.tar" >/dev/null
+	engine_docker_archive "$ENG/img.tar" "$IMG"
+	c image import "$ENG/img.tar" >/dev/null
 }
 
 teardown_file()
@@ -61,7 +50,7 @@ teardown_file()
 
 setup()
 {
-	engine_requires containerd ctr podman
+	engine_requires containerd ctr
 	[[ -n ${ENG:-} ]] || skip "containerd setup failed"
 	C=c$BATS_TEST_NUMBER
 }
