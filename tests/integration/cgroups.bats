@@ -122,14 +122,18 @@ read_counter()
 	echo "$output" | jq -e --arg id "$ID" '
 		.type == "stats" and .id == $id
 		and .data.memory.usage.limit == 33554432
-		and .data.memory.raw.oom_kill >= 1 and .data.memory.raw.oom >= 1
 		and (.data.memory.usage.failcnt > 0 or .data.memory.swap.failcnt > 0
 		     or .data.memory.usage.max >= 33554432 - 1048576)
 		and (.data.cpu.usage.total > 0)
 		and (.data.pids.current >= 1)'
+	# calyx adds the kernel's OOM counters to memory.raw
+	if [[ $(runtime_name) == calyx* ]]; then
+		echo "$output" | jq -e '.data.memory.raw.oom_kill >= 1 and .data.memory.raw.oom >= 1'
+	fi
 
-	# the stream ends by itself when the container stops
+	# calyx's stream ends when init exits (runc's when the cgroup goes)
 	calyx kill "$ID" KILL
+	[[ $(runtime_name) == calyx* ]] || { wait_for_status "$ID" stopped; calyx delete "$ID"; }
 	for ((i = 0; i < 50; i++)); do
 		kill -0 "$ev" 2>/dev/null || break
 		sleep 0.1
@@ -280,8 +284,11 @@ read_counter()
 
 	run --separate-stderr calyx update --memory abc "$ID"
 	expect_error 'invalid value for memory'
-	run --separate-stderr calyx update --pids-limit -5 "$ID"
-	expect_error 'pids-limit'
+	# runc writes "max" for any negative value; calyx refuses all but -1
+	if [[ $(runtime_name) == calyx* ]]; then
+		run --separate-stderr calyx update --pids-limit -5 "$ID"
+		expect_error 'pids-limit'
+	fi
 	run --separate-stderr calyx update --pids-limit x "$ID"
 	expect_error 'pids-limit'
 	echo '{"pids": {"limit": "many"}}' > "$BATS_TEST_TMPDIR/res.json"
@@ -368,6 +375,8 @@ read_counter()
 	expect_error 'pids\.limit'
 	assert_nothing_left "$ID"
 
+	# runc cleans ".." away lexically; calyx refuses the path
+	[[ $(runtime_name) == calyx* ]] || return 0
 	cp "$base" "$BUNDLE/config.json"
 	cfg --arg p "/calyx-test/../$ID" '.linux.cgroupsPath = $p'
 	run --separate-stderr calyx run -b "$BUNDLE" "$ID"
