@@ -60,7 +60,11 @@ struct exec_job {
 	pid_t pid;
 	int console_sock;	/* connected --console-socket, or -1 */
 	int tty_master;		/* pty master we relay in the foreground, or -1 */
+	bool exposed;		/* the container could reach this runtime process */
 };
+
+/* Marks a container in which some process may hold CAP_SYS_PTRACE. */
+#define PTRACE_MARK "ptrace-capable"
 
 static void exec_job_release(struct exec_job *job)
 {
@@ -257,6 +261,41 @@ static int open_namespaces(struct exec_job *job, pid_t pid, calyx_error **err)
 /* Can a container process open our exe before the child execs?  Yes when
  * the container shares our user namespace (CAP_SYS_PTRACE there beats
  * non-dumpable) or its pid namespace was joined (others live in it). */
+static bool has_cap(char *const *list, const char *cap)
+{
+	for (; list && *list; list++)
+		if (!strcmp(*list, cap))
+			return true;
+	return false;
+}
+
+static bool bounding_has_ptrace(const struct calyx_process *p)
+{
+	return p && p->capabilities &&
+	       has_cap(p->capabilities->bounding, "CAP_SYS_PTRACE");
+}
+
+/*
+ * The runtime is non-dumpable, so only a container process with
+ * CAP_SYS_PTRACE over the host user namespace can open its exe, fds or
+ * cwd.  Such a process can exist when the config's bounding set has it, or
+ * when an exec granted it (recorded in the state dir for later execs).
+ */
+static bool container_may_ptrace(const struct exec_job *job, int dirfd)
+{
+	struct stat sb;
+
+	if (bounding_has_ptrace(job->spec->process) || bounding_has_ptrace(job->process)) {
+		int fd = openat(dirfd, PTRACE_MARK,
+				O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+		if (fd >= 0)
+			close(fd);
+		return true;
+	}
+	return fstatat(dirfd, PTRACE_MARK, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 static bool exec_exposes_runtime(const struct exec_job *job)
 {
 	const struct calyx_namespace *pidns =
@@ -501,7 +540,7 @@ static int spawn(struct exec_job *job, calyx_error **err)
 	};
 	int cgfd = job->cgroup ? calyx_cgroup_clone_fd(job->cgroup) : -1;
 	struct calyx_sync_msg msg;
-	bool two_stage = exec_exposes_runtime(job);
+	bool two_stage = job->exposed;
 	long pid;
 	int r;
 
@@ -669,7 +708,9 @@ int calyx_container_exec(struct calyx_context *ctx, const char *id,
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return calyx_error_set(err, errno, "prctl(PR_SET_DUMPABLE)");
 	r = prepare(&job, id, dirfd, err);
-	if (r >= 0 && exec_exposes_runtime(&job))
+	job.exposed = r >= 0 && exec_exposes_runtime(&job) &&
+		      container_may_ptrace(&job, dirfd);
+	if (job.exposed)
 		r = calyx_exe_guard(err);	/* CVE-2019-5736 */
 	if (r < 0)
 		goto out;

@@ -245,5 +245,9 @@ int calyx_process_apply_identity(const struct calyx_process *process,
 	/* Unset umask: 0022, as runc leaves it. */
 	umask(process->user.has_umask ? (mode_t)(process->user.umask & 0777) :
 					 0022);
+	/* Changing credentials re-derives "dumpable" from fs.suid_dumpable:
+	 * stay non-dumpable until execve (CVE-2016-9962 class). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return calyx_error_set(err, errno, "prctl(PR_SET_DUMPABLE)");
 	return 0;
 }

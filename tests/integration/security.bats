@@ -62,7 +62,7 @@ not_mounted()
 		< /dev/null > "$BATS_TEST_TMPDIR/attack.out" 2>&1 ||
 		fail "run: $(cat "$BATS_TEST_TMPDIR/attack.out")"
 	# the runtime's own exe is a read-only view while `exec` runs
-	"$copy" --root "$STATE_ROOT" exec "$ID" /bin/sleep 0.5 &
+	"$copy" --root "$STATE_ROOT" exec "$ID" /bin/sleep 2 &
 	pid=$!
 	sleep 0.2
 	python3 -c 'import os, sys
