@@ -84,7 +84,6 @@ static void sweep_one(struct calyx_context *ctx, int rootfd, const char *name)
 
 void sandbox_sweep(struct calyx_context *ctx)
 {
-	_cleanup_error_ calyx_error *ignored = NULL;
 	_cleanup_close_ int rootfd = -1;
 	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
