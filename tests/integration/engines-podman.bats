@@ -38,6 +38,9 @@ setup_file()
 	graphroot = "$ENG/p/root"
 	runroot = "$ENG/p/run"
 	EOF
+	# podman hands --log FILE --log-format json only to runtimes it lists
+	sed 's/^\[engine\]$/&\nruntime_supports_json = ["'"${ENG_RUNTIME##*/}"'"]/' \
+		"$ENG/p/containers.conf" > "$ENG/p/json.conf"
 	engine_rootfs_tar | pm import - "$IMG" >/dev/null
 }
 
@@ -63,7 +66,7 @@ teardown()
 
 pm()
 {
-	CONTAINERS_CONF=$ENG/p/containers.conf \
+	CONTAINERS_CONF=${PM_CONF:-$ENG/p/containers.conf} \
 	CONTAINERS_STORAGE_CONF=$ENG/p/storage.conf \
 	podman --root "$ENG/p/root" --runroot "$ENG/p/run" \
 		--tmpdir "$ENG/p/tmp" --runtime "$ENG_RUNTIME" \
@@ -86,7 +89,15 @@ prun()
 }
 
 @test "podman run: a missing command shows the runtime's own error" {
+	# read from the runtime's stderr
 	engine_expect 127 prun "$IMG" nosuchcmd
+	contains "$ENGINE_NOEXEC_MSG"
+	# read from its --log file in JSON
+	PM_CONF=$ENG/p/json.conf engine_expect 127 prun "$IMG" nosuchcmd
+	contains "$ENGINE_NOEXEC_MSG"
+	PM_CONF=$ENG/p/json.conf engine_expect 0 pm run -d --name j \
+		--network none "$IMG" sleep 100
+	PM_CONF=$ENG/p/json.conf engine_expect 127 pm exec j nosuchcmd
 	contains "$ENGINE_NOEXEC_MSG"
 }
 
