@@ -101,6 +101,15 @@ static int walk_create(struct cg_hierarchy *h, const char *path,
 
 static void remove_made(struct cg_hierarchy *h, const char *path, int created);
 
+/* Any pid in the leaf's cgroup.procs?  One read of at most a few bytes. */
+static bool leaf_has_processes(int leaf)
+{
+	_cleanup_close_ int fd = openat(leaf, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	char c;
+
+	return fd >= 0 && read(fd, &c, 1) == 1;
+}
+
 int cg_hierarchy_create(struct calyx_cgroup *cg, struct cg_hierarchy *h,
 			calyx_error **err)
 {
@@ -124,6 +133,14 @@ int cg_hierarchy_create(struct calyx_cgroup *cg, struct cg_hierarchy *h,
 					h->dir);
 	if (r < 0)
 		return r;
+	if (created == 0 && leaf_has_processes(leaf)) {
+		/* another container's cgroup: never join it, never remove it */
+		close(leaf);
+		h->created = CG_NOT_OURS;
+		return calyx_error_setx(err, EBUSY,
+					"linux.cgroupsPath: cgroup %s already has processes (is another container using it?)",
+					h->dir);
+	}
 	h->dirfd = leaf;
 	h->created = created;
 	return 0;
@@ -212,6 +229,8 @@ int cg_hierarchy_remove(struct calyx_cgroup *cg, struct cg_hierarchy *h,
 		close(h->dirfd);
 		h->dirfd = -1;
 	}
+	if (h->created == CG_NOT_OURS)
+		return 0;
 	if (h->created > 0)
 		parents = h->created - 1;
 	else if (h->created < 0 && !strncmp(cg->path, "/calyx/", 7) &&

@@ -50,9 +50,12 @@ struct cg_hierarchy {
 	int dirfd;		/* O_DIRECTORY fd of dir, -1 when not open */
 	/* how many trailing components of the path create() made (rmdir'd
 	 * by destroy); -1 = unknown (reopened): remove empty parents only
-	 * of the default "/calyx" prefix */
+	 * of the default "/calyx" prefix; CG_NOT_OURS = an existing cgroup
+	 * with processes in it, which is never touched */
 	int created;
 };
+
+#define CG_NOT_OURS (-2)
 
 struct calyx_cgroup {
 	enum calyx_cgroup_mode mode;

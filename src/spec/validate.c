@@ -193,6 +193,31 @@ static int validate_paths(const char *key, char **paths, calyx_error **err)
 	return 0;
 }
 
+/* Limits where -1 means "unlimited" and other negatives mean nothing. */
+static int validate_limit(const char *field, bool has, int64_t v, calyx_error **err)
+{
+	if (has && v < -1)
+		return calyx_error_setx(err, EINVAL,
+					"linux.resources.%s: must be -1 (unlimited) or >= 0", field);
+	return 0;
+}
+
+static int validate_resources(const struct calyx_resources *res, calyx_error **err)
+{
+	const struct calyx_memory *m = res->memory;
+	int r = 0;
+
+	if (m && ((r = validate_limit("memory.limit", m->has_limit, m->limit, err)) < 0 ||
+		  (r = validate_limit("memory.reservation", m->has_reservation,
+				      m->reservation, err)) < 0 ||
+		  (r = validate_limit("memory.swap", m->has_swap, m->swap, err)) < 0))
+		return r;
+	if (res->cpu && (r = validate_limit("cpu.quota", res->cpu->has_quota,
+					    res->cpu->quota, err)) < 0)
+		return r;
+	return validate_limit("pids.limit", res->has_pids_limit, res->pids_limit, err);
+}
+
 static int validate_linux(const struct calyx_linux *l, calyx_error **err)
 {
 	static const char *const propagations[] = {
@@ -203,6 +228,8 @@ static int validate_linux(const struct calyx_linux *l, calyx_error **err)
 	int r;
 
 	if ((r = validate_devices(l, err)) < 0)
+		return r;
+	if (l->resources && (r = validate_resources(l->resources, err)) < 0)
 		return r;
 	if (l->rootfs_propagation) {
 		bool ok = false;

@@ -610,6 +610,14 @@ static const struct error_case error_cases[] = {
 	  "linux.resources.cpu.cpus: must be a string" },
 	{ HEAD ",'linux':{'resources':{'pids':{}}}}",
 	  "linux.resources.pids.limit: is required" },
+	{ HEAD ",'linux':{'resources':{'pids':{'limit':-7}}}}",
+	  "linux.resources.pids.limit: must be -1 (unlimited) or >= 0" },
+	{ HEAD ",'linux':{'resources':{'memory':{'limit':-2}}}}",
+	  "linux.resources.memory.limit: must be -1 (unlimited) or >= 0" },
+	{ HEAD ",'linux':{'resources':{'memory':{'swap':-5}}}}",
+	  "linux.resources.memory.swap: must be -1 (unlimited) or >= 0" },
+	{ HEAD ",'linux':{'resources':{'cpu':{'quota':-3}}}}",
+	  "linux.resources.cpu.quota: must be -1 (unlimited) or >= 0" },
 	{ HEAD ",'linux':{'resources':{'devices':[{'allow':true,'type':"
 	  "'x'}]}}}",
 	  "linux.resources.devices[0].type: must be \"a\", \"c\" or \"b\", "
