@@ -507,8 +507,14 @@ int container_create_job(struct calyx_context *ctx, const char *id,
 	job->sync_parent = job->sync_child = job->pidfd = -1;
 	ns_plan_init(&job->ns);
 
-	/* nothing may ptrace or read the runtime while it is near the container */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+	/*
+	 * Nothing may ptrace or read the runtime while it is near the
+	 * container.  Rootless, the child's /proc/<pid>/{uid,gid}_map must stay
+	 * writable by us, so the child turns non-dumpable itself once they are
+	 * written; until then only our own user could reach it, who can reach
+	 * us anyway, and container processes live in another user namespace.
+	 */
+	if (geteuid() == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
 		create_job_free(job);
 		return calyx_error_set(err, errno, "prctl(PR_SET_DUMPABLE)");
 	}

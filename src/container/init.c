@@ -267,6 +267,9 @@ _Noreturn void container_init(struct create_job *job)
 	    msg.type != CALYX_SYNC_GO)
 		_exit(127);
 	host_pid = msg.value;
+	/* rootless runtimes leave this to us (the id maps are written now) */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		_exit(127);
 
 	if (setup_environment(job, host_pid, &err) < 0 ||
 	    drop_to_process(job, exe, sizeof(exe), &err) < 0)
