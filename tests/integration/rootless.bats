@@ -1,0 +1,89 @@
+#!/usr/bin/env bats
+# Rootless: calyx run by an ordinary user, with a bundle from `spec
+# --rootless` and without a bundle.  A test user is made for this file and
+# removed after it.
+
+load helpers
+
+RL_USER=calyx-rootless
+
+setup_file()
+{
+	common_setup_file
+	id "$RL_USER" >/dev/null 2>&1 || useradd --no-create-home --shell /usr/sbin/nologin "$RL_USER"
+	RL_UID=$(id -u "$RL_USER")
+	export RL_UID
+	# the user's own copy of the rootfs, in a dir it can traverse
+	RL_DIR=$(mktemp -d /tmp/calyx-rootless.XXXXXX)
+	export RL_DIR
+	chmod 755 "$RL_DIR"
+	cp -a "$WORK/rootfs" "$RL_DIR/rootfs"
+	chown -R "$RL_USER" "$RL_DIR"
+}
+
+teardown_file()
+{
+	rm -rf "$RL_DIR" "/tmp/calyx-$RL_UID"
+	userdel "$RL_USER" 2>/dev/null || true
+}
+
+setup() { :; }
+
+teardown()
+{
+	local id
+	for id in $(as_user list -q 2>/dev/null); do
+		as_user delete -f "$id" >/dev/null 2>&1 || true
+	done
+}
+
+# calyx as the test user, with its default --root (a private /tmp dir:
+# runuser gives no XDG_RUNTIME_DIR)
+as_user()
+{
+	(cd "$RL_DIR" && runuser -u "$RL_USER" -- env -u XDG_RUNTIME_DIR "$CALYX" "$@")
+}
+
+@test "rootless: a bundle from spec --rootless runs as root of a user namespace" {
+	runc_deviates "runc needs XDG_RUNTIME_DIR"
+	rm -f "$RL_DIR/config.json"
+	as_user spec --rootless
+	runuser -u "$RL_USER" -- sh -c "jq '.process.terminal = false
+		| .process.args = [\"/bin/probe\", \"ids\"]' $RL_DIR/config.json > $RL_DIR/c.json &&
+		mv $RL_DIR/c.json $RL_DIR/config.json"
+	run as_user run rl1
+	expect_status 0
+	has_line "uid=0"
+	has_line "gid=0"
+	# the host sees the user's uid for the container process
+	[[ -z $(as_user list -q) ]]
+	[[ -d /tmp/calyx-$RL_UID ]]
+	[[ $(stat -c '%U %a' "/tmp/calyx-$RL_UID") == "$RL_USER 700" ]]
+}
+
+@test "rootless: the container process is the user on the host" {
+	runc_deviates "runc needs XDG_RUNTIME_DIR"
+	runuser -u "$RL_USER" -- sh -c "jq '.process.args = [\"/bin/probe\", \"sleep\", \"100\"]' \
+		$RL_DIR/config.json > $RL_DIR/c.json && mv $RL_DIR/c.json $RL_DIR/config.json"
+	as_user run -d rl2
+	pid=$(as_user state rl2 | jq -r .pid)
+	[[ $(stat -c %u "/proc/$pid") == "$RL_UID" ]]
+	as_user delete -f rl2
+	[[ -z $(as_user list -q) ]]
+}
+
+@test "rootless: bundle-less run" {
+	calyx_only
+	run as_user run --rootfs "$RL_DIR/rootfs" -- /bin/probe ids
+	expect_status 0
+	has_line "uid=0"
+	[[ -z $(as_user list -q) ]]
+}
+
+@test "rootless: resources without a delegated cgroup are a clear error" {
+	calyx_only
+	run as_user run --rootfs "$RL_DIR/rootfs" --memory 64m -- /bin/true
+	[[ $status -ne 0 ]]
+	[[ ${#lines[@]} -eq 1 ]] || fail "$output"
+	[[ -z $(as_user list -q) ]]
+}
