@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "parse_internal.h"
 #include "util/cleanup.h"
@@ -118,6 +119,11 @@ static int parse_time_offsets(struct spec_ctx *c, yajl_val lin,
 	return r < 0 ? r : 0;
 }
 
+static uint64_t device_type_bits(char type)
+{
+	return type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+}
+
 static int parse_device(struct spec_ctx *c, yajl_val e, void *item)
 {
 	struct calyx_device *d = item;
@@ -144,10 +150,18 @@ static int parse_device(struct spec_ctx *c, yajl_val e, void *item)
 	    (r = get_u32(c, e, "uid", &d->uid, &d->has_uid)) < 0 ||
 	    (r = get_u32(c, e, "gid", &d->gid, &d->has_gid)) < 0)
 		return r;
-	/* Permission bits only (0777; the schema's maximum is 511). */
-	r = get_uint(c, e, "fileMode", 0777, &mode);
+	/*
+	 * Permission bits only (0777; the schema's maximum is 511).  podman
+	 * sends the whole st_mode (S_IFCHR|0644), which runc and crun take:
+	 * file-type bits that match "type" are dropped.
+	 */
+	r = get_uint(c, e, "fileMode", UINT32_MAX, &mode);
 	if (r < 0)
 		return r;
+	if (r > 0 && (mode & S_IFMT) == device_type_bits(d->type))
+		mode &= ~(uint64_t)S_IFMT;
+	if (r > 0 && mode > 0777)
+		return key_error(c, "fileMode", "must be an integer between 0 and 511");
 	if (r > 0) {
 		d->has_file_mode = true;
 		d->file_mode = (uint32_t)mode;
