@@ -32,11 +32,16 @@ fi
 # crun 1.8 refuses ociVersion 1.3.0: every runtime gets the same 1.0.2 config
 work=$(mktemp -d /tmp/calyx-bench.XXXXXX)
 trap 'rm -rf "$work" ${empty:+"$empty"}' EXIT
-bundle=$work/bundle
-mkdir -p "$bundle"
-jq --arg r "$top/examples/hello/rootfs" \
-	'.root.path = $r | .process.args = ["/bin/true"] | .ociVersion = "1.0.2"' \
-	"$top/examples/hello/config.json" > "$bundle/config.json"
+# One bundle per runtime, each with an absolute cgroupsPath: runc and crun
+# would otherwise nest their cgroups below this session's own.
+make_bundle()
+{
+	mkdir -p "$work/bundle-$1"
+	jq --arg r "$top/examples/hello/rootfs" --arg cg "/calyx-bench-$1" \
+		'.root.path = $r | .process.args = ["/bin/true"]
+		 | .ociVersion = "1.0.2" | .linux.cgroupsPath = $cg' \
+		"$top/examples/hello/config.json" > "$work/bundle-$1/config.json"
+}
 
 calyx=${CALYX:-$top/build/src/cli/calyx}
 declare -A bins=([calyx]=$calyx [runc]=$(command -v runc || true)
@@ -46,8 +51,10 @@ now_ns() { date +%s%N; }
 
 bench_one()
 {
-	local name=$1 bin=$2 root=$work/root-$1 i t0 t1 times=() median batch_ms rss size
+	local name=$1 bin=$2 root=$work/root-$1 bundle=$work/bundle-$1
+	local i t0 t1 times=() median batch_ms rss size
 	mkdir -p "$root"
+	make_bundle "$name"
 	# warm up the page cache and check that it works at all
 	if ! "$bin" --root "$root" run -b "$bundle" "warm-$name" \
 		< /dev/null > "$work/$name.err" 2>&1; then

@@ -58,6 +58,7 @@ load helpers
 
 @test "--debug logs the steps of a run" {
 	log=$BATS_TEST_TMPDIR/log.json
+	pin_cgroup_path run -b "$BUNDLE" "$ID"
 	run "$CALYX" --root "$STATE_ROOT" --debug --log "$log" --log-format json \
 		run -b "$BUNDLE" "$ID"
 	expect_status 0
@@ -66,6 +67,7 @@ load helpers
 
 @test "--root is created when missing" {
 	root=$BATS_TEST_TMPDIR/new/root
+	pin_cgroup_path run -b "$BUNDLE" "$ID"
 	run "$CALYX" --root "$root" run -b "$BUNDLE" "$ID"
 	expect_status 0
 	run "$CALYX" --root "$root" list -q

@@ -135,6 +135,7 @@ create_err()
 		      '.linux.namespaces += [{"type": "bogus"}]' \
 		      '.hooks.createRuntime = [{"path": "/bin/false"}]'; do
 		jq "$filter" "$BATS_TEST_TMPDIR/good.json" > "$BUNDLE/config.json"
+		cfg --arg p "/$ID-runc" '.linux.cgroupsPath = $p'
 		run calyx create -b "$BUNDLE" "$ID" < /dev/null
 		ours=$status
 		run runc --root "$runc_root" create -b "$BUNDLE" "$ID" < /dev/null

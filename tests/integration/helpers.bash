@@ -39,7 +39,37 @@ runc_deviates()
 # The runtime with this file's private state root.
 calyx()
 {
+	pin_cgroup_path "$@"
 	"$CALYX" --root "$STATE_ROOT" "$@"
+}
+
+# runc and crun put a container without linux.cgroupsPath below the
+# caller's own cgroup, which here is the session's (memory:/process_api/...)
+# and must not be touched. For them, `create` and `run` get an absolute
+# cgroupsPath of /ID unless the test chose one. calyx's default is absolute.
+pin_cgroup_path()
+{
+	local sub=${1:-} bundle=. id=${!#} cfgfile cur
+	case "$(runtime_name)" in
+	calyx*) return 0 ;;
+	esac
+	[[ $sub == create || $sub == run ]] || return 0
+	shift
+	while (($#)); do
+		case $1 in
+		-b|--bundle) bundle=$2; shift ;;
+		--bundle=*) bundle=${1#--bundle=} ;;
+		esac
+		shift
+	done
+	cfgfile=$bundle/config.json
+	[[ -f $cfgfile ]] || return 0
+	cur=$(jq -r '.linux.cgroupsPath // empty' "$cfgfile" 2>/dev/null) || return 0
+	if [[ -z $cur || -e $bundle/.cgroups-path-auto ]]; then
+		jq --arg p "/$id" '.linux.cgroupsPath = $p' "$cfgfile" > "$cfgfile.tmp" &&
+			mv "$cfgfile.tmp" "$cfgfile"
+		touch "$bundle/.cgroups-path-auto"
+	fi
 }
 
 # Builds the busybox rootfs once per work dir and refreshes the probe in it.

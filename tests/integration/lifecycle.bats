@@ -255,6 +255,7 @@ load helpers
 	runc_root=$BATS_TEST_TMPDIR/runc-state
 	set_args /bin/probe sleep 100
 	create_ct "$ID"
+	cfg --arg p "/$ID-runc" '.linux.cgroupsPath = $p'
 	runc --root "$runc_root" create -b "$BUNDLE" "$ID" \
 		< /dev/null > /dev/null 2>&1
 	ours=$(calyx state "$ID" | jq -c 'keys_unsorted | sort')

@@ -148,6 +148,7 @@ load helpers
 	set_args /bin/probe fds
 	echo a > "$BATS_TEST_TMPDIR/f3"
 	echo b > "$BATS_TEST_TMPDIR/f4"
+	pin_cgroup_path run -b "$BUNDLE" "$ID"
 	run bash -c '"$@" 3< "$0/f3" 4< "$0/f4" 5< "$0/f3"' "$BATS_TEST_TMPDIR" \
 		"$CALYX" --root "$STATE_ROOT" run --preserve-fds 2 -b "$BUNDLE" "$ID"
 	expect_status 0
@@ -161,6 +162,7 @@ load helpers
 	expect_status 0
 	has_line out
 	has_line err
+	pin_cgroup_path run -b "$BUNDLE" "$ID-stdin"
 	run bash -c 'echo piped | "$@"' _ "$CALYX" --root "$STATE_ROOT" run \
 		-b "$BUNDLE" "$ID-stdin"
 	expect_status 0
@@ -168,6 +170,7 @@ load helpers
 
 @test "stdin reaches the process" {
 	set_args /bin/cat
+	pin_cgroup_path run -b "$BUNDLE" "$ID"
 	run bash -c 'echo piped | "$@"' _ "$CALYX" --root "$STATE_ROOT" run \
 		-b "$BUNDLE" "$ID"
 	expect_status 0

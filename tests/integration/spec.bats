@@ -14,6 +14,7 @@ load helpers
 	cp -a "$BUNDLE/rootfs" "$dir/rootfs"
 	jq '.process.terminal = false' "$dir/config.json" > "$dir/c.tmp"
 	mv "$dir/c.tmp" "$dir/config.json"
+	pin_cgroup_path run -b "$dir" "$ID"
 	run bash -c 'echo "echo spec-ok" | "$@"' _ "$CALYX" --root "$STATE_ROOT" \
 		run -b "$dir" "$ID"
 	expect_status 0
