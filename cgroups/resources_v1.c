@@ -60,13 +60,15 @@ static int v1_memory_and_swap(int dirfd, const struct calyx_memory *m,
 			      calyx_error **err)
 {
 	bool has_memsw = cg_exists(dirfd, "memory.memsw.limit_in_bytes");
+	/* 0 means unset, as runc (Docker's update sends zeros) */
+	bool has_limit = m->has_limit && m->limit != 0;
 	bool set_swap = m->has_swap && m->swap != 0;
 	int64_t swap = m->swap;
 	bool swap_first = false;
 	int r;
 
 	/* unlimited memory without a swap value: unlimited swap too */
-	if (m->has_limit && m->limit == -1 && !set_swap && has_memsw) {
+	if (has_limit && m->limit == -1 && !set_swap && has_memsw) {
 		set_swap = true;
 		swap = -1;
 	}
@@ -77,7 +79,7 @@ static int v1_memory_and_swap(int dirfd, const struct calyx_memory *m,
 			return calyx_error_setx(err, ENOTSUP,
 						FIELD "memory.swap: swap accounting is not enabled in this kernel");
 	}
-	if (m->has_limit && set_swap) {
+	if (has_limit && set_swap) {
 		_cleanup_free_ char *cur = NULL;
 
 		r = cg_read(dirfd, "memory.limit_in_bytes", &cur, err);
@@ -92,7 +94,7 @@ static int v1_memory_and_swap(int dirfd, const struct calyx_memory *m,
 		if (r < 0)
 			return r;
 	}
-	if (m->has_limit) {
+	if (has_limit) {
 		r = write_i64(dirfd, "memory.limit",
 			      "memory.limit_in_bytes", m->limit, err);
 		if (r < 0)
@@ -118,7 +120,7 @@ int cg_v1_memory(int dirfd, const struct calyx_memory *m, bool update,
 	r = v1_memory_and_swap(dirfd, m, err);
 	if (r < 0)
 		return r;
-	if (m->has_reservation) {
+	if (m->has_reservation && m->reservation != 0) {
 		r = write_i64(dirfd, "memory.reservation",
 			      "memory.soft_limit_in_bytes", m->reservation, err);
 		if (r < 0)
@@ -126,7 +128,8 @@ int cg_v1_memory(int dirfd, const struct calyx_memory *m, bool update,
 	}
 	/* kernel memory limits are gone from current kernels (and the spec
 	 * deprecates them): write only where the file still exists */
-	if (m->has_kernel && cg_exists(dirfd, "memory.kmem.limit_in_bytes")) {
+	if (m->has_kernel && m->kernel != 0 &&
+	    cg_exists(dirfd, "memory.kmem.limit_in_bytes")) {
 		r = write_i64(dirfd, "memory.kernel",
 			      "memory.kmem.limit_in_bytes", m->kernel, err);
 		if (r < 0)
@@ -169,21 +172,23 @@ static int v1_period_and_quota(int dirfd, const struct calyx_cpu *c,
 			       calyx_error **err)
 {
 	_cleanup_error_ calyx_error *first = NULL;
+	/* 0 means unset, as runc (Docker's update sends zeros) */
+	bool has_quota = c->has_quota && c->quota != 0;
 	int r;
 
-	if (!c->has_period)
-		return c->has_quota ? write_i64(dirfd, "cpu.quota",
-						"cpu.cfs_quota_us", c->quota,
-						err) : 0;
+	if (!c->has_period || c->period == 0)
+		return has_quota ? write_i64(dirfd, "cpu.quota",
+					     "cpu.cfs_quota_us", c->quota,
+					     err) : 0;
 	/* the kernel checks quota against period: a period write can fail
 	 * until the new quota is in, so then try the other order */
 	r = write_u64(dirfd, "cpu.period", "cpu.cfs_period_us", c->period,
 		      &first);
 	if (r == 0)
-		return c->has_quota ? write_i64(dirfd, "cpu.quota",
-						"cpu.cfs_quota_us", c->quota,
-						err) : 0;
-	if (r != -EINVAL || !c->has_quota) {
+		return has_quota ? write_i64(dirfd, "cpu.quota",
+					     "cpu.cfs_quota_us", c->quota,
+					     err) : 0;
+	if (r != -EINVAL || !has_quota) {
 		*err = TAKE_PTR(first);
 		return r;
 	}
@@ -198,7 +203,7 @@ int cg_v1_cpu(int dirfd, const struct calyx_cpu *c, calyx_error **err)
 {
 	int r;
 
-	if (c->has_shares) {
+	if (c->has_shares && c->shares != 0) {
 		r = write_u64(dirfd, "cpu.shares", "cpu.shares", c->shares, err);
 		if (r < 0)
 			return r;
@@ -213,13 +218,13 @@ int cg_v1_cpu(int dirfd, const struct calyx_cpu *c, calyx_error **err)
 			return r;
 	}
 	/* rt period before runtime, as the kernel validates runtime <= period */
-	if (c->has_realtime_period) {
+	if (c->has_realtime_period && c->realtime_period != 0) {
 		r = write_u64(dirfd, "cpu.realtimePeriod", "cpu.rt_period_us",
 			      c->realtime_period, err);
 		if (r < 0)
 			return r;
 	}
-	if (c->has_realtime_runtime) {
+	if (c->has_realtime_runtime && c->realtime_runtime != 0) {
 		r = write_i64(dirfd, "cpu.realtimeRuntime", "cpu.rt_runtime_us",
 			      c->realtime_runtime, err);
 		if (r < 0)

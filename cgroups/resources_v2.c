@@ -61,13 +61,14 @@ int cg_v2_memory(int dirfd, const struct calyx_memory *m, bool update,
 				return r;
 		}
 	}
-	if (m->has_limit) {
+	/* 0 means unset, as runc (Docker's update sends zeros) */
+	if (m->has_limit && m->limit != 0) {
 		r = write_limit(dirfd, "memory.limit", "memory.max", m->limit,
 				err);
 		if (r < 0)
 			return r;
 	}
-	if (m->has_reservation) {
+	if (m->has_reservation && m->reservation != 0) {
 		r = write_limit(dirfd, "memory.reservation", "memory.low",
 				m->reservation, err);
 		if (r < 0)
