@@ -194,3 +194,32 @@ drun()
 	[[ $status -eq 6 ]] || fail "exec -it: exit $status: $output"
 	contains exec-tty
 }
+
+@test "docker update (zeros for what it leaves alone), restart, stats" {
+	engine_expect 0 drun -d --name du "$IMG" sleep 1000
+	local id cg
+	id=$(d inspect du --format '{{.Id}}')
+	engine_expect 0 d update --memory 32m --memory-swap 64m --pids-limit 50 du
+	# the JSON Docker sends carries cpu shares/quota/period 0: unset
+	engine_expect 0 d update --cpus 0.5 --cpu-shares 512 du
+	cg=$(find /sys/fs/cgroup/memory /sys/fs/cgroup -maxdepth 3 -type d \
+		-path "*/$ENG_TAG-docker/$id" 2>/dev/null | head -1)
+	[[ -n $cg ]] || fail "no cgroup for $id"
+	if [[ -f /sys/fs/cgroup/memory/$ENG_TAG-docker/$id/memory.limit_in_bytes ]]; then
+		[[ $(cat "/sys/fs/cgroup/memory/$ENG_TAG-docker/$id/memory.limit_in_bytes") == 33554432 ]]
+		[[ $(cat "/sys/fs/cgroup/pids/$ENG_TAG-docker/$id/pids.max") == 50 ]]
+		[[ $(cat "/sys/fs/cgroup/cpu/$ENG_TAG-docker/$id/cpu.cfs_quota_us") == 50000 ]]
+		[[ $(cat "/sys/fs/cgroup/cpu/$ENG_TAG-docker/$id/cpu.shares") == 512 ]]
+	fi
+	engine_expect 0 d stats --no-stream --format '{{.Name}} {{.PIDs}}' du
+	has_line "du 1"
+	engine_expect 0 d restart -t 0 du
+	engine_expect 0 d exec du true
+}
+
+@test "docker run --memory: an OOM kill is reported" {
+	engine_expect 137 drun --name oom --memory 16m --memory-swap 16m "$IMG" \
+		sh -c 'x=a; while :; do x=$x$x; done'
+	engine_expect 0 d inspect oom --format '{{.State.OOMKilled}}'
+	has_line true
+}

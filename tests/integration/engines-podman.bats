@@ -193,6 +193,43 @@ prun()
 	has_line wrote-tmp
 }
 
+@test "podman run --privileged, --device, --pid/--ipc/--uts host, --tmpfs, --sysctl, --init, -i" {
+	# podman hands over host devices with st_mode file modes (S_IFCHR|...)
+	engine_expect 0 prun --privileged "$IMG" ls -l /dev/null
+	contains "1,   3"
+	engine_expect 0 prun --device /dev/null:/dev/mynull "$IMG" sh -c \
+		'echo x > /dev/mynull && echo wrote'
+	has_line wrote
+	engine_expect 0 prun --pid host --ipc host --uts host "$IMG" sh -c \
+		'hostname; [ -d /proc/$PPID ] && echo host-pids'
+	has_line "$(hostname)"
+	engine_expect 0 prun --tmpfs /scratch:size=1m \
+		--sysctl net.ipv4.ip_unprivileged_port_start=0 "$IMG" sh -c \
+		'grep " /scratch " /proc/mounts; cat /proc/sys/net/ipv4/ip_unprivileged_port_start'
+	contains "size=1024k"
+	has_line 0
+	if [[ -x /usr/libexec/podman/catatonit ]]; then
+		engine_expect 0 prun --init "$IMG" cat /proc/1/comm
+		[[ $output != cat ]] || fail "--init: pid 1 is $output"
+	fi
+	status=0
+	output=$(echo piped | pm run --rm -i --network none "$IMG" cat 2>&1) || status=$?
+	[[ $status -eq 0 && $output == piped ]] || fail "run -i: $status $output"
+}
+
+@test "podman restart, update, stats" {
+	engine_expect 0 pm run -d --name r --network none "$IMG" sleep 1000
+	engine_expect 0 pm restart -t 0 r
+	engine_expect 0 pm exec r true
+	engine_expect 0 pm update --memory 32m r
+	engine_expect 0 pm exec r sh -c \
+		'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null ||
+			cat /sys/fs/cgroup/memory.max'
+	has_line 33554432
+	engine_expect 0 pm stats --no-stream --format '{{.Name}} {{.PIDs}}' r
+	has_line "r 1"
+}
+
 @test "podman run -v: bind mounts rw and ro" {
 	local vol=$ENG/vol-$BATS_TEST_NUMBER
 	mkdir -p "$vol"
