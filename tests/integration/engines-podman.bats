@@ -230,6 +230,35 @@ prun()
 	has_line "r 1"
 }
 
+@test "podman pod and --pid/--network container: join another container's namespaces" {
+	engine_expect 0 pm pod create --name pd --network none
+	engine_expect 0 pm run -d --pod pd --name pa "$IMG" sleep 1000
+	# a pod shares the infra container's uts, ipc and net namespaces
+	local uts ipc
+	uts=$(pm exec pa readlink /proc/self/ns/uts)
+	ipc=$(pm exec pa readlink /proc/self/ns/ipc)
+	engine_expect 0 pm run --rm --pod pd "$IMG" sh -c \
+		'readlink /proc/self/ns/uts; readlink /proc/self/ns/ipc'
+	has_line "$uts"
+	has_line "$ipc"
+	engine_expect 0 pm pod rm -f -t 0 pd
+
+	engine_expect 0 pm run -d --name ns1 --network none "$IMG" sleep 1000
+	engine_expect 0 pm run --rm --pid container:ns1 --network container:ns1 \
+		"$IMG" cat /proc/1/comm
+	has_line sleep
+	engine_expect 0 pm exec --privileged ns1 grep CapEff /proc/self/status
+	[[ $output != *0000000000000000* ]] || fail "exec --privileged: $output"
+	engine_expect 0 pm exec -u 65534 ns1 id -u
+	has_line 65534
+	# commit pauses the container (the runtime's pause/resume) by default
+	if ! engine_runtime_lacks pause; then
+		engine_expect 0 pm commit ns1 localhost/calyx-committed
+		engine_expect 0 pm exec ns1 true
+		engine_expect 0 pm rmi -f localhost/calyx-committed
+	fi
+}
+
 @test "podman run -v: bind mounts rw and ro" {
 	local vol=$ENG/vol-$BATS_TEST_NUMBER
 	mkdir -p "$vol"
