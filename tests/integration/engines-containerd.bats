@@ -199,3 +199,34 @@ wait_task_stopped()
 	[[ -n $f ]] || fail "no memory cgroup for $NS/$C"
 	[[ $(cat "$f") == 67108864 ]] || fail "$f: $(cat "$f")"
 }
+
+@test "ctr run --privileged, --with-ns, --no-pivot, --seccomp, --read-only, --cap-drop, --mount, --net-host" {
+	engine_expect 0 crun_ --rm --privileged "$IMG" "$C-p" grep CapEff /proc/self/status
+	[[ $output != *0000000000000000* ]] || fail "privileged: $output"
+	engine_expect 0 crun_ -d "$IMG" "$C-a" sleep 1000
+	local pid
+	pid=$(c task ls | awk -v id="$C-a" '$1 == id { print $2 }')
+	engine_expect 0 crun_ --rm --with-ns "pid:/proc/$pid/ns/pid" "$IMG" "$C-w" \
+		cat /proc/1/comm
+	has_line sleep
+	engine_expect 0 crun_ --rm --no-pivot "$IMG" "$C-n" echo no-pivot
+	has_line no-pivot
+	engine_expect 0 crun_ --rm --seccomp --read-only --cap-drop CAP_CHOWN \
+		"$IMG" "$C-s" sh -c 'grep -E "^(Seccomp|CapEff):" /proc/self/status
+			touch /x 2>/dev/null && echo wrote-root; chown 1 /tmp 2>/dev/null && echo chowned; echo done'
+	has_line $'Seccomp:\t2'
+	no_line wrote-root
+	no_line chowned
+	has_line done
+	mkdir -p "$ENG/vol"
+	echo data > "$ENG/vol/f"
+	engine_expect 0 crun_ --rm --mount "type=bind,src=$ENG/vol,dst=/vol,options=rbind:ro" \
+		"$IMG" "$C-m" sh -c 'cat /vol/f; echo x > /vol/g 2>/dev/null && echo wrote-vol; echo done'
+	has_line data
+	no_line wrote-vol
+	local host_if
+	host_if=$(awk -F: 'NR > 2 { gsub(/ /, "", $1); if ($1 != "lo") { print $1; exit } }' \
+		/proc/net/dev)
+	engine_expect 0 crun_ --rm --net-host "$IMG" "$C-h" cat /proc/net/dev
+	[[ -z $host_if ]] || contains "$host_if:"
+}
