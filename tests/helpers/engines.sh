@@ -32,8 +32,9 @@ engine_requires()
 # file's own containers go below the cgroup parent $ENG_TAG instead.
 ENGINE_SHARED_CGROUPS=(libpod_parent docker)
 ENGINE_PLAIN_CGROUP_DIRS=(hugetlb net_cls net_prio perf_event misc rdma)
-# Host paths engines create on first use.
-ENGINE_HOST_PATHS=(/run/containerd/s /run/containerd /run/docker
+# Host paths engines create on first use (dirs go only when empty).
+ENGINE_HOST_PATHS=(/run/containerd/s /run/containerd/fifo /run/containerd/runc
+		   /run/containerd /run/docker /run/containers/networks/ipam.db
 		   /run/containers /run/libpod /etc/docker/key.json)
 
 # Records what exists before the engine starts, so cleanup removes only
@@ -156,6 +157,8 @@ engine_cleanup()
 		[[ -d $d ]] && ! engine_existed "$d" && ! mountpoint -q "$d" &&
 			engine_rmdir_tree "$d"
 	done
+	# the runc shim makes its default state root even when given another
+	rmdir "/run/containerd/runc/$ENG_TAG" 2>/dev/null
 	# empty dirs only: a concurrent engine may be using them
 	for d in "${ENGINE_HOST_PATHS[@]}"; do
 		[[ -e $d ]] && ! engine_existed "$d" || continue
