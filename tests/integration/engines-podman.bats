@@ -57,6 +57,8 @@ setup()
 {
 	engine_requires podman conmon
 	[[ -n ${ENG:-} ]] || skip "podman setup failed"
+	# conmon drops files (e.g. "oom") into its cwd
+	cd "$ENG" || return 1
 }
 
 teardown()
