@@ -12,8 +12,8 @@
 engine_runtime()
 {
 	local rt=${CALYX%% *}
-	[[ $rt == /* ]] || rt=$(command -v "$rt") || return 1
-	echo "$rt"
+	[[ $rt == */* ]] || rt=$(command -v "$rt") || return 1
+	realpath -e "$rt"
 }
 
 # Skips the file's tests unless every command named is installed.
