@@ -261,6 +261,30 @@ prun()
 	fi
 }
 
+@test "podman run --uidmap (user namespace), --security-opt, --cpus, --cpuset-cpus, --oom-score-adj, --cgroupns" {
+	engine_expect 0 prun --uidmap 0:100000:65536 --gidmap 0:100000:65536 \
+		"$IMG" sh -c 'cat /proc/self/uid_map; id -u; touch /tmp/x && echo wrote'
+	contains "100000"
+	has_line 0
+	has_line wrote
+	engine_expect 0 prun --security-opt seccomp=unconfined \
+		--security-opt no-new-privileges "$IMG" \
+		grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status
+	has_line $'Seccomp:\t0'
+	has_line $'NoNewPrivs:\t1'
+	engine_expect 0 prun --cpus 0.5 --cpuset-cpus 0 --oom-score-adj 100 "$IMG" sh -c '
+		cat /proc/self/oom_score_adj
+		cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null ||
+			cut -d" " -f1 /sys/fs/cgroup/cpu.max
+		cat /sys/fs/cgroup/cpuset/cpuset.cpus 2>/dev/null ||
+			cat /sys/fs/cgroup/cpuset.cpus'
+	has_line 100
+	has_line 50000
+	has_line 0
+	engine_expect 0 prun --cgroupns private "$IMG" cat /proc/self/cgroup
+	[[ $output != *libpod* ]] || fail "cgroupns private shows the host path: $output"
+}
+
 @test "podman run -v: bind mounts rw and ro" {
 	local vol=$ENG/vol-$BATS_TEST_NUMBER
 	mkdir -p "$vol"
