@@ -1,0 +1,324 @@
+#!/bin/bash
+# The pure cgroup v2 test tier: boots a small qemu VM (Debian's generic
+# kernel, a busybox initramfs, the host's root shared over 9p, cgroup v1
+# disabled) and runs bats files there against the calyx built on the host.
+#
+#   tests/vm/run-cgroup-v2.sh [BATS_FILE...]
+#
+# Default files: tests/integration/cgroups.bats (when it exists) and
+# tests/vm/smoke.bats. Prints bats' TAP output as it comes, then one line
+#
+#   cgroup v2 VM: N passed, N failed, N skipped
+#
+# Exit status: 0 all passed, 1 something failed, 77 the tier was skipped
+# (no kernel, qemu or boot: the reason is printed after "SKIP:").
+#
+# Environment:
+#   CALYX, PROBE        runtime and probe (default: $BUILD's, BUILD=build)
+#   CALYX_VM_COUNTS     file to write "PASSED FAILED SKIPPED" to (tests/run)
+#   CALYX_VM_CACHE      kernel/initramfs cache (default tests/.work/vm)
+#   CALYX_VM_TIMEOUT    seconds the VM may run (default 480)
+#   CALYX_VM_TEST_TIMEOUT  seconds per bats test inside the VM (default 180)
+#   CALYX_VM_CMD        a bash command to run in the VM instead of bats (for
+#                       a look around: its output is shown, its status kept)
+#   SUITES              as in tests/run: when set without "cgroups" and no
+#                       files are given, the tier is not selected
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cache=${CALYX_VM_CACHE:-$top/tests/.work/vm}
+builddir=${BUILD:-$top/build}
+CALYX=${CALYX:-$builddir/src/cli/calyx}
+PROBE=${PROBE:-$builddir/tests/probe/probe}
+CALYX_TEST_RUN=${CALYX_TEST_RUN:-calyx-vm-$$}
+vm_timeout=${CALYX_VM_TIMEOUT:-480}
+# modules the guest needs for the 9p root; their dependencies are resolved
+# from the kernel package's modules.dep
+vm_modules=(virtio_pci 9pnet_virtio 9p)
+
+report()
+{
+	[[ -n ${CALYX_VM_COUNTS:-} ]] && echo "$1 $2 $3" > "$CALYX_VM_COUNTS"
+	echo "cgroup v2 VM: $1 passed, $2 failed, $3 skipped"
+}
+
+# seconds since $1 (an $EPOCHREALTIME), one decimal
+since()
+{
+	awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
+}
+
+skip_tier()
+{
+	echo "SKIP: cgroup v2 tier: $*"
+	report 0 0 1
+	exit 77
+}
+
+fail_tier()
+{
+	echo "FAIL: cgroup v2 tier: $*"
+	report 0 1 0
+	exit 1
+}
+
+# --- what to run -----------------------------------------------------------
+files=()
+if (($# > 0)); then
+	for f in "$@"; do
+		[[ -f $f ]] || fail_tier "no such bats file: $f"
+		files+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")
+	done
+else
+	if [[ -n ${SUITES:-} && " $SUITES " != *" cgroups "* ]]; then
+		echo "cgroup v2 tier not selected (SUITES=$SUITES)"
+		report 0 0 0
+		exit 0
+	fi
+	[[ -f $top/tests/integration/cgroups.bats ]] &&
+		files+=("$top/tests/integration/cgroups.bats")
+	files+=("$here/smoke.bats")
+fi
+
+for tool in qemu-system-x86_64:qemu-system-x86 depmod:kmod modprobe:kmod \
+	    cpio:cpio dpkg-deb:dpkg apt-get:apt bats:bats; do
+	command -v "${tool%%:*}" >/dev/null ||
+		skip_tier "${tool%%:*} not found (apt-get install ${tool#*:})"
+done
+[[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1 ||
+	skip_tier "/bin/busybox is not the static one (apt-get install busybox-static)"
+command -v "$CALYX" >/dev/null || fail_tier "runtime not found: $CALYX"
+[[ -x $PROBE ]] || fail_tier "probe not built: $PROBE"
+CALYX=$(command -v "$CALYX")
+[[ $CALYX == /* ]] || CALYX=$PWD/$CALYX
+
+mkdir -p "$cache" || fail_tier "cannot create $cache"
+
+# --- kernel (cached) -------------------------------------------------------
+# The generic Debian kernel (not -cloud-, which lacks 9p): the one
+# linux-image-amd64 depends on, else the newest generic one apt knows.
+kernel_package()
+{
+	local pkg
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ { print $2; exit }')
+	if [[ -z $pkg ]]; then
+		pkg=$(apt-cache search --names-only '^linux-image-[0-9][0-9.]*-[0-9]+-amd64$' 2>/dev/null |
+			awk '{ print $1 }' | sort -V | tail -1)
+	fi
+	[[ -n $pkg ]] && echo "$pkg"
+}
+
+# Unpacks the kernel .deb in $1 and keeps vmlinuz plus the modules the
+# guest loads (in load order) in $cache/<version>. Prints the version.
+unpack_kernel()
+{
+	local dl=$1 x=$1/x kver mods mod out
+	dpkg-deb -x "$dl"/*.deb "$x" || return 1
+	kver=$(ls "$x/lib/modules" 2>/dev/null | head -1)
+	[[ -n $kver && -f $x/boot/vmlinuz-$kver ]] || {
+		echo "no kernel or modules in $(ls "$dl"/*.deb)" >&2
+		return 1
+	}
+	depmod -b "$x" "$kver" || return 1
+	mods=$(for mod in "${vm_modules[@]}"; do
+			modprobe -d "$x" -S "$kver" --show-depends "$mod" || exit 1
+		done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }') || return 1
+	out=$cache/$kver.tmp
+	rm -rf "$out"
+	mkdir -p "$out/modules"
+	cp "$x/boot/vmlinuz-$kver" "$out/vmlinuz"
+	: > "$out/modules.list"
+	for mod in $mods; do
+		case $mod in
+		*.ko) cp "$mod" "$out/modules/" ;;
+		*.ko.xz) xz -dc "$mod" > "$out/modules/$(basename "$mod" .xz)" ;;
+		*.ko.zst) zstd -qdc "$mod" > "$out/modules/$(basename "$mod" .zst)" ;;
+		*) echo "unknown module format: $mod" >&2; return 1 ;;
+		esac || return 1
+		basename "${mod%.ko*}.ko" >> "$out/modules.list"
+	done
+	rm -rf "${cache:?}/$kver"
+	mv "$out" "$cache/$kver" && ln -sfn "$kver" "$cache/kernel" &&
+		echo "$kver"
+}
+
+fetch_kernel()
+{
+	local pkg dl kver
+	pkg=$(kernel_package)
+	if [[ -z $pkg ]]; then
+		apt-get update -qq >/dev/null 2>&1
+		pkg=$(kernel_package)
+	fi
+	[[ -n $pkg ]] || { echo "apt knows no linux-image-*-amd64 package"; return 1; }
+	echo "fetching kernel package $pkg" >&2
+	dl=$(mktemp -d "$cache/dl.XXXXXX") || return 1
+	chmod 755 "$dl"	# apt-get download writes as _apt where it can
+	if ! (cd "$dl" && apt-get download -q "$pkg" >/dev/null 2>&1); then
+		apt-get update -qq >/dev/null 2>&1
+		if ! (cd "$dl" && apt-get download -q "$pkg" 2>&1 | tail -3 >&2); then
+			rm -rf "$dl"
+			echo "apt-get download $pkg failed"
+			return 1
+		fi
+	fi
+	kver=$(unpack_kernel "$dl" 2>&1 >/dev/null)
+	local rc=$?
+	[[ $rc -eq 0 ]] || echo "unpacking $pkg failed: $kver"
+	rm -rf "$dl"
+	return $rc
+}
+
+# (Re)builds the initramfs when init.sh, busybox or the module list changed.
+build_initrd()
+{
+	local k=$1 key stage
+	key=$(cat "$here/init.sh" /bin/busybox "$k/modules.list" | sha256sum)
+	[[ -f $k/initrd.img && $(cat "$k/initrd.key" 2>/dev/null) == "$key" ]] &&
+		return 0
+	stage=$(mktemp -d "$cache/initrd.XXXXXX") || return 1
+	(
+		set -e
+		cd "$stage"
+		mkdir -p bin dev proc sys mnt modules
+		cp /bin/busybox bin/busybox
+		cp "$here/init.sh" init
+		chmod 755 init
+		cp "$k/modules/"* modules/
+		cp "$k/modules.list" modules.list
+		# the kernel opens /dev/console for init before anything mounts
+		mknod dev/console c 5 1
+		find . -mindepth 1 | cpio -o -H newc --quiet | gzip -1 > "$k/initrd.img.tmp"
+	)
+	local rc=$?
+	rm -rf "$stage"
+	((rc == 0)) || return 1
+	mv "$k/initrd.img.tmp" "$k/initrd.img" && echo "$key" > "$k/initrd.key"
+}
+
+prepare_start=$EPOCHREALTIME
+exec 8> "$cache/.lock"
+flock 8
+if [[ ! -f $cache/kernel/vmlinuz || ! -f $cache/kernel/modules.list ]]; then
+	why=$(fetch_kernel) || { exec 8>&-; skip_tier "no kernel: $why"; }
+fi
+build_initrd "$cache/kernel" || { exec 8>&-; skip_tier "building the initramfs failed"; }
+kdir=$(cd "$cache/kernel" && pwd -P)
+
+# The busybox bundle rootfs the integration helpers copy per test: a
+# private one (the shared tests/.work/rootfs gets other builds' probes while
+# host suites run, and flock over 9p does not lock against the host), made
+# here since making it in the VM takes ~50x longer. The guest copies it to
+# its tmpfs once.
+rootfs=$cache/rootfs
+if [[ ! -e $rootfs/.complete ]]; then
+	rm -rf "$rootfs"
+	"$top/examples/hello/make-bundle.sh" "$rootfs" >&2 ||
+		fail_tier "could not make the bundle rootfs in $rootfs"
+fi
+cp "$PROBE" "$rootfs/bin/probe" || fail_tier "cannot copy $PROBE"
+exec 8>&-
+
+# --- boot ------------------------------------------------------------------
+job=$(mktemp -d "$cache/job.XXXXXX") || fail_tier "mktemp in $cache failed"
+qpid=
+cleanup()
+{
+	if [[ -n $qpid ]] && kill -0 "$qpid" 2>/dev/null; then
+		kill "$qpid" 2>/dev/null	# timeout(1) passes it on to qemu
+		wait "$qpid" 2>/dev/null
+	fi
+	# keep the last job (console log, TAP) for a look after a failure
+	rm -rf "$cache/last-job"
+	mv "$job" "$cache/last-job" 2>/dev/null || rm -rf "$job"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+CALYX_VM_TOP=$top
+CALYX_VM_BATS_FILES=("${files[@]}")
+CALYX_VM_TEST_TIMEOUT=${CALYX_VM_TEST_TIMEOUT:-180}
+CALYX_VM_CMD=${CALYX_VM_CMD:-}
+CALYX_VM_ROOTFS=$rootfs
+declare -p CALYX PROBE CALYX_TEST_RUN CALYX_VM_TOP CALYX_VM_BATS_FILES \
+	CALYX_VM_TEST_TIMEOUT CALYX_VM_CMD CALYX_VM_ROOTFS > "$job/env"
+printf 'exec /bin/bash %q %q\n' "$here/guest.sh" "$job" > "$job/guest"
+: > "$job/tap"
+
+echo "kernel $(basename "$kdir") (cache $cache), prepared in" \
+	"$(since "$prepare_start")s;" \
+	"running: ${files[*]#"$top/"}"
+boot_start=$EPOCHREALTIME
+# TCG only: the host's /dev/kvm is not one a stock kernel can use.
+timeout --kill-after=5 "$vm_timeout" qemu-system-x86_64 \
+	-accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
+	-nodefaults -no-user-config -display none -no-reboot \
+	-serial "file:$job/console.log" \
+	-kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.img" \
+	-append "console=ttyS0 cgroup_no_v1=all panic=-1 quiet calyx_job=$job" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,multidevs=remap \
+	-virtfs "local,path=$job,mount_tag=calyxjob,security_model=passthrough" \
+	< /dev/null > "$job/qemu.out" 2>&1 &
+qpid=$!
+tail -n +1 -F --pid="$qpid" "$job/tap" 2>/dev/null
+wait "$qpid"
+qemu_rc=$?
+qpid=
+elapsed=$(since "$boot_start")
+
+console_tail()
+{
+	echo "--- qemu:"
+	tail -20 "$job/qemu.out"
+	echo "--- serial console (last 30 lines):"
+	tail -30 "$job/console.log"
+}
+
+if [[ ! -s $job/booted ]]; then
+	console_tail
+	if ((qemu_rc == 124 || qemu_rc == 137)); then
+		skip_tier "the VM did not boot within ${vm_timeout}s"
+	fi
+	why=$(cat "$job/init.err" 2>/dev/null)
+	skip_tier "the VM did not boot (qemu exit $qemu_rc)${why:+: $why}"
+fi
+echo "# VM: user space after $(cat "$job/booted")s of guest uptime," \
+	"whole run ${elapsed}s (qemu exit $qemu_rc)"
+
+# --- results ---------------------------------------------------------------
+tap=$job/tap
+n_fail=$(grep -c '^not ok' "$tap")
+n_skip=$(grep -cE '^ok .* # skip' "$tap")
+n_ok=$(grep -E '^ok ' "$tap" | grep -vc ' # skip')
+planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tap" | head -1)
+ran=$((n_ok + n_fail + n_skip))
+if [[ ! -f $job/bats-rc ]]; then
+	console_tail
+	if ((qemu_rc == 124 || qemu_rc == 137)); then
+		echo "not ok: the VM ran out of time (${vm_timeout}s) during the tests"
+	else
+		echo "not ok: the VM stopped before bats finished$(
+			[[ -s $job/init.err ]] && echo ": $(cat "$job/init.err")")"
+	fi
+	n_fail=$((n_fail + (${planned:-0} > ran ? ${planned:-0} - ran : 1)))
+else
+	bats_rc=$(cat "$job/bats-rc")
+	if ((bats_rc != 0 && n_fail == 0)); then
+		n_fail=$((${planned:-0} > ran ? ${planned:-0} - ran : 1))
+	elif [[ -n $planned ]] && ((planned > ran)); then
+		n_fail=$((n_fail + planned - ran))
+	fi
+	# the guest's residue check counts as one test, as on the host
+	if [[ -s $job/residue ]]; then
+		sed 's/^/residue: /' "$job/residue"
+		echo "not ok: the tests left residue in the VM"
+		n_fail=$((n_fail + 1))
+	else
+		echo "ok: no cgroups, mounts or state dirs left in the VM"
+		n_ok=$((n_ok + 1))
+	fi
+fi
+report "$n_ok" "$n_fail" "$n_skip"
+((n_fail == 0))

@@ -1,0 +1,49 @@
+#!/usr/bin/env bats
+# Smoke tests of calyx on a pure cgroup v2 host; run-cgroup-v2.sh runs them
+# inside the VM (on a hybrid host they skip).
+
+load ../integration/helpers
+
+setup()
+{
+	[[ -f /sys/fs/cgroup/cgroup.controllers && ! -d /sys/fs/cgroup/memory ]] ||
+		skip "not a pure cgroup v2 host (run tests/vm/run-cgroup-v2.sh)"
+	common_setup
+	CG=/sys/fs/cgroup/calyx/$ID
+}
+
+@test "vm: memory and pids limits are written to /sys/fs/cgroup/calyx/<id>" {
+	cfg '.linux.resources.memory = {"limit": 67108864}
+	     | .linux.resources.pids = {"limit": 42}'
+	set_args /bin/probe sleep 600
+	run_detached "$ID"
+	expect_status 0
+	[[ -d $CG ]] || fail "no cgroup $CG"
+	[[ $(< "$CG/memory.max") == 67108864 ]] ||
+		fail "memory.max is $(< "$CG/memory.max")"
+	[[ $(< "$CG/pids.max") == 42 ]] || fail "pids.max is $(< "$CG/pids.max")"
+	pid=$(state_field "$ID" pid)
+	grep -qx "$pid" "$CG/cgroup.procs" ||
+		fail "pid $pid not in $CG/cgroup.procs: $(< "$CG/cgroup.procs")"
+
+	calyx kill "$ID" KILL
+	wait_for_status "$ID" stopped
+	calyx delete "$ID"
+	[[ ! -e $CG ]] || fail "delete left $CG"
+	[[ ! -e /sys/fs/cgroup/calyx ]] || fail "delete left /sys/fs/cgroup/calyx"
+	assert_nothing_left "$ID" "$pid"
+}
+
+@test "vm: in a cgroup namespace the container sees its own cgroup2 with its limits" {
+	cfg '.linux.resources.pids = {"limit": 8}
+	     | .linux.namespaces += [{"type": "cgroup"}]'
+	add_mount /sys/fs/cgroup cgroup cgroup nosuid noexec nodev
+	run_probe cat /sys/fs/cgroup/pids.max
+	expect_status 0
+	has_line 8
+	run_probe cat /proc/self/cgroup
+	expect_status 0
+	has_line "0::/"
+	# run removes the container when it exits, cgroup included
+	[[ ! -e $CG ]] || fail "run left $CG"
+}
