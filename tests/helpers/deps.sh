@@ -34,6 +34,10 @@ CALYX_DEPS=(
 	containerd:containerd
 	dockerd:docker.io
 	script:bsdutils
+	# tests/vm: the pure cgroup v2 tier (a qemu VM)
+	qemu-system-x86_64:qemu-system-x86
+	/usr/sbin/depmod:kmod
+	cpio:cpio
 )
 
 calyx_missing_packages()
