@@ -253,6 +253,51 @@ int calyx_cgroup_enter(struct calyx_cgroup *cg, pid_t pid, calyx_error **err)
 	return 0;
 }
 
+int calyx_cgroup_enter_sub(struct calyx_cgroup *cg, const char *sub, pid_t pid,
+			   calyx_error **err)
+{
+	_cleanup_free_ char *controller = NULL;
+	const char *colon = strchr(sub, ':'), *path = colon ? colon + 1 : sub;
+	bool matched = false;
+	int r;
+
+	if (cg->null)
+		return calyx_error_setx(err, EINVAL, "--cgroup %s: the container has no cgroup", sub);
+	if (colon && !(controller = strndup(sub, (size_t)(colon - sub))))
+		return calyx_error_set(err, ENOMEM, "--cgroup");
+	if (!*path || path[0] == '/' || strstr(path, ".."))
+		return calyx_error_setx(err, EINVAL,
+					"--cgroup %s: must be a relative path below the container's cgroup",
+					sub);
+	for (size_t i = 0; i < cg->n_h; i++) {
+		struct cg_hierarchy *h = &cg->h[i];
+		_cleanup_close_ int fd = -1;
+		bool here = true;
+
+		if (h->dirfd < 0)
+			return calyx_error_setx(err, ENOENT, "joining cgroup %s: it does not exist",
+						h->dir);
+		if (controller) {
+			int c = cg_controller_from_name(controller, h->v2);
+
+			here = c >= 0 && (h->controllers & CG_BIT(c));
+		}
+		matched |= here;
+		if (here) {
+			fd = openat(h->dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
+				return calyx_error_set(err, errno, "--cgroup %s: %s/%s", sub, h->dir, path);
+		}
+		r = cg_writef(here ? fd : h->dirfd, "cgroup.procs", err, "%d", (int)pid);
+		if (r < 0)
+			return calyx_error_prefix(err, "--cgroup %s", sub);
+	}
+	if (!matched)
+		return calyx_error_setx(err, ENOENT, "--cgroup %s: no hierarchy has controller %s",
+					sub, controller);
+	return 0;
+}
+
 int calyx_cgroup_update(struct calyx_cgroup *cg,
 			const struct calyx_resources *resources,
 			calyx_error **err)

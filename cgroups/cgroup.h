@@ -57,6 +57,15 @@ int calyx_cgroup_clone_fd(const struct calyx_cgroup *cg);
 /* Move a process into the cgroup (every hierarchy). */
 int calyx_cgroup_enter(struct calyx_cgroup *cg, pid_t pid, calyx_error **err);
 
+/*
+ * `exec --cgroup [CONTROLLER:]SUB`: move a process into an existing
+ * sub-cgroup of the container's (in CONTROLLER's hierarchy only, when
+ * given; the container's own cgroup in the others).  SUB is relative and
+ * may not climb out.
+ */
+int calyx_cgroup_enter_sub(struct calyx_cgroup *cg, const char *sub, pid_t pid,
+			   calyx_error **err);
+
 /* Processes in the cgroup (recursively). *pids is malloc'd. */
 int calyx_cgroup_pids(struct calyx_cgroup *cg, pid_t **pids, size_t *n,
 		      calyx_error **err);

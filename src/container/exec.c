@@ -61,6 +61,7 @@ struct exec_job {
 	int console_sock;	/* connected --console-socket, or -1 */
 	int tty_master;		/* pty master we relay in the foreground, or -1 */
 	bool exposed;		/* the container could reach this runtime process */
+	bool paused;		/* --ignore-paused into a frozen cgroup */
 };
 
 /* Marks a container in which some process may hold CAP_SYS_PTRACE. */
@@ -401,7 +402,10 @@ static _Noreturn void exec_child(struct exec_job *job, bool joined)
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* die with the runtime during setup -- unless the runtime will not
+	 * wait for us: a detached exec into a frozen container */
+	if (!(job->paused && job->opts->detach))
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (job->sync_parent >= 0)
 		close(job->sync_parent);
 	if (calyx_sync_recv(job->sync_child, &msg, "the runtime", &err) < 0)
@@ -538,7 +542,9 @@ static int spawn(struct exec_job *job, calyx_error **err)
 		.pidfd = (uint64_t)(uintptr_t)&job->pidfd,
 		.exit_signal = SIGCHLD,
 	};
-	int cgfd = job->cgroup ? calyx_cgroup_clone_fd(job->cgroup) : -1;
+	/* --cgroup SUB: joined by pid below, into the sub-cgroup */
+	int cgfd = job->cgroup && !job->opts->cgroup_sub ?
+		   calyx_cgroup_clone_fd(job->cgroup) : -1;
 	struct calyx_sync_msg msg;
 	bool two_stage = job->exposed;
 	long pid;
@@ -571,7 +577,10 @@ static int spawn(struct exec_job *job, calyx_error **err)
 	job->pid = (pid_t)pid;
 	close(job->sync_child);
 	job->sync_child = -1;
-	if (cgfd < 0 && job->cgroup && calyx_cgroup_enter(job->cgroup, job->pid, err) < 0)
+	if (cgfd < 0 && job->cgroup &&
+	    (job->opts->cgroup_sub ?
+		     calyx_cgroup_enter_sub(job->cgroup, job->opts->cgroup_sub, job->pid, err) :
+		     calyx_cgroup_enter(job->cgroup, job->pid, err)) < 0)
 		return calyx_error_prefix(err, "joining the container's cgroup");
 	r = calyx_sync_send(job->sync_parent, CALYX_SYNC_GO, job->pid, NULL, err);
 	if (r >= 0 && two_stage)
@@ -582,6 +591,10 @@ static int spawn(struct exec_job *job, calyx_error **err)
 		close(job->console_sock);
 		job->console_sock = -1;
 	}
+	/* in a frozen cgroup the process cannot get to its exec before a
+	 * resume: a detached exec does not wait for it */
+	if (job->paused && job->opts->detach)
+		return 0;
 	for (;;) {
 		int passed = -1;
 
@@ -639,6 +652,7 @@ static int prepare(struct exec_job *job, const char *id, int dirfd,
 	status = container_status(dirfd, rec);
 	if (status == CALYX_STATUS_STOPPED)
 		return calyx_error_setx(err, EINVAL, "cannot exec in a stopped container");
+	job->paused = status == CALYX_STATUS_PAUSED;
 	if (status == CALYX_STATUS_PAUSED && !job->opts->ignore_paused)
 		return calyx_error_setx(err, EINVAL,
 					"cannot exec in a paused container (use --ignore-paused to override)");
