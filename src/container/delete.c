@@ -35,6 +35,7 @@ int calyx_container_kill(struct calyx_context *ctx, const char *id, int sig,
 {
 	_cleanup_close_ int dirfd = -1, pidfd = -1;
 	_cleanup_record_ struct container_record *rec = NULL;
+	bool paused;
 	int r;
 
 	r = container_open_dir(ctx, id, &dirfd, err);
@@ -54,8 +55,19 @@ int calyx_container_kill(struct calyx_context *ctx, const char *id, int sig,
 	pidfd = open_init_pidfd(rec);
 	if (pidfd < 0)
 		return calyx_error_setx(err, ESRCH, "container not running");
+	/* a frozen (v1) process dies only once thawed: thaw for SIGKILL, as runc */
+	paused = sig == SIGKILL && rec->cgroup_path[0] &&
+		 container_status(dirfd, rec) == CALYX_STATUS_PAUSED;
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
 		return calyx_error_set(err, errno, "kill container %s", id);
+	if (paused) {
+		_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
+
+		r = calyx_cgroup_open(rec->cgroup_path, &ctx->log, &cg, err);
+		if (r >= 0)
+			r = calyx_cgroup_freeze(cg, false, err);
+		return r < 0 ? calyx_error_prefix(err, "thawing %s", id) : 0;
+	}
 	return 0;
 }
 
