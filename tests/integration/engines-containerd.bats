@@ -74,12 +74,15 @@ crun_()
 remove_all()
 {
 	local id
+	# bounded: a runtime that cannot kill must not hang the suite
 	for id in $(c task ls -q 2>/dev/null); do
-		c task kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+		timeout 20 ctr --address "$ENG/c/sock" -n "$NS" task kill \
+			-s SIGKILL "$id" >/dev/null 2>&1 || true
 	done
 	for id in $(c task ls -q 2>/dev/null); do
 		wait_task_stopped "$id" || true
-		c task delete -f "$id" >/dev/null 2>&1 || true
+		timeout 20 ctr --address "$ENG/c/sock" -n "$NS" task delete \
+			-f "$id" >/dev/null 2>&1 || true
 	done
 	for id in $(c container ls -q 2>/dev/null); do
 		c container delete "$id" >/dev/null 2>&1 || true
@@ -167,6 +170,11 @@ wait_task_stopped()
 	engine_expect 0 c task resume "$C"
 	[[ $(task_status "$C") == RUNNING ]]
 	engine_expect 0 c task exec --exec-id e1 "$C" true
+	# SIGKILL ends a paused task too
+	engine_expect 0 c task pause "$C"
+	engine_expect 0 c task kill -s SIGKILL "$C"
+	wait_task_stopped "$C"
+	engine_expect 0 c task delete "$C"
 }
 
 @test "ctr run -t and task exec -t through a pty" {
@@ -174,7 +182,7 @@ wait_task_stopped()
 	local cmd
 	printf -v cmd '%q ' ctr --address "$ENG/c/sock" -n "$NS" run -t --rm \
 		--runc-binary "$ENG_RUNTIME" --runc-root "$ENG/c/rt" "$IMG" "$C" \
-		sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; exit 3'
+		sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; sleep 0.3; exit 3'
 	in_pty "$cmd"
 	engine_skip_if_no_tty "$output"
 	[[ $status -eq 3 ]] || fail "run -t: exit $status: $output"
@@ -183,7 +191,7 @@ wait_task_stopped()
 
 	engine_expect 0 crun_ -d "$IMG" "$C-x" sleep 1000
 	printf -v cmd '%q ' ctr --address "$ENG/c/sock" -n "$NS" task exec -t \
-		--exec-id t1 "$C-x" sh -c '[ -t 0 ] && echo exec-tty; exit 4'
+		--exec-id t1 "$C-x" sh -c '[ -t 0 ] && echo exec-tty; sleep 0.3; exit 4'
 	in_pty "$cmd"
 	[[ $status -eq 4 ]] || fail "exec -t: exit $status: $output"
 	contains exec-tty

@@ -54,18 +54,27 @@ teardown()
 }
 
 # The 20.10 client that comes with dockerd (a newer one may be first in PATH).
+docker_cli()
+{
+	if [[ -x /usr/bin/docker ]]; then
+		echo /usr/bin/docker
+	else
+		command -v docker
+	fi
+}
+
 d()
 {
-	local cli=docker
-	[[ -x /usr/bin/docker ]] && cli=/usr/bin/docker
-	"$cli" -H "unix://$ENG/d/sock" "$@"
+	"$(docker_cli)" -H "unix://$ENG/d/sock" "$@"
 }
 
 remove_all()
 {
 	local ids
 	ids=$(d ps -aq 2>/dev/null)
-	[[ -n $ids ]] && d rm -f $ids >/dev/null 2>&1
+	# bounded: a runtime that cannot kill must not hang the suite
+	[[ -n $ids ]] && timeout 60 /usr/bin/env DOCKER_HOST="unix://$ENG/d/sock" \
+		"$(docker_cli)" rm -f $ids >/dev/null 2>&1
 	return 0
 }
 
@@ -146,6 +155,10 @@ drun()
 	has_line paused
 	engine_expect 0 d unpause dp
 	engine_expect 0 d exec dp true
+	# a paused container can be removed by force
+	engine_expect 0 d pause dp
+	engine_expect 0 d rm -f dp
+	[[ -z $(d ps -aq) ]] || fail "containers left: $(d ps -a)"
 }
 
 @test "docker run --memory --pids-limit --cap-drop --user --read-only -v" {
@@ -176,11 +189,11 @@ drun()
 
 @test "docker run -it and exec -it through a pty" {
 	command -v script >/dev/null || skip "script(1) not installed"
-	local cli=docker cmd
-	[[ -x /usr/bin/docker ]] && cli=/usr/bin/docker
+	local cli cmd
+	cli=$(docker_cli)
 	printf -v cmd '%q ' "$cli" -H "unix://$ENG/d/sock" run --rm -it \
 		--runtime calyx --network none "$IMG" \
-		sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; exit 5'
+		sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; sleep 0.3; exit 5'
 	in_pty "$cmd"
 	engine_skip_if_no_tty "$output"
 	[[ $status -eq 5 ]] || fail "run -it: exit $status: $output"
@@ -189,7 +202,7 @@ drun()
 
 	engine_expect 0 drun -d --name tt "$IMG" sleep 1000
 	printf -v cmd '%q ' "$cli" -H "unix://$ENG/d/sock" exec -it tt \
-		sh -c '[ -t 0 ] && echo exec-tty; exit 6'
+		sh -c '[ -t 0 ] && echo exec-tty; sleep 0.3; exit 6'
 	in_pty "$cmd"
 	[[ $status -eq 6 ]] || fail "exec -it: exit $status: $output"
 	contains exec-tty

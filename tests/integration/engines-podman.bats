@@ -63,7 +63,13 @@ setup()
 
 teardown()
 {
-	pm rm -af -t 0 >/dev/null 2>&1 || true
+	# bounded: a runtime that cannot kill must not hang the suite
+	timeout 60 env CONTAINERS_CONF="$ENG/p/containers.conf" \
+		CONTAINERS_STORAGE_CONF="$ENG/p/storage.conf" \
+		podman --root "$ENG/p/root" --runroot "$ENG/p/run" \
+		--tmpdir "$ENG/p/tmp" --runtime "$ENG_RUNTIME" \
+		--cgroup-manager=cgroupfs rm -af -t 0 >/dev/null 2>&1 || true
+	pm pod rm -af -t 0 >/dev/null 2>&1 || true
 }
 
 pm()
@@ -348,10 +354,17 @@ remove_netavark_rules()
 	has_line paused
 	engine_expect 0 pm unpause p
 	engine_expect 0 pm exec p true
+	# a paused container can be removed by force
+	engine_expect 0 pm pause p
+	engine_expect 0 pm rm -f -t 1 p
+	[[ -z $(find /sys/fs/cgroup -maxdepth 3 -name 'libpod-*') ]] ||
+		fail "cgroups left: $(find /sys/fs/cgroup -maxdepth 3 -name 'libpod-*')"
 }
 
 @test "podman run -it through a pty; exec -it" {
 	command -v script >/dev/null || skip "script(1) not installed"
+	# the sleeps: podman (with runc too) may drop the output of a process
+	# that exits at once
 	local cmd
 	printf -v cmd '%q ' env CONTAINERS_CONF="$ENG/p/containers.conf" \
 		CONTAINERS_STORAGE_CONF="$ENG/p/storage.conf" \
@@ -359,7 +372,7 @@ remove_netavark_rules()
 		--tmpdir "$ENG/p/tmp" --runtime "$ENG_RUNTIME" \
 		--cgroup-manager=cgroupfs \
 		run --rm -it --network none "$IMG" \
-		sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; exit 5'
+		sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; sleep 0.3; exit 5'
 	in_pty "$cmd"
 	engine_skip_if_no_tty "$output"
 	[[ $status -eq 5 ]] || fail "run -it: exit $status: $output"
@@ -372,7 +385,7 @@ remove_netavark_rules()
 		podman --root "$ENG/p/root" --runroot "$ENG/p/run" \
 		--tmpdir "$ENG/p/tmp" --runtime "$ENG_RUNTIME" \
 		--cgroup-manager=cgroupfs \
-		exec -it tt sh -c '[ -t 0 ] && echo exec-tty; exit 6'
+		exec -it tt sh -c '[ -t 0 ] && echo exec-tty; sleep 0.3; exit 6'
 	in_pty "$cmd"
 	engine_skip_if_no_tty "$output"
 	[[ $status -eq 6 ]] || fail "exec -it: exit $status: $output"
