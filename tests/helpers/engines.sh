@@ -35,7 +35,8 @@ ENGINE_PLAIN_CGROUP_DIRS=(hugetlb net_cls net_prio perf_event misc rdma)
 # Host paths engines create on first use (dirs go only when empty).
 ENGINE_HOST_PATHS=(/run/containerd/s /run/containerd/fifo /run/containerd/runc
 		   /run/containerd /run/docker /run/containers/networks/ipam.db
-		   /run/containers /run/libpod /etc/docker/key.json)
+		   /run/containers /run/libpod /etc/docker/key.json
+		   /run/calyx /run/runc)
 
 # Records what exists before the engine starts, so cleanup removes only
 # what appeared after.
