@@ -120,3 +120,28 @@ wait_recvtty()
 	contains "/dev/pts/"
 	calyx delete -f "$ID"
 }
+
+@test "terminal: CVE-2025-52565: a /dev/console symlink is not followed for the pty bind" {
+	calyx_only
+	# /dev comes from a directory the container controls, with console ->
+	# a procfs file: the pty bound there would mask it (the CVE's aim)
+	mkdir -p "$BATS_TEST_TMPDIR/dev"
+	echo host > "$BATS_TEST_TMPDIR/target"
+	ln -s /proc/sys/kernel/core_pattern "$BATS_TEST_TMPDIR/dev/console"
+	mknod "$BATS_TEST_TMPDIR/dev/null" c 1 3
+	mkdir "$BATS_TEST_TMPDIR/dev/pts"
+	cfg --arg d "$BATS_TEST_TMPDIR/dev" '.process.terminal = true
+		| .mounts = [.mounts[] | select(.destination != "/dev" and
+			(.destination | startswith("/dev/") | not))]
+		| .mounts += [{"destination": "/dev", "type": "bind", "source": $d,
+			"options": ["rbind"]}]'
+	set_args /bin/true
+	recvtty
+	run calyx run -d -b "$BUNDLE" --console-socket "$SOCK" "$ID"
+	kill "$RECV_PID" 2>/dev/null || true
+	[[ $status -ne 0 ]]
+	contains "/dev/console"
+	[[ $(cat "$BATS_TEST_TMPDIR/target") == host ]]
+	! grep -qF "$BATS_TEST_TMPDIR/target" /proc/self/mountinfo
+	assert_nothing_left "$ID"
+}
