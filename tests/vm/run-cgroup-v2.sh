@@ -17,7 +17,7 @@
 #   CALYX, PROBE        runtime and probe (default: $BUILD's, BUILD=build)
 #   CALYX_VM_COUNTS     file to write "PASSED FAILED SKIPPED" to (tests/run)
 #   CALYX_VM_CACHE      kernel/initramfs cache (default tests/.work/vm)
-#   CALYX_VM_TIMEOUT    seconds the VM may run (default 480)
+#   CALYX_VM_TIMEOUT    seconds the VM may run (default 540)
 #   CALYX_VM_TEST_TIMEOUT  seconds per bats test inside the VM (default 180)
 #   CALYX_VM_CMD        a bash command to run in the VM instead of bats (for
 #                       a look around: its output is shown, its status kept)
@@ -33,7 +33,7 @@ builddir=${BUILD:-$top/build}
 CALYX=${CALYX:-$builddir/src/cli/calyx}
 PROBE=${PROBE:-$builddir/tests/probe/probe}
 CALYX_TEST_RUN=${CALYX_TEST_RUN:-calyx-vm-$$}
-vm_timeout=${CALYX_VM_TIMEOUT:-480}
+vm_timeout=${CALYX_VM_TIMEOUT:-540}
 # modules the guest needs for the 9p root; their dependencies are resolved
 # from the kernel package's modules.dep
 vm_modules=(virtio_pci 9pnet_virtio 9p)
@@ -87,13 +87,21 @@ else
 	files+=("$here/smoke.bats")
 fi
 
-for tool in qemu-system-x86_64:qemu-system-x86 depmod:kmod modprobe:kmod \
-	    cpio:cpio dpkg-deb:dpkg apt-get:apt bats:bats; do
-	command -v "${tool%%:*}" >/dev/null ||
-		skip_tier "${tool%%:*} not found (apt-get install ${tool#*:})"
-done
-[[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1 ||
+# prints what of "command:package" $@ is missing
+missing_tools()
+{
+	local tool
+	for tool; do
+		command -v "${tool%%:*}" >/dev/null ||
+			echo "${tool%%:*} not found (apt-get install ${tool#*:})"
+	done
+}
+
+why=$(missing_tools qemu-system-x86_64:qemu-system-x86 cpio:cpio bats:bats)
+[[ -z $why ]] || skip_tier "${why//$'\n'/; }"
+if [[ ! -x /bin/busybox ]] || ldd /bin/busybox >/dev/null 2>&1; then
 	skip_tier "/bin/busybox is not the static one (apt-get install busybox-static)"
+fi
 command -v "$CALYX" >/dev/null || fail_tier "runtime not found: $CALYX"
 [[ -x $PROBE ]] || fail_tier "probe not built: $PROBE"
 CALYX=$(command -v "$CALYX")
@@ -122,7 +130,7 @@ unpack_kernel()
 {
 	local dl=$1 x=$1/x kver mods mod out
 	dpkg-deb -x "$dl"/*.deb "$x" || return 1
-	kver=$(ls "$x/lib/modules" 2>/dev/null | head -1)
+	kver=$(find "$x/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | head -1)
 	[[ -n $kver && -f $x/boot/vmlinuz-$kver ]] || {
 		echo "no kernel or modules in $(ls "$dl"/*.deb)" >&2
 		return 1
@@ -152,7 +160,9 @@ unpack_kernel()
 
 fetch_kernel()
 {
-	local pkg dl kver
+	local pkg dl kver missing
+	missing=$(missing_tools apt-get:apt dpkg-deb:dpkg depmod:kmod modprobe:kmod)
+	[[ -z $missing ]] || { echo "${missing//$'\n'/; }"; return 1; }
 	pkg=$(kernel_package)
 	if [[ -z $pkg ]]; then
 		apt-get update -qq >/dev/null 2>&1
@@ -213,29 +223,32 @@ fi
 build_initrd "$cache/kernel" || { exec 8>&-; skip_tier "building the initramfs failed"; }
 kdir=$(cd "$cache/kernel" && pwd -P)
 
-# The busybox bundle rootfs the integration helpers copy per test: a
-# private one (the shared tests/.work/rootfs gets other builds' probes while
-# host suites run, and flock over 9p does not lock against the host), made
-# here since making it in the VM takes ~50x longer. The guest copies it to
-# its tmpfs once.
+# The busybox bundle rootfs the integration helpers copy per test, made
+# here since making it in the VM takes ~50x longer. It is not the shared
+# tests/.work/rootfs: host suites of other builds put their probe there at
+# any time (flock over 9p does not lock against the host). Nor does it get
+# a probe: runs with other builds may share this cache. The guest copies it
+# to its tmpfs, where the helpers add $PROBE.
 rootfs=$cache/rootfs
 if [[ ! -e $rootfs/.complete ]]; then
 	rm -rf "$rootfs"
 	"$top/examples/hello/make-bundle.sh" "$rootfs" >&2 ||
 		fail_tier "could not make the bundle rootfs in $rootfs"
 fi
-cp "$PROBE" "$rootfs/bin/probe" || fail_tier "cannot copy $PROBE"
 exec 8>&-
 
 # --- boot ------------------------------------------------------------------
 job=$(mktemp -d "$cache/job.XXXXXX") || fail_tier "mktemp in $cache failed"
-qpid=
+qpid='' tpid=''
 cleanup()
 {
+	# timeout(1) runs qemu in its own process group, out of reach of a
+	# ^C: stop it here (timeout passes the TERM on to qemu)
 	if [[ -n $qpid ]] && kill -0 "$qpid" 2>/dev/null; then
-		kill "$qpid" 2>/dev/null	# timeout(1) passes it on to qemu
+		kill "$qpid" 2>/dev/null
 		wait "$qpid" 2>/dev/null
 	fi
+	[[ -n $tpid ]] && kill "$tpid" 2>/dev/null && wait "$tpid"
 	# keep the last job (console log, TAP) for a look after a failure
 	rm -rf "$cache/last-job"
 	mv "$job" "$cache/last-job" 2>/dev/null || rm -rf "$job"
@@ -255,7 +268,7 @@ printf 'exec /bin/bash %q %q\n' "$here/guest.sh" "$job" > "$job/guest"
 
 echo "kernel $(basename "$kdir") (cache $cache), prepared in" \
 	"$(since "$prepare_start")s;" \
-	"running: ${files[*]#"$top/"}"
+	"running: ${CALYX_VM_CMD:-${files[*]#"$top/"}}"
 boot_start=$EPOCHREALTIME
 # TCG only: the host's /dev/kvm is not one a stock kernel can use.
 timeout --kill-after=5 "$vm_timeout" qemu-system-x86_64 \
@@ -268,10 +281,15 @@ timeout --kill-after=5 "$vm_timeout" qemu-system-x86_64 \
 	-virtfs "local,path=$job,mount_tag=calyxjob,security_model=passthrough" \
 	< /dev/null > "$job/qemu.out" 2>&1 &
 qpid=$!
-tail -n +1 -F --pid="$qpid" "$job/tap" 2>/dev/null
+# both in the background: `wait` returns on a signal, a foreground tail
+# would hold the INT/TERM trap (and so qemu) until the VM ends
+tail -n +1 -F --pid="$qpid" "$job/tap" 2>/dev/null &
+tpid=$!
 wait "$qpid"
 qemu_rc=$?
 qpid=
+wait "$tpid"
+tpid=
 elapsed=$(since "$boot_start")
 
 console_tail()
