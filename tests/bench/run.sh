@@ -1,96 +1,584 @@
 #!/bin/bash
-# Benchmark (not a test): `run` of /bin/true on the example bundle for
-# calyx, runc and crun side by side.
+# Benchmark (not a test, not part of tests/run): calyx beside runc, crun,
+# bubblewrap and the engines that drive them.
 #
-#   tests/bench/run.sh [RUNS]        (default 50; the sequential batch is 2x)
+#   tests/bench/run.sh [--runs N] [--repeat K] [--only LIST] [N]
 #
-# Prints per runtime: median wall time of one `run`, wall time of 2*RUNS
-# sequential runs, peak RSS of the runtime (/usr/bin/time -v) and binary size.
+#   --runs N      timed runs per row (default 50; the sequential batch is 2N)
+#   --repeat K    measure every section K times (interleaved) and keep each
+#                 row's best median: the host is shared, noise only adds
+#   --only LIST   comma-separated sections (default run,limits,exec,bundleless)
+#
+# Sections:
+#   run         `run` of /bin/true on the example bundle: median of one run,
+#               wall time of 2N sequential runs, peak RSS, binary size
+#   limits      the same with linux.resources memory.limit 64 MiB and
+#               pids.limit 64 (checked in the cgroup before timing)
+#   exec        `exec ID /bin/true` into a running container; calyx also
+#               into one with CAP_SYS_PTRACE in its bounding set, where it
+#               re-execs through a read-only copy of itself (CVE-2019-5736)
+#   bundleless  `calyx run --rootfs DIR -- /bin/true` beside the bundle run
+#               and bubblewrap with (nearly) the same isolation
+#   engines     podman and ctr (private storage, daemon and roots) driving
+#               each runtime; slow, so only when named in --only
+#
+# Times come from hyperfine (-N: no shell in between) when installed, else
+# from a loop over $EPOCHREALTIME; always medians.
 #
 # crun 1.8 refuses this hybrid-cgroup host because cgroup2 at
 # /sys/fs/cgroup/unified lists controllers; everything runs inside a private
 # mount namespace with an empty file over that cgroup.controllers, so all
-# three runtimes see the same host and the host itself is untouched.
+# runtimes see the same host and the host itself is untouched.  Every
+# bundle has an absolute cgroupsPath: runc and crun would otherwise nest
+# their cgroups below this session's own.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-runs=${1:-50}
+runs=50
+repeat=1
+only=run,limits,exec,bundleless
+
+usage()
+{
+	sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//'
+	exit "${1:-0}"
+}
+
+while (($#)); do
+	case $1 in
+	--runs) runs=${2:?--runs N}; shift 2 ;;
+	--runs=*) runs=${1#*=}; shift ;;
+	--repeat) repeat=${2:?--repeat K}; shift 2 ;;
+	--repeat=*) repeat=${1#*=}; shift ;;
+	--only) only=${2:?--only LIST}; shift 2 ;;
+	--only=*) only=${1#*=}; shift ;;
+	-h|--help) usage ;;
+	[0-9]*) runs=$1; shift ;;
+	*) echo "unknown argument: $1" >&2; usage 2 >&2 ;;
+	esac
+done
+[[ $runs =~ ^[1-9][0-9]*$ && $repeat =~ ^[1-9][0-9]*$ ]] ||
+	{ echo "--runs and --repeat take positive numbers" >&2; exit 2; }
+for s in ${only//,/ }; do
+	case $s in
+	run|limits|exec|bundleless|engines) ;;
+	*) echo "unknown section: $s" >&2; usage 2 >&2 ;;
+	esac
+done
 batch=$((runs * 2))
 
 if [[ -z ${CALYX_BENCH_INNER:-} ]]; then
 	export CALYX_BENCH_INNER=1
-	exec unshare -m --propagation private "$0" "$@"
+	exec unshare -m --propagation private "$0" --runs "$runs" \
+		--repeat "$repeat" --only "$only"
 fi
+
+want() { [[ ,$only, == *,$1,* ]]; }
+
+calyx=$(realpath -e "${CALYX:-$top/build/src/cli/calyx}")
+declare -A bins=([calyx]=$calyx [runc]=$(command -v runc || true)
+		 [crun]=$(command -v crun || true))
+runtimes=()
+for name in calyx runc crun; do
+	if [[ -n ${bins[$name]} && -x ${bins[$name]} ]]; then
+		runtimes+=("$name")
+	else
+		printf '%s is not installed: left out\n' "$name"
+	fi
+done
+
+"$top/examples/hello/make-bundle.sh" >/dev/null
+rootfs=$top/examples/hello/rootfs
+work=$(mktemp -d /tmp/calyx-bench.XXXXXX)
+# names this run's cgroups, so benchmarks side by side never share one
+tag=calyx-bench-${work##*.}
+
+# What exists before we start, so cleanup removes only what we made.
+snapshot_paths=(/sys/fs/cgroup/*/calyx /run/calyx /run/runc /run/crun)
+before=$(ls -d "${snapshot_paths[@]}" /sys/fs/cgroup/* 2>/dev/null || true)
+existed() { grep -qxF "$1" <<< "$before"; }
 
 controllers=/sys/fs/cgroup/unified/cgroup.controllers
 if [[ -e $controllers ]]; then
-	empty=$(mktemp)
+	empty=$work/empty-controllers
+	: > "$empty"
 	mount --bind "$empty" "$controllers"
 fi
 
-"$top/examples/hello/make-bundle.sh" >/dev/null
-# crun 1.8 refuses ociVersion 1.3.0: every runtime gets the same 1.0.2 config
-work=$(mktemp -d /tmp/calyx-bench.XXXXXX)
-trap 'rm -rf "$work" ${empty:+"$empty"}' EXIT
-# One bundle per runtime, each with an absolute cgroupsPath: runc and crun
-# would otherwise nest their cgroups below this session's own.
+# Containers still up (a failed exec section), their state, our cgroups
+# (bottom-up, rmdir only), plain dirs runtimes made in /sys/fs/cgroup for
+# unmounted controllers, default-root dirs we caused, then $work.
+cleanup()
+{
+	local name root id d
+	set +e
+	[[ $(type -t engines_teardown) == function ]] && engines_teardown
+	for name in "${runtimes[@]}"; do
+		for root in "$work"/root-"$name"*; do
+			[[ -d $root ]] || continue
+			for id in "$root"/*/; do
+				[[ -d $id ]] || continue
+				id=${id%/}
+				id=${id##*/}
+				timeout 20 "${bins[$name]}" --root "$root" \
+					delete -f "$id" >/dev/null 2>&1
+			done
+		done
+	done
+	while read -r d; do
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done < <(find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d \
+		-name "$tag-*" 2>/dev/null)
+	for d in /sys/fs/cgroup/* "${snapshot_paths[@]}"; do
+		[[ -d $d ]] && ! existed "$d" && ! mountpoint -q "$d" &&
+			rmdir "$d" 2>/dev/null
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# One bundle per runtime and variant, each with its own absolute
+# cgroupsPath.  crun 1.8 refuses ociVersion 1.3.0: all get 1.0.2.
+#   make_bundle NAME VARIANT (run|limits|exec|ptrace)  -> prints the dir
 make_bundle()
 {
-	mkdir -p "$work/bundle-$1"
-	jq --arg r "$top/examples/hello/rootfs" --arg cg "/calyx-bench-$1" \
-		'.root.path = $r | .process.args = ["/bin/true"]
-		 | .ociVersion = "1.0.2" | .linux.cgroupsPath = $cg' \
-		"$top/examples/hello/config.json" > "$work/bundle-$1/config.json"
+	local dir=$work/bundle-$1-$2 args='["/bin/true"]' extra=.
+	case $2 in
+	limits) extra='.linux.resources.memory = {limit: 67108864}
+		       | .linux.resources.pids = {limit: 64}' ;;
+	exec) args='["sleep", "1000000"]' ;;
+	ptrace) args='["sleep", "1000000"]'
+		extra='.process.capabilities.bounding += ["CAP_SYS_PTRACE"]' ;;
+	esac
+	mkdir -p "$dir"
+	jq --arg r "$rootfs" --arg cg "/$tag-$1-$2" --argjson a "$args" \
+		'.root.path = $r | .process.args = $a
+		 | .ociVersion = "1.0.2" | .linux.cgroupsPath = $cg | '"$extra" \
+		"$top/examples/hello/config.json" > "$dir/config.json"
+	echo "$dir"
 }
 
-calyx=${CALYX:-$top/build/src/cli/calyx}
-declare -A bins=([calyx]=$calyx [runc]=$(command -v runc || true)
-		 [crun]=$(command -v crun || true))
+have_hyperfine=
+# engines: what is installed, the image they run (globals: cleanup uses them)
+have_podman='' have_ctr='' img=localhost/calyx-bench:latest
+command -v hyperfine >/dev/null 2>&1 && have_hyperfine=1
 
-now_ns() { date +%s%N; }
-
-bench_one()
+# median_ms N CMD... : runs CMD once to warm up (and fail early), then N
+# times; prints the median wall time in ms, or fails with CMD's error.
+median_ms()
 {
-	local name=$1 bin=$2 root=$work/root-$1 bundle=$work/bundle-$1
-	local i t0 t1 times=() median batch_ms rss size
+	local n=$1 i t0 t1 times=()
+	shift
+	if ! "$@" < /dev/null > /dev/null 2> "$work/err"; then
+		echo "failed: $(head -1 "$work/err")"
+		return 1
+	fi
+	if [[ -n $have_hyperfine ]]; then
+		if ! hyperfine -N --style none -r "$n" \
+			--export-json "$work/hf.json" -- "$(printf '%q ' "$@")" \
+			> "$work/err" 2>&1; then
+			echo "failed: $(grep -m1 -i error "$work/err")"
+			return 1
+		fi
+		jq -r '.results[0].median * 1000' "$work/hf.json" |
+			awk '{ printf "%.1f\n", $1 }'
+		return 0
+	fi
+	for ((i = 0; i < n; i++)); do
+		t0=${EPOCHREALTIME/./}
+		"$@" < /dev/null > /dev/null 2>&1 ||
+			{ echo "failed: exit $?"; return 1; }
+		t1=${EPOCHREALTIME/./}
+		times+=($((t1 - t0)))
+	done
+	printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 }
+		END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2;
+		      printf "%.1f\n", m / 1000 }'
+}
+
+# batch_ms N CMD... : wall time of N sequential runs of CMD, in ms
+batch_ms()
+{
+	local n=$1 i t0 t1
+	shift
+	t0=${EPOCHREALTIME/./}
+	for ((i = 0; i < n; i++)); do
+		"$@" < /dev/null > /dev/null 2>&1 || true
+	done
+	t1=${EPOCHREALTIME/./}
+	echo $(((t1 - t0) / 1000))
+}
+
+# peak_kib CMD... : peak RSS of CMD (the runtime process itself)
+peak_kib()
+{
+	/usr/bin/time -f %M -o "$work/rss" "$@" < /dev/null > /dev/null 2>&1 ||
+		true
+	tail -1 "$work/rss" 2>/dev/null
+}
+
+# Best-of-rounds bookkeeping: best[ROW,COL] keeps the smallest number seen;
+# a failure text sticks unless a later round succeeds.
+declare -A best
+keep_best()
+{
+	local key=$1 val=$2 old=${best[$1]:-}
+	if [[ -z $old || ! $old =~ ^[0-9.]+$ ]] ||
+		{ [[ $val =~ ^[0-9.]+$ ]] &&
+		  awk -v a="$val" -v b="$old" 'BEGIN { exit !(a < b) }'; }; then
+		best[$key]=$val
+	fi
+}
+
+# row_line LABEL COL... : one aligned table line from best[LABEL,COL]
+row_line()
+{
+	local label=$1 col v line
+	shift
+	line=$(printf '%-16s' "$label")
+	for col in "$@"; do
+		v=${best[$label,$col]:--}
+		if [[ $v == failed* ]]; then
+			printf '%s  %s\n' "$line" "$v"
+			return
+		fi
+		line+=$(printf '  %12s' "$v")
+	done
+	printf '%s\n' "$line"
+}
+
+header()
+{
+	local h c
+	printf '\n== %s\n' "$1"
+	shift
+	h=$(printf '%-16s' row)
+	for c in "$@"; do
+		h+=$(printf '  %12s' "$c")
+	done
+	printf '%s\n' "$h"
+}
+
+# ratio A B : "A/B: R x (A ms vs B ms)" from the medians of rows A and B
+ratio()
+{
+	local a=${best[$1,median]:-} b=${best[$2,median]:-}
+	if [[ $a =~ ^[0-9.]+$ && $b =~ ^[0-9.]+$ ]]; then
+		awk -v a="$a" -v b="$b" -v na="$1" -v nb="$2" 'BEGIN {
+			printf "%s/%s: %.2fx (%.1f ms vs %.1f ms)\n",
+			       na, nb, a / b, a, b }'
+	else
+		printf '%s/%s: n/a\n' "$1" "$2"
+	fi
+}
+
+# --- run, limits ---------------------------------------------------------
+
+check_limits()
+{
+	local name=$1 bin=$2 bundle=$3 root=$work/root-$1 cg mem pids
+	cg=/$tag-$name-limits
+	"$bin" --root "$root" create -b "$bundle" "chk-$name" \
+		< /dev/null > /dev/null 2>&1 || return 0	# median_ms reports it
+	mem=$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes" 2>/dev/null ||
+	      cat "/sys/fs/cgroup/unified$cg/memory.max" 2>/dev/null || echo none)
+	pids=$(cat "/sys/fs/cgroup/pids$cg/pids.max" 2>/dev/null ||
+	       cat "/sys/fs/cgroup/unified$cg/pids.max" 2>/dev/null || echo none)
+	"$bin" --root "$root" delete -f "chk-$name" >/dev/null 2>&1 || true
+	if [[ $mem != 67108864 || $pids != 64 ]]; then
+		echo "warning: $name: limits not in the cgroup (memory $mem, pids $pids)" >&2
+	fi
+}
+
+section_run()
+{
+	local variant=$1 title=$2 round name bin root bundle m
+	best=()
+	for ((round = 0; round < repeat; round++)); do
+		for name in "${runtimes[@]}"; do
+			bin=${bins[$name]}
+			root=$work/root-$name
+			mkdir -p "$root"
+			bundle=$(make_bundle "$name" "$variant")
+			((round == 0)) && [[ $variant == limits ]] &&
+				check_limits "$name" "$bin" "$bundle"
+			m=$(median_ms "$runs" "$bin" --root "$root" run \
+				-b "$bundle" "b-$name") || true
+			keep_best "$name,median" "$m"
+			[[ $m == failed* ]] && continue
+			keep_best "$name,batch" "$(batch_ms "$batch" "$bin" \
+				--root "$root" run -b "$bundle" "s-$name")"
+			keep_best "$name,rss" "$(peak_kib "$bin" --root "$root" \
+				run -b "$bundle" "rss-$name")"
+			best[$name,size]=$(( $(stat -L -c %s "$bin") / 1024 ))
+		done
+	done
+	header "$title ($runs runs for the median, $batch sequential, best of $repeat)" \
+		"median ms" "${batch}x ms" "peak KiB" "size KiB"
+	for name in "${runtimes[@]}"; do
+		row_line "$name" median batch rss size
+	done
+	ratio calyx crun
+}
+
+# --- exec ----------------------------------------------------------------
+
+# exec_row LABEL RUNTIME VARIANT : exec latency into a running container
+exec_row()
+{
+	local label=$1 name=$2 bin=${bins[$2]} root=$work/root-$2-exec
+	local bundle id=x-$3 m
 	mkdir -p "$root"
-	make_bundle "$name"
-	# warm up the page cache and check that it works at all
-	if ! "$bin" --root "$root" run -b "$bundle" "warm-$name" \
-		< /dev/null > "$work/$name.err" 2>&1; then
-		printf '%-6s  failed: %s\n' "$name" "$(head -1 "$work/$name.err")"
+	bundle=$(make_bundle "$name" "$3")
+	if ! "$bin" --root "$root" run -d -b "$bundle" "$id" \
+		< /dev/null > /dev/null 2> "$work/err"; then
+		keep_best "$label,median" "failed: $(head -1 "$work/err")"
 		return
 	fi
-	for ((i = 0; i < runs; i++)); do
-		t0=$(now_ns)
-		"$bin" --root "$root" run -b "$bundle" "b-$name-$i" < /dev/null > /dev/null 2>&1
-		t1=$(now_ns)
-		times+=($(( (t1 - t0) / 1000 )))
-	done
-	median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 }
-		END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2;
-		      printf "%.1f", m / 1000 }')
-	t0=$(now_ns)
-	for ((i = 0; i < batch; i++)); do
-		"$bin" --root "$root" run -b "$bundle" "s-$name-$i" < /dev/null > /dev/null 2>&1
-	done
-	t1=$(now_ns)
-	batch_ms=$(( (t1 - t0) / 1000000 ))
-	rss=$(/usr/bin/time -v "$bin" --root "$root" run -b "$bundle" "rss-$name" \
-		< /dev/null 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ { print $2 }')
-	size=$(stat -L -c %s "$bin")
-	printf '%-6s  %10s  %12s  %10s  %10s\n' "$name" "$median" "$batch_ms" \
-		"$rss" "$((size / 1024))"
+	m=$(median_ms "$runs" "$bin" --root "$root" exec "$id" /bin/true) || true
+	keep_best "$label,median" "$m"
+	if [[ $m != failed* ]]; then
+		keep_best "$label,batch" "$(batch_ms "$batch" "$bin" \
+			--root "$root" exec "$id" /bin/true)"
+		keep_best "$label,rss" "$(peak_kib "$bin" --root "$root" \
+			exec "$id" /bin/true)"
+		# the guard's mark: proof that the ptrace row took that path
+		[[ $3 != ptrace || -e $root/$id/ptrace-capable ]] ||
+			echo "warning: $label: calyx did not mark the container ptrace-capable" >&2
+	fi
+	timeout 20 "$bin" --root "$root" delete -f "$id" >/dev/null 2>&1 || true
 }
 
-printf 'run of /bin/true, %d runs for the median, %d sequential runs\n' "$runs" "$batch"
-printf '%-6s  %10s  %12s  %10s  %10s\n' runtime "median ms" "${batch}x ms" \
-	"peak KiB" "size KiB"
-for name in calyx runc crun; do
-	bin=${bins[$name]}
-	if [[ -z $bin || ! -x $bin ]]; then
-		printf '%-6s  not installed\n' "$name"
-		continue
+section_exec()
+{
+	local round name rows=()
+	best=()
+	for ((round = 0; round < repeat; round++)); do
+		for name in "${runtimes[@]}"; do
+			exec_row "$name" "$name" exec
+		done
+		if [[ " ${runtimes[*]} " == *" calyx "* ]]; then
+			exec_row calyx+ptrace calyx ptrace
+		fi
+	done
+	header "exec ID /bin/true into a running container ($runs runs, $batch sequential, best of $repeat)" \
+		"median ms" "${batch}x ms" "peak KiB"
+	rows=("${runtimes[@]}")
+	[[ " ${runtimes[*]} " == *" calyx "* ]] && rows+=(calyx+ptrace)
+	for name in "${rows[@]}"; do
+		row_line "$name" median batch rss
+	done
+	ratio calyx crun
+	ratio calyx+ptrace crun
+}
+
+# --- bundleless ----------------------------------------------------------
+
+section_bundleless()
+{
+	local round m name bwrap_bin rows=()
+	best=()
+	local caps=(--cap-drop ALL --cap-add CAP_AUDIT_WRITE --cap-add CAP_KILL
+		    --cap-add CAP_NET_BIND_SERVICE)
+	bwrap_bin=$(command -v bwrap || true)
+	# What `calyx run --rootfs` sets up, as far as bwrap can: the same
+	# namespaces (bwrap's --unshare-all would add a user namespace),
+	# capabilities, hostname and mounts; sysfs only as a read-only bind.
+	local -a bwrap_plain=("$bwrap_bin" --unshare-all --die-with-parent
+			      --bind "$rootfs" / --proc /proc --dev /dev /bin/true)
+	local -a bwrap_match=("$bwrap_bin" --unshare-pid --unshare-net
+			      --unshare-ipc --unshare-uts --unshare-cgroup
+			      --die-with-parent --hostname calyx "${caps[@]}"
+			      --bind "$rootfs" / --proc /proc --dev /dev
+			      --tmpfs /dev/shm --mqueue /dev/mqueue
+			      --ro-bind /sys /sys --tmpfs /tmp /bin/true)
+	for ((round = 0; round < repeat; round++)); do
+		for name in calyx crun; do
+			[[ " ${runtimes[*]} " == *" $name "* ]] || continue
+			mkdir -p "$work/root-$name"
+			m=$(median_ms "$runs" "${bins[$name]}" --root \
+				"$work/root-$name" run -b "$(make_bundle "$name" run)" \
+				"b-$name") || true
+			keep_best "$name bundle,median" "$m"
+		done
+		mkdir -p "$work/root-calyx-sbx"
+		m=$(median_ms "$runs" "$calyx" --root "$work/root-calyx-sbx" \
+			run --rootfs "$rootfs" --name "$tag-r" -- /bin/true) || true
+		keep_best "calyx --rootfs,median" "$m"
+		if [[ -n $bwrap_bin ]]; then
+			m=$(median_ms "$runs" "${bwrap_plain[@]}") || true
+			keep_best "bwrap,median" "$m"
+			m=$(median_ms "$runs" "${bwrap_match[@]}") || true
+			keep_best "bwrap matched,median" "$m"
+		fi
+	done
+	header "bundle-less run of /bin/true ($runs runs, best of $repeat)" "median ms"
+	rows=("calyx bundle")
+	[[ " ${runtimes[*]} " == *" crun "* ]] && rows+=("crun bundle")
+	rows+=("calyx --rootfs")
+	if [[ -n $bwrap_bin ]]; then
+		rows+=(bwrap "bwrap matched")
+	else
+		echo "(bwrap is not installed: apt-get install bubblewrap)"
 	fi
-	bench_one "$name" "$bin"
-done
+	for name in "${rows[@]}"; do
+		row_line "$name" median
+	done
+	ratio "calyx --rootfs" "crun bundle"
+	[[ -n $bwrap_bin ]] && ratio "calyx --rootfs" "bwrap matched"
+	return 0
+}
+
+# --- engines -------------------------------------------------------------
+
+section_engines()
+{
+	local round name n m
+	best=()
+	command -v podman >/dev/null 2>&1 && command -v conmon >/dev/null 2>&1 &&
+		have_podman=1
+	command -v containerd >/dev/null 2>&1 && command -v ctr >/dev/null 2>&1 &&
+		have_ctr=1
+	if [[ -z $have_podman && -z $have_ctr ]]; then
+		printf '\n== engines: neither podman nor containerd is installed\n'
+		return 0
+	fi
+	# engines.sh expects the tests' helpers: the little it uses of them
+	fail() { echo "engines: $*" >&2; return 1; }
+	skip() { echo "engines: $*" >&2; return 1; }
+	export WORK=$work
+	ln -s "$rootfs" "$work/rootfs"
+	CALYX=$calyx
+	# shellcheck source=/dev/null
+	. "$top/tests/helpers/engines.sh"
+	engine_begin
+	engines_teardown()
+	{
+		local id
+		if [[ -n $have_podman ]]; then
+			for name in "${runtimes[@]}"; do
+				timeout 60 pm "$name" rm -af -t 0 >/dev/null 2>&1
+			done
+			timeout 60 pm calyx rmi -af >/dev/null 2>&1
+		fi
+		if [[ -n $have_ctr && -S $ENG/c/sock ]]; then
+			for id in $(c task ls -q 2>/dev/null); do
+				timeout 20 c task kill -s SIGKILL "$id" >/dev/null 2>&1
+				timeout 20 c task delete -f "$id" >/dev/null 2>&1
+			done
+			for id in $(c container ls -q 2>/dev/null); do
+				c container delete "$id" >/dev/null 2>&1
+			done
+			c image rm "$img" >/dev/null 2>&1
+			engine_stop_pidfile "$ENG/c/pid"
+		fi
+		engine_cleanup
+	}
+	n=$(( runs / 2 > 10 ? runs / 2 : 10 ))
+	if [[ -n $have_podman ]]; then
+		mkdir -p "$ENG/p/net" "$ENG/p/tmp"
+		cat > "$ENG/p/containers.conf" <<-EOF
+		[containers]
+		log_driver = "k8s-file"
+		[engine]
+		cgroup_manager = "cgroupfs"
+		events_logger = "file"
+		events_logfile_path = "$ENG/p/events.log"
+		[network]
+		network_backend = "netavark"
+		network_config_dir = "$ENG/p/net"
+		EOF
+		cat > "$ENG/p/storage.conf" <<-EOF
+		[storage]
+		driver = "overlay"
+		graphroot = "$ENG/p/root"
+		runroot = "$ENG/p/run"
+		EOF
+		# pm RUNTIME ARGS... (the runtimes keep their default state root:
+		# podman's cleanup process drops --runtime-flag)
+		pm()
+		{
+			local rt=${bins[$1]}
+			shift
+			CONTAINERS_CONF=$ENG/p/containers.conf \
+			CONTAINERS_STORAGE_CONF=$ENG/p/storage.conf \
+			podman --root "$ENG/p/root" --runroot "$ENG/p/run" \
+				--tmpdir "$ENG/p/tmp" --runtime "$rt" \
+				--cgroup-manager=cgroupfs "$@"
+		}
+		engine_rootfs_tar | pm calyx import - "$img" > /dev/null \
+			2> "$work/err" || fail "podman import: $(cat "$work/err")"
+	fi
+	if [[ -n $have_ctr ]]; then
+		mkdir -p "$ENG/c"
+		cat > "$ENG/c/config.toml" <<-EOF
+		version = 2
+		root = "$ENG/c/root"
+		state = "$ENG/c/state"
+		disabled_plugins = ["io.containerd.grpc.v1.cri"]
+		[grpc]
+		  address = "$ENG/c/sock"
+		[ttrpc]
+		  address = "$ENG/c/sock.ttrpc"
+		[debug]
+		  address = ""
+		[metrics]
+		  address = ""
+		EOF
+		containerd --config "$ENG/c/config.toml" > "$ENG/c/log" 2>&1 3>&- &
+		echo $! > "$ENG/c/pid"
+		engine_wait_socket "$ENG/c/sock" "$ENG/c/pid"
+		c() { ctr --address "$ENG/c/sock" -n "$ENG_TAG" "$@"; }
+		engine_docker_archive "$ENG/img.tar" "$img"
+		c image import "$ENG/img.tar" >/dev/null
+	fi
+	# conmon drops files into its cwd
+	pushd "$ENG" >/dev/null
+	for ((round = 0; round < repeat; round++)); do
+		for name in "${runtimes[@]}"; do
+			if [[ -n $have_podman ]]; then
+				m=$(median_ms "$n" env \
+					CONTAINERS_CONF="$ENG/p/containers.conf" \
+					CONTAINERS_STORAGE_CONF="$ENG/p/storage.conf" \
+					podman --root "$ENG/p/root" --runroot "$ENG/p/run" \
+					--tmpdir "$ENG/p/tmp" --runtime "${bins[$name]}" \
+					--cgroup-manager=cgroupfs run --rm --network none \
+					--cgroup-parent "/$ENG_TAG-podman" \
+					--ulimit nofile=20000:20000 \
+					--ulimit nproc=32768:32768 \
+					"$img" /bin/true) || true
+				keep_best "podman $name,median" "$m"
+			fi
+			if [[ -n $have_ctr ]]; then
+				m=$(median_ms "$n" ctr --address "$ENG/c/sock" \
+					-n "$ENG_TAG" run --rm \
+					--runc-binary "${bins[$name]}" \
+					--runc-root "$ENG/c/rt-$name" \
+					"$img" "b-$name" /bin/true) || true
+				keep_best "ctr $name,median" "$m"
+			fi
+		done
+	done
+	popd >/dev/null
+	header "engines: run --rm IMAGE /bin/true ($n runs, best of $repeat)" "median ms"
+	for e in podman ctr; do
+		[[ $e == podman && -z $have_podman ]] && continue
+		[[ $e == ctr && -z $have_ctr ]] && continue
+		for name in "${runtimes[@]}"; do
+			row_line "$e $name" median
+		done
+	done
+	[[ -n $have_podman ]] && ratio "podman calyx" "podman crun"
+	[[ -n $have_ctr ]] && ratio "ctr calyx" "ctr crun"
+	return 0
+}
+
+timer='bash loop (EPOCHREALTIME)'
+[[ -n $have_hyperfine ]] && timer="hyperfine -N ($(hyperfine --version))"
+printf '%s; timing: %s; medians\n' "$("$calyx" --version | head -1)" "$timer"
+want run && section_run run 'run of /bin/true'
+want limits && section_run limits 'run of /bin/true, memory 64 MiB + pids 64'
+want exec && section_exec
+want bundleless && section_bundleless
+want engines && section_engines
+exit 0
