@@ -347,32 +347,6 @@ static int write_record(struct create_job *job, calyx_error **err)
 	return container_record_write(job->state_dirfd, &rec, err);
 }
 
-static int write_pid_file(const char *path, pid_t pid, calyx_error **err)
-{
-	_cleanup_free_ char *dir = strdup(path);
-	_cleanup_close_ int dirfd = -1;
-	char *slash, buf[32];
-	int len;
-
-	if (!dir)
-		return calyx_error_set(err, ENOMEM, "--pid-file");
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		dirfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	else if (slash) {
-		*slash = '\0';
-		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	} else
-		dirfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return calyx_error_set(err, errno, "--pid-file %s", path);
-	len = snprintf(buf, sizeof(buf), "%d", pid);
-	if (calyx_write_file_atomic_at(dirfd, slash ? slash + 1 : path, buf,
-				       (size_t)len, 0644, err) < 0)
-		return calyx_error_prefix(err, "--pid-file");
-	return 0;
-}
-
 static void kill_and_reap(struct create_job *job)
 {
 	if (job->pid <= 0)
@@ -464,7 +438,7 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 	if (r < 0)
 		return r;
 	if (job->opts->pid_file)
-		return write_pid_file(job->opts->pid_file, job->pid, err);
+		return calyx_write_pid_file(job->opts->pid_file, job->pid, err);
 	return 0;
 }
 

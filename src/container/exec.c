@@ -617,27 +617,6 @@ static int spawn(struct exec_job *job, calyx_error **err)
 	}
 }
 
-static int write_pid_file_simple(const char *path, pid_t pid, calyx_error **err)
-{
-	char buf[32];
-	int len = snprintf(buf, sizeof(buf), "%d", pid);
-	_cleanup_free_ char *dir = strdup(path);
-	_cleanup_close_ int dirfd = -1;
-	char *slash;
-
-	if (!dir)
-		return calyx_error_set(err, ENOMEM, "--pid-file");
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir)
-		*slash = '\0';
-	dirfd = open(slash ? (slash == dir ? "/" : dir) : ".",
-		     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return calyx_error_set(err, errno, "--pid-file %s", path);
-	return calyx_write_file_atomic_at(dirfd, slash ? strrchr(path, '/') + 1 : path,
-					  buf, (size_t)len, 0644, err);
-}
-
 static int prepare(struct exec_job *job, const char *id, int dirfd,
 		   calyx_error **err)
 {
@@ -749,7 +728,7 @@ int calyx_container_exec(struct calyx_context *ctx, const char *id,
 		sigprocmask(SIG_BLOCK, &sigs, &old);
 	r = spawn(&job, err);
 	if (r >= 0 && opts->pid_file)
-		r = write_pid_file_simple(opts->pid_file, job.pid, err);
+		r = calyx_write_pid_file(opts->pid_file, job.pid, err);
 	if (r >= 0 && !opts->detach)
 		r = container_wait_foreground(ctx, id, job.pidfd, NULL, job.tty_master,
 					      &sigs, 0, exit_status, err);

@@ -17,6 +17,7 @@
 
 #include "parse_internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 /* ---- JSON path --------------------------------------------------------- */
 
@@ -757,48 +758,14 @@ int calyx_spec_parse(const char *json, size_t len, struct calyx_spec **out,
 int calyx_spec_parse_file(const char *path, struct calyx_spec **out,
 			  calyx_error **err)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	const char *base;
-	struct stat st;
-	size_t len = 0, cap;
+	size_t len = 0;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return calyx_error_set(err, errno, "open %s", path);
-	if (fstat(fd, &st) < 0)
-		return calyx_error_set(err, errno, "stat %s", path);
-	if (!S_ISREG(st.st_mode))
-		return calyx_error_setx(err, EINVAL, "%s: not a regular file",
-					path);
-	/* One read of st_size bytes in the common case; grow if it changed. */
-	cap = (size_t)st.st_size + 1;
-	buf = malloc(cap + 1);
-	if (!buf)
-		return calyx_error_setx(err, ENOMEM, "out of memory");
-	for (;;) {
-		ssize_t n = read(fd, buf + len, cap - len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return calyx_error_set(err, errno, "read %s", path);
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == cap) {
-			char *bigger = realloc(buf, cap * 2 + 1);
-
-			if (!bigger)
-				return calyx_error_setx(err, ENOMEM,
-							"out of memory");
-			buf = bigger;
-			cap *= 2;
-		}
-	}
-	buf[len] = '\0';
+	r = calyx_read_file_at(AT_FDCWD, path, &buf, &len, err);
+	if (r < 0)
+		return r;
 	r = spec_parse_text(buf, len, out, err);
 	if (r < 0) {
 		base = strrchr(path, '/');

@@ -14,25 +14,25 @@
 int calyx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
 		       calyx_error **err)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	_cleanup_free_ char *buf = NULL;
-	size_t size = 0, cap = 0;
+	size_t size = 0, cap;
+	struct stat st;
 
 	if (fd < 0)
 		return calyx_error_set(err, errno, "open %s", path);
+	if (fstat(fd, &st) < 0)
+		return calyx_error_set(err, errno, "stat %s", path);
+	if (S_ISDIR(st.st_mode))
+		return calyx_error_setx(err, EISDIR, "%s: is a directory", path);
+	/* one read of st_size bytes for regular files; procfs files say 0 */
+	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	buf = malloc(cap + 1);
+	if (!buf)
+		return calyx_error_set(err, ENOMEM, "read %s", path);
 	for (;;) {
-		ssize_t n;
+		ssize_t n = read(fd, buf + size, cap - size);
 
-		if (cap - size < 4096) {
-			size_t ncap = cap ? cap * 2 : 8192;
-			char *nbuf = realloc(buf, ncap);
-
-			if (!nbuf)
-				return calyx_error_set(err, ENOMEM, "read %s", path);
-			buf = nbuf;
-			cap = ncap;
-		}
-		n = read(fd, buf + size, cap - size - 1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -41,6 +41,14 @@ int calyx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
 		if (n == 0)
 			break;
 		size += (size_t)n;
+		if (size == cap) {
+			char *bigger = realloc(buf, cap * 2 + 1);
+
+			if (!bigger)
+				return calyx_error_set(err, ENOMEM, "read %s", path);
+			buf = bigger;
+			cap *= 2;
+		}
 	}
 	buf[size] = '\0';
 	if (len)
@@ -153,5 +161,32 @@ int calyx_remove_tree_at(int parentfd, const char *name, calyx_error **err)
 	}
 	if (unlinkat(parentfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return calyx_error_set(err, errno, "remove %s", name);
+	return 0;
+}
+
+int calyx_write_pid_file(const char *path, pid_t pid, calyx_error **err)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	_cleanup_close_ int dirfd = -1;
+	const char *name;
+	char *slash, buf[32];
+	int len;
+
+	if (!dir)
+		return calyx_error_set(err, ENOMEM, "--pid-file");
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		name = slash + 1;
+	} else {
+		name = dir;
+	}
+	dirfd = open(!slash ? "." : slash == dir ? "/" : dir,
+		     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return calyx_error_set(err, errno, "--pid-file %s", path);
+	len = snprintf(buf, sizeof(buf), "%d", pid);
+	if (calyx_write_file_atomic_at(dirfd, name, buf, (size_t)len, 0644, err) < 0)
+		return calyx_error_prefix(err, "--pid-file");
 	return 0;
 }

@@ -7,7 +7,8 @@
 
 #include "calyx/error.h"
 
-/* Read a whole file (relative to dirfd, or AT_FDCWD); *out is NUL-terminated. */
+/* Read a whole file (relative to dirfd, or AT_FDCWD) in one read when its
+ * size is known; *out is NUL-terminated. */
 int calyx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
 		       calyx_error **err);
 
@@ -19,6 +20,10 @@ int calyx_write_file_atomic_at(int dirfd, const char *name, const void *data,
 /* Write a short string to an existing file (procfs/cgroupfs style). */
 int calyx_write_file_at(int dirfd, const char *path, const char *data,
 			size_t len, calyx_error **err);
+
+/* Write a pid (engines' --pid-file) atomically: readers never see it half
+ * written. */
+int calyx_write_pid_file(const char *path, pid_t pid, calyx_error **err);
 
 /* mkdir -p with `mode` for every created level. */
 int calyx_mkdir_p(const char *path, mode_t mode, calyx_error **err);
