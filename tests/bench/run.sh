@@ -17,8 +17,9 @@
 #   exec        `exec ID /bin/true` into a running container; calyx also
 #               into one with CAP_SYS_PTRACE in its bounding set, where it
 #               re-execs through a read-only copy of itself (CVE-2019-5736)
-#   bundleless  `calyx run --rootfs DIR -- /bin/true` beside the bundle run
-#               and bubblewrap with (nearly) the same isolation
+#   bundleless  `calyx run --rootfs DIR -- /bin/true` beside bundle runs
+#               (also with the default seccomp profile it applies) and
+#               bubblewrap with (nearly) the same isolation
 #   engines     podman and ctr (private storage, daemon and roots) driving
 #               each runtime; slow, so only when named in --only
 #
@@ -139,7 +140,7 @@ trap cleanup EXIT
 
 # One bundle per runtime and variant, each with its own absolute
 # cgroupsPath.  crun 1.8 refuses ociVersion 1.3.0: all get 1.0.2.
-#   make_bundle NAME VARIANT (run|limits|exec|ptrace)  -> prints the dir
+#   make_bundle NAME VARIANT (run|limits|exec|ptrace|seccomp)  -> prints the dir
 make_bundle()
 {
 	local dir=$work/bundle-$1-$2 args='["/bin/true"]' extra=.
@@ -149,9 +150,11 @@ make_bundle()
 	exec) args='["sleep", "1000000"]' ;;
 	ptrace) args='["sleep", "1000000"]'
 		extra='.process.capabilities.bounding += ["CAP_SYS_PTRACE"]' ;;
+	seccomp) extra='.linux.seccomp = '\$sec ;;
 	esac
 	mkdir -p "$dir"
 	jq --arg r "$rootfs" --arg cg "/$tag-$1-$2" --argjson a "$args" \
+		--argjson sec "${default_seccomp:-null}" \
 		'.root.path = $r | .process.args = $a
 		 | .ociVersion = "1.0.2" | .linux.cgroupsPath = $cg | '"$extra" \
 		"$top/examples/hello/config.json" > "$dir/config.json"
@@ -160,7 +163,7 @@ make_bundle()
 
 have_hyperfine=
 # engines: what is installed, the image they run (globals: cleanup uses them)
-have_podman='' have_ctr='' img=localhost/calyx-bench:latest
+have_podman='' have_ctr='' default_seccomp='' img=localhost/calyx-bench:latest
 command -v hyperfine >/dev/null 2>&1 && have_hyperfine=1
 
 # median_ms N CMD... : runs CMD once to warm up (and fail early), then N
@@ -235,7 +238,7 @@ row_line()
 {
 	local label=$1 col v line
 	shift
-	line=$(printf '%-16s' "$label")
+	line=$(printf '%-22s' "$label")
 	for col in "$@"; do
 		v=${best[$label,$col]:--}
 		if [[ $v == failed* ]]; then
@@ -252,7 +255,7 @@ header()
 	local h c
 	printf '\n== %s\n' "$1"
 	shift
-	h=$(printf '%-16s' row)
+	h=$(printf '%-22s' row)
 	for c in "$@"; do
 		h+=$(printf '  %12s' "$c")
 	done
@@ -376,14 +379,19 @@ section_exec()
 
 section_bundleless()
 {
-	local round m name bwrap_bin rows=()
+	local round m name bwrap_bin rows=() sbx=()
 	best=()
 	local caps=(--cap-drop ALL --cap-add CAP_AUDIT_WRITE --cap-add CAP_KILL
 		    --cap-add CAP_NET_BIND_SERVICE)
 	bwrap_bin=$(command -v bwrap || true)
+	# The bundle-less default seccomp profile, for bundle rows that carry
+	# it too: it is what that mode spends most of its time on (compiling).
+	default_seccomp=$("$calyx" run --rootfs "$rootfs" --print-spec \
+		-- /bin/true | jq -c .linux.seccomp)
 	# What `calyx run --rootfs` sets up, as far as bwrap can: the same
 	# namespaces (bwrap's --unshare-all would add a user namespace),
-	# capabilities, hostname and mounts; sysfs only as a read-only bind.
+	# capabilities, hostname and mounts; sysfs only as a read-only bind;
+	# no seccomp (bwrap takes only a compiled BPF program), no cgroup.
 	local -a bwrap_plain=("$bwrap_bin" --unshare-all --die-with-parent
 			      --bind "$rootfs" / --proc /proc --dev /dev /bin/true)
 	local -a bwrap_match=("$bwrap_bin" --unshare-pid --unshare-net
@@ -392,6 +400,9 @@ section_bundleless()
 			      --bind "$rootfs" / --proc /proc --dev /dev
 			      --tmpfs /dev/shm --mqueue /dev/mqueue
 			      --ro-bind /sys /sys --tmpfs /tmp /bin/true)
+	sbx=("$calyx" --root "$work/root-calyx-sbx" run --rootfs "$rootfs"
+	     --name "$tag-r")
+	mkdir -p "$work/root-calyx-sbx"
 	for ((round = 0; round < repeat; round++)); do
 		for name in calyx crun; do
 			[[ " ${runtimes[*]} " == *" $name "* ]] || continue
@@ -400,11 +411,16 @@ section_bundleless()
 				"$work/root-$name" run -b "$(make_bundle "$name" run)" \
 				"b-$name") || true
 			keep_best "$name bundle,median" "$m"
+			m=$(median_ms "$runs" "${bins[$name]}" --root \
+				"$work/root-$name" run \
+				-b "$(make_bundle "$name" seccomp)" "c-$name") || true
+			keep_best "$name bundle+seccomp,median" "$m"
 		done
-		mkdir -p "$work/root-calyx-sbx"
-		m=$(median_ms "$runs" "$calyx" --root "$work/root-calyx-sbx" \
-			run --rootfs "$rootfs" --name "$tag-r" -- /bin/true) || true
+		m=$(median_ms "$runs" "${sbx[@]}" -- /bin/true) || true
 		keep_best "calyx --rootfs,median" "$m"
+		m=$(median_ms "$runs" "${sbx[@]}" --seccomp unconfined \
+			-- /bin/true) || true
+		keep_best "calyx --rootfs nosec,median" "$m"
 		if [[ -n $bwrap_bin ]]; then
 			m=$(median_ms "$runs" "${bwrap_plain[@]}") || true
 			keep_best "bwrap,median" "$m"
@@ -413,9 +429,11 @@ section_bundleless()
 		fi
 	done
 	header "bundle-less run of /bin/true ($runs runs, best of $repeat)" "median ms"
-	rows=("calyx bundle")
-	[[ " ${runtimes[*]} " == *" crun "* ]] && rows+=("crun bundle")
-	rows+=("calyx --rootfs")
+	for name in calyx crun; do
+		[[ " ${runtimes[*]} " == *" $name "* ]] &&
+			rows+=("$name bundle" "$name bundle+seccomp")
+	done
+	rows+=("calyx --rootfs" "calyx --rootfs nosec")
 	if [[ -n $bwrap_bin ]]; then
 		rows+=(bwrap "bwrap matched")
 	else
@@ -424,8 +442,11 @@ section_bundleless()
 	for name in "${rows[@]}"; do
 		row_line "$name" median
 	done
-	ratio "calyx --rootfs" "crun bundle"
-	[[ -n $bwrap_bin ]] && ratio "calyx --rootfs" "bwrap matched"
+	echo "(+seccomp: the bundle carries calyx's default profile, as --rootfs"
+	echo " applies it; nosec: --seccomp unconfined, as bwrap has none)"
+	ratio "calyx --rootfs" "crun bundle+seccomp"
+	ratio "calyx bundle" "crun bundle"
+	[[ -n $bwrap_bin ]] && ratio "calyx --rootfs nosec" "bwrap matched"
 	return 0
 }
 
