@@ -348,3 +348,22 @@ sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' \
 	has_line status=creating
 	[[ $(value_of pid) -gt 0 ]]
 }
+
+@test "CVE-2019-5736 guard costs no memory in the container: a 512 KiB memory limit still starts (run and exec)" {
+	# crun copies itself into a memfd charged to the container and needs
+	# more; calyx never copies its binary into the container's cgroup
+	cfg '.linux.resources.memory = {"limit": 524288}'
+	set_args /bin/probe sleep 100
+	calyx run -d -b "$BUNDLE" "$ID"
+	[[ $(state_field "$ID" status) == running ]]
+	run calyx exec "$ID" /bin/probe exit 5
+	expect_status 5
+	calyx delete -f "$ID"
+	# and through the guard (CAP_SYS_PTRACE: re-exec via a read-only view)
+	privileged
+	cfg '.linux.resources.memory = {"limit": 524288}'
+	calyx run -d -b "$BUNDLE" "$ID"
+	run calyx exec "$ID" /bin/probe exit 6
+	expect_status 6
+	calyx delete -f "$ID"
+}
