@@ -137,6 +137,7 @@ cleanup()
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
 
 # One bundle per runtime and variant, each with its own absolute
 # cgroupsPath.  crun 1.8 refuses ociVersion 1.3.0: all get 1.0.2.
