@@ -104,6 +104,7 @@ int calyx_seccomp_default_profile(struct calyx_seccomp **out, calyx_error **err)
 		if (copy_rule(&cfg->syscalls[i], &default_rules[i]) < 0)
 			goto oom;
 	}
+	cfg->builtin_default = true;
 	*out = cfg;
 	return 0;
 oom:

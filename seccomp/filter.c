@@ -280,6 +280,39 @@ bool calyx_seccomp_program_uses_notify(const struct calyx_seccomp_program *prog)
 	return prog && prog->uses_notify;
 }
 
+int calyx_seccomp_program_from_bpf(const struct sock_filter *insns, size_t n,
+				   unsigned long flags,
+				   struct calyx_seccomp_program **out,
+				   calyx_error **err)
+{
+	struct calyx_seccomp_program *prog;
+
+	if (n == 0 || n > BPF_MAXINSNS)
+		return calyx_error_setx(err, EINVAL, "seccomp: a BPF program of %zu instructions", n);
+	prog = calloc(1, sizeof(*prog));
+	if (!prog)
+		return calyx_error_set(err, ENOMEM, "seccomp");
+	prog->fprog.filter = malloc(n * sizeof(*insns));
+	if (!prog->fprog.filter) {
+		free(prog);
+		return calyx_error_set(err, ENOMEM, "seccomp");
+	}
+	memcpy(prog->fprog.filter, insns, n * sizeof(*insns));
+	prog->fprog.len = (unsigned short)n;
+	prog->flags = flags;
+	*out = prog;
+	return 0;
+}
+
+void calyx_seccomp_program_bpf(const struct calyx_seccomp_program *prog,
+			       const struct sock_filter **insns, size_t *n,
+			       unsigned long *flags)
+{
+	*insns = prog->fprog.filter;
+	*n = prog->fprog.len;
+	*flags = prog->flags;
+}
+
 void calyx_seccomp_program_free(struct calyx_seccomp_program *prog)
 {
 	if (!prog)

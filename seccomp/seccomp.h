@@ -8,6 +8,8 @@
 #define CALYX_SECCOMP_SECCOMP_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <linux/filter.h>
 #include <sys/types.h>
 
 #include "calyx/error.h"
@@ -47,6 +49,30 @@ int calyx_seccomp_process_state_json(const char *state_json, pid_t pid,
 				      calyx_error **err);
 
 void calyx_seccomp_program_free(struct calyx_seccomp_program *prog);
+
+/*
+ * The default profile's BPF, compiled by libseccomp at build time
+ * (seccomp/gen_default_bpf.c): loading it costs nothing at run time, where
+ * compiling the profile takes milliseconds.
+ */
+int calyx_seccomp_default_program(struct calyx_seccomp_program **out,
+				  calyx_error **err);
+
+/* What the runtime calls: the build-time program for the built-in default
+ * profile, calyx_seccomp_compile() for everything else. */
+int calyx_seccomp_prepare(const struct calyx_seccomp *cfg,
+			  const struct calyx_log *log,
+			  struct calyx_seccomp_program **out, calyx_error **err);
+
+/* Wrap a ready BPF program (copied) and seccomp(2) flags. */
+int calyx_seccomp_program_from_bpf(const struct sock_filter *insns, size_t n,
+				   unsigned long flags,
+				   struct calyx_seccomp_program **out,
+				   calyx_error **err);
+/* The program's instructions and flags (for the build-time generator). */
+void calyx_seccomp_program_bpf(const struct calyx_seccomp_program *prog,
+			       const struct sock_filter **insns, size_t *n,
+			       unsigned long *flags);
 
 /* The built-in default profile (seccomp/default.json, compiled in). */
 int calyx_seccomp_default_profile(struct calyx_seccomp **out, calyx_error **err);

@@ -317,6 +317,9 @@ struct calyx_seccomp {
 	char *listener_metadata;
 	struct calyx_syscall_rule *syscalls;
 	size_t n_syscalls;
+	/* Set only by calyx_seccomp_default_profile() (never by the parser):
+	 * the runtime may load the filter compiled from it at build time. */
+	bool builtin_default;
 };
 
 struct calyx_net_device {

@@ -384,7 +384,7 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 	if (r < 0)
 		return r;
 	if (lx && lx->seccomp) {
-		r = calyx_seccomp_compile(lx->seccomp, &job->ctx->log, &job->seccomp, err);
+		r = calyx_seccomp_prepare(lx->seccomp, &job->ctx->log, &job->seccomp, err);
 		if (r < 0)
 			return calyx_error_prefix(err, "linux.seccomp");
 	}

@@ -656,7 +656,7 @@ static int prepare(struct exec_job *job, const char *id, int dirfd,
 	    calyx_caps_validate(job->process->capabilities, err) < 0)
 		return -EINVAL;
 	if (job->spec->linux && job->spec->linux->seccomp) {
-		r = calyx_seccomp_compile(job->spec->linux->seccomp, &job->ctx->log,
+		r = calyx_seccomp_prepare(job->spec->linux->seccomp, &job->ctx->log,
 					  &job->seccomp, err);
 		if (r < 0)
 			return calyx_error_prefix(err, "linux.seccomp");

@@ -460,6 +460,37 @@ TEST(notify_listener)
 	rmdir(dir);
 }
 
+/* The build-time BPF of the default profile is exactly what compiling the
+ * profile now gives, and calyx_seccomp_prepare() picks it for the built-in
+ * profile only. */
+TEST(default_program_matches_compiled_profile)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	struct calyx_seccomp *cfg = NULL;
+	struct calyx_seccomp_program *built = NULL, *compiled = NULL, *prepared = NULL;
+	const struct sock_filter *a, *b, *c;
+	unsigned long fa, fb, fc;
+	size_t na, nb, nc;
+
+	CHECK(calyx_seccomp_default_profile(&cfg, &err) == 0);
+	CHECK(cfg && cfg->builtin_default);
+	CHECK(calyx_seccomp_default_program(&built, &err) == 0);
+	CHECK(calyx_seccomp_prepare(cfg, NULL, &prepared, &err) == 0);
+	cfg->builtin_default = false;
+	CHECK(calyx_seccomp_compile(cfg, NULL, &compiled, &err) == 0);
+	if (built && compiled && prepared) {
+		calyx_seccomp_program_bpf(built, &a, &na, &fa);
+		calyx_seccomp_program_bpf(compiled, &b, &nb, &fb);
+		calyx_seccomp_program_bpf(prepared, &c, &nc, &fc);
+		CHECK(na == nb && fa == fb && memcmp(a, b, na * sizeof(*a)) == 0);
+		CHECK(nc == na && memcmp(a, c, na * sizeof(*a)) == 0);
+	}
+	calyx_seccomp_program_free(built);
+	calyx_seccomp_program_free(compiled);
+	calyx_seccomp_program_free(prepared);
+	calyx_seccomp_free(cfg);
+}
+
 int main(void)
 {
 	RUN(validate_reports_json_paths);
@@ -467,5 +498,6 @@ int main(void)
 	RUN(default_profile);
 	RUN(supported_lists);
 	RUN(notify_listener);
+	RUN(default_program_matches_compiled_profile);
 	return unit_summary("unit/seccomp");
 }
