@@ -89,6 +89,10 @@ static int check_spec(const struct calyx_spec *spec, calyx_error **err)
 					"linux.namespaces: a mount namespace is required");
 	if (p->capabilities && calyx_caps_validate(p->capabilities, err) < 0)
 		return -EINVAL;
+	/* a label for an LSM this host does not run: say so before anything
+	 * is made (the write at exec would fail after `create` returned) */
+	if (calyx_lsm_check(p, err) < 0)
+		return -EOPNOTSUPP;
 	if (spec->linux && spec->linux->seccomp &&
 	    calyx_seccomp_validate(spec->linux->seccomp, err) < 0)
 		return -EINVAL;

@@ -64,9 +64,12 @@ int calyx_container_run(struct calyx_context *ctx, const char *id,
 	if (r < 0)
 		goto out;
 	r = wait_exec(job, err);
-	if (r >= 0 && container_record_read(job->state_dirfd, &rec, err) >= 0)
-		container_run_poststart(ctx, job->owns_spec ? job->spec : NULL, rec);
-	calyx_error_free(err);
+	if (r >= 0) {
+		_cleanup_error_ calyx_error *rerr = NULL;
+
+		if (container_record_read(job->state_dirfd, &rec, &rerr) >= 0)
+			container_run_poststart(ctx, job->spec, rec);
+	}
 	if (r >= 0 && !opts->detach)
 		r = container_wait_foreground(ctx, job->id, job->pidfd, job->cgroup,
 					      job->tty_master, &sigs,

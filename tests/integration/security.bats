@@ -367,3 +367,22 @@ sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' \
 	expect_status 6
 	calyx delete -f "$ID"
 }
+
+@test "LSM labels: apparmorProfile / selinuxLabel on a host without that LSM fail create clearly, nothing left" {
+	calyx_only
+	if [[ $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null) == Y ]] ||
+		[[ -d /sys/fs/selinux ]]; then
+		skip "an LSM is enabled here: labels would be applied"
+	fi
+	cfg '.process.apparmorProfile = "calyx-test"'
+	run calyx create -b "$BUNDLE" "$ID"
+	[[ $status -ne 0 ]]
+	[[ ${#lines[@]} -eq 1 ]] || fail "$output"
+	contains 'process.apparmorProfile "calyx-test": AppArmor is not enabled'
+	assert_nothing_left "$ID"
+	cfg 'del(.process.apparmorProfile) | .process.selinuxLabel = "system_u:system_r:container_t:s0"'
+	run calyx run -b "$BUNDLE" "$ID"
+	[[ $status -ne 0 ]]
+	contains "SELinux is not enabled"
+	assert_nothing_left "$ID"
+}
