@@ -45,9 +45,19 @@ opts=trans=virtio,version=9p2000.L,msize=512000
 mount -t 9p -o $opts,cache=loose hostroot /mnt ||
 	die "mounting the host root over 9p failed"
 [ -d "/mnt$job" ] || die "job dir $job not found on the host root"
-mount -t 9p -o $opts,cache=none calyxjob "/mnt$job" ||
-	die "mounting the job dir over 9p failed"
-cut -d' ' -f1 /proc/uptime > "/mnt$job/booted"
+# The checkout may live under /tmp or /run (a CI clone can): keep the
+# host's view of the top directory holding it visible after the
+# guest-local tmpfs mounts below hide the rest.
+keep=
+case "$job" in
+/tmp/?*|/run/?*)
+	top=${job#/*/}
+	top=${job%%/"$top"}/${top%%/*}
+	mkdir -p /hostkeep
+	mount --bind "/mnt$top" /hostkeep || die "bind $top"
+	keep=$top
+	;;
+esac
 
 # Guest-local file systems over the host's directories: the host's /tmp,
 # /run and /dev must not be shared with (or polluted by) the tests.
@@ -64,6 +74,13 @@ mount -t devpts -o ptmxmode=0666,mode=0620,gid=5 devpts $m/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs $m/dev/shm
 mount -t tmpfs -o mode=1777 tmpfs $m/tmp || die "mount tmpfs on /tmp"
 mount -t tmpfs -o mode=0755 tmpfs $m/run || die "mount tmpfs on /run"
+if [ -n "$keep" ]; then
+	mkdir -p "$m$keep"
+	mount --move /hostkeep "$m$keep" || die "restore $keep"
+fi
+mount -t 9p -o $opts,cache=none calyxjob "/mnt$job" ||
+	die "mounting the job dir over 9p failed"
+cut -d' ' -f1 /proc/uptime > "/mnt$job/booted"
 # Options as systemd mounts it on pure cgroup v2 hosts.
 mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 \
 	$m/sys/fs/cgroup 2>/dev/null ||
