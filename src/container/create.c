@@ -26,6 +26,7 @@
 #include "container/create.h"
 #include "container/hooks.h"
 #include "linux/network.h"
+#include "linux/affinity.h"
 #include "linux/process.h"
 #include "linux/sync.h"
 #include "linux/terminal.h"
@@ -93,6 +94,12 @@ static int check_spec(const struct calyx_spec *spec, calyx_error **err)
 	 * is made (the write at exec would fail after `create` returned) */
 	if (calyx_lsm_check(p, err) < 0)
 		return -EOPNOTSUPP;
+	if (spec->linux && spec->linux->intel_rdt)
+		return calyx_error_setx(err, ENOTSUP,
+					"linux.intelRdt: not supported (calyx does not manage resctrl)");
+	if (spec->linux && spec->linux->memory_policy &&
+	    memory_policy_validate(spec->linux->memory_policy, err) < 0)
+		return -EINVAL;
 	if (spec->linux && spec->linux->seccomp &&
 	    calyx_seccomp_validate(spec->linux->seccomp, err) < 0)
 		return -EINVAL;

@@ -26,6 +26,7 @@
 #include "container/container.h"
 #include "container/create.h"
 #include "container/wait.h"
+#include "linux/affinity.h"
 #include "linux/process.h"
 #include "linux/sync.h"
 #include "linux/terminal.h"
@@ -367,6 +368,12 @@ static int exec_child_setup(struct exec_job *job, bool joined, char *exe,
 		r = proc_set_oom_score_adj(p, err);
 	if (r >= 0)
 		r = proc_apply_scheduling(p, err);
+	if (r >= 0 && job->spec->linux && job->spec->linux->memory_policy)
+		r = memory_policy_apply(job->spec->linux->memory_policy, err);
+	/* in the container's cgroup now: the final CPU list (config.md) */
+	if (r >= 0)
+		r = cpu_affinity_apply(p->exec_cpu_affinity_final,
+				       "process.execCPUAffinity.final", err);
 	if (r < 0)
 		return r;
 	if (job->seccomp && !p->no_new_privileges) {
@@ -723,6 +730,12 @@ int calyx_container_exec(struct calyx_context *ctx, const char *id,
 	}
 	job.sync_parent = sv[0];
 	job.sync_child = sv[1];
+	/* the runtime parent runs on the initial CPUs before the process
+	 * moves into the container's cgroup; the child inherits them */
+	r = cpu_affinity_apply(job.process->exec_cpu_affinity_initial,
+			       "process.execCPUAffinity.initial", err);
+	if (r < 0)
+		goto out;
 	container_forwarded_signals(&sigs);
 	if (!opts->detach)
 		sigprocmask(SIG_BLOCK, &sigs, &old);

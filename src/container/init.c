@@ -20,6 +20,7 @@
 #include "container/create.h"
 #include "container/hooks.h"
 #include "linux/network.h"
+#include "linux/affinity.h"
 #include "linux/process.h"
 #include "linux/sync.h"
 #include "linux/terminal.h"
@@ -144,6 +145,11 @@ static int setup_environment(struct create_job *job, pid_t host_pid,
 	r = proc_apply_personality(spec, err);
 	if (r < 0)
 		return r;
+	if (spec->linux && spec->linux->memory_policy) {
+		r = memory_policy_apply(spec->linux->memory_policy, err);
+		if (r < 0)
+			return r;
+	}
 	if (!job->opts->no_new_keyring)
 		return proc_join_new_session_keyring(err);
 	return 0;

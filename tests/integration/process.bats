@@ -176,3 +176,44 @@ load helpers
 	expect_status 0
 	[ "$output" = piped ]
 }
+
+@test "linux.memoryPolicy is applied with set_mempolicy; a bad mode names the field" {
+	calyx_only
+	cfg '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0"}'
+	run_probe /bin/sh -c 'head -1 /proc/self/numa_maps'
+	expect_status 0
+	contains "bind:0"
+	cfg '.linux.memoryPolicy = {"mode": "MPOL_NOPE"}'
+	run calyx run -b "$BUNDLE" "$ID"
+	[[ $status -ne 0 ]]
+	contains "linux.memoryPolicy.mode"
+	assert_nothing_left "$ID"
+	cfg '.linux.memoryPolicy = {"mode": "MPOL_BIND"}'
+	run calyx run -b "$BUNDLE" "$ID"
+	[[ $status -ne 0 ]]
+	contains "linux.memoryPolicy.nodes"
+}
+
+@test "linux.intelRdt is refused clearly (no resctrl support), nothing left" {
+	calyx_only
+	cfg '.linux.intelRdt = {"closID": "calyx"}'
+	run calyx run -b "$BUNDLE" "$ID"
+	[[ $status -ne 0 ]]
+	contains "linux.intelRdt"
+	assert_nothing_left "$ID"
+}
+
+@test "process.execCPUAffinity: exec runs on the final CPU list" {
+	calyx_only
+	set_args /bin/probe sleep 100
+	cfg '.process.execCPUAffinity = {"initial": "0-1", "final": "0"}'
+	calyx run -d -b "$BUNDLE" "$ID"
+	# not for the init (config.md)
+	pid=$(state_field "$ID" pid)
+	[[ $(awk '/Cpus_allowed_list/ { print $2 }' /proc/$pid/status) != 0 ]] ||
+		[[ $(nproc) -eq 1 ]]
+	run calyx exec "$ID" /bin/sh -c 'grep Cpus_allowed_list /proc/self/status'
+	expect_status 0
+	[[ $output == *$'\t0' ]] || fail "$output"
+	calyx delete -f "$ID"
+}
