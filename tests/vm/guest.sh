@@ -39,7 +39,14 @@ echo "# guest: bats finished at $(cut -d' ' -f1 /proc/uptime)s of uptime" >> "$j
 	cat "$CALYX_TEST_RESIDUE"
 	find /sys/fs/cgroup -mindepth 1 -type d -name '*calyx*' \
 		-printf 'cgroup left: %p\n' 2>/dev/null
-	awk '$5 ~ /calyx/ || index($5, "/tmp/") == 1 { print "mount left: " $5 }' \
+	# init.sh's own mounts: the job dir and, for a checkout under /tmp or
+	# /run, the host directory it keeps visible
+	keep=
+	case "$job" in
+	/tmp/?*|/run/?*) keep=${job#/*/}; keep=${job%%/"$keep"}/${keep%%/*} ;;
+	esac
+	awk -v job="$job" -v keep="$keep" '$5 != job && $5 != keep &&
+		($5 ~ /calyx/ || index($5, "/tmp/") == 1) { print "mount left: " $5 }' \
 		/proc/self/mountinfo
 	find "$CALYX_TEST_STATE" -mindepth 2 -maxdepth 2 \
 		-printf 'state dir left: %p\n' 2>/dev/null
