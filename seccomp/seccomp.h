@@ -58,9 +58,13 @@ void calyx_seccomp_program_free(struct calyx_seccomp_program *prog);
 int calyx_seccomp_default_program(struct calyx_seccomp_program **out,
 				  calyx_error **err);
 
-/* What the runtime calls: the build-time program for the built-in default
- * profile, calyx_seccomp_compile() for everything else. */
-int calyx_seccomp_prepare(const struct calyx_seccomp *cfg,
+/*
+ * What the runtime calls: the build-time program for the built-in default
+ * profile; otherwise a compile, cached in <cache_rootfd>/seccomp (see
+ * container_open_cache_dir) by the profile's exact canonical text.
+ * cache_rootfd -1: no cache.
+ */
+int calyx_seccomp_prepare(const struct calyx_seccomp *cfg, int cache_rootfd,
 			  const struct calyx_log *log,
 			  struct calyx_seccomp_program **out, calyx_error **err);
 

@@ -63,6 +63,13 @@ void container_run_poststart(struct calyx_context *ctx,
 			     const struct calyx_spec *spec,
 			     const struct container_record *rec);
 
+/*
+ * calyx's cache directory (compiled seccomp filters): /var/cache/calyx for
+ * root, $XDG_CACHE_HOME/calyx or ~/.cache/calyx otherwise; created 0700.
+ * -1 when there is none: callers then work without a cache.
+ */
+int container_open_cache_dir(void);
+
 /* RFC 3339 UTC with nanoseconds, as runc's "created". */
 void container_now_rfc3339(char *out, size_t size);
 

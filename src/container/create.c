@@ -106,6 +106,29 @@ static int check_spec(const struct calyx_spec *spec, calyx_error **err)
 	return proc_validate_sysctl(spec, err);
 }
 
+int container_open_cache_dir(void)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_error_ calyx_error *ignored = NULL;
+	const char *base = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	int r;
+
+	if (geteuid() == 0)
+		r = asprintf(&path, "/var/cache/calyx");
+	else if (base && base[0] == '/')
+		r = asprintf(&path, "%s/calyx", base);
+	else if (home && home[0] == '/')
+		r = asprintf(&path, "%s/.cache/calyx", home);
+	else
+		return -1;
+	if (r < 0)
+		return -1;
+	r = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (r < 0 && errno == ENOENT && calyx_mkdir_p(path, 0700, &ignored) == 0)
+		r = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return r;
+}
+
 static int resolve_rootfs(struct create_job *job, calyx_error **err)
 {
 	const char *root = job->spec->root_path;
@@ -395,7 +418,11 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 	if (r < 0)
 		return r;
 	if (lx && lx->seccomp) {
-		r = calyx_seccomp_prepare(lx->seccomp, &job->ctx->log, &job->seccomp, err);
+		_cleanup_close_ int cachefd = lx->seccomp->builtin_default ? -1 :
+					      container_open_cache_dir();
+
+		r = calyx_seccomp_prepare(lx->seccomp, cachefd, &job->ctx->log,
+					  &job->seccomp, err);
 		if (r < 0)
 			return calyx_error_prefix(err, "linux.seccomp");
 	}

@@ -663,8 +663,10 @@ static int prepare(struct exec_job *job, const char *id, int dirfd,
 	    calyx_caps_validate(job->process->capabilities, err) < 0)
 		return -EINVAL;
 	if (job->spec->linux && job->spec->linux->seccomp) {
-		r = calyx_seccomp_prepare(job->spec->linux->seccomp, &job->ctx->log,
-					  &job->seccomp, err);
+		_cleanup_close_ int cachefd = container_open_cache_dir();
+
+		r = calyx_seccomp_prepare(job->spec->linux->seccomp, cachefd,
+					  &job->ctx->log, &job->seccomp, err);
 		if (r < 0)
 			return calyx_error_prefix(err, "linux.seccomp");
 	}

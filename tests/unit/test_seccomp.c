@@ -20,6 +20,7 @@
 #include "seccomp/seccomp.h"
 #include "unit.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
@@ -475,7 +476,7 @@ TEST(default_program_matches_compiled_profile)
 	CHECK(calyx_seccomp_default_profile(&cfg, &err) == 0);
 	CHECK(cfg && cfg->builtin_default);
 	CHECK(calyx_seccomp_default_program(&built, &err) == 0);
-	CHECK(calyx_seccomp_prepare(cfg, NULL, &prepared, &err) == 0);
+	CHECK(calyx_seccomp_prepare(cfg, -1, NULL, &prepared, &err) == 0);
 	cfg->builtin_default = false;
 	CHECK(calyx_seccomp_compile(cfg, NULL, &compiled, &err) == 0);
 	if (built && compiled && prepared) {
@@ -491,6 +492,60 @@ TEST(default_program_matches_compiled_profile)
 	calyx_seccomp_free(cfg);
 }
 
+/* A profile compiled once is loaded from the cache after, only when its
+ * canonical text matches exactly. */
+TEST(prepare_caches_compiled_filters)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	char dir[] = "/tmp/calyx-unit-seccomp-XXXXXX";
+	struct calyx_seccomp *cfg = NULL;
+	struct calyx_seccomp_program *first = NULL, *second = NULL, *third = NULL;
+	const struct sock_filter *a, *b, *c;
+	unsigned long fa, fb, fc;
+	size_t na, nb, nc, entries = 0;
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int dirfd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dirfd >= 0);
+	CHECK(calyx_seccomp_default_profile(&cfg, &err) == 0);
+	cfg->builtin_default = false;	/* as a bundle carrying this profile */
+	CHECK(calyx_seccomp_prepare(cfg, dirfd, NULL, &first, &err) == 0);
+	CHECK(calyx_seccomp_prepare(cfg, dirfd, NULL, &second, &err) == 0);
+	d = opendir(dir);
+	if (d) {
+		_cleanup_closedir_ DIR *sub = NULL;
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/seccomp", dir);
+		sub = opendir(path);
+		while (sub && (de = readdir(sub)))
+			if (de->d_name[0] != '.')
+				entries++;
+	}
+	CHECK(entries == 1);
+	/* a different profile must not be served the cached program */
+	cfg->default_errno_ret = 38;
+	cfg->has_default_errno_ret = true;
+	CHECK(calyx_seccomp_prepare(cfg, dirfd, NULL, &third, &err) == 0);
+	if (first && second && third) {
+		calyx_seccomp_program_bpf(first, &a, &na, &fa);
+		calyx_seccomp_program_bpf(second, &b, &nb, &fb);
+		calyx_seccomp_program_bpf(third, &c, &nc, &fc);
+		CHECK(na == nb && fa == fb && memcmp(a, b, na * sizeof(*a)) == 0);
+		CHECK(nc != na || memcmp(a, c, na * sizeof(*a)) != 0);
+	}
+	calyx_seccomp_program_free(first);
+	calyx_seccomp_program_free(second);
+	calyx_seccomp_program_free(third);
+	calyx_seccomp_free(cfg);
+	if (dirfd >= 0)
+		close(dirfd);
+	CHECK(calyx_remove_tree_at(AT_FDCWD, dir, &err) == 0);
+}
+
 int main(void)
 {
 	RUN(validate_reports_json_paths);
@@ -499,5 +554,6 @@ int main(void)
 	RUN(supported_lists);
 	RUN(notify_listener);
 	RUN(default_program_matches_compiled_profile);
+	RUN(prepare_caches_compiled_filters);
 	return unit_summary("unit/seccomp");
 }
