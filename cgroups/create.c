@@ -233,11 +233,13 @@ int cg_hierarchy_remove(struct calyx_cgroup *cg, struct cg_hierarchy *h,
 		return 0;
 	if (h->created > 0)
 		parents = h->created - 1;
-	else if (h->created < 0 && !strncmp(cg->path, "/calyx/", 7) &&
-		 !strchr(cg->path + 7, '/'))
-		parents = 1;	/* reopened: only our own default "/calyx" */
 	else
 		parents = 0;
+	/* our own default parent "/calyx" goes with its last container, whoever
+	 * made it (rmdir of a non-empty one fails harmlessly; a concurrent
+	 * create retries when its parent vanishes) */
+	if (parents == 0 && !strncmp(cg->path, "/calyx/", 7) && !strchr(cg->path + 7, '/'))
+		parents = 1;
 	r = remove_levels(h->mount, cg->path, parents);
 	if (r < 0 && r != -ENOENT)
 		return calyx_error_set(err, -r, "removing cgroup %s", h->dir);

@@ -384,3 +384,15 @@ read_counter()
 	assert_nothing_left "$ID"
 	assert_no_cgroup "$ID"
 }
+
+@test "devices: the cgroup denies opening a device no rule allows (EPERM), even with CAP_MKNOD" {
+	# v1: devices.deny/allow lists; v2: the BPF_CGROUP_DEVICE program
+	cfg '.process.capabilities.bounding += ["CAP_MKNOD"]
+		| .process.capabilities.effective += ["CAP_MKNOD"]
+		| .process.capabilities.permitted += ["CAP_MKNOD"]'
+	set_args /bin/sh -c '/bin/probe mknod /sda-like b 8 0; /bin/probe read /sda-like; /bin/probe read /dev/null'
+	run calyx run -b "$BUNDLE" "$ID"
+	has_line "read=EPERM"
+	# the default rules still allow /dev/null
+	has_line "read=OK"
+}
