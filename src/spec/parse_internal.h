@@ -99,4 +99,10 @@ int rlimit_from_name(const char *name);
 int sched_policy_from_name(const char *name);
 int ioprio_class_from_name(const char *name);
 
+/* Parses obj[key], an array of objects, into a calloc'd array of
+ * item_size-byte items with `one` (paths include the index). */
+typedef int (*item_parser)(struct spec_ctx *c, yajl_val e, void *item);
+int parse_object_array(struct spec_ctx *c, yajl_val obj, const char *key,
+		       size_t item_size, void **items, size_t *n, item_parser one);
+
 #endif

@@ -14,45 +14,6 @@
 
 #define OOM(c) calyx_error_setx((c)->err, ENOMEM, "out of memory")
 
-/*
- * Walk an array of objects under key: allocate *items (count *n) and call
- * one() on each element with the path pointing at it.
- */
-typedef int (*item_parser)(struct spec_ctx *c, yajl_val e, void *item);
-
-static int parse_object_array(struct spec_ctx *c, yajl_val obj,
-			      const char *key, size_t item_size, void **items,
-			      size_t *n, item_parser one)
-{
-	yajl_val arr = NULL;
-	size_t old, len;
-	char *base;
-	int r;
-
-	r = get_array(c, obj, key, &arr);
-	if (r <= 0)
-		return r;
-	len = arr->u.array.len;
-	base = calloc(len ? len : 1, item_size);
-	if (!base)
-		return OOM(c);
-	*items = base;
-	*n = len;
-	old = path_push_key(c, key);
-	for (size_t i = 0; i < len && r >= 0; i++) {
-		size_t at = path_push_index(c, i);
-		yajl_val e = arr->u.array.values[i];
-
-		if (!YAJL_IS_OBJECT(e))
-			r = path_error(c, "must be an object");
-		else
-			r = one(c, e, base + i * item_size);
-		path_pop(c, at);
-	}
-	path_pop(c, old);
-	return r < 0 ? r : 0;
-}
-
 static int parse_namespace(struct spec_ctx *c, yajl_val e, void *item)
 {
 	struct calyx_namespace *ns = item;

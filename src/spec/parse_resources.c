@@ -9,42 +9,6 @@
 
 #define OOM(c) calyx_error_setx((c)->err, ENOMEM, "out of memory")
 
-/* Allocate and walk an array of objects; see parse_linux.c's twin. */
-typedef int (*item_parser)(struct spec_ctx *c, yajl_val e, void *item);
-
-static int object_array(struct spec_ctx *c, yajl_val obj, const char *key,
-			size_t item_size, void **items, size_t *n,
-			item_parser one)
-{
-	yajl_val arr = NULL;
-	size_t old, len;
-	char *base;
-	int r;
-
-	r = get_array(c, obj, key, &arr);
-	if (r <= 0)
-		return r;
-	len = arr->u.array.len;
-	base = calloc(len ? len : 1, item_size);
-	if (!base)
-		return OOM(c);
-	*items = base;
-	*n = len;
-	old = path_push_key(c, key);
-	for (size_t i = 0; i < len && r >= 0; i++) {
-		size_t at = path_push_index(c, i);
-		yajl_val e = arr->u.array.values[i];
-
-		if (!YAJL_IS_OBJECT(e))
-			r = path_error(c, "must be an object");
-		else
-			r = one(c, e, base + i * item_size);
-		path_pop(c, at);
-	}
-	path_pop(c, old);
-	return r < 0 ? r : 0;
-}
-
 static int required_i64(struct spec_ctx *c, yajl_val e, const char *key,
 			int64_t *out)
 {
@@ -221,25 +185,25 @@ static int parse_block_io(struct spec_ctx *c, yajl_val res,
 	if ((r = get_u16(c, v, "weight", &b->weight, &b->has_weight)) >= 0 &&
 	    (r = get_u16(c, v, "leafWeight", &b->leaf_weight,
 			 &b->has_leaf_weight)) >= 0 &&
-	    (r = object_array(c, v, "weightDevice", sizeof(*b->weight_device),
+	    (r = parse_object_array(c, v, "weightDevice", sizeof(*b->weight_device),
 			      (void **)&b->weight_device, &b->n_weight_device,
 			      parse_weight_device)) >= 0 &&
-	    (r = object_array(c, v, "throttleReadBpsDevice",
+	    (r = parse_object_array(c, v, "throttleReadBpsDevice",
 			      sizeof(*b->throttle_read_bps),
 			      (void **)&b->throttle_read_bps,
 			      &b->n_throttle_read_bps,
 			      parse_throttle_device)) >= 0 &&
-	    (r = object_array(c, v, "throttleWriteBpsDevice",
+	    (r = parse_object_array(c, v, "throttleWriteBpsDevice",
 			      sizeof(*b->throttle_write_bps),
 			      (void **)&b->throttle_write_bps,
 			      &b->n_throttle_write_bps,
 			      parse_throttle_device)) >= 0 &&
-	    (r = object_array(c, v, "throttleReadIOPSDevice",
+	    (r = parse_object_array(c, v, "throttleReadIOPSDevice",
 			      sizeof(*b->throttle_read_iops),
 			      (void **)&b->throttle_read_iops,
 			      &b->n_throttle_read_iops,
 			      parse_throttle_device)) >= 0)
-		r = object_array(c, v, "throttleWriteIOPSDevice",
+		r = parse_object_array(c, v, "throttleWriteIOPSDevice",
 				 sizeof(*b->throttle_write_iops),
 				 (void **)&b->throttle_write_iops,
 				 &b->n_throttle_write_iops,
@@ -307,7 +271,7 @@ static int parse_network(struct spec_ctx *c, yajl_val res,
 	old = path_push_key(c, "network");
 	if ((r = get_u32(c, v, "classID", &out->net_class_id,
 			 &out->has_net_class_id)) >= 0)
-		r = object_array(c, v, "priorities",
+		r = parse_object_array(c, v, "priorities",
 				 sizeof(*out->net_priorities),
 				 (void **)&out->net_priorities,
 				 &out->n_net_priorities, parse_net_priority);
@@ -360,14 +324,14 @@ static int parse_resources_fields(struct spec_ctx *c, yajl_val v,
 {
 	int r;
 
-	if ((r = object_array(c, v, "devices", sizeof(*res->devices),
+	if ((r = parse_object_array(c, v, "devices", sizeof(*res->devices),
 			      (void **)&res->devices, &res->n_devices,
 			      parse_device_rule)) < 0 ||
 	    (r = parse_memory(c, v, res)) < 0 ||
 	    (r = parse_cpu(c, v, res)) < 0 ||
 	    (r = parse_pids(c, v, res)) < 0 ||
 	    (r = parse_block_io(c, v, res)) < 0 ||
-	    (r = object_array(c, v, "hugepageLimits",
+	    (r = parse_object_array(c, v, "hugepageLimits",
 			      sizeof(*res->hugepage_limits),
 			      (void **)&res->hugepage_limits,
 			      &res->n_hugepage_limits,
