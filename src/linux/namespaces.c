@@ -4,6 +4,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
@@ -217,12 +220,68 @@ static int write_map(pid_t pid, const char *file,
 	return calyx_write_file_at(AT_FDCWD, path, buf, len, err);
 }
 
+/* An unprivileged runtime may write only a map of its own id; anything
+ * more goes through the setuid helpers, which check /etc/subuid|subgid. */
+static bool needs_helper(const struct calyx_id_mapping *m, size_t n, uint32_t own)
+{
+	return n > 1 || (n == 1 && (m[0].host_id != own || m[0].size != 1));
+}
+
+static int run_id_helper(const char *helper, pid_t pid,
+			 const struct calyx_id_mapping *m, size_t n,
+			 const char *field, calyx_error **err)
+{
+	_cleanup_free_ char **argv = calloc(3 * n + 3, sizeof(char *));
+	_cleanup_free_ char *nums = calloc(3 * n + 1, 12);
+	char *at = nums;
+	size_t k = 0;
+	int status;
+	pid_t child;
+
+	if (!argv || !nums)
+		return calyx_error_set(err, ENOMEM, "%s", field);
+	argv[k++] = (char *)helper;
+	snprintf(at, 12, "%d", pid);
+	argv[k++] = at;
+	at += 12;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v[3] = { m[i].container_id, m[i].host_id, m[i].size };
+
+		for (int j = 0; j < 3; j++, at += 12) {
+			snprintf(at, 12, "%u", v[j]);
+			argv[k++] = at;
+		}
+	}
+	child = fork();
+	if (child < 0)
+		return calyx_error_set(err, errno, "%s: fork", field);
+	if (child == 0) {
+		execvp(helper, argv);
+		_exit(127);
+	}
+	while (waitpid(child, &status, 0) < 0) {
+		if (errno != EINTR)
+			return calyx_error_set(err, errno, "%s: waiting for %s", field, helper);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return calyx_error_setx(err, EPERM,
+					"%s: %s failed (status %d): are the ranges in /etc/%s for this user?",
+					field, helper, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+					helper[3] == 'u' ? "subuid" : "subgid");
+	return 0;
+}
+
 int ns_write_id_maps(const struct calyx_spec *spec, pid_t pid,
 		     calyx_error **err)
 {
 	const struct calyx_linux *lx = spec->linux;
+	bool rootless = geteuid() != 0;
+	bool uid_helper = rootless &&
+			  needs_helper(lx->uid_mappings, lx->n_uid_mappings, geteuid());
+	bool gid_helper = rootless &&
+			  needs_helper(lx->gid_mappings, lx->n_gid_mappings, getegid());
 
-	if (geteuid() != 0) {
+	if (rootless && !gid_helper) {
 		/* an unprivileged writer may only map its own gid after this */
 		char path[64];
 
@@ -230,11 +289,21 @@ int ns_write_id_maps(const struct calyx_spec *spec, pid_t pid,
 		if (calyx_write_file_at(AT_FDCWD, path, "deny", 4, err) < 0)
 			return calyx_error_prefix(err, "linux.gidMappings");
 	}
-	if (lx->n_uid_mappings &&
-	    write_map(pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0)
+	if (uid_helper) {
+		if (run_id_helper("newuidmap", pid, lx->uid_mappings, lx->n_uid_mappings,
+				  "linux.uidMappings", err) < 0)
+			return -EPERM;
+	} else if (lx->n_uid_mappings &&
+		   write_map(pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0) {
 		return calyx_error_prefix(err, "linux.uidMappings");
-	if (lx->n_gid_mappings &&
-	    write_map(pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
+	}
+	if (gid_helper) {
+		if (run_id_helper("newgidmap", pid, lx->gid_mappings, lx->n_gid_mappings,
+				  "linux.gidMappings", err) < 0)
+			return -EPERM;
+	} else if (lx->n_gid_mappings &&
+		   write_map(pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0) {
 		return calyx_error_prefix(err, "linux.gidMappings");
+	}
 	return 0;
 }

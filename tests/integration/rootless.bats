@@ -19,10 +19,22 @@ setup_file()
 	chmod 755 "$RL_DIR"
 	cp -a "$WORK/rootfs" "$RL_DIR/rootfs"
 	chown -R "$RL_USER" "$RL_DIR"
+	# subordinate ids for the user (restored after the file)
+	for f in /etc/subuid /etc/subgid; do
+		if [[ -e $f ]]; then cp -a "$f" "$RL_DIR/$(basename "$f").orig"; fi
+		echo "$RL_USER:300000:65536" >> "$f"
+	done
 }
 
 teardown_file()
 {
+	for f in /etc/subuid /etc/subgid; do
+		if [[ -e $RL_DIR/$(basename "$f").orig ]]; then
+			cp -a "$RL_DIR/$(basename "$f").orig" "$f"
+		else
+			rm -f "$f"
+		fi
+	done
 	rm -rf "$RL_DIR" "/tmp/calyx-$RL_UID"
 	userdel "$RL_USER" 2>/dev/null || true
 }
@@ -85,5 +97,25 @@ as_user()
 	run as_user run --rootfs "$RL_DIR/rootfs" --memory 64m -- /bin/true
 	[[ $status -ne 0 ]]
 	[[ ${#lines[@]} -eq 1 ]] || fail "$output"
+	[[ -z $(as_user list -q) ]]
+}
+
+@test "rootless: the full subordinate ranges through newuidmap/newgidmap" {
+	runc_deviates "runc needs XDG_RUNTIME_DIR"
+	runuser -u "$RL_USER" -- sh -c "jq --argjson u $RL_UID '
+		.process.terminal = false
+		| .process.user = {\"uid\": 1000, \"gid\": 1000}
+		| .process.args = [\"/bin/probe\", \"sleep\", \"100\"]
+		| .linux.uidMappings = [{\"containerID\": 0, \"hostID\": \$u, \"size\": 1},
+			{\"containerID\": 1, \"hostID\": 300000, \"size\": 65536}]
+		| .linux.gidMappings = [{\"containerID\": 0, \"hostID\": \$u, \"size\": 1},
+			{\"containerID\": 1, \"hostID\": 300000, \"size\": 65536}]' \
+		$RL_DIR/config.json > $RL_DIR/c.json && mv $RL_DIR/c.json $RL_DIR/config.json"
+	as_user run -d rl5
+	pid=$(as_user state rl5 | jq -r .pid)
+	# container uid 1000 is host uid 300000 + 999
+	[[ $(awk '/^Uid:/ { print $2 }' "/proc/$pid/status") == 300999 ]]
+	[[ $(awk '/^Gid:/ { print $2 }' "/proc/$pid/status") == 300999 ]]
+	as_user delete -f rl5
 	[[ -z $(as_user list -q) ]]
 }
