@@ -532,24 +532,7 @@ section_engines()
 			2> "$work/err" || fail "podman import: $(cat "$work/err")"
 	fi
 	if [[ -n $have_ctr ]]; then
-		mkdir -p "$ENG/c"
-		cat > "$ENG/c/config.toml" <<-EOF
-		version = 2
-		root = "$ENG/c/root"
-		state = "$ENG/c/state"
-		disabled_plugins = ["io.containerd.grpc.v1.cri"]
-		[grpc]
-		  address = "$ENG/c/sock"
-		[ttrpc]
-		  address = "$ENG/c/sock.ttrpc"
-		[debug]
-		  address = ""
-		[metrics]
-		  address = ""
-		EOF
-		containerd --config "$ENG/c/config.toml" > "$ENG/c/log" 2>&1 3>&- &
-		echo $! > "$ENG/c/pid"
-		engine_wait_socket "$ENG/c/sock" "$ENG/c/pid"
+		engine_start_containerd
 		c() { ctr --address "$ENG/c/sock" -n "$ENG_TAG" "$@"; }
 		engine_docker_archive "$ENG/img.tar" "$img"
 		c image import "$ENG/img.tar" >/dev/null

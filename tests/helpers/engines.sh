@@ -132,6 +132,30 @@ engine_wait_socket()
 
 # Everything the engines left: processes, mounts, cgroups, state dirs.
 # Call last in teardown_file, after the engine-specific removal.
+# Starts a private containerd (CRI off) with root, state and socket under
+# $ENG/c, and waits for its socket.
+engine_start_containerd()
+{
+	mkdir -p "$ENG/c"
+	cat > "$ENG/c/config.toml" <<-EOF
+	version = 2
+	root = "$ENG/c/root"
+	state = "$ENG/c/state"
+	disabled_plugins = ["io.containerd.grpc.v1.cri"]
+	[grpc]
+	  address = "$ENG/c/sock"
+	[ttrpc]
+	  address = "$ENG/c/sock.ttrpc"
+	[debug]
+	  address = ""
+	[metrics]
+	  address = ""
+	EOF
+	containerd --config "$ENG/c/config.toml" > "$ENG/c/log" 2>&1 3>&- &
+	echo $! > "$ENG/c/pid"
+	engine_wait_socket "$ENG/c/sock" "$ENG/c/pid"
+}
+
 engine_cleanup()
 {
 	local pid mnt n d fwd

@@ -16,24 +16,7 @@ setup_file()
 	engine_begin
 	# the namespace names the containers' cgroup parent: /$NS/<id>
 	export NS=$ENG_TAG
-	mkdir -p "$ENG/c"
-	cat > "$ENG/c/config.toml" <<-EOF
-	version = 2
-	root = "$ENG/c/root"
-	state = "$ENG/c/state"
-	disabled_plugins = ["io.containerd.grpc.v1.cri"]
-	[grpc]
-	  address = "$ENG/c/sock"
-	[ttrpc]
-	  address = "$ENG/c/sock.ttrpc"
-	[debug]
-	  address = ""
-	[metrics]
-	  address = ""
-	EOF
-	containerd --config "$ENG/c/config.toml" > "$ENG/c/log" 2>&1 3>&- &
-	echo $! > "$ENG/c/pid"
-	engine_wait_socket "$ENG/c/sock" "$ENG/c/pid"
+	engine_start_containerd
 	engine_docker_archive "$ENG/img.tar" "$IMG"
 	c image import "$ENG/img.tar" >/dev/null
 }
