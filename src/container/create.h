@@ -61,6 +61,10 @@ void create_job_free(struct create_job *job);
  * state directory.  Used by delete, by `run` and on create failure paths. */
 int container_teardown(struct calyx_context *ctx, const char *id, int dirfd,
 		       calyx_error **err);
+/* The same for `run`, which still holds the spec and the cgroup. */
+int container_teardown_known(struct calyx_context *ctx, const char *id,
+			     const struct calyx_spec *spec, const char *bundle,
+			     struct calyx_cgroup *cgroup, calyx_error **err);
 
 /* The spec saved in the state dir at create (NULL without hooks to run). */
 int container_saved_spec(int dirfd, struct calyx_spec **out, calyx_error **err);

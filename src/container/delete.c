@@ -82,24 +82,32 @@ static int wait_exit(int pidfd)
 	return 0;
 }
 
+static void run_poststop_hooks(struct calyx_context *ctx, const struct calyx_spec *spec,
+			       const char *id, const char *bundle)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	_cleanup_free_ char *state = NULL;
+
+	if (!spec || !spec->hooks[CALYX_HOOK_POSTSTOP].n)
+		return;
+	state = container_oci_state_json(id, CALYX_STATUS_STOPPED, 0, bundle,
+					 spec->annotations, spec->n_annotations);
+	/* a poststop failure is logged by the runner; deletion goes on */
+	if (state)
+		calyx_hooks_run(spec, CALYX_HOOK_POSTSTOP, state, &ctx->log, &err);
+}
+
 static void run_poststop(struct calyx_context *ctx, int dirfd,
 			 const struct container_record *rec)
 {
 	_cleanup_spec_ struct calyx_spec *spec = NULL;
 	_cleanup_error_ calyx_error *err = NULL;
-	_cleanup_free_ char *state = NULL;
 
 	if (container_saved_spec(dirfd, &spec, &err) < 0) {
 		calyx_warn(&ctx->log, "poststop hooks: %s", err->msg);
 		return;
 	}
-	if (!spec || !spec->hooks[CALYX_HOOK_POSTSTOP].n)
-		return;
-	state = container_oci_state_json(rec->id, CALYX_STATUS_STOPPED, 0, rec->bundle,
-					 rec->annotations, rec->n_annotations);
-	/* a poststop failure is logged by the runner; deletion goes on */
-	if (state)
-		calyx_hooks_run(spec, CALYX_HOOK_POSTSTOP, state, &ctx->log, &err);
+	run_poststop_hooks(ctx, spec, rec->id, rec->bundle);
 }
 
 static int remove_state(struct calyx_context *ctx, const char *id, calyx_error **err)
@@ -136,6 +144,16 @@ int container_teardown(struct calyx_context *ctx, const char *id, int dirfd,
 			return calyx_error_prefix(err, "removing the cgroup");
 	}
 	run_poststop(ctx, dirfd, rec);
+	return remove_state(ctx, id, err);
+}
+
+int container_teardown_known(struct calyx_context *ctx, const char *id,
+			     const struct calyx_spec *spec, const char *bundle,
+			     struct calyx_cgroup *cgroup, calyx_error **err)
+{
+	if (cgroup && calyx_cgroup_destroy(cgroup, err) < 0)
+		return calyx_error_prefix(err, "removing the cgroup");
+	run_poststop_hooks(ctx, spec, id, bundle);
 	return remove_state(ctx, id, err);
 }
 

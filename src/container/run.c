@@ -64,7 +64,7 @@ int calyx_container_run(struct calyx_context *ctx, const char *id,
 	if (r < 0)
 		goto out;
 	r = wait_exec(job, err);
-	if (r >= 0) {
+	if (r >= 0 && job->spec->hooks[CALYX_HOOK_POSTSTART].n) {
 		_cleanup_error_ calyx_error *rerr = NULL;
 
 		if (container_record_read(job->state_dirfd, &rec, &rerr) >= 0)
@@ -82,7 +82,8 @@ int calyx_container_run(struct calyx_context *ctx, const char *id,
 	if (r < 0 || (!opts->detach && !opts->keep)) {
 		_cleanup_error_ calyx_error *terr = NULL;
 
-		r2 = container_teardown(ctx, id, job->state_dirfd, &terr);
+		r2 = container_teardown_known(ctx, id, job->spec, job->bundle,
+					      job->cgroup, &terr);
 		if (r2 < 0 && r >= 0) {
 			*err = TAKE_PTR(terr);
 			r = r2;
