@@ -26,6 +26,20 @@ struct calyx_context {
 	bool systemd_cgroup;
 };
 
+/*
+ * Where root.path gets its content when it is not bound onto itself
+ * (bundle-less runs): root.path is then only a mount point, and the
+ * container process mounts lower there -- an overlay when upper_dir is
+ * set -- inside its own mount namespace, so nothing outlives it.
+ */
+struct calyx_root_source {
+	const char *lower;	/* absolute host directory */
+	bool recursive;		/* bind lower with its submounts (a user
+				 * namespace cannot split them off) */
+	const char *upper_dir;	/* overlay: upper/ and work/ are made here */
+	bool upper_tmpfs;	/* ... on a fresh tmpfs mounted on upper_dir */
+};
+
 struct calyx_create_options {
 	const char *bundle;		/* absolute path of the bundle directory */
 	/* Bundle-less runs hand a ready spec (still owned by the caller);
@@ -36,6 +50,10 @@ struct calyx_create_options {
 	int preserve_fds;
 	bool no_pivot;
 	bool no_new_keyring;
+	/* bundle-less runs only (see src/sandbox) */
+	const struct calyx_root_source *root_source;
+	bool no_cgroup;		/* run without a cgroup of its own */
+	bool rootfs_nodev;	/* device nodes on the rootfs never open */
 };
 
 struct calyx_run_options {

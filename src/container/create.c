@@ -444,7 +444,8 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		if (r < 0)
 			return r;
 	}
-	r = calyx_cgroup_create(&cgcfg, &job->cgroup, err);
+	/* a bundle-less run with nothing for a cgroup to enforce goes without */
+	r = job->opts->no_cgroup ? 0 : calyx_cgroup_create(&cgcfg, &job->cgroup, err);
 	if (r < 0)
 		return r;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

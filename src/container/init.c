@@ -81,6 +81,8 @@ static int setup_environment(struct create_job *job, pid_t host_pid,
 		.no_pivot = job->opts->no_pivot,
 		.in_userns = job->ns.new_user || job->ns.join_fd[CALYX_NS_USER] >= 0,
 		.new_netns = job->ns.new_net,
+		.root_source = job->opts->root_source,
+		.rootfs_nodev = job->opts->rootfs_nodev,
 		.log = &job->ctx->log,
 	};
 	struct calyx_sync_msg msg;

@@ -116,6 +116,11 @@ int rootfs_mount_fresh(int destfd, const char *type, const char *source,
 int rootfs_mount_apply_attrs(int mntfd, const struct mount_opts *opts,
 			     calyx_error **err);
 
+/* ---- root_mount.c -------------------------------------------------- */
+
+/* root.path made a mount point: bound on itself, or root_source there. */
+int rootfs_mount_root(const struct calyx_rootfs_ctx *ctx, calyx_error **err);
+
 /* ---- copyup.c ------------------------------------------------------ */
 
 /* Copy the directory destfd covers into the (detached) tmpfs mntfd. */

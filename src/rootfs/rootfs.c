@@ -99,9 +99,9 @@ int calyx_rootfs_prepare(const struct calyx_rootfs_ctx *ctx, calyx_error **err)
 					       "rprivate" :
 					       "rslave");
 	/* pivot_root needs the rootfs to be a mount point */
-	if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return calyx_error_set(err, errno, "root.path: bind %s",
-				       ctx->rootfs);
+	r = rootfs_mount_root(ctx, err);
+	if (r < 0)
+		return r;
 	rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return calyx_error_set(err, errno, "root.path: open %s",

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 
+#include "calyx/calyx.h"
 #include "calyx/error.h"
 #include "calyx/log.h"
 #include "calyx/spec.h"
@@ -27,6 +28,8 @@ struct calyx_rootfs_ctx {
 	bool no_pivot;
 	bool in_userns;		/* new user namespace: bind devices, no mknod */
 	bool new_netns;		/* sysfs may only be mounted with a new netns */
+	const struct calyx_root_source *root_source; /* NULL: bind rootfs on itself */
+	bool rootfs_nodev;	/* MOUNT_ATTR_NODEV on the rootfs and under it */
 	const struct calyx_log *log;
 };
 

@@ -209,6 +209,9 @@ int sandbox_flag(struct sandbox_options *o, int c, const char *arg,
 	case 't':
 		o->tty = true;
 		return 1;
+	case SANDBOX_OPT_CGROUP:
+		o->cgroup = true;
+		return 1;
 	case SANDBOX_OPT_PRINT_SPEC:
 		o->print_spec = true;
 		return 1;

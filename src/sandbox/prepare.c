@@ -4,11 +4,12 @@
  *
  * Every run owns <root>/.sandbox-<id> (hidden from `list`), flock'ed for
  * the life of calyx and holding the names of what was made outside the
- * container (the veth).  The overlay, or the plain bind of `/`, lives on a
- * tmpfs mounted on that directory in a private mount namespace of calyx:
- * if calyx is killed, the kernel drops them with the namespace, and the
- * next bundle-less run finds the directory unlocked and removes it, the
- * veth and the container state (sandbox_sweep).
+ * container (the veth) and the empty mount points of an overlay (root/,
+ * scratch/ for its upper layer): the container process mounts those in
+ * its own mount namespace, so they vanish with it.  If calyx is killed,
+ * the container dies too (PDEATHSIG), and the next bundle-less run finds
+ * the directory unlocked and removes it, the veth and the container state
+ * (sandbox_sweep).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -141,98 +142,44 @@ static int make_subdir(const char *base, const char *sub, char **out,
 	return 0;
 }
 
-static int overlay_config(int fsfd, const char *key, const char *value,
-			  calyx_error **err)
+/*
+ * The rootfs comes from elsewhere (an overlay, or `/` without its
+ * submounts): root.path becomes an empty mount point in our directory and
+ * the container process mounts the rest inside its own mount namespace.
+ */
+static int prepare_root_source(struct sandbox_env *env, const struct sandbox_options *o,
+			       const char *rootfs, calyx_error **err)
 {
-	if (fsconfig(fsfd, FSCONFIG_SET_STRING, key, value, 0) < 0)
-		return calyx_error_set(err, errno, "overlay %s=%s", key, value);
-	return 0;
-}
-
-static int mount_overlay(const char *lower, const char *upper, const char *work,
-			 const char *merged, calyx_error **err)
-{
-	_cleanup_close_ int fsfd = -1, mfd = -1;
+	struct calyx_root_source *src = &env->root_source;
 	int r;
 
-	fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
-	if (fsfd < 0)
-		return calyx_error_set(err, errno, "--overlay: fsopen(overlay)");
-	/* "lowerdir+" (6.8+) takes the path as is, no ':' or ',' escaping */
-	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", lower, 0) < 0) {
-		if (strpbrk(lower, ":,\\"))
-			return calyx_error_setx(err, EINVAL,
-						"--overlay: rootfs path %s has ':' ',' or '\\'",
-						lower);
-		r = overlay_config(fsfd, "lowerdir", lower, err);
-		if (r < 0)
-			return r;
-	}
-	r = overlay_config(fsfd, "upperdir", upper, err);
-	if (r >= 0)
-		r = overlay_config(fsfd, "workdir", work, err);
+	r = make_subdir(env->dir, "root", &env->root_path, err);
 	if (r < 0)
-		return calyx_error_prefix(err, "--overlay");
-	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return calyx_error_set(err, errno,
-				       "--overlay: mounting an overlay on %s (the upper "
-				       "dir may not live on the rootfs' filesystem)", lower);
-	mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
-	if (mfd < 0)
-		return calyx_error_set(err, errno, "--overlay: fsmount");
-	if (move_mount(mfd, "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return calyx_error_set(err, errno, "--overlay: attach on %s", merged);
-	return 0;
-}
-
-static int prepare_overlay(struct sandbox_env *env, const char *rootfs,
-			   const char *keep, calyx_error **err)
-{
-	_cleanup_free_ char *upper = NULL, *work = NULL;
-	const char *base = env->dir;
-	int r;
-
-	if (keep) {
-		r = calyx_mkdir_p(keep, 0755, err);
+		return r;
+	src->lower = rootfs;
+	/* a user namespace cannot split locked submounts off a bind */
+	src->recursive = geteuid() != 0;
+	if (!o->overlay)
+		return 0;
+	if (src->recursive && strcmp(rootfs, "/") == 0)
+		return calyx_error_setx(err, EPERM,
+					"--overlay on --rootfs /: needs root (the kernel lets no "
+					"user namespace overlay a tree with mounts under it)");
+	if (o->keep_changes) {
+		r = calyx_mkdir_p(o->keep_changes, 0755, err);
 		if (r < 0)
 			return calyx_error_prefix(err, "--keep-changes");
-		base = keep;
+		env->upper_dir = realpath(o->keep_changes, NULL);
+		if (!env->upper_dir)
+			return calyx_error_set(err, errno, "--keep-changes %s",
+					       o->keep_changes);
+	} else {
+		r = make_subdir(env->dir, "scratch", &env->upper_dir, err);
+		if (r < 0)
+			return r;
+		src->upper_tmpfs = true;
 	}
-	if ((r = make_subdir(base, "upper", &upper, err)) < 0 ||
-	    (r = make_subdir(base, "work", &work, err)) < 0 ||
-	    (r = make_subdir(env->dir, "merged", &env->root_path, err)) < 0)
-		return r;
-	r = mount_overlay(rootfs, upper, work, env->root_path, err);
-	if (r >= 0)
-		env->root_mounted = true;
-	return r;
-}
-
-/* `/` without submounts (/proc, /run, /tmp, ... of the host stay out). */
-static int prepare_root_bind(struct sandbox_env *env, const char *rootfs,
-			     calyx_error **err)
-{
-	int r = make_subdir(env->dir, "root", &env->root_path, err);
-
-	if (r < 0)
-		return r;
-	if (mount(rootfs, env->root_path, NULL, MS_BIND, NULL) < 0)
-		return calyx_error_set(err, errno, "bind %s on %s", rootfs,
-				       env->root_path);
-	env->root_mounted = true;
-	return 0;
-}
-
-static int enter_private_mounts(struct sandbox_env *env, calyx_error **err)
-{
-	if (unshare(CLONE_NEWNS) < 0)
-		return calyx_error_set(err, errno, "sandbox: unshare(CLONE_NEWNS)");
-	/* host mounts still reach us; ours never reach the host */
-	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-		return calyx_error_set(err, errno, "sandbox: make / rslave");
-	if (mount("tmpfs", env->dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
-		return calyx_error_set(err, errno, "sandbox: tmpfs on %s", env->dir);
-	env->tmpfs_mounted = true;
+	src->upper_dir = env->upper_dir;
 	return 0;
 }
 
@@ -261,7 +208,6 @@ int sandbox_prepare(struct calyx_context *ctx, const struct sandbox_options *o,
 		    const char *rootfs, const char *id, struct sandbox_env *env,
 		    calyx_error **err)
 {
-	bool root_is_host = strcmp(rootfs, "/") == 0;
 	int r;
 
 	*env = (struct sandbox_env){ .ctx = ctx, .rootfd = -1, .lockfd = -1 };
@@ -271,23 +217,14 @@ int sandbox_prepare(struct calyx_context *ctx, const struct sandbox_options *o,
 	r = make_own_dir(env, id, err);
 	if (r < 0)
 		return r;
-	if (o->overlay || root_is_host) {
-		if (geteuid() != 0) {
-			if (o->overlay)
-				return calyx_error_setx(err, EPERM,
-							"--overlay: needs root for now");
-		} else {
-			r = enter_private_mounts(env, err);
-			if (r >= 0)
-				r = o->overlay ? prepare_overlay(env, rootfs,
-								 o->keep_changes, err)
-					       : prepare_root_bind(env, rootfs, err);
-			if (r < 0)
-				return r;
-		}
-	}
-	if (!env->root_path && !(env->root_path = strdup(rootfs)))
+	if (o->overlay || strcmp(rootfs, "/") == 0) {
+		r = prepare_root_source(env, o, rootfs, err);
+		if (r < 0)
+			return r;
+		env->has_root_source = true;
+	} else if (!(env->root_path = strdup(rootfs))) {
 		return calyx_error_set(err, ENOMEM, "sandbox");
+	}
 	if (o->net == SANDBOX_NET_VETH)
 		return prepare_veth(env, o, err);
 	return 0;
@@ -297,10 +234,6 @@ void sandbox_cleanup(struct sandbox_env *env)
 {
 	_cleanup_error_ calyx_error *ignored = NULL;
 
-	if (env->root_mounted && umount2(env->root_path, MNT_DETACH) < 0)
-		calyx_warn(&env->ctx->log, "sandbox: umount %s: %m", env->root_path);
-	if (env->tmpfs_mounted && umount2(env->dir, MNT_DETACH) < 0)
-		calyx_warn(&env->ctx->log, "sandbox: umount %s: %m", env->dir);
 	/* normally gone with the container's namespace already */
 	if (env->veth_made && net_link_delete(env->veth_host, &ignored) < 0)
 		calyx_warn(&env->ctx->log, "sandbox: %s", ignored->msg);
@@ -311,6 +244,7 @@ void sandbox_cleanup(struct sandbox_env *env)
 	if (env->rootfd >= 0)
 		close(env->rootfd);
 	free(env->root_path);
+	free(env->upper_dir);
 	free(env->dir);
 	free(env->name);
 	*env = (struct sandbox_env){ .rootfd = -1, .lockfd = -1 };

@@ -15,9 +15,10 @@ struct sandbox_env {
 	char *dir;		/* <root>/.sandbox-<id> */
 	int lockfd;		/* flock'ed while we live */
 	char *root_path;	/* the spec's root.path */
+	char *upper_dir;	/* --overlay: where upper/ and work/ go */
+	struct calyx_root_source root_source; /* valid if has_root_source */
+	bool has_root_source;
 	bool made_dir;
-	bool tmpfs_mounted;
-	bool root_mounted;
 	bool veth_made;
 	char veth_host[IFNAMSIZ];
 	char veth_peer[IFNAMSIZ];

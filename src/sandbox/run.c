@@ -57,6 +57,30 @@ static int print_spec(const struct sandbox_options *o, char *const *cmd,
 	return 0;
 }
 
+static bool caps_have(char *const *list, const char *name)
+{
+	for (; list && *list; list++)
+		if (strcmp(*list, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A cgroup only when it has something to enforce: limits, or the device
+ * policy once the process could make device nodes (CAP_MKNOD).  Without
+ * one, nodev on the rootfs keeps its device nodes shut, which is what the
+ * device cgroup's default list leaves open anyway: /dev is calyx's own.
+ * This spares the cgroup setup that dominates a short run (ten
+ * hierarchies on a v1 host); --cgroup asks for one regardless.
+ */
+static bool needs_cgroup(const struct sandbox_options *o, const struct calyx_spec *spec)
+{
+	const struct calyx_capabilities *c = spec->process->capabilities;
+
+	return o->cgroup || o->has_memory || o->has_cpus || o->has_pids ||
+	       (c && caps_have(c->bounding, "CAP_MKNOD"));
+}
+
 int sandbox_run(struct calyx_context *ctx, struct sandbox_options *o,
 		char *const *cmd, const struct calyx_create_options *create,
 		int *exit_status, calyx_error **err)
@@ -94,6 +118,9 @@ int sandbox_run(struct calyx_context *ctx, struct sandbox_options *o,
 	}
 	if (r >= 0) {
 		run.create.spec = spec;
+		run.create.root_source = env.has_root_source ? &env.root_source : NULL;
+		run.create.no_cgroup = !needs_cgroup(o, spec);
+		run.create.rootfs_nodev = run.create.no_cgroup;
 		r = calyx_container_run(ctx, o->id, &run, exit_status, err);
 	}
 	sandbox_cleanup(&env);

@@ -43,6 +43,7 @@ struct sandbox_options {
 	int64_t pids;
 	unsigned int timeout_sec;
 	bool overlay, read_only, tty, print_spec;
+	bool cgroup;		/* --cgroup: one even without limits */
 };
 
 void sandbox_options_free(struct sandbox_options *o);
@@ -68,6 +69,7 @@ enum {
 	SANDBOX_OPT_CAP_DROP,
 	SANDBOX_OPT_SECCOMP,
 	SANDBOX_OPT_PRINT_SPEC,
+	SANDBOX_OPT_CGROUP,
 };
 
 /* short forms: -e (env), -t (tty) */
@@ -93,7 +95,8 @@ enum {
 	{ "cap-drop", required_argument, NULL, SANDBOX_OPT_CAP_DROP },        \
 	{ "seccomp", required_argument, NULL, SANDBOX_OPT_SECCOMP },          \
 	{ "tty", no_argument, NULL, 't' },                                    \
-	{ "print-spec", no_argument, NULL, SANDBOX_OPT_PRINT_SPEC }
+	{ "print-spec", no_argument, NULL, SANDBOX_OPT_PRINT_SPEC },          \
+	{ "cgroup", no_argument, NULL, SANDBOX_OPT_CGROUP }
 
 #define SANDBOX_HELP                                                             \
 	"Without a bundle (calyx run --rootfs DIR [options] -- CMD [ARG...]):\n"    \
@@ -115,6 +118,8 @@ enum {
 	"   --cpus N                 CPU limit, e.g. 1.5\n"                         \
 	"   --pids N                 maximum number of processes\n"                \
 	"   --timeout SECONDS        kill everything after SECONDS, exit 124\n"     \
+	"   --cgroup                 a cgroup even without limits (for ps, pause,\n" \
+	"                            events; implied by limits and CAP_MKNOD)\n"   \
 	"   --cap-add CAP, --cap-drop CAP   change the default capabilities\n"      \
 	"   --seccomp PROFILE        default|unconfined|FILE (default: default)\n"  \
 	"   --tty, -t                allocate a terminal\n"                         \

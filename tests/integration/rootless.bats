@@ -18,7 +18,9 @@ setup_file()
 	export RL_DIR
 	chmod 755 "$RL_DIR"
 	cp -a "$WORK/rootfs" "$RL_DIR/rootfs"
-	chown -R "$RL_USER" "$RL_DIR"
+	# the user's group too: an overlay copy-up in a user namespace can
+	# only give files owners that are mapped
+	chown -R "$RL_USER:" "$RL_DIR"
 	# subordinate ids for the user (restored after the file)
 	for f in /etc/subuid /etc/subgid; do
 		if [[ -e $f ]]; then cp -a "$f" "$RL_DIR/$(basename "$f").orig"; fi
@@ -90,6 +92,34 @@ as_user()
 	expect_status 0
 	has_line "uid=0"
 	[[ -z $(as_user list -q) ]]
+}
+
+@test "rootless: --overlay, discarded or kept, never writes to the rootfs" {
+	calyx_only
+	run as_user run --rootfs "$RL_DIR/rootfs" --overlay -- \
+		sh -c 'echo new > /etc/rl-new && cat /etc/rl-new && rm /etc/passwd && echo removed'
+	expect_status 0
+	has_line new
+	has_line removed
+	[[ ! -e $RL_DIR/rootfs/etc/rl-new && -e $RL_DIR/rootfs/etc/passwd ]]
+	run as_user run --rootfs "$RL_DIR/rootfs" --keep-changes "$RL_DIR/keep" -- \
+		sh -c 'echo kept > /etc/rl-kept'
+	expect_status 0
+	[[ $(cat "$RL_DIR/keep/upper/etc/rl-kept") == kept ]]
+	[[ ! -e $RL_DIR/rootfs/etc/rl-kept ]]
+	rm -rf "$RL_DIR/keep"
+	[[ -z $(as_user list -q) ]]
+	[[ -z $(ls -A "/tmp/calyx-$RL_UID") ]] || fail "left: $(ls -A "/tmp/calyx-$RL_UID")"
+	! grep -q "$RL_DIR" /proc/self/mountinfo
+}
+
+@test "rootless: --overlay on --rootfs / is one clear error" {
+	calyx_only
+	run as_user run --rootfs / --overlay -- /bin/true
+	[[ $status -ne 0 ]]
+	[[ ${#lines[@]} -eq 1 && $output == *"--overlay on --rootfs /: needs root"* ]] ||
+		fail "$output"
+	[[ -z $(ls -A "/tmp/calyx-$RL_UID") ]]
 }
 
 @test "rootless: resources without a delegated cgroup are a clear error" {

@@ -160,6 +160,50 @@ sandbox_gone()
 	sandbox_gone "$SID"
 }
 
+# Starts sandbox $SID with the given flags (running /bin/probe sleep), prints
+# "cgroup" if its process sits in a cgroup of its own, "none" otherwise,
+# and removes it.
+sandbox_cgroup_kind()
+{
+	local pid cpid i kind=none
+	"$CALYX" --root "$STATE_ROOT" run --rootfs "$ROOTFS" --name "$SID" "$@" -- \
+		/bin/probe sleep 30 >/dev/null 2>&1 &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		cpid=$(state_field "$SID" pid 2>/dev/null) && [[ $cpid -gt 0 ]] && break
+		sleep 0.05
+	done
+	[[ ${cpid:-0} -gt 0 ]] || { kill -KILL "$pid"; fail "sandbox never ran"; }
+	grep -q "/calyx/$SID\$" "/proc/$cpid/cgroup" && kind=cgroup
+	calyx kill "$SID" KILL
+	wait "$pid" || true
+	sandbox_gone "$SID"
+	echo "$kind"
+}
+
+@test "sandbox: a cgroup only for limits, CAP_MKNOD or --cgroup" {
+	[ "$(sandbox_cgroup_kind)" = none ]
+	[ "$(sandbox_cgroup_kind --pids 64)" = cgroup ]
+	[ "$(sandbox_cgroup_kind --memory 64m)" = cgroup ]
+	[ "$(sandbox_cgroup_kind --cap-add CAP_MKNOD)" = cgroup ]
+	[ "$(sandbox_cgroup_kind --cgroup)" = cgroup ]
+}
+
+@test "sandbox: a device node in the rootfs never opens, with or without a cgroup" {
+	# a disk's numbers: unprotected, the open would get as far as ENXIO/OK
+	mknod "$ROOTFS/disk-node" b 8 0
+	for flags in "" --cgroup --overlay "--overlay --cgroup"; do
+		# shellcheck disable=SC2086
+		run calyx run --rootfs "$ROOTFS" $flags -- \
+			sh -c '/bin/probe read /disk-node; echo x > /dev/null && echo dev-ok'
+		expect_status 0
+		# nodev (no cgroup) says EACCES, the device cgroup EPERM
+		[[ $output == *read=EACCES* || $output == *read=EPERM* ]] ||
+			fail "device node not refused with flags '$flags': $output"
+		has_line dev-ok
+	done
+}
+
 @test "sandbox: --timeout kills everything and exits 124" {
 	SECONDS=0
 	run calyx run --rootfs "$ROOTFS" --timeout 1 --name "$SID" -- sh -c 'sleep 30 & sleep 30'
@@ -216,6 +260,9 @@ sandbox_gone()
 		sleep 0.05
 	done
 	[[ ${cpid:-0} -gt 0 ]] || fail "container never ran"
+	# the overlay lives in the container's mount namespace only
+	! grep -q "sandbox-$SID" /proc/self/mountinfo || fail "overlay visible on the host"
+	grep -q " / .* - overlay " "/proc/$cpid/mountinfo" || fail "no overlay root"
 	kill -KILL "$pid"
 	wait "$pid" || true
 	for ((i = 0; i < 100; i++)); do
