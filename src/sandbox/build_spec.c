@@ -441,6 +441,8 @@ int sandbox_build_spec(const struct sandbox_options *o, char *const *cmd,
 	int r;
 
 	r = base_spec(&spec, err);
+	if (r >= 0 && geteuid() != 0)
+		r = sandbox_add_subids(spec->linux, err);
 	if (r < 0)
 		return r;
 	if (set_str(&spec->root_path, plan->root_path, err) < 0)

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "calyx/calyx.h"
 
@@ -132,6 +133,14 @@ int sandbox_flag(struct sandbox_options *o, int c, const char *arg,
 /* Parsers behind the flags (exposed for the unit tests). */
 int sandbox_parse_size(const char *text, int64_t *bytes, calyx_error **err);
 int sandbox_parse_cpus(const char *text, int64_t *quota, calyx_error **err);
+
+/* The first subordinate range of user (or id) in file (/etc/subuid
+ * format): 0, or -ENOENT / -errno.  Exposed for the unit tests. */
+int sandbox_subid_range(const char *file, const char *user, uid_t id,
+			uint32_t *start, uint32_t *count);
+/* Rootless: the user's subordinate ranges mapped to 1..N when it has them
+ * and newuidmap/newgidmap are installed; nothing otherwise. */
+int sandbox_add_subids(struct calyx_linux *lx, calyx_error **err);
 
 /* Where the container's root really is (filled by prepare.c, or the
  * rootfs itself for --print-spec). */

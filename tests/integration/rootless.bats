@@ -94,6 +94,30 @@ as_user()
 	[[ -z $(as_user list -q) ]]
 }
 
+@test "rootless: bundle-less runs map the user's subordinate ranges to 1..N" {
+	calyx_only
+	local f own start count
+	for f in uid gid; do
+		own=$(id -"${f:0:1}" "$RL_USER")
+		# the user's first range (useradd may have allocated one already)
+		start=$(awk -F: -v u="$RL_USER" '$1 == u { print $2; exit }' "/etc/sub$f")
+		count=$(awk -F: -v u="$RL_USER" '$1 == u { print $3; exit }' "/etc/sub$f")
+		run as_user run --rootfs "$RL_DIR/rootfs" -- cat "/proc/self/${f}_map"
+		expect_status 0
+		[[ ${#lines[@]} -eq 2 ]] || fail "$f map: $output"
+		read -r a b c <<<"${lines[0]}"
+		[[ "$a $b $c" == "0 $own 1" ]] || fail "caller not mapped to 0: $output"
+		read -r a b c <<<"${lines[1]}"
+		[[ "$a $b $c" == "1 $start $count" ]] || fail "no subordinate range: $output"
+	done
+	# so --user can pick one of them: host id start + 999
+	run as_user run --rootfs "$RL_DIR/rootfs" --user 1000:1000 --name rl-sub -- /bin/probe ids
+	expect_status 0
+	has_line "uid=1000"
+	has_line "gid=1000"
+	[[ -z $(as_user list -q) ]]
+}
+
 @test "rootless: --overlay, discarded or kept, never writes to the rootfs" {
 	calyx_only
 	run as_user run --rootfs "$RL_DIR/rootfs" --overlay -- \

@@ -5,8 +5,10 @@
  * veth CIDR parser.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "calyx/spec.h"
 #include "linux/network.h"
@@ -200,6 +202,40 @@ TEST(build_spec_from_flags)
 	sandbox_options_free(&o);
 }
 
+TEST(subid_file_lookup)
+{
+	char path[] = "/tmp/calyx-subid-XXXXXX";
+	int fd = mkstemp(path);
+	const char text[] = "# comment\n"
+			    "other:100000:65536\n"
+			    "bad:x:10\n"
+			    "zero:200000:0\n"
+			    "1234:300000:1000\n"
+			    "alice:400000:65536\n"
+			    "alice:500000:10\n"
+			    "huge:4294967290:100\n";
+	uint32_t start = 0, count = 0;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK(write(fd, text, sizeof(text) - 1) == (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	/* by name: the first range of the user */
+	CHECK(sandbox_subid_range(path, "alice", 999, &start, &count) == 0);
+	CHECK(start == 400000 && count == 65536);
+	/* by number when the name has no entry */
+	CHECK(sandbox_subid_range(path, "bob", 1234, &start, &count) == 0);
+	CHECK(start == 300000 && count == 1000);
+	/* malformed, empty and overflowing ranges are no ranges */
+	CHECK(sandbox_subid_range(path, "bad", 1, &start, &count) == -ENOENT);
+	CHECK(sandbox_subid_range(path, "zero", 1, &start, &count) == -ENOENT);
+	CHECK(sandbox_subid_range(path, "huge", 1, &start, &count) == -ENOENT);
+	CHECK(sandbox_subid_range(path, NULL, 1, &start, &count) == -ENOENT);
+	unlink(path);
+	CHECK(sandbox_subid_range(path, "alice", 1, &start, &count) == -ENOENT);
+}
+
 int main(void)
 {
 	RUN(serialize_is_a_fixpoint_of_parse);
@@ -209,5 +245,6 @@ int main(void)
 	RUN(cpus_parser);
 	RUN(veth_cidr_parser);
 	RUN(build_spec_from_flags);
+	RUN(subid_file_lookup);
 	return unit_summary("unit/sandbox");
 }
