@@ -32,8 +32,9 @@
 #include "util/fs.h"
 
 #define SANDBOX_DIR_PREFIX ".sandbox-"
+/* the directory's name until it is locked: see make_own_dir() */
+#define SANDBOX_NEW_PREFIX ".sbxnew-"
 #define VETH_FILE "veth"
-#define PID_FILE "pid"
 
 static int open_state_root(struct calyx_context *ctx, calyx_error **err)
 {
@@ -49,20 +50,20 @@ static int open_state_root(struct calyx_context *ctx, calyx_error **err)
 	return fd;
 }
 
-/* A leftover of a killed run: unlocked, and past its first moments (the
- * owner takes the lock right after mkdir and then writes its pid). */
-static bool is_stale(int dirfd)
+/* A leftover of a killed run: unlocked.  A directory still under its
+ * first name may be a live run's that has not taken the lock yet: it is a
+ * leftover only once it is older than that can take. */
+static bool is_stale(int dirfd, bool unlocked_name)
 {
 	struct stat sb;
 
 	if (flock(dirfd, LOCK_EX | LOCK_NB) < 0)
 		return false;
-	if (faccessat(dirfd, PID_FILE, F_OK, 0) == 0)
-		return true;
-	return fstat(dirfd, &sb) == 0 && sb.st_mtime + 10 < time(NULL);
+	return !unlocked_name || (fstat(dirfd, &sb) == 0 && sb.st_mtime + 10 < time(NULL));
 }
 
-static void sweep_one(struct calyx_context *ctx, int rootfd, const char *name)
+static void sweep_one(struct calyx_context *ctx, int rootfd, const char *name,
+		      bool unlocked_name)
 {
 	_cleanup_close_ int dirfd = openat(rootfd, name, O_RDONLY | O_DIRECTORY |
 					   O_NOFOLLOW | O_CLOEXEC);
@@ -71,8 +72,13 @@ static void sweep_one(struct calyx_context *ctx, int rootfd, const char *name)
 	const char *id = name + strlen(SANDBOX_DIR_PREFIX);
 	size_t len;
 
-	if (dirfd < 0 || !is_stale(dirfd))
+	if (dirfd < 0 || !is_stale(dirfd, unlocked_name))
 		return;
+	if (unlocked_name) {
+		/* nothing was made for it yet */
+		calyx_remove_tree_at(rootfd, name, &ignored);
+		return;
+	}
 	calyx_debug(&ctx->log, "sandbox: removing what a killed run left: %s", id);
 	if (calyx_read_file_at(dirfd, VETH_FILE, &veth, &len, &ignored) >= 0)
 		net_link_delete(veth, &ignored);
@@ -102,34 +108,48 @@ void sandbox_sweep(struct calyx_context *ctx)
 	while ((de = readdir(dir))) {
 		if (strncmp(de->d_name, SANDBOX_DIR_PREFIX,
 			    strlen(SANDBOX_DIR_PREFIX)) == 0)
-			sweep_one(ctx, rootfd, de->d_name);
+			sweep_one(ctx, rootfd, de->d_name, false);
+		else if (strncmp(de->d_name, SANDBOX_NEW_PREFIX,
+				 strlen(SANDBOX_NEW_PREFIX)) == 0)
+			sweep_one(ctx, rootfd, de->d_name, true);
 	}
 }
 
+/*
+ * Made under a first name, locked, then renamed: a .sandbox-<id> directory
+ * is therefore locked for as long as its run lives, and an unlocked one is
+ * a leftover, whatever its age.  Taking the first name also reserves the
+ * id against a concurrent run.
+ */
 static int make_own_dir(struct sandbox_env *env, const char *id, calyx_error **err)
 {
-	char pid[32];
-	int len;
+	_cleanup_free_ char *first = NULL;
 
 	if (asprintf(&env->name, SANDBOX_DIR_PREFIX "%s", id) < 0 ||
-	    asprintf(&env->dir, "%s/%s", env->ctx->state_root, env->name) < 0)
+	    asprintf(&env->dir, "%s/%s", env->ctx->state_root, env->name) < 0 ||
+	    asprintf(&first, SANDBOX_NEW_PREFIX "%s", id) < 0)
 		return calyx_error_set(err, ENOMEM, "sandbox");
-	if (mkdirat(env->rootfd, env->name, 0700) < 0) {
+	if (mkdirat(env->rootfd, first, 0700) < 0) {
 		if (errno == EEXIST)
 			return calyx_error_setx(err, EEXIST,
 						"container with id %s already exists", id);
-		return calyx_error_set(err, errno, "mkdir %s", env->dir);
+		return calyx_error_set(err, errno, "mkdir %s/%s", env->ctx->state_root,
+				       first);
+	}
+	env->lockfd = openat(env->rootfd, first,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (env->lockfd < 0 || flock(env->lockfd, LOCK_EX) < 0 ||
+	    renameat2(env->rootfd, first, env->rootfd, env->name, RENAME_NOREPLACE) < 0) {
+		int e = errno;
+
+		unlinkat(env->rootfd, first, AT_REMOVEDIR);
+		if (e == EEXIST)
+			return calyx_error_setx(err, EEXIST,
+						"container with id %s already exists", id);
+		return calyx_error_set(err, e, "sandbox directory %s", env->dir);
 	}
 	env->made_dir = true;
-	env->lockfd = openat(env->rootfd, env->name,
-			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (env->lockfd < 0)
-		return calyx_error_set(err, errno, "open %s", env->dir);
-	if (flock(env->lockfd, LOCK_EX) < 0)
-		return calyx_error_set(err, errno, "flock %s", env->dir);
-	len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	return calyx_write_file_atomic_at(env->lockfd, PID_FILE, pid, (size_t)len,
-					  0600, err);
+	return 0;
 }
 
 static int make_subdir(const char *base, const char *sub, char **out,
@@ -230,6 +250,21 @@ int sandbox_prepare(struct calyx_context *ctx, const struct sandbox_options *o,
 	return 0;
 }
 
+/* What we put there, by name: no directory walk on the common path. */
+static int remove_own_dir(struct sandbox_env *env)
+{
+	if (env->veth_made && unlinkat(env->lockfd, VETH_FILE, 0) < 0 && errno != ENOENT)
+		return -errno;
+	if (env->has_root_source) {
+		if (unlinkat(env->lockfd, "root", AT_REMOVEDIR) < 0 && errno != ENOENT)
+			return -errno;
+		if (env->root_source.upper_tmpfs &&
+		    unlinkat(env->lockfd, "scratch", AT_REMOVEDIR) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	return unlinkat(env->rootfd, env->name, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
 void sandbox_cleanup(struct sandbox_env *env)
 {
 	_cleanup_error_ calyx_error *ignored = NULL;
@@ -237,7 +272,8 @@ void sandbox_cleanup(struct sandbox_env *env)
 	/* normally gone with the container's namespace already */
 	if (env->veth_made && net_link_delete(env->veth_host, &ignored) < 0)
 		calyx_warn(&env->ctx->log, "sandbox: %s", ignored->msg);
-	if (env->made_dir && calyx_remove_tree_at(env->rootfd, env->name, &ignored) < 0)
+	if (env->made_dir && remove_own_dir(env) < 0 &&
+	    calyx_remove_tree_at(env->rootfd, env->name, &ignored) < 0)
 		calyx_warn(&env->ctx->log, "sandbox: %s", ignored->msg);
 	if (env->lockfd >= 0)
 		close(env->lockfd);

@@ -295,6 +295,22 @@ sandbox_cgroup_kind()
 	sandbox_gone "$SID"
 }
 
+@test "sandbox: the sweep leaves a run's directory alone until it is locked or old" {
+	mkdir -p "$STATE_ROOT/.sbxnew-fresh-$$" "$STATE_ROOT/.sbxnew-old-$$"
+	touch -d '1 minute ago' "$STATE_ROOT/.sbxnew-old-$$"
+	run calyx run --rootfs "$ROOTFS" -- true
+	expect_status 0
+	# not yet locked by its (maybe live) owner: kept; a minute old: swept
+	[[ -d $STATE_ROOT/.sbxnew-fresh-$$ ]] || fail "a fresh directory was swept"
+	[[ ! -e $STATE_ROOT/.sbxnew-old-$$ ]] || fail "an old one was left"
+	rmdir "$STATE_ROOT/.sbxnew-fresh-$$"
+	# an id being made by another run is taken
+	mkdir "$STATE_ROOT/.sbxnew-$SID"
+	run calyx run --rootfs "$ROOTFS" --name "$SID" -- true
+	[[ $status -ne 0 && $output == *"already exists"* ]] || fail "$output"
+	rmdir "$STATE_ROOT/.sbxnew-$SID"
+}
+
 @test "run -d (bundle) outlives calyx: the parent-death signal is only for the foreground" {
 	set_args /bin/probe sleep 30
 	run_detached "$ID"
