@@ -64,6 +64,7 @@ void create_job_free(struct create_job *job)
 		close(job->fifo_dirfd);
 	if (job->owns_spec)
 		calyx_spec_free((struct calyx_spec *)job->spec);
+	free(job->mount_fds);	/* only the container process has any open */
 	free(job->bundle);
 	free(job->rootfs);
 	free(job);
@@ -309,6 +310,9 @@ static int drive_setup(struct create_job *job, calyx_error **err)
 			return r;
 	}
 	r = calyx_sync_send(job->sync_parent, CALYX_SYNC_GO, job->pid, NULL, err);
+	if (r < 0)
+		return r;
+	r = container_send_idmapped_mounts(job, err);
 	if (r < 0)
 		return r;
 	for (;;) {

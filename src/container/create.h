@@ -41,7 +41,15 @@ struct create_job {
 	int sync_child;
 	pid_t pid;	/* host pid of the container process */
 	int pidfd;
+	/* container process: the runtime's idmapped trees by mounts[] index
+	 * (-1 elsewhere), or NULL without idmapped mounts */
+	int *mount_fds;
 };
+
+/* Idmapped bind mounts (idmap_mounts.c): the runtime makes and sends
+ * them after GO; the container process receives them. */
+int container_send_idmapped_mounts(struct create_job *job, calyx_error **err);
+int container_recv_idmapped_mounts(struct create_job *job, calyx_error **err);
 
 /* The container process: never returns. */
 _Noreturn void container_init(struct create_job *job);

@@ -83,6 +83,7 @@ static int setup_environment(struct create_job *job, pid_t host_pid,
 		.new_netns = job->ns.new_net,
 		.root_source = job->opts->root_source,
 		.rootfs_nodev = job->opts->rootfs_nodev,
+		.mount_fds = job->mount_fds,
 		.log = &job->ctx->log,
 	};
 	struct calyx_sync_msg msg;
@@ -275,6 +276,8 @@ _Noreturn void container_init(struct create_job *job)
 	    msg.type != CALYX_SYNC_GO)
 		_exit(127);
 	host_pid = msg.value;
+	if (container_recv_idmapped_mounts(job, &err) < 0)
+		fail(job, err, false, -1);
 	/* rootless runtimes leave this to us (the id maps are written now) */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		_exit(127);

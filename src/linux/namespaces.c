@@ -6,10 +6,12 @@
 #include <string.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
+#include <linux/sched.h>
 
 #include "linux/namespaces.h"
 #include "util/cleanup.h"
@@ -269,6 +271,52 @@ static int run_id_helper(const char *helper, pid_t pid,
 					field, helper, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 					helper[3] == 'u' ? "subuid" : "subgid");
 	return 0;
+}
+
+/*
+ * A user namespace holding only these maps, for idmapped mounts: made by a
+ * child that waits on a pipe and exits when we close it, so nothing ever
+ * runs in it.  The fd keeps the namespace alive.
+ */
+int ns_userns_with_maps(const struct calyx_id_mapping *uid, size_t n_uid,
+			const struct calyx_id_mapping *gid, size_t n_gid,
+			int *out, calyx_error **err)
+{
+	struct clone_args args = { .flags = CLONE_NEWUSER, .exit_signal = SIGCHLD };
+	char path[64];
+	int pipefd[2], r;
+	long pid;
+
+	*out = -1;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return calyx_error_set(err, errno, "pipe");
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0) {
+		char c;
+
+		close(pipefd[1]);
+		while (read(pipefd[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(pipefd[0]);
+	if (pid < 0) {
+		close(pipefd[1]);
+		return calyx_error_set(err, errno, "clone3(CLONE_NEWUSER) for an idmapped mount");
+	}
+	r = write_map((pid_t)pid, "uid_map", uid, n_uid, err);
+	if (r >= 0)
+		r = write_map((pid_t)pid, "gid_map", gid, n_gid, err);
+	if (r >= 0) {
+		snprintf(path, sizeof(path), "/proc/%ld/ns/user", pid);
+		*out = open(path, O_RDONLY | O_CLOEXEC);
+		if (*out < 0)
+			r = calyx_error_set(err, errno, "open %s", path);
+	}
+	close(pipefd[1]);
+	while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return r;
 }
 
 int ns_write_id_maps(const struct calyx_spec *spec, pid_t pid,

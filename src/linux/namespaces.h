@@ -48,6 +48,10 @@ int ns_plan_leave_after_clone(struct ns_plan *plan, calyx_error **err);
 int ns_plan_join(const struct ns_plan *plan, calyx_error **err);
 
 /* Runtime side: write uid_map / gid_map of the new user namespace. */
+/* A user namespace with just these maps (idmapped mounts): its fd. */
+int ns_userns_with_maps(const struct calyx_id_mapping *uid, size_t n_uid,
+			const struct calyx_id_mapping *gid, size_t n_gid,
+			int *out, calyx_error **err);
 int ns_write_id_maps(const struct calyx_spec *spec, pid_t pid,
 		     calyx_error **err);
 

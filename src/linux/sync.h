@@ -30,6 +30,8 @@ enum calyx_sync_fd_kind {
 	CALYX_SYNC_FD_CONSOLE = 1,	/* pty master of process.terminal */
 	CALYX_SYNC_FD_SECCOMP_NOTIFY,	/* seccomp user-notification listener */
 	CALYX_SYNC_FD_PIDFD,		/* exec: the process that execs (pid in the READY before) */
+	/* an idmapped bind: kind = CALYX_SYNC_FD_MOUNT + index in mounts[] */
+	CALYX_SYNC_FD_MOUNT = 0x10000,
 };
 
 #define CALYX_SYNC_TEXT_MAX 1024

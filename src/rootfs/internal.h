@@ -83,6 +83,7 @@ struct mount_op {
 	struct mount_opts opts;
 	bool is_proc, is_sysfs;
 	bool allow_sysfs_rbind;	/* userns without netns: rbind host /sys */
+	int tree_fd;		/* idmapped bind: the runtime's tree, else -1 */
 };
 
 struct mount_plan {

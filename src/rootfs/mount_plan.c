@@ -285,7 +285,13 @@ static int exec_bind(const struct mount_op *op, const char *source,
 	struct stat st;
 	int r;
 
-	tree = sys_clone_tree(source, recursive);
+	if (op->tree_fd >= 0) {
+		tree = fcntl(op->tree_fd, F_DUPFD_CLOEXEC, 3);
+		if (tree < 0)
+			tree = -errno;
+	} else {
+		tree = sys_clone_tree(source, recursive);
+	}
 	if (tree < 0)
 		return calyx_error_set(err, -tree, "bind %s", source);
 	if (fstat(tree, &st) < 0)
@@ -388,6 +394,7 @@ static struct mount_op *plan_push(struct mount_plan *plan)
 		return NULL;
 	plan->ops = ops;
 	memset(&ops[plan->n], 0, sizeof(*ops));
+	ops[plan->n].tree_fd = -1;
 	return &ops[plan->n++];
 }
 
@@ -475,12 +482,20 @@ static int plan_add_spec_mount(const struct calyx_rootfs_ctx *ctx,
 	r = mount_opts_parse(m->options, &op->opts, err);
 	if (r < 0)
 		return calyx_error_prefix(err, "%s", op->what);
-	if (op->opts.idmap || m->n_uid_mappings || m->n_gid_mappings)
-		return calyx_error_setx(err, ENOTSUP,
-					"%s: idmapped mounts are not supported yet",
-					op->what);
 	if (m->type && strcmp(m->type, "bind") == 0 && !op->opts.bind)
 		op->opts.bind = op->opts.rbind = true;
+	if (op->opts.idmap || m->n_uid_mappings || m->n_gid_mappings) {
+		if (!op->opts.bind)
+			return calyx_error_setx(err, EINVAL,
+						"%s: idmap is supported on bind mounts only",
+						op->what);
+		/* made by the runtime, which can: see idmap.c */
+		if (!ctx->mount_fds || ctx->mount_fds[i] < 0)
+			return calyx_error_setx(err, EINVAL,
+						"%s: no idmapped mount from the runtime",
+						op->what);
+		op->tree_fd = ctx->mount_fds[i];
+	}
 
 	if (op->opts.bind) {
 		op->kind = MOUNT_OP_BIND;

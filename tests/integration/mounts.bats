@@ -158,3 +158,56 @@ propagation_case()
 	[ "$status" -ne 0 ]
 	assert_nothing_left "$ID"
 }
+
+@test "idmap with the mount's own maps: host root's files show as the mapped id" {
+	runc_deviates "runc 1.1 has no idmapped mounts"
+	local src=$BATS_TEST_TMPDIR/idmap-src
+	mkdir -p "$src"
+	echo data > "$src/f"
+	add_mount /mnt/idm bind "$src" bind idmap
+	cfg '.mounts[-1].uidMappings = [{"containerID": 0, "hostID": 1000, "size": 1}]
+	     | .mounts[-1].gidMappings = [{"containerID": 0, "hostID": 2000, "size": 1}]'
+	add_mount /mnt/plain bind "$src" bind
+	run_probe /bin/sh -c 'stat -c "idm=%u:%g" /mnt/idm/f; stat -c "plain=%u:%g" /mnt/plain/f; cat /mnt/idm/f'
+	expect_status 0
+	has_line "idm=1000:2000"
+	has_line "plain=0:0"
+	has_line data
+}
+
+@test "idmap without maps uses the container's user namespace (root inside owns host root's files)" {
+	runc_deviates "runc 1.1 has no idmapped mounts"
+	local src=$BATS_TEST_TMPDIR/idmap-src
+	mkdir -p "$src"
+	echo data > "$src/f"
+	requires_ns user
+	open_path_to_bundle
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	cfg '.linux.namespaces += [{"type": "user"}]
+	     | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+	     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+	     | .mounts |= map(select(.destination != "/sys"))'
+	add_mount /mnt/idm bind "$src" rbind idmap
+	add_mount /mnt/plain bind "$src" rbind
+	run_probe /bin/sh -c 'stat -c "idm=%u:%g" /mnt/idm/f; stat -c "plain=%u:%g" /mnt/plain/f
+		echo new > /mnt/idm/g && echo wrote'
+	expect_status 0
+	has_line "idm=0:0"
+	has_line "plain=65534:65534"
+	has_line wrote
+	# written by the container's root, owned by the host's
+	[[ $(stat -c %u:%g "$src/g") == 0:0 ]]
+	assert_nothing_left "$ID"
+}
+
+@test "idmap on a non-bind mount is one clear error, nothing left" {
+	calyx_only
+	add_mount /mnt/t tmpfs tmpfs idmap
+	cfg '.mounts[-1].uidMappings = [{"containerID": 0, "hostID": 1000, "size": 1}]
+	     | .mounts[-1].gidMappings = [{"containerID": 0, "hostID": 1000, "size": 1}]'
+	run calyx run -b "$BUNDLE" "$ID"
+	[[ $status -ne 0 ]]
+	[[ ${#lines[@]} -eq 1 && $output == *"mounts["*"idmap is supported on bind mounts only"* ]] ||
+		fail "$output"
+	assert_nothing_left "$ID"
+}

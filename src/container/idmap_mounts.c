@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Idmapped bind mounts cross the sync socket: the runtime, which still has
+ * CAP_SYS_ADMIN over the host's filesystems, makes each detached idmapped
+ * tree (src/rootfs/idmap.c) right after GO, in the order of mounts[]; the
+ * container process takes them before it builds its filesystem view.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "container/create.h"
+#include "linux/namespaces.h"
+#include "linux/sync.h"
+#include "rootfs/rootfs.h"
+#include "util/cleanup.h"
+
+/* The container's own user namespace: mounts with idmap and no maps. */
+static int container_userns(struct create_job *job, size_t index, int *out,
+			    calyx_error **err)
+{
+	char path[64];
+
+	if (job->ns.join_fd[CALYX_NS_USER] >= 0) {
+		*out = fcntl(job->ns.join_fd[CALYX_NS_USER], F_DUPFD_CLOEXEC, 3);
+		if (*out < 0)
+			return calyx_error_set(err, errno, "mounts[%zu]: user namespace", index);
+		return 0;
+	}
+	if (!job->ns.new_user)
+		return calyx_error_setx(err, EINVAL,
+					"mounts[%zu].options: idmap needs uidMappings/gidMappings "
+					"or a user namespace", index);
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)job->pid);
+	*out = open(path, O_RDONLY | O_CLOEXEC);
+	if (*out < 0)
+		return calyx_error_set(err, errno, "mounts[%zu]: open %s", index, path);
+	return 0;
+}
+
+int container_send_idmapped_mounts(struct create_job *job, calyx_error **err)
+{
+	const struct calyx_spec *spec = job->spec;
+	_cleanup_close_ int shared_userns = -1;
+	int r;
+
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct calyx_mount *m = &spec->mounts[i];
+		_cleanup_close_ int own_userns = -1, tree = -1;
+		int userns;
+
+		if (!calyx_rootfs_mount_wants_idmap(m))
+			continue;
+		if (m->n_uid_mappings) {
+			r = ns_userns_with_maps(m->uid_mappings, m->n_uid_mappings,
+						m->gid_mappings, m->n_gid_mappings,
+						&own_userns, err);
+			if (r < 0)
+				return calyx_error_prefix(err, "mounts[%zu].uidMappings", i);
+			userns = own_userns;
+		} else {
+			if (shared_userns < 0 &&
+			    (r = container_userns(job, i, &shared_userns, err)) < 0)
+				return r;
+			userns = shared_userns;
+		}
+		r = calyx_rootfs_idmapped_tree(m, i, job->bundle, userns, &tree, err);
+		if (r < 0)
+			return r;
+		r = calyx_sync_send_fd(job->sync_parent, CALYX_SYNC_FD_MOUNT + (int32_t)i,
+				       tree, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int container_recv_idmapped_mounts(struct create_job *job, calyx_error **err)
+{
+	const struct calyx_spec *spec = job->spec;
+	_cleanup_free_ int *fds = NULL;
+	bool any = false;
+
+	for (size_t i = 0; i < spec->n_mounts && !any; i++)
+		any = calyx_rootfs_mount_wants_idmap(&spec->mounts[i]);
+	if (!any)
+		return 0;
+	fds = malloc(spec->n_mounts * sizeof(*fds));
+	if (!fds)
+		return calyx_error_set(err, ENOMEM, "idmapped mounts");
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		fds[i] = -1;
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		int32_t kind;
+		int r;
+
+		if (!calyx_rootfs_mount_wants_idmap(&spec->mounts[i]))
+			continue;
+		r = calyx_sync_recv_fd(job->sync_child, &kind, &fds[i],
+				       "an idmapped mount", err);
+		if (r < 0)
+			return r;
+		if (kind != CALYX_SYNC_FD_MOUNT + (int32_t)i)
+			return calyx_error_setx(err, EPROTO,
+						"sync: idmapped mount %d, expected %zu",
+						kind - CALYX_SYNC_FD_MOUNT, i);
+	}
+	/* the container process keeps them until its exec (close-on-exec) */
+	job->mount_fds = TAKE_PTR(fds);
+	return 0;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Idmapped bind mounts (config.md "idmap", "ridmap", mounts[].uidMappings).
+ *
+ * MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over the user namespace the source
+ * filesystem was mounted in -- the host's, for a disk -- which the container
+ * process no longer has once it is in its own user namespace.  So the
+ * runtime makes the detached, idmapped tree (here) and passes its fd over
+ * the sync socket; the container process attaches it like any other bind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "rootfs/internal.h"
+#include "util/cleanup.h"
+
+bool calyx_rootfs_mount_wants_idmap(const struct calyx_mount *m)
+{
+	for (char **o = m->options; o && *o; o++)
+		if (strcmp(*o, "idmap") == 0 || strcmp(*o, "ridmap") == 0)
+			return true;
+	return m->n_uid_mappings || m->n_gid_mappings;
+}
+
+static bool has_option(const struct calyx_mount *m, const char *name)
+{
+	for (char **o = m->options; o && *o; o++)
+		if (strcmp(*o, name) == 0)
+			return true;
+	return false;
+}
+
+int calyx_rootfs_idmapped_tree(const struct calyx_mount *m, size_t index,
+			       const char *bundle, int userns_fd, int *out,
+			       calyx_error **err)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_IDMAP,
+		.userns_fd = (uint64_t)userns_fd,
+	};
+	bool bind = (m->type && strcmp(m->type, "bind") == 0) ||
+		    has_option(m, "bind") || has_option(m, "rbind");
+	bool rbind = (m->type && strcmp(m->type, "bind") == 0 && !has_option(m, "bind")) ||
+		     has_option(m, "rbind");
+	_cleanup_free_ char *source = NULL;
+	_cleanup_close_ int tree = -1;
+
+	*out = -1;
+	if (!bind)
+		return calyx_error_setx(err, EINVAL,
+					"mounts[%zu].options: idmap is supported on bind mounts only",
+					index);
+	if (!m->source)
+		return calyx_error_setx(err, EINVAL,
+					"mounts[%zu].source: required for a bind mount", index);
+	if (m->source[0] == '/' || !bundle)
+		source = strdup(m->source);
+	else if (asprintf(&source, "%s/%s", bundle, m->source) < 0)
+		source = NULL;
+	if (!source)
+		return calyx_error_set(err, ENOMEM, "mounts[%zu]", index);
+	tree = open_tree(AT_FDCWD, source,
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rbind ? AT_RECURSIVE : 0));
+	if (tree < 0)
+		return calyx_error_set(err, errno, "mounts[%zu] (%s): bind %s", index,
+				       m->destination, source);
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | (has_option(m, "ridmap") ? AT_RECURSIVE : 0),
+			  &attr, sizeof(attr)) < 0) {
+		if (errno == EPERM)
+			return calyx_error_set(err, errno,
+					       "mounts[%zu] (%s): idmapped mount of %s needs "
+					       "CAP_SYS_ADMIN over its filesystem (root)",
+					       index, m->destination, source);
+		return calyx_error_set(err, errno,
+				       "mounts[%zu] (%s): idmapped mount of %s (does its "
+				       "filesystem support idmapping?)",
+				       index, m->destination, source);
+	}
+	*out = TAKE_FD(tree);
+	return 0;
+}
