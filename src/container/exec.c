@@ -63,6 +63,10 @@ struct exec_job {
 	int tty_master;		/* pty master we relay in the foreground, or -1 */
 	bool exposed;		/* the container could reach this runtime process */
 	bool paused;		/* --ignore-paused into a frozen cgroup */
+	/* for linux.seccomp.listenerPath: the container's state */
+	const char *id;
+	char *bundle;
+	pid_t init_pid;
 };
 
 /* Marks a container in which some process may hold CAP_SYS_PTRACE. */
@@ -92,6 +96,7 @@ static void exec_job_release(struct exec_job *job)
 	if (job->cgroup)
 		calyx_cgroup_free(job->cgroup);
 	calyx_spec_free(job->spec);
+	free(job->bundle);
 }
 
 int calyx_parse_user(const char *text, uint32_t *uid, uint32_t *gid,
@@ -376,7 +381,22 @@ static int exec_child_setup(struct exec_job *job, bool joined, char *exe,
 				       "process.execCPUAffinity.final", err);
 	if (r < 0)
 		return r;
-	if (job->seccomp && !p->no_new_privileges) {
+	if (job->seccomp && calyx_seccomp_program_uses_notify(job->seccomp)) {
+		/* SCMP_ACT_NOTIFY: the listener fd goes to the runtime, which
+		 * hands it to the agent at listenerPath, as for create */
+		int notify_fd = -1;
+
+		r = p->no_new_privileges ? calyx_apply_no_new_privs(p, err) : 0;
+		if (r >= 0)
+			r = calyx_seccomp_load(job->seccomp, &notify_fd, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "linux.seccomp");
+		r = calyx_sync_send_fd(job->sync_child, CALYX_SYNC_FD_SECCOMP_NOTIFY,
+				       notify_fd, err);
+		close(notify_fd);
+		if (r < 0)
+			return r;
+	} else if (job->seccomp && !p->no_new_privileges) {
 		r = calyx_seccomp_load(job->seccomp, NULL, err);
 		if (r < 0)
 			return calyx_error_prefix(err, "linux.seccomp");
@@ -390,7 +410,8 @@ static int exec_child_setup(struct exec_job *job, bool joined, char *exe,
 		r = proc_cloexec_from(3 + job->opts->preserve_fds, err);
 	if (r >= 0 && p->no_new_privileges)
 		r = calyx_apply_no_new_privs(p, err);
-	if (r >= 0 && job->seccomp && p->no_new_privileges) {
+	if (r >= 0 && job->seccomp && p->no_new_privileges &&
+	    !calyx_seccomp_program_uses_notify(job->seccomp)) {
 		r = calyx_seccomp_load(job->seccomp, NULL, err);
 		if (r < 0)
 			calyx_error_prefix(err, "linux.seccomp");
@@ -398,6 +419,27 @@ static int exec_child_setup(struct exec_job *job, bool joined, char *exe,
 	if (r >= 0)
 		r = calyx_lsm_apply_exec_label(p, err);
 	return r;
+}
+
+/* The agent at linux.seccomp.listenerPath gets the exec'd process's
+ * listener with the container's state, its pid being the exec'd process. */
+static int hand_seccomp_fd(struct exec_job *job, int fd, calyx_error **err)
+{
+	const struct calyx_seccomp *sc = job->spec->linux->seccomp;
+	_cleanup_free_ char *state = NULL, *msg = NULL;
+
+	if (!sc->listener_path)
+		return calyx_error_setx(err, EINVAL,
+					"linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY");
+	state = container_oci_state_json(job->id, CALYX_STATUS_RUNNING, job->init_pid,
+					 job->bundle, job->spec->annotations,
+					 job->spec->n_annotations);
+	if (!state)
+		return calyx_error_set(err, ENOMEM, "seccomp state");
+	if (calyx_seccomp_process_state_json(state, job->pid, sc->listener_metadata,
+					     &msg, err) < 0)
+		return -ENOMEM;
+	return calyx_seccomp_send_listener(sc->listener_path, msg, fd, err);
 }
 
 static _Noreturn void exec_child(struct exec_job *job, bool joined)
@@ -618,6 +660,14 @@ static int spawn(struct exec_job *job, calyx_error **err)
 			job->tty_master = passed;
 			continue;
 		}
+		if (msg.type == CALYX_SYNC_FD && msg.value == CALYX_SYNC_FD_SECCOMP_NOTIFY &&
+		    job->seccomp) {
+			r = hand_seccomp_fd(job, passed, err);
+			close(passed);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (passed >= 0)
 			close(passed);
 		return calyx_error_setx(err, EPROTO, "sync: unexpected message");
@@ -675,6 +725,11 @@ static int prepare(struct exec_job *job, const char *id, int dirfd,
 		if (r < 0)
 			return r;
 	}
+	job->id = id;
+	job->init_pid = rec->pid;
+	job->bundle = strdup(rec->bundle ? rec->bundle : "");
+	if (!job->bundle)
+		return calyx_error_set(err, ENOMEM, "exec");
 	/* pin the init, then check it is still the one we recorded */
 	initfd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
 	if (initfd < 0 || !container_pid_alive(rec->pid, rec->pid_start))

@@ -349,6 +349,42 @@ sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' \
 	[[ $(value_of pid) -gt 0 ]]
 }
 
+@test "seccomp SCMP_ACT_NOTIFY: exec hands its own listener fd to the agent too" {
+	runc_deviates "runc 1.1 does not send the exec's listener"
+	local sock=$BATS_TEST_TMPDIR/listener.sock out=$BATS_TEST_TMPDIR/listener
+	local lpid i init
+	start_listener() {
+		rm -f "$sock"
+		python3 "$TOP/tests/helpers/seccomp-listener.py" "$sock" "$out.$1" &
+		lpid=$!
+		for ((i = 0; i < 100; i++)); do
+			[[ -S $sock ]] && break
+			sleep 0.05
+		done
+	}
+	start_listener create
+	cfg --arg s "$sock" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"listenerPath": $s, "listenerMetadata": "calyx-test",
+		"syscalls": [{"names": ["mknodat"], "action": "SCMP_ACT_NOTIFY"}]}'
+	set_args /bin/probe sleep 100
+	calyx run -d -b "$BUNDLE" "$ID"
+	wait "$lpid"
+	init=$(state_field "$ID" pid)
+	start_listener exec
+	run calyx exec "$ID" /bin/probe exit 0
+	wait "$lpid"
+	expect_status 0
+	output=$(cat "$out.exec")
+	mapfile -t lines <<< "$output"
+	has_line fds=1
+	has_line fd_fields=seccompFd
+	has_line metadata=calyx-test
+	has_line "id=$ID"
+	has_line status=running
+	# the process is the exec'd one, not the container's init
+	[[ $(value_of pid) -gt 0 && $(value_of pid) -ne $init ]] || fail "pid: $output (init $init)"
+}
+
 @test "CVE-2019-5736 guard costs no memory in the container: a 512 KiB memory limit still starts (run and exec)" {
 	# crun copies itself into a memfd charged to the container and needs
 	# more; calyx never copies its binary into the container's cgroup
