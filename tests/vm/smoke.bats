@@ -48,3 +48,36 @@ setup()
 	# run removes the container when it exits, cgroup included
 	[[ ! -e $CG ]] || fail "run left $CG"
 }
+
+@test "vm: bundle-less runs: limits in a cgroup v2 of their own, none without, devices shut either way" {
+	calyx_only
+	local rootfs=$BUNDLE/rootfs
+	run calyx run --rootfs "$rootfs" --memory 64m --pids 32 -- \
+		sh -c 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max'
+	expect_status 0
+	has_line 67108864
+	has_line 32
+	# no limits: no cgroup of its own
+	local bg pid i
+	"$CALYX" --root "$STATE_ROOT" run --rootfs "$rootfs" --name "$ID" -- \
+		/bin/probe sleep 30 >/dev/null 2>&1 &
+	bg=$!
+	for ((i = 0; i < 100; i++)); do
+		pid=$(state_field "$ID" pid 2>/dev/null) && [[ $pid -gt 0 ]] && break
+		sleep 0.05
+	done
+	[[ ${pid:-0} -gt 0 ]] || fail "the sandbox never ran"
+	[[ ! -e $CG ]] || fail "a cgroup without limits: $CG"
+	! grep -q "^0::/calyx/" "/proc/$pid/cgroup" || fail "in $(< "/proc/$pid/cgroup")"
+	calyx kill "$ID" KILL
+	wait "$bg" || true
+	# a disk's device node opens neither way (nodev, or the BPF device program)
+	mknod "$rootfs/disk-node" b 8 0
+	for flags in "" --cgroup; do
+		# shellcheck disable=SC2086
+		run calyx run --rootfs "$rootfs" $flags -- /bin/probe read /disk-node
+		[[ $output == *read=EACCES* || $output == *read=EPERM* ]] ||
+			fail "device node not refused with '$flags': $output"
+	done
+	[[ ! -e /sys/fs/cgroup/calyx ]] || fail "left /sys/fs/cgroup/calyx"
+}
