@@ -414,7 +414,8 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 
 	r = check_spec(spec, err);
 	if (r < 0)
-		return r;
+		/* a bundle's errors say which file, as its parse errors do */
+		return job->opts->spec ? r : calyx_error_prefix(err, "config.json");
 	r = resolve_rootfs(job, err);
 	if (r < 0)
 		return r;

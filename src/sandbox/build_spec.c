@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sandbox/sandbox.h"
+#include "security/security.h"
 #include "seccomp/seccomp.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -219,6 +220,8 @@ static int cap_name(const char *arg, char *out, size_t size, calyx_error **err)
 	for (i = 0; arg[i]; i++)
 		out[off + i] = (char)toupper((unsigned char)arg[i]);
 	out[off + i] = '\0';
+	if (calyx_cap_number(out) < 0)
+		return calyx_error_setx(err, EINVAL, "unknown capability \"%s\"", arg);
 	return 0;
 }
 
@@ -450,6 +453,8 @@ int sandbox_build_spec(const struct sandbox_options *o, char *const *cmd,
 	/* the host's own root is never written to without an overlay */
 	spec->root_readonly = o->read_only ||
 			      (!o->overlay && strcmp(o->rootfs, "/") == 0);
+	if (o->hostname && strlen(o->hostname) > 64)
+		return calyx_error_setx(err, EINVAL, "--hostname: longer than 64 characters");
 	if (o->hostname && set_str(&spec->hostname, o->hostname, err) < 0)
 		return -ENOMEM;
 	r = set_process(spec, o, cmd, err);

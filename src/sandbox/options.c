@@ -58,7 +58,7 @@ int sandbox_parse_size(const char *text, int64_t *bytes, calyx_error **err)
 	return 0;
 bad:
 	return calyx_error_setx(err, EINVAL,
-				"--memory: invalid size \"%s\" (want e.g. 67108864, 512m, 2g)",
+				"invalid size \"%s\" (want e.g. 67108864, 512m, 2g)",
 				text);
 }
 
@@ -142,7 +142,7 @@ static int sandbox_flag_value(struct sandbox_options *o, int c, const char *arg,
 	case SANDBOX_OPT_MEMORY:
 		r = sandbox_parse_size(arg, &o->memory, err);
 		o->has_memory = true;
-		return r < 0 ? r : 1;
+		return r < 0 ? calyx_error_prefix(err, "--memory") : 1;
 	case SANDBOX_OPT_CPUS:
 		r = sandbox_parse_cpus(arg, &o->cpu_quota, err);
 		o->has_cpus = true;

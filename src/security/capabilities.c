@@ -45,7 +45,7 @@ static const char *const set_names[] = {
 	"bounding", "effective", "inheritable", "permitted", "ambient",
 };
 
-static int cap_number(const char *name)
+int calyx_cap_number(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(cap_names); i++)
 		if (strcmp(name, cap_names[i]) == 0)
@@ -77,7 +77,7 @@ int calyx_caps_validate(const struct calyx_capabilities *caps, calyx_error **err
 		char **list = cap_set_list(caps, set);
 
 		for (size_t i = 0; list && list[i]; i++)
-			if (cap_number(list[i]) < 0)
+			if (calyx_cap_number(list[i]) < 0)
 				return calyx_error_setx(err, EINVAL,
 							"process.capabilities.%s[%zu]: "
 							"unknown capability \"%s\"",
@@ -109,7 +109,7 @@ static uint64_t cap_mask(const struct calyx_capabilities *caps, int set,
 	uint64_t mask = 0;
 
 	for (size_t i = 0; list && list[i]; i++) {
-		int cap = cap_number(list[i]);
+		int cap = calyx_cap_number(list[i]);
 
 		/* The spec: what cannot be granted is a warning, not a
 		 * failure. */

@@ -12,6 +12,9 @@
 #include "calyx/log.h"
 #include "calyx/spec.h"
 
+/* "CAP_NET_ADMIN" -> its number, or -1 when unknown. */
+int calyx_cap_number(const char *name);
+
 /* Unknown capability names -> error with the JSON path. */
 int calyx_caps_validate(const struct calyx_capabilities *caps, calyx_error **err);
 

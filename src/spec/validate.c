@@ -83,6 +83,11 @@ static int validate_namespaces(const struct calyx_spec *s, calyx_error **err)
 	if (s->hostname && s->hostname[0] && !uts)
 		return INVALID(err, "hostname: requires a uts namespace in "
 			       "linux.namespaces");
+	/* the kernel's HOST_NAME_MAX; sethostname() would only say EINVAL */
+	if (s->hostname && strlen(s->hostname) > 64)
+		return INVALID(err, "hostname: longer than 64 characters");
+	if (s->domainname && strlen(s->domainname) > 64)
+		return INVALID(err, "domainname: longer than 64 characters");
 	if (s->domainname && s->domainname[0] && !uts)
 		return INVALID(err, "domainname: requires a uts namespace in "
 			       "linux.namespaces");

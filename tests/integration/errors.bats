@@ -149,3 +149,12 @@ create_err()
 		[ "$ours" -eq "$status" ] || fail "$cmd: calyx $ours, runc $status"
 	done
 }
+
+@test "a hostname longer than the kernel takes names the field" {
+	calyx_only
+	cfg --arg h "$(printf 'h%.0s' {1..65})" '.hostname = $h'
+	run --separate-stderr calyx run -b "$BUNDLE" "$ID"
+	[[ $status -ne 0 && $stderr == *"config.json: hostname: longer than 64 characters"* ]] ||
+		fail "$stderr"
+	assert_nothing_left "$ID"
+}

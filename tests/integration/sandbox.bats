@@ -249,6 +249,33 @@ sandbox_cgroup_kind()
 	sandbox_gone "$SID"
 }
 
+@test "sandbox: each bad flag's error names that flag" {
+	local long
+	long=$(printf 'h%.0s' {1..65})
+	check_flag_error() {
+		local want=$1
+		shift
+		run --separate-stderr calyx run --rootfs "$ROOTFS" --name "$SID" "$@" -- true
+		[[ $status -ne 0 && $stderr == "calyx: $want"* ]] ||
+			fail "$* -> status $status, stderr: $stderr"
+		sandbox_gone "$SID"
+	}
+	check_flag_error '--cap-add: unknown capability "FOO"' --cap-add FOO
+	check_flag_error '--cap-drop: unknown capability "bar"' --cap-drop bar
+	check_flag_error '--memory: invalid size "1z"' --memory 1z
+	check_flag_error '--tmpfs /x:12q: invalid size "12q"' --tmpfs /x:12q
+	check_flag_error '--hostname: longer than 64 characters' --hostname "$long"
+	check_flag_error '--cpus: ' --cpus -1
+	check_flag_error '--pids: ' --pids 0
+	check_flag_error '--timeout: ' --timeout -5
+	check_flag_error '--workdir: ' --workdir relative
+	check_flag_error '--user: ' --user abc
+	check_flag_error '--env: ' --env =x
+	check_flag_error '--bind: ' --bind /tmp
+	check_flag_error '--net: ' --net veth:10.0.0.1/24
+	check_flag_error '--seccomp: ' --seccomp /nonexistent-calyx.json
+}
+
 @test "sandbox: killing calyx (SIGKILL) kills the container; delete and the next run clean up" {
 	local pid cpid i
 	# the binary itself, not the calyx() function's subshell, gets the SIGKILL

@@ -120,9 +120,18 @@ TEST(size_parser)
 	calyx_error_free(&err);
 	CHECK(sandbox_parse_size("0", &v, &err) < 0);
 	calyx_error_free(&err);
+	/* shared by --memory and --tmpfs: the caller names the flag */
 	CHECK(sandbox_parse_size("12q", &v, &err) < 0);
-	CHECK_CONTAINS(err->msg, "--memory");
+	CHECK_CONTAINS(err->msg, "invalid size \"12q\"");
 	calyx_error_free(&err);
+	{
+		struct sandbox_options o = { 0 };
+
+		CHECK(sandbox_flag(&o, SANDBOX_OPT_MEMORY, "12q", &err) < 0);
+		CHECK_CONTAINS(err ? err->msg : NULL, "--memory: invalid size");
+		calyx_error_free(&err);
+		sandbox_options_free(&o);
+	}
 	CHECK(sandbox_parse_size("99999999999t", &v, &err) < 0);
 }
 
