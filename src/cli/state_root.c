@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 static int private_tmp_dir(uid_t uid, char **out, calyx_error **err)
 {
@@ -36,6 +37,29 @@ static int private_tmp_dir(uid_t uid, char **out, calyx_error **err)
 	return 0;
 }
 
+/* When /tmp/calyx-<uid> is taken by someone else (a name anyone can
+ * claim first): a directory under the user's own home. */
+static int private_home_dir(uid_t uid, char **out, calyx_error **err)
+{
+	const char *home = getenv("HOME");
+	_cleanup_free_ char *path = NULL;
+	struct stat st;
+
+	if (!home || home[0] != '/' || stat(home, &st) < 0 || st.st_uid != uid)
+		return calyx_error_setx(err, EPERM, "no usable home directory");
+	if (asprintf(&path, "%s/.cache/calyx/run", home) < 0)
+		return calyx_error_set(err, ENOMEM, "formatting state root");
+	if (calyx_mkdir_p(path, 0700, err) < 0)
+		return -EPERM;
+	if (lstat(path, &st) < 0)
+		return calyx_error_set(err, errno, "stat %s", path);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != uid || (st.st_mode & (S_IRWXG | S_IRWXO)))
+		return calyx_error_setx(err, EPERM, "%s is not private to uid %u", path,
+					(unsigned int)uid);
+	*out = TAKE_PTR(path);
+	return 0;
+}
+
 int cli_default_state_root(char **out, calyx_error **err)
 {
 	uid_t uid = geteuid();
@@ -53,5 +77,15 @@ int cli_default_state_root(char **out, calyx_error **err)
 		}
 		return 0;
 	}
-	return private_tmp_dir(uid, out, err);
+	if (private_tmp_dir(uid, out, err) == 0)
+		return 0;
+	{
+		_cleanup_error_ calyx_error *home_err = NULL;
+
+		if (private_home_dir(uid, out, &home_err) == 0) {
+			calyx_error_free(err);
+			return 0;
+		}
+	}
+	return -EPERM;
 }

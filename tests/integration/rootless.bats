@@ -146,6 +146,25 @@ as_user()
 	[[ -z $(ls -A "/tmp/calyx-$RL_UID") ]]
 }
 
+@test "rootless: a /tmp/calyx-<uid> someone else took falls back to the user's home" {
+	calyx_only
+	local home=$RL_DIR/home
+	mkdir -p "$home"
+	chown "$RL_USER:" "$home"
+	rm -rf "/tmp/calyx-$RL_UID"
+	mkdir -m 0700 "/tmp/calyx-$RL_UID"	# root's, not the user's
+	run runuser -u "$RL_USER" -- env -u XDG_RUNTIME_DIR HOME="$home" \
+		"$CALYX" run --rootfs "$RL_DIR/rootfs" -- /bin/probe ids
+	expect_status 0
+	has_line "uid=0"
+	[[ -d $home/.cache/calyx/run && -z $(ls -A "$home/.cache/calyx/run") ]]
+	[[ $(stat -c %a "$home/.cache/calyx/run") == 700 ]]
+	# without a usable home either: one clear error
+	run runuser -u "$RL_USER" -- env -u XDG_RUNTIME_DIR HOME=/nonexistent "$CALYX" list
+	[[ $status -ne 0 && ${#lines[@]} -eq 1 && $output == *"pass --root"* ]] || fail "$output"
+	rmdir "/tmp/calyx-$RL_UID"
+}
+
 @test "rootless: resources without a delegated cgroup are a clear error" {
 	calyx_only
 	run as_user run --rootfs "$RL_DIR/rootfs" --memory 64m -- /bin/true
