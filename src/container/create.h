@@ -44,6 +44,8 @@ struct create_job {
 	/* container process: the runtime's idmapped trees by mounts[] index
 	 * (-1 elsewhere), or NULL without idmapped mounts */
 	int *mount_fds;
+	/* container process: process.env, with HOME when it had none */
+	char **exec_env;
 };
 
 /* Idmapped bind mounts (idmap_mounts.c): the runtime makes and sends

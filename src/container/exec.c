@@ -43,7 +43,6 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-static char *const empty_env[] = { NULL };
 
 struct exec_job {
 	struct calyx_context *ctx;
@@ -67,6 +66,7 @@ struct exec_job {
 	const char *id;
 	char *bundle;
 	pid_t init_pid;
+	char **exec_env;	/* the exec'd process: env with HOME */
 };
 
 /* Marks a container in which some process may hold CAP_SYS_PTRACE. */
@@ -401,6 +401,8 @@ static int exec_child_setup(struct exec_job *job, bool joined, char *exe,
 		if (r < 0)
 			return calyx_error_prefix(err, "linux.seccomp");
 	}
+	/* still root and in the container's root: its /etc/passwd */
+	job->exec_env = proc_env_with_home(p);
 	r = calyx_process_apply_identity(p, &job->ctx->log, err);
 	if (r >= 0)
 		r = proc_enter_cwd(p, err);
@@ -464,8 +466,7 @@ static _Noreturn void exec_child(struct exec_job *job, bool joined)
 	/* a detached process outlives us (engines' conmon/shim reap it) */
 	if (job->opts->detach)
 		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-	execve(exe, job->process->args,
-	       job->process->env ? job->process->env : empty_env);
+	execve(exe, job->process->args, job->exec_env);
 	calyx_error_set(&err, errno, "exec %s", exe);
 	exec_child_fail(job, err);
 }

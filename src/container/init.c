@@ -28,7 +28,6 @@
 #include "security/security.h"
 #include "util/cleanup.h"
 
-static char *const empty_env[] = { NULL };
 
 static int run_container_hooks(struct create_job *job, enum calyx_hook_kind kind,
 			       enum calyx_status status, pid_t host_pid,
@@ -187,6 +186,8 @@ static int drop_to_process(struct create_job *job, char *exe, size_t exe_size,
 		if (r < 0)
 			return calyx_error_prefix(err, "linux.seccomp");
 	}
+	/* still root and in the container's root: its /etc/passwd */
+	job->exec_env = proc_env_with_home(p);
 	r = calyx_process_apply_identity(p, &job->ctx->log, err);
 	if (r < 0)
 		return r;
@@ -306,7 +307,7 @@ _Noreturn void container_init(struct create_job *job)
 		fail(job, err, true, start_fd);
 	if (start_fd >= 0)
 		write_all_best_effort(start_fd, "0", 1);
-	execve(exe, p->args, p->env ? p->env : empty_env);
+	execve(exe, p->args, job->exec_env);
 	calyx_error_set(&err, errno, "exec %s", exe);
 	fail(job, err, true, start_fd);
 }

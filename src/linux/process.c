@@ -312,3 +312,61 @@ int proc_cloexec_from(int first_fd, calyx_error **err)
 		return calyx_error_set(err, errno, "close_range");
 	return 0;
 }
+
+/* The home directory of uid in the container's /etc/passwd, or NULL. */
+static char *passwd_home(uid_t uid)
+{
+	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return NULL;
+	while (getline(&line, &cap, f) > 0) {
+		/* name:passwd:uid:gid:gecos:home:shell */
+		char *field[7] = { 0 };
+		char *p = line, *end;
+		size_t n = 0;
+		unsigned long v;
+
+		line[strcspn(line, "\n")] = '\0';
+		while (n < 7 && p) {
+			field[n++] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = '\0';
+		}
+		if (n < 6 || !*field[2])
+			continue;
+		errno = 0;
+		v = strtoul(field[2], &end, 10);
+		if (errno || *end || v != uid || !*field[5])
+			continue;
+		return strdup(field[5]);
+	}
+	return NULL;
+}
+
+char **proc_env_with_home(const struct calyx_process *p)
+{
+	static char *const empty[] = { NULL };
+	char *const *env = p->env ? p->env : empty;
+	_cleanup_free_ char *home = NULL;
+	size_t n = 0;
+	char **out;
+
+	for (; env[n]; n++)
+		if (strncmp(env[n], "HOME=", 5) == 0)
+			return (char **)env;
+	/* as runc and crun: the user's home from /etc/passwd, else "/" */
+	home = passwd_home(p->user.uid);
+	out = calloc(n + 2, sizeof(*out));
+	if (!out)
+		return (char **)env;
+	memcpy(out, env, n * sizeof(*out));
+	if (asprintf(&out[n], "HOME=%s", home ? home : "/") < 0) {
+		free(out);
+		return (char **)env;
+	}
+	return out;
+}

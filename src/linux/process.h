@@ -32,4 +32,9 @@ int proc_find_executable(const struct calyx_process *p, char *out, size_t size,
 /* Mark every fd >= 3 + preserve_fds close-on-exec (one syscall). */
 int proc_cloexec_from(int first_fd, calyx_error **err);
 
+/* process.env with HOME added when it has none: the user's home in the
+ * container's /etc/passwd, else "/" (runc, crun).  Called in the container
+ * after pivot, before the identity change; the result is for execve(). */
+char **proc_env_with_home(const struct calyx_process *p);
+
 #endif

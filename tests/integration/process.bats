@@ -217,3 +217,31 @@ load helpers
 	[[ $output == *$'\t0' ]] || fail "$output"
 	calyx delete -f "$ID"
 }
+
+@test "HOME comes from the container's /etc/passwd when process.env has none, else /" {
+	cfg '.process.env = ["PATH=/bin:/usr/bin"]'
+	run_probe /bin/sh -c 'echo "home=$HOME"'
+	expect_status 0
+	has_line "home=/root"
+	cfg '.process.user = {"uid": 1000, "gid": 1000}'
+	run_probe /bin/sh -c 'echo "home=$HOME"'
+	expect_status 0
+	has_line "home=/"
+	cfg '.process.env += ["HOME=/given"]'
+	run_probe /bin/sh -c 'echo "home=$HOME"'
+	expect_status 0
+	has_line "home=/given"
+}
+
+@test "exec gets HOME the same way" {
+	cfg '.process.env = ["PATH=/bin:/usr/bin"]'
+	set_args /bin/probe sleep 100
+	calyx run -d -b "$BUNDLE" "$ID"
+	run calyx exec "$ID" /bin/sh -c 'echo "home=$HOME"'
+	expect_status 0
+	has_line "home=/root"
+	run calyx exec --user 65534:65534 "$ID" /bin/sh -c 'echo "home=$HOME"'
+	expect_status 0
+	has_line "home=/nonexistent"
+	calyx delete -f "$ID"
+}
