@@ -304,6 +304,26 @@ static int readonly_paths(const struct calyx_rootfs_ctx *ctx, int rootfd,
 	return 0;
 }
 
+/*
+ * A process.cwd the image lacks is made (root's, 0755) while / is still
+ * writable, as runc does: engines pass a workingDir and count on it.  A
+ * failure is left to the chdir, which names the field.
+ */
+static void make_missing_cwd(const struct calyx_spec *spec, int rootfd)
+{
+	_cleanup_free_ char *rel = NULL;
+	int fd;
+
+	if (!spec->process || !spec->process->cwd)
+		return;
+	rel = rootfs_path_clean(spec->process->cwd);
+	if (!rel || !*rel)
+		return;
+	fd = rootfs_mkdir_in_root(rootfd, rel, false);
+	if (fd >= 0)
+		close(fd);
+}
+
 int calyx_rootfs_finalize(const struct calyx_rootfs_ctx *ctx,
 			  calyx_error **err)
 {
@@ -312,6 +332,7 @@ int calyx_rootfs_finalize(const struct calyx_rootfs_ctx *ctx,
 
 	if (rootfd < 0)
 		return calyx_error_set(err, errno, "open /");
+	make_missing_cwd(ctx->spec, rootfd);
 	if (ctx->spec->linux) {
 		r = mask_paths(ctx, rootfd, err);
 		if (r < 0)

@@ -245,3 +245,17 @@ load helpers
 	has_line "home=/nonexistent"
 	calyx delete -f "$ID"
 }
+
+@test "a process.cwd missing from the rootfs is made (root's, 0755), read-only root too" {
+	cfg '.process.cwd = "/work/dir"'
+	run_probe /bin/sh -c 'pwd; stat -c "%u %a" .'
+	expect_status 0
+	has_line /work/dir
+	has_line "0 755"
+	[[ -d $BUNDLE/rootfs/work/dir ]]
+	cfg '.process.cwd = "/other/dir" | .root.readonly = true'
+	run_probe /bin/sh -c 'pwd; touch x 2>/dev/null || echo read-only'
+	expect_status 0
+	has_line /other/dir
+	has_line read-only
+}
