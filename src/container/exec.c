@@ -461,7 +461,8 @@ static _Noreturn void exec_child(struct exec_job *job, bool joined)
 		close(job->sync_parent);
 	if (calyx_sync_recv(job->sync_child, &msg, "the runtime", &err) < 0)
 		_exit(127);
-	if (exec_child_setup(job, joined, exe, sizeof(exe), &err) < 0)
+	if (proc_reset_signals_new_session(&err) < 0 ||
+	    exec_child_setup(job, joined, exe, sizeof(exe), &err) < 0)
 		exec_child_fail(job, err);
 	/* a detached process outlives us (engines' conmon/shim reap it) */
 	if (job->opts->detach)

@@ -277,7 +277,8 @@ _Noreturn void container_init(struct create_job *job)
 	    msg.type != CALYX_SYNC_GO)
 		_exit(127);
 	host_pid = msg.value;
-	if (container_recv_idmapped_mounts(job, &err) < 0)
+	if (container_recv_idmapped_mounts(job, &err) < 0 ||
+	    proc_reset_signals_new_session(&err) < 0)
 		fail(job, err, false, -1);
 	/* rootless runtimes leave this to us (the id maps are written now) */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,4 +370,20 @@ char **proc_env_with_home(const struct calyx_process *p)
 		return (char **)env;
 	}
 	return out;
+}
+
+int proc_reset_signals_new_session(calyx_error **err)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+	/* ignored signals survive execve: the container starts from the
+	 * defaults whatever calyx's caller ignored (nohup, a shell's trap) */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL);	/* glibc's own: EINVAL */
+	/* its own session (runc): a signal from the terminal calyx runs in
+	 * reaches calyx, which forwards it, not both of them */
+	if (setsid() < 0)
+		return calyx_error_set(err, errno, "setsid");
+	return 0;
 }

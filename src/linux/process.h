@@ -37,4 +37,7 @@ int proc_cloexec_from(int first_fd, calyx_error **err);
  * after pivot, before the identity change; the result is for execve(). */
 char **proc_env_with_home(const struct calyx_process *p);
 
+/* Every signal back to its default action, and a session of its own. */
+int proc_reset_signals_new_session(calyx_error **err);
+
 #endif

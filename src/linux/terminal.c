@@ -113,7 +113,8 @@ int terminal_open(const struct calyx_process *p, bool console, int *master,
 
 int terminal_make_controlling(int slave, calyx_error **err)
 {
-	if (setsid() < 0)
+	/* usually a session leader already (proc_reset_signals_new_session) */
+	if (getsid(0) != getpid() && setsid() < 0)
 		return calyx_error_set(err, errno, "process.terminal: setsid");
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
 		return calyx_error_set(err, errno, "process.terminal: TIOCSCTTY");

@@ -259,3 +259,23 @@ load helpers
 	has_line /other/dir
 	has_line read-only
 }
+
+@test "the container starts with default signal actions and a session of its own" {
+	set_args /bin/sh -c 'grep SigIgn /proc/self/status; echo "sid=$(cut -d" " -f6 /proc/self/stat)"'
+	# what a caller under nohup, or a shell's trap, ignores is not inherited
+	run bash -c 'trap "" INT QUIT HUP PIPE; exec "$0" --root "$1" run -b "$2" "$3"' \
+		"$CALYX" "$STATE_ROOT" "$BUNDLE" "$ID"
+	expect_status 0
+	has_line "SigIgn:	0000000000000000"
+	has_line "sid=1"
+}
+
+@test "exec'd processes lead their own session too" {
+	set_args /bin/probe sleep 100
+	calyx run -d -b "$BUNDLE" "$ID"
+	run calyx exec "$ID" /bin/sh -c 'echo "sid=$(cut -d" " -f6 /proc/self/stat) pid=$$"'
+	expect_status 0
+	read -r sid pid <<<"${lines[0]}"
+	[[ ${sid#sid=} == "${pid#pid=}" ]] || fail "${lines[0]}"
+	calyx delete -f "$ID"
+}
