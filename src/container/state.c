@@ -6,6 +6,7 @@
  * cgroup, exactly when asked, so it cannot go stale.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,6 +399,29 @@ static int compare_states(const void *a, const void *b)
 	return strcmp((*x)->id, (*y)->id);
 }
 
+/* `list` names the owner of the state directory, as runc's list does
+ * ("#<uid>" when /etc/passwd has no name for it); `state` keeps "". */
+static void list_owner(int dirfd, struct calyx_state *st)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096], name[32];
+	struct stat sb;
+	char *owner;
+
+	if (fstat(dirfd, &sb) < 0)
+		return;
+	if (getpwuid_r(sb.st_uid, &pw, buf, sizeof(buf), &found) == 0 && found)
+		owner = strdup(pw.pw_name);
+	else {
+		snprintf(name, sizeof(name), "#%u", (unsigned int)sb.st_uid);
+		owner = strdup(name);
+	}
+	if (!owner)
+		return;
+	free(st->owner);
+	st->owner = owner;
+}
+
 int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
 			 size_t *n, calyx_error **err)
 {
@@ -429,6 +453,7 @@ int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
 		st = state_from_record(fd, rec);
 		if (!st)
 			continue;
+		list_owner(fd, st);
 		grown = realloc(list, (count + 1) * sizeof(*list));
 		if (!grown) {
 			calyx_state_free(st);

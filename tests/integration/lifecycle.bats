@@ -113,6 +113,12 @@ load helpers
 	run calyx list --format json
 	expect_status 0
 	echo "$output" | jq -e 'length == 2'
+	# the owner is the state directory's, by name (runc: "root"), in
+	# both forms; `state` keeps the OCI state's ""
+	echo "$output" | jq -e 'all(.[]; .owner == "root")'
+	run calyx list
+	[[ ${lines[1]} =~ [[:space:]]root$ ]] || fail "${lines[1]}"
+	[[ $(calyx state "$ID-a" | jq -r .owner) == "" ]]
 }
 
 @test "list of an empty root" {
