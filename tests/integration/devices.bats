@@ -93,3 +93,19 @@ load helpers
 	[ "$status" -ne 0 ]
 	has_line mknod=EPERM
 }
+
+@test "/dev symlinks: fd, stdin, stdout, stderr, ptmx; core only with a /proc/kcore" {
+	run_probe /bin/sh -c 'for l in fd stdin stdout stderr ptmx core; do
+		[ -L /dev/$l ] && echo "$l -> $(readlink /dev/$l)"; done; true'
+	expect_status 0
+	has_line "fd -> /proc/self/fd"
+	has_line "stdin -> /proc/self/fd/0"
+	has_line "stdout -> /proc/self/fd/1"
+	has_line "stderr -> /proc/self/fd/2"
+	has_line "ptmx -> pts/ptmx"
+	if [[ -e /proc/kcore ]]; then
+		has_line "core -> /proc/kcore"
+	else
+		[[ $output != *"core ->"* ]] || fail "dangling /dev/core: $output"
+	fi
+}
