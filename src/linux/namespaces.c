@@ -112,6 +112,12 @@ int ns_plan_build(const struct calyx_spec *spec, struct ns_plan *plan,
 			plan->clone_flags |= (unsigned long long)flag;
 		}
 	}
+	if (plan->new_user && (plan->clone_flags & CLONE_NEWIPC)) {
+		/* made by the namespace's root once the maps are written, as
+		 * runc does: its mqueue then belongs to the container's root */
+		plan->clone_flags &= ~(unsigned long long)CLONE_NEWIPC;
+		plan->unshare_flags |= CLONE_NEWIPC;
+	}
 	if (join_user) {
 		/*
 		 * Namespaces created after joining an existing user namespace

@@ -132,6 +132,19 @@ make_ns()
 	[ "$(stat -c %u "/proc/$pid")" = 100000 ]
 }
 
+@test "user namespace: its IPC namespace (and /dev/mqueue) belongs to the container's root" {
+	requires_ns user
+	open_path_to_bundle
+	cfg '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .mounts |= map(select(.destination != "/sys"))'
+	run_probe /bin/sh -c 'stat -c "mqueue=%u" /dev/mqueue; chmod 1770 /dev/mqueue && echo chmod-ok'
+	expect_status 0
+	has_line mqueue=0
+	has_line chmod-ok
+}
+
 @test "time namespace offsets are visible inside" {
 	requires_ns time
 	cfg '.linux.namespaces += [{"type": "time"}]
