@@ -214,6 +214,80 @@ static int load_spec(struct create_job *job, struct calyx_spec **owned,
 	return 0;
 }
 
+/*
+ * A new pid namespace in a user namespace joined by path must be owned by
+ * that user namespace, so it is made by a helper that joined it first;
+ * CLONE_PARENT keeps the container process our own child.  The helper
+ * sends back its pid and a pidfd, then exits.
+ */
+static _Noreturn void userns_helper(struct create_job *job, struct clone_args *args,
+				    int sock)
+{
+	calyx_error *err = NULL;
+	int pidfd = -1;
+	long pid;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (setns(job->ns.join_fd[CALYX_NS_USER], CLONE_NEWUSER) < 0 ||
+	    setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+		calyx_error_set(&err, errno, "joining the user namespace");
+		goto fail;
+	}
+	/* joined already: the container process must not join it again */
+	job->ns.join_fd[CALYX_NS_USER] = -1;
+	args->flags |= CLONE_PARENT | CLONE_PIDFD;
+	args->pidfd = (uint64_t)(uintptr_t)&pidfd;
+	/* CLONE_PARENT: the child takes our exit signal (SIGCHLD) */
+	args->exit_signal = 0;
+	pid = syscall(SYS_clone3, args, sizeof(*args));
+	if (pid == 0)
+		container_init(job);	/* never returns */
+	if (pid < 0) {
+		calyx_error_set(&err, errno, "clone3 of the container process in the joined user namespace");
+		goto fail;
+	}
+	if (calyx_sync_send(sock, CALYX_SYNC_READY, (int32_t)pid, NULL, &err) < 0 ||
+	    calyx_sync_send_fd(sock, CALYX_SYNC_FD_PIDFD, pidfd, &err) < 0)
+		_exit(127);
+	_exit(0);
+fail:
+	calyx_sync_send(sock, CALYX_SYNC_ERROR, err ? err->errnum : EINVAL,
+			err ? err->msg : "user namespace helper", &err);
+	_exit(127);
+}
+
+static long clone_via_userns_helper(struct create_job *job, struct clone_args *args,
+				    calyx_error **err)
+{
+	struct clone_args helper_args = { .exit_signal = SIGCHLD };
+	struct calyx_sync_msg msg;
+	int sv[2], kind, status;
+	long helper;
+	int r;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return calyx_error_set(err, errno, "socketpair");
+	helper = syscall(SYS_clone3, &helper_args, sizeof(helper_args));
+	if (helper == 0) {
+		close(sv[0]);
+		userns_helper(job, args, sv[1]);
+	}
+	close(sv[1]);
+	if (helper < 0) {
+		close(sv[0]);
+		return calyx_error_set(err, errno, "clone3 of the user namespace helper");
+	}
+	r = calyx_sync_recv(sv[0], &msg, "the user namespace helper", err);
+	if (r >= 0 && msg.type != CALYX_SYNC_READY)
+		r = calyx_error_setx(err, EPROTO, "sync: unexpected message %u", msg.type);
+	if (r >= 0)
+		r = calyx_sync_recv_fd(sv[0], &kind, &job->pidfd, "the user namespace helper", err);
+	close(sv[0]);
+	while (waitpid((pid_t)helper, &status, 0) < 0 && errno == EINTR)
+		;
+	return r < 0 ? r : msg.value;
+}
+
 static int clone_container(struct create_job *job, calyx_error **err)
 {
 	struct clone_args args = {
@@ -224,6 +298,16 @@ static int clone_container(struct create_job *job, calyx_error **err)
 	int cgfd = job->cgroup ? calyx_cgroup_clone_fd(job->cgroup) : -1;
 	long pid;
 
+	if (job->ns.pid_via_helper) {
+		/* the helper is not privileged over the cgroup: joined below */
+		args.flags &= ~(unsigned long long)CLONE_PIDFD;
+		args.pidfd = 0;
+		pid = clone_via_userns_helper(job, &args, err);
+		if (pid < 0)
+			return (int)pid;
+		cgfd = -1;
+		goto cloned;
+	}
 	if (cgfd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgfd;
@@ -239,6 +323,7 @@ static int clone_container(struct create_job *job, calyx_error **err)
 		return calyx_error_set(err, errno, "clone3 of the container process");
 	if (pid == 0)
 		container_init(job);	/* never returns */
+cloned:
 	job->pid = (pid_t)pid;
 	close(job->sync_child);
 	job->sync_child = -1;

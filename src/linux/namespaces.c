@@ -121,14 +121,14 @@ int ns_plan_build(const struct calyx_spec *spec, struct ns_plan *plan,
 	if (join_user) {
 		/*
 		 * Namespaces created after joining an existing user namespace
-		 * must be owned by it, so the child has to unshare them; a pid
-		 * namespace cannot be unshared for the process itself.
+		 * must be owned by it, so the child has to unshare them.  A pid
+		 * namespace cannot be unshared for the process itself: a helper
+		 * that joined the user namespace clones the container process
+		 * into a new one (pid_via_helper).
 		 */
-		if (plan->clone_flags & CLONE_NEWPID)
-			return calyx_error_setx(err, ENOTSUP,
-						"linux.namespaces: joining a user namespace by path while creating a new pid namespace is not supported yet");
-		plan->unshare_flags |= (int)plan->clone_flags;
-		plan->clone_flags = 0;
+		plan->pid_via_helper = plan->clone_flags & CLONE_NEWPID;
+		plan->unshare_flags |= (int)(plan->clone_flags & ~(unsigned long long)CLONE_NEWPID);
+		plan->clone_flags &= CLONE_NEWPID;
 	}
 	return 0;
 }

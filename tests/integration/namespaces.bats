@@ -145,6 +145,37 @@ make_ns()
 	has_line chmod-ok
 }
 
+@test "joining a user namespace by path with a new pid namespace: pid 1, root of the joined namespace" {
+	runc_deviates "runc 1.1 wants uidMappings even when joining a user namespace"
+	requires_ns user
+	open_path_to_bundle
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	# a container that holds the user namespace, as a pod's sandbox does
+	local holder=$BATS_TEST_TMPDIR/holder hpid
+	mkdir -p "$holder"
+	chmod 755 "$holder"
+	ln -s "$BUNDLE/rootfs" "$holder/rootfs"
+	jq '.process.args = ["/bin/probe", "sleep", "100"]
+		| .linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .mounts |= map(select(.destination != "/sys"))' \
+		"$BUNDLE/config.json" > "$holder/config.json"
+	calyx run -d -b "$holder" "$ID-holder"
+	hpid=$(state_field "$ID-holder" pid)
+	cfg --arg p "/proc/$hpid/ns/user" '.linux.namespaces += [{"type": "user", "path": $p}]
+		| .mounts |= map(select(.destination != "/sys"))'
+	run_probe /bin/sh -c 'echo "pid=$$"; /bin/probe ids; cat /proc/self/uid_map'
+	expect_status 0
+	has_line pid=1
+	has_line uid=0
+	[[ $output == *"0"*"100000"*"65536"* ]] || fail "$output"
+	run_probe /bin/probe ns
+	[[ $(value_of user) == "$(stat -L -c %i "/proc/$hpid/ns/user")" ]] || fail "not the holder's: $output"
+	[[ $(value_of pid) != "$(stat -L -c %i "/proc/$hpid/ns/pid")" ]] || fail "shares the holder's pid ns"
+	calyx delete -f "$ID-holder"
+}
+
 @test "time namespace offsets are visible inside" {
 	requires_ns time
 	cfg '.linux.namespaces += [{"type": "time"}]
