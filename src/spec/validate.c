@@ -53,11 +53,8 @@ static int validate_namespaces(const struct calyx_spec *s, calyx_error **err)
 		if (!user)
 			return INVALID(err, "linux.%s: requires a user "
 				       "namespace in linux.namespaces", key);
-		/* Joining a user namespace takes its mappings as they are. */
-		if (user->path)
-			return INVALID(err, "linux.%s: must not be set when "
-				       "joining an existing user namespace "
-				       "(path \"%s\")", key, user->path);
+		/* with a path they describe the joined namespace (podman's
+		 * pods pass them): nothing is written, they are accepted */
 	}
 	if (l && user && !user->path &&
 	    (l->n_uid_mappings == 0) != (l->n_gid_mappings == 0))

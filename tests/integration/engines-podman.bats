@@ -291,6 +291,30 @@ prun()
 	[[ $output != *libpod* ]] || fail "cgroupns private shows the host path: $output"
 }
 
+@test "podman: a pod with a user namespace (containers join it and get their own pid namespace); an :idmap volume" {
+	[[ ${ENG_RUNTIME##*/} == calyx* ]] ||
+		skip "runc 1.1 has no idmapped mounts nor pid namespaces in a joined user namespace"
+	engine_expect 0 pm pod create --name pu --network none --uidmap 0:100000:65536 --gidmap 0:100000:65536
+	engine_expect 0 pm run -d --pod pu --name pua "$IMG" sleep 1000
+	local userns
+	userns=$(pm exec pua readlink /proc/self/ns/user)
+	engine_expect 0 pm run --rm --pod pu "$IMG" sh -c \
+		'readlink /proc/self/ns/user; echo "pid=$$"; cat /proc/self/uid_map'
+	has_line "$userns"
+	has_line pid=1
+	contains 100000
+	engine_expect 0 pm pod rm -f -t 0 pu
+
+	local vol=$ENG/vol-$BATS_TEST_NUMBER
+	mkdir -p "$vol"
+	echo data > "$vol/f"
+	engine_expect 0 prun --uidmap 0:100000:65536 --gidmap 0:100000:65536 \
+		-v "$vol:/vol:idmap" "$IMG" sh -c 'stat -c "owner=%u" /vol/f; echo w > /vol/g && echo wrote'
+	has_line owner=0
+	has_line wrote
+	[[ $(stat -c %u "$vol/g") == 0 ]]
+}
+
 @test "podman run -v: bind mounts rw and ro" {
 	local vol=$ENG/vol-$BATS_TEST_NUMBER
 	mkdir -p "$vol"

@@ -361,6 +361,17 @@ TEST(minimal_and_nulls)
 	CHECK(calyx_spec_namespace(s, CALYX_NS_PID) == NULL);
 }
 
+/* podman's pods: the joined user namespace's maps come along */
+TEST(mappings_with_a_joined_user_namespace)
+{
+	_cleanup_free_ char *msg = error_of(
+		HEAD ",'linux':{'namespaces':[{'type':'user','path':'/p'}],"
+		"'uidMappings':[{'containerID':0,'hostID':1,'size':1}],"
+		"'gidMappings':[{'containerID':0,'hostID':1,'size':1}]}}");
+
+	CHECK_STR(msg, "");
+}
+
 TEST(oci_versions_accepted)
 {
 	static const char *const ok[] = { "1.0.0", "1.0.2", "1.1.0",
@@ -525,10 +536,6 @@ static const struct error_case error_cases[] = {
 	  "'size':1}],'gidMappings':[{'containerID':0,'hostID':1,"
 	  "'size':1}]}}",
 	  "linux.uidMappings: requires a user namespace in linux.namespaces" },
-	{ HEAD ",'linux':{'namespaces':[{'type':'user','path':'/p'}],"
-	  "'uidMappings':[{'containerID':0,'hostID':1,'size':1}]}}",
-	  "linux.uidMappings: must not be set when joining an existing user "
-	  "namespace" },
 	{ HEAD ",'linux':{'namespaces':[{'type':'user'}],'gidMappings':["
 	  "{'containerID':0,'hostID':1,'size':1}]}}",
 	  "linux.gidMappings: must be set together with linux.uidMappings" },
@@ -800,6 +807,7 @@ int main(void)
 	RUN(spec_example_all_fields);
 	RUN(newer_fields);
 	RUN(minimal_and_nulls);
+	RUN(mappings_with_a_joined_user_namespace);
 	RUN(oci_versions_accepted);
 	RUN(error_paths);
 	RUN(invalid_json_message_is_one_line);
