@@ -305,7 +305,7 @@ int calyx_cgroup_update(struct calyx_cgroup *cg,
 	if (cg->null) {
 		if (cg_resources_have_limits(resources))
 			return calyx_error_setx(err, EPERM,
-						"linux.resources: the container has no cgroup (rootless without delegation)");
+						"linux.resources: the container has no cgroup to apply them to");
 		return 0;
 	}
 	return cg_apply(cg, resources, true, err);

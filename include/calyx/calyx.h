@@ -24,6 +24,9 @@ struct calyx_context {
 	const char *state_root;	/* --root; never NULL once the CLI set it up */
 	struct calyx_log log;
 	bool systemd_cgroup;
+	/* --cgroup-manager disabled (crun's): containers get no cgroup and
+	 * linux.resources is not applied */
+	bool cgroups_disabled;
 };
 
 /*

@@ -59,6 +59,8 @@ static void print_usage(void)
 	       "   --root DIR          directory for container state (default: \"%s\",\n"
 	       "                       for non-root $XDG_RUNTIME_DIR/calyx)\n"
 	       "   --systemd-cgroup    use the systemd cgroup manager (not supported yet)\n"
+	       "   --cgroup-manager M  cgroupfs (default), systemd (= --systemd-cgroup)\n"
+	       "                       or disabled (no cgroups, resources not applied)\n"
 	       "   --rootless VALUE    accepted for runc compatibility and ignored\n"
 	       "   --help, -h          show help\n"
 	       "   --version, -v       print the version\n\n"
@@ -73,6 +75,7 @@ enum {
 	OPT_ROOT,
 	OPT_SYSTEMD_CGROUP,
 	OPT_ROOTLESS,
+	OPT_CGROUP_MANAGER,
 };
 
 static const struct option global_options[] = {
@@ -82,6 +85,7 @@ static const struct option global_options[] = {
 	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
 	{ "rootless", required_argument, NULL, OPT_ROOTLESS },
+	{ "cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -125,6 +129,17 @@ static int parse_global_flags(struct calyx_context *ctx,
 			break;
 		case OPT_ROOTLESS:
 			flags->rootless = optarg;
+			break;
+		case OPT_CGROUP_MANAGER:
+			if (strcmp(optarg, "systemd") == 0) {
+				ctx->systemd_cgroup = true;
+			} else if (strcmp(optarg, "disabled") == 0) {
+				ctx->cgroups_disabled = true;
+			} else if (strcmp(optarg, "cgroupfs") != 0) {
+				cli_failf(ctx, "invalid --cgroup-manager %s: want cgroupfs, systemd or disabled",
+					  optarg);
+				return -1;
+			}
 			break;
 		case 'h':
 			flags->help = true;

@@ -534,8 +534,12 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		if (r < 0)
 			return r;
 	}
-	/* a bundle-less run with nothing for a cgroup to enforce goes without */
-	r = job->opts->no_cgroup ? 0 : calyx_cgroup_create(&cgcfg, &job->cgroup, err);
+	/* a bundle-less run with nothing for a cgroup to enforce goes
+	 * without; so does everything under --cgroup-manager disabled */
+	if (job->ctx->cgroups_disabled && lx && lx->resources)
+		calyx_debug(&job->ctx->log, "--cgroup-manager disabled: linux.resources not applied");
+	r = job->opts->no_cgroup || job->ctx->cgroups_disabled ?
+		    0 : calyx_cgroup_create(&cgcfg, &job->cgroup, err);
 	if (r < 0)
 		return r;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

@@ -396,3 +396,26 @@ read_counter()
 	# the default rules still allow /dev/null
 	has_line "read=OK"
 }
+
+@test "--cgroup-manager disabled: no cgroup, resources not applied, pause/update say why" {
+	calyx_only
+	set_res pids '{"limit": 50}'
+	set_args /bin/probe sleep 100
+	"$CALYX" --root "$STATE_ROOT" --cgroup-manager disabled run -d -b "$BUNDLE" "$ID"
+	local pid
+	pid=$(state_field "$ID" pid)
+	# in calyx's caller's cgroup, none of its own
+	! grep -q "/calyx/$ID" "/proc/$pid/cgroup" || fail "$(< "/proc/$pid/cgroup")"
+	assert_no_cgroup "$ID"
+	run --separate-stderr calyx pause "$ID"
+	[[ $status -ne 0 && $stderr == *"has no cgroup"* ]] || fail "$stderr"
+	run --separate-stderr calyx update --pids-limit 10 "$ID"
+	[[ $status -ne 0 && $stderr == *"has no cgroup"* ]] || fail "$stderr"
+	run calyx ps "$ID"
+	expect_status 0
+	contains "$pid"
+	calyx delete -f "$ID"
+	assert_nothing_left "$ID"
+	run --separate-stderr "$CALYX" --cgroup-manager bogus list
+	[[ $status -ne 0 && $stderr == *"want cgroupfs, systemd or disabled"* ]] || fail "$stderr"
+}
