@@ -354,26 +354,6 @@ static int run_creation_hooks(struct create_job *job, calyx_error **err)
 	return 0;
 }
 
-/* linux.seccomp.listenerPath gets the notify fd with the state (config-linux.md). */
-static int hand_seccomp_fd(struct create_job *job, int fd, calyx_error **err)
-{
-	const struct calyx_seccomp *sc = job->spec->linux->seccomp;
-	_cleanup_free_ char *state = NULL, *msg = NULL;
-
-	if (!sc->listener_path)
-		return calyx_error_setx(err, EINVAL,
-					"linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY");
-	state = container_oci_state_json(job->id, CALYX_STATUS_CREATING, job->pid,
-					 job->bundle, job->spec->annotations,
-					 job->spec->n_annotations);
-	if (!state)
-		return calyx_error_set(err, ENOMEM, "seccomp state");
-	if (calyx_seccomp_process_state_json(state, job->pid, sc->listener_metadata,
-					     &msg, err) < 0)
-		return -ENOMEM;
-	return calyx_seccomp_send_listener(sc->listener_path, msg, fd, err);
-}
-
 /* Talk the container process through its setup until it is ready. */
 static int drive_setup(struct create_job *job, calyx_error **err)
 {
@@ -416,7 +396,9 @@ static int drive_setup(struct create_job *job, calyx_error **err)
 		}
 		if (msg.type == CALYX_SYNC_FD && msg.value == CALYX_SYNC_FD_SECCOMP_NOTIFY &&
 		    job->spec->linux && job->spec->linux->seccomp) {
-			r = hand_seccomp_fd(job, passed, err);
+			r = container_hand_seccomp_listener(job->spec, job->id,
+							    CALYX_STATUS_CREATING, job->pid,
+							    job->pid, job->bundle, passed, err);
 			close(passed);
 			if (r < 0)
 				return r;

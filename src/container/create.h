@@ -48,6 +48,22 @@ struct create_job {
 	char **exec_env;
 };
 
+/* seccomp_steps.c: the filter before the identity change when it must go
+ * in early (a notify filter, whose listener goes over sync_fd; or no
+ * no_new_privs, so CAP_SYS_ADMIN is still needed) ... */
+int container_seccomp_early(const struct calyx_process *p,
+			    const struct calyx_seccomp_program *prog, int sync_fd,
+			    calyx_error **err);
+/* ... else true: it goes in last, after no_new_privs */
+bool container_seccomp_late(const struct calyx_process *p,
+			    const struct calyx_seccomp_program *prog);
+/* Runtime side: the agent at linux.seccomp.listenerPath gets the listener
+ * fd with the container's state (pid init_pid) and the process's pid. */
+int container_hand_seccomp_listener(const struct calyx_spec *spec, const char *id,
+				    enum calyx_status status, pid_t init_pid,
+				    pid_t process_pid, const char *bundle, int fd,
+				    calyx_error **err);
+
 /* Idmapped bind mounts (idmap_mounts.c): the runtime makes and sends
  * them after GO; the container process receives them. */
 int container_send_idmapped_mounts(struct create_job *job, calyx_error **err);

@@ -381,26 +381,9 @@ static int exec_child_setup(struct exec_job *job, bool joined, char *exe,
 				       "process.execCPUAffinity.final", err);
 	if (r < 0)
 		return r;
-	if (job->seccomp && calyx_seccomp_program_uses_notify(job->seccomp)) {
-		/* SCMP_ACT_NOTIFY: the listener fd goes to the runtime, which
-		 * hands it to the agent at listenerPath, as for create */
-		int notify_fd = -1;
-
-		r = p->no_new_privileges ? calyx_apply_no_new_privs(p, err) : 0;
-		if (r >= 0)
-			r = calyx_seccomp_load(job->seccomp, &notify_fd, err);
-		if (r < 0)
-			return calyx_error_prefix(err, "linux.seccomp");
-		r = calyx_sync_send_fd(job->sync_child, CALYX_SYNC_FD_SECCOMP_NOTIFY,
-				       notify_fd, err);
-		close(notify_fd);
-		if (r < 0)
-			return r;
-	} else if (job->seccomp && !p->no_new_privileges) {
-		r = calyx_seccomp_load(job->seccomp, NULL, err);
-		if (r < 0)
-			return calyx_error_prefix(err, "linux.seccomp");
-	}
+	r = container_seccomp_early(p, job->seccomp, job->sync_child, err);
+	if (r < 0)
+		return r;
 	/* still root and in the container's root: its /etc/passwd */
 	job->exec_env = proc_env_with_home(p);
 	r = calyx_process_apply_identity(p, &job->ctx->log, err);
@@ -412,8 +395,7 @@ static int exec_child_setup(struct exec_job *job, bool joined, char *exe,
 		r = proc_cloexec_from(3 + job->opts->preserve_fds, err);
 	if (r >= 0 && p->no_new_privileges)
 		r = calyx_apply_no_new_privs(p, err);
-	if (r >= 0 && job->seccomp && p->no_new_privileges &&
-	    !calyx_seccomp_program_uses_notify(job->seccomp)) {
+	if (r >= 0 && container_seccomp_late(p, job->seccomp)) {
 		r = calyx_seccomp_load(job->seccomp, NULL, err);
 		if (r < 0)
 			calyx_error_prefix(err, "linux.seccomp");
@@ -421,27 +403,6 @@ static int exec_child_setup(struct exec_job *job, bool joined, char *exe,
 	if (r >= 0)
 		r = calyx_lsm_apply_exec_label(p, err);
 	return r;
-}
-
-/* The agent at linux.seccomp.listenerPath gets the exec'd process's
- * listener with the container's state, its pid being the exec'd process. */
-static int hand_seccomp_fd(struct exec_job *job, int fd, calyx_error **err)
-{
-	const struct calyx_seccomp *sc = job->spec->linux->seccomp;
-	_cleanup_free_ char *state = NULL, *msg = NULL;
-
-	if (!sc->listener_path)
-		return calyx_error_setx(err, EINVAL,
-					"linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY");
-	state = container_oci_state_json(job->id, CALYX_STATUS_RUNNING, job->init_pid,
-					 job->bundle, job->spec->annotations,
-					 job->spec->n_annotations);
-	if (!state)
-		return calyx_error_set(err, ENOMEM, "seccomp state");
-	if (calyx_seccomp_process_state_json(state, job->pid, sc->listener_metadata,
-					     &msg, err) < 0)
-		return -ENOMEM;
-	return calyx_seccomp_send_listener(sc->listener_path, msg, fd, err);
 }
 
 static _Noreturn void exec_child(struct exec_job *job, bool joined)
@@ -664,7 +625,10 @@ static int spawn(struct exec_job *job, calyx_error **err)
 		}
 		if (msg.type == CALYX_SYNC_FD && msg.value == CALYX_SYNC_FD_SECCOMP_NOTIFY &&
 		    job->seccomp) {
-			r = hand_seccomp_fd(job, passed, err);
+			r = container_hand_seccomp_listener(job->spec, job->id,
+							    CALYX_STATUS_RUNNING,
+							    job->init_pid, job->pid,
+							    job->bundle, passed, err);
 			close(passed);
 			if (r < 0)
 				return r;

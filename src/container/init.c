@@ -164,28 +164,9 @@ static int drop_to_process(struct create_job *job, char *exe, size_t exe_size,
 	const struct calyx_process *p = job->spec->process;
 	int r;
 
-	/* SCMP_ACT_NOTIFY: the listener fd must reach the runtime before
-	 * "ready", so the filter goes in now (after no_new_privs if asked) */
-	if (job->seccomp && calyx_seccomp_program_uses_notify(job->seccomp)) {
-		int notify_fd = -1;
-
-		r = p->no_new_privileges ? calyx_apply_no_new_privs(p, err) : 0;
-		if (r >= 0)
-			r = calyx_seccomp_load(job->seccomp, &notify_fd, err);
-		if (r < 0)
-			return calyx_error_prefix(err, "linux.seccomp");
-		r = calyx_sync_send_fd(job->sync_child, CALYX_SYNC_FD_SECCOMP_NOTIFY,
-				       notify_fd, err);
-		close(notify_fd);
-		if (r < 0)
-			return r;
-	} else if (job->seccomp && !p->no_new_privileges) {
-		/* without no_new_privs, the filter needs CAP_SYS_ADMIN: load it
-		 * while we still have it (runc does the same) */
-		r = calyx_seccomp_load(job->seccomp, NULL, err);
-		if (r < 0)
-			return calyx_error_prefix(err, "linux.seccomp");
-	}
+	r = container_seccomp_early(p, job->seccomp, job->sync_child, err);
+	if (r < 0)
+		return r;
 	/* still root and in the container's root: its /etc/passwd */
 	job->exec_env = proc_env_with_home(p);
 	r = calyx_process_apply_identity(p, &job->ctx->log, err);
@@ -300,8 +281,7 @@ _Noreturn void container_init(struct create_job *job)
 		fail(job, err, true, start_fd);
 	if (p->no_new_privileges && calyx_apply_no_new_privs(p, &err) < 0)
 		fail(job, err, true, start_fd);
-	if (job->seccomp && p->no_new_privileges &&
-	    !calyx_seccomp_program_uses_notify(job->seccomp) &&
+	if (container_seccomp_late(p, job->seccomp) &&
 	    calyx_seccomp_load(job->seccomp, NULL, &err) < 0)
 		fail(job, err, true, start_fd);
 	if (calyx_lsm_apply_exec_label(p, &err) < 0)
