@@ -160,23 +160,32 @@ sandbox_gone()
 	sandbox_gone "$SID"
 }
 
-# Starts sandbox $SID with the given flags (running /bin/probe sleep), prints
-# "cgroup" if its process sits in a cgroup of its own, "none" otherwise,
-# and removes it.
-sandbox_cgroup_kind()
+# Starts sandbox $SID in the background (`/bin/probe sleep 60`) with the
+# given flags; sets BG_PID (calyx) and CPID (the container's init).
+start_sandbox_bg()
 {
-	local pid cpid i kind=none
+	local i
+	# the binary itself, not a subshell, so that a test can SIGKILL it
 	"$CALYX" --root "$STATE_ROOT" run --rootfs "$ROOTFS" --name "$SID" "$@" -- \
-		/bin/probe sleep 30 >/dev/null 2>&1 &
-	pid=$!
+		/bin/probe sleep 60 >/dev/null 2>&1 &
+	BG_PID=$!
 	for ((i = 0; i < 100; i++)); do
-		cpid=$(state_field "$SID" pid 2>/dev/null) && [[ $cpid -gt 0 ]] && break
+		CPID=$(state_field "$SID" pid 2>/dev/null) && [[ $CPID -gt 0 ]] && return 0
 		sleep 0.05
 	done
-	[[ ${cpid:-0} -gt 0 ]] || { kill -KILL "$pid"; fail "sandbox never ran"; }
-	grep -q "/calyx/$SID\$" "/proc/$cpid/cgroup" && kind=cgroup
+	kill -KILL "$BG_PID" 2>/dev/null
+	fail "sandbox $SID never ran"
+}
+
+# Starts sandbox $SID with the given flags, prints "cgroup" if its process
+# sits in a cgroup of its own, "none" otherwise, and removes it.
+sandbox_cgroup_kind()
+{
+	local kind=none
+	start_sandbox_bg "$@"
+	grep -q "/calyx/$SID\$" "/proc/$CPID/cgroup" && kind=cgroup
 	calyx kill "$SID" KILL
-	wait "$pid" || true
+	wait "$BG_PID" || true
 	sandbox_gone "$SID"
 	echo "$kind"
 }
@@ -278,15 +287,8 @@ sandbox_cgroup_kind()
 
 @test "sandbox: killing calyx (SIGKILL) kills the container; delete and the next run clean up" {
 	local pid cpid i
-	# the binary itself, not the calyx() function's subshell, gets the SIGKILL
-	"$CALYX" --root "$STATE_ROOT" run --rootfs "$ROOTFS" --overlay --name "$SID" -- \
-		/bin/probe sleep 60 >/dev/null 2>&1 &
-	pid=$!
-	for ((i = 0; i < 100; i++)); do
-		cpid=$(state_field "$SID" pid 2>/dev/null) && [[ $cpid -gt 0 ]] && break
-		sleep 0.05
-	done
-	[[ ${cpid:-0} -gt 0 ]] || fail "container never ran"
+	start_sandbox_bg --overlay
+	pid=$BG_PID cpid=$CPID
 	# the overlay lives in the container's mount namespace only
 	! grep -q "sandbox-$SID" /proc/self/mountinfo || fail "overlay visible on the host"
 	grep -q " / .* - overlay " "/proc/$cpid/mountinfo" || fail "no overlay root"
@@ -307,14 +309,8 @@ sandbox_cgroup_kind()
 
 @test "sandbox: a run killed with SIGKILL is swept entirely by the next run" {
 	local pid cpid i
-	"$CALYX" --root "$STATE_ROOT" run --rootfs "$ROOTFS" --name "$SID" -- \
-		/bin/probe sleep 60 >/dev/null 2>&1 &
-	pid=$!
-	for ((i = 0; i < 100; i++)); do
-		cpid=$(state_field "$SID" pid 2>/dev/null) && [[ $cpid -gt 0 ]] && break
-		sleep 0.05
-	done
-	[[ ${cpid:-0} -gt 0 ]] || fail "container never ran"
+	start_sandbox_bg
+	pid=$BG_PID cpid=$CPID
 	kill -KILL "$pid"
 	wait "$pid" || true
 	run calyx run --rootfs "$ROOTFS" -- true
@@ -351,14 +347,8 @@ sandbox_cgroup_kind()
 
 @test "sandbox: a non-root --user keeps the parent-death signal" {
 	local pid cpid i
-	"$CALYX" --root "$STATE_ROOT" run --rootfs "$ROOTFS" --user 1000 --name "$SID" -- \
-		/bin/probe sleep 60 >/dev/null 2>&1 &
-	pid=$!
-	for ((i = 0; i < 100; i++)); do
-		cpid=$(state_field "$SID" pid 2>/dev/null) && [[ $cpid -gt 0 ]] && break
-		sleep 0.05
-	done
-	[[ ${cpid:-0} -gt 0 ]] || fail "container never ran"
+	start_sandbox_bg --user 1000
+	pid=$BG_PID cpid=$CPID
 	kill -KILL "$pid"
 	wait "$pid" || true
 	for ((i = 0; i < 100; i++)); do
