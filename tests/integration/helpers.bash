@@ -346,6 +346,20 @@ open_path_to_bundle()
 	done
 }
 
+# Gives the bundle a new user namespace mapping container ids 0..65535 to
+# host uid $1 and gid $2 (default 100000 both); without a network namespace
+# of its own there is no sysfs to mount, so /sys goes.
+use_userns()
+{
+	local uid=${1:-100000} gid=${2:-${1:-100000}}
+	requires_ns user
+	open_path_to_bundle
+	cfg --argjson u "$uid" --argjson g "$gid" '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 65536}]
+		| .mounts |= map(select(.destination != "/sys"))'
+}
+
 # Adds a mount to config.json: add_mount DEST TYPE SOURCE [OPTION...]
 add_mount()
 {

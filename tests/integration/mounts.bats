@@ -180,13 +180,8 @@ propagation_case()
 	local src=$BATS_TEST_TMPDIR/idmap-src
 	mkdir -p "$src"
 	echo data > "$src/f"
-	requires_ns user
-	open_path_to_bundle
 	chown -R 100000:100000 "$BUNDLE/rootfs"
-	cfg '.linux.namespaces += [{"type": "user"}]
-	     | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-	     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-	     | .mounts |= map(select(.destination != "/sys"))'
+	use_userns
 	add_mount /mnt/idm bind "$src" rbind idmap
 	add_mount /mnt/plain bind "$src" rbind
 	run_probe /bin/sh -c 'stat -c "idm=%u:%g" /mnt/idm/f; stat -c "plain=%u:%g" /mnt/plain/f

@@ -99,12 +99,7 @@ make_ns()
 }
 
 @test "user namespace with uid and gid mappings" {
-	requires_ns user
-	open_path_to_bundle
-	cfg '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
-		| .mounts |= map(select(.destination != "/sys"))'
+	use_userns 100000 200000
 	run_probe /bin/probe cat /proc/self/uid_map
 	expect_status 0
 	[[ $(echo $output) == "0 100000 65536" ]] || fail "uid_map: $output"
@@ -119,12 +114,7 @@ make_ns()
 }
 
 @test "user namespace: the process runs as the mapped host uid" {
-	requires_ns user
-	open_path_to_bundle
-	cfg '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .mounts |= map(select(.destination != "/sys"))'
+	use_userns
 	set_args /bin/probe sleep 100
 	run_detached "$ID"
 	expect_status 0
@@ -133,12 +123,7 @@ make_ns()
 }
 
 @test "user namespace: its IPC namespace (and /dev/mqueue) belongs to the container's root" {
-	requires_ns user
-	open_path_to_bundle
-	cfg '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .mounts |= map(select(.destination != "/sys"))'
+	use_userns
 	run_probe /bin/sh -c 'stat -c "mqueue=%u" /dev/mqueue; chmod 1770 /dev/mqueue && echo chmod-ok'
 	expect_status 0
 	has_line mqueue=0

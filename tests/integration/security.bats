@@ -325,6 +325,19 @@ sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' \
 	[[ $output != *"read=OK"* ]] || fail "host disk readable: $output"
 }
 
+# What tests/helpers/seccomp-listener.py wrote to $1: one notify fd, the
+# metadata, this container in status $2.  Leaves $output and $lines set.
+expect_listener_facts()
+{
+	output=$(cat "$1")
+	mapfile -t lines <<< "$output"
+	has_line fds=1
+	has_line fd_fields=seccompFd
+	has_line metadata=calyx-test
+	has_line "id=$ID"
+	has_line "status=$2"
+}
+
 @test "seccomp SCMP_ACT_NOTIFY: the listener gets the notify fd and the container state" {
 	local sock=$BATS_TEST_TMPDIR/listener.sock out=$BATS_TEST_TMPDIR/listener.out
 	python3 "$TOP/tests/helpers/seccomp-listener.py" "$sock" "$out" &
@@ -339,13 +352,7 @@ sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' \
 	run_probe /bin/probe exit 0
 	wait "$lpid"
 	expect_status 0
-	output=$(cat "$out")
-	mapfile -t lines <<< "$output"
-	has_line fds=1
-	has_line fd_fields=seccompFd
-	has_line metadata=calyx-test
-	has_line "id=$ID"
-	has_line status=creating
+	expect_listener_facts "$out" creating
 	[[ $(value_of pid) -gt 0 ]]
 }
 
@@ -374,13 +381,7 @@ sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' \
 	run calyx exec "$ID" /bin/probe exit 0
 	wait "$lpid"
 	expect_status 0
-	output=$(cat "$out.exec")
-	mapfile -t lines <<< "$output"
-	has_line fds=1
-	has_line fd_fields=seccompFd
-	has_line metadata=calyx-test
-	has_line "id=$ID"
-	has_line status=running
+	expect_listener_facts "$out.exec" running
 	# the process is the exec'd one, not the container's init
 	[[ $(value_of pid) -gt 0 && $(value_of pid) -ne $init ]] || fail "pid: $output (init $init)"
 }
