@@ -49,6 +49,23 @@ sandbox_gone()
 	sandbox_gone "$SID"
 }
 
+@test "sandbox: stdout and stderr stream as written, not when the job ends" {
+	local out=$BATS_TEST_TMPDIR/out pid i
+	"$CALYX" --root "$STATE_ROOT" run --rootfs "$ROOTFS" --name "$SID" -- \
+		sh -c 'echo first; echo first-err >&2; sleep 5; echo second' > "$out" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 60; i++)); do
+		grep -q first-err "$out" && grep -q '^first$' "$out" && break
+		sleep 0.05
+	done
+	kill -0 "$pid" || fail "the job ended already"
+	grep -q '^first$' "$out" && grep -q first-err "$out" || fail "nothing streamed: $(cat "$out")"
+	! grep -q second "$out"
+	wait "$pid"
+	grep -q second "$out"
+	sandbox_gone "$SID"
+}
+
 @test "sandbox: a generated ID when --name is absent, nothing left" {
 	run calyx run --rootfs "$ROOTFS" -- /bin/probe exit 0
 	expect_status 0
