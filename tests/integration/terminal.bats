@@ -77,6 +77,15 @@ wait_recvtty()
 	assert_nothing_left "$ID"
 }
 
+@test "terminal: a bundle-less run -t gets a pty, a controlling terminal and the exit code" {
+	calyx_only
+	run script -qec "$CALYX --root $STATE_ROOT run --rootfs $BUNDLE/rootfs -t -- sh -c 'tty; [ -t 0 ] && echo stdin-tty; exit 5'" /dev/null
+	expect_status 5
+	contains "/dev/pts/0"
+	contains stdin-tty
+	[[ -z $(calyx list -q) ]]
+}
+
 @test "terminal: create without --console-socket is refused and leaves nothing" {
 	cfg '.process.terminal = true'
 	run calyx create -b "$BUNDLE" "$ID"
