@@ -167,14 +167,32 @@ sandbox_gone()
 	contains "size=1024k"
 }
 
-@test "sandbox: --memory and --pids reach the cgroup" {
-	run calyx run --rootfs "$ROOTFS" --memory 64m --pids 32 --name "$SID" -- \
-		sh -c 'cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null ||
-		       cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/memory.max'
+@test "sandbox: --memory, --pids and --cpus reach the cgroup" {
+	run calyx run --rootfs "$ROOTFS" --memory 64m --pids 32 --cpus 0.5 --name "$SID" -- \
+		sh -c 'cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/memory/memory.limit_in_bytes \
+			/sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null ||
+		       cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max'
 	expect_status 0
 	has_line 32
 	has_line 67108864
+	# 0.5 CPU: 50 ms per 100 ms period (v1 quota, or v2 "50000 100000")
+	[[ $output == *50000* ]] || fail "cpu quota: $output"
 	sandbox_gone "$SID"
+}
+
+@test "sandbox: --read-only root, and --seccomp FILE" {
+	run calyx run --rootfs "$ROOTFS" --read-only -- sh -c 'touch /x 2>/dev/null || echo ro'
+	expect_status 0
+	has_line ro
+	[[ ! -e $ROOTFS/x ]]
+	# a linux.seccomp object from a file: mkdir fails with the errno it names
+	echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdirat", "mkdir"],
+		"action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}' > "$BATS_TEST_TMPDIR/profile.json"
+	run calyx run --rootfs "$ROOTFS" --seccomp "$BATS_TEST_TMPDIR/profile.json" -- \
+		sh -c 'mkdir /tmp/d 2>&1; echo rc=$?'
+	expect_status 0
+	has_line rc=1
+	contains "Permission denied"
 }
 
 # Starts sandbox $SID in the background (`/bin/probe sleep 60`) with the
