@@ -41,6 +41,10 @@ setup_file()
 	# podman hands --log FILE --log-format json only to runtimes it lists
 	sed 's/^\[engine\]$/&\nruntime_supports_json = ["'"${ENG_RUNTIME##*/}"'"]/' \
 		"$ENG/p/containers.conf" > "$ENG/p/json.conf"
+	# ... and --cgroups disabled (crun's --cgroup-manager disabled); podman
+	# 4.3 reads the key in the singular, whatever its docs say
+	sed 's/^\[engine\]$/&\nruntime_supports_nocgroup = ["'"${ENG_RUNTIME##*/}"'"]/' \
+		"$ENG/p/containers.conf" > "$ENG/p/nocg.conf"
 	engine_rootfs_tar | pm import - "$IMG" >/dev/null
 }
 
@@ -326,6 +330,18 @@ prun()
 	has_line owner=0
 	has_line wrote
 	[[ $(stat -c %u "$vol/g") == 0 ]]
+}
+
+@test "podman run --cgroups disabled: no cgroup of its own" {
+	[[ ${ENG_RUNTIME##*/} != runc ]] || skip "runc has no --cgroup-manager disabled"
+	local pid
+	PM_CONF=$ENG/p/nocg.conf engine_expect 0 pm run -d --name nocg --network none \
+		--cgroups disabled "$IMG" sleep 1000
+	pid=$(pm inspect --format '{{.State.Pid}}' nocg)
+	[[ $pid -gt 0 ]] || fail "no pid: $pid"
+	# with a cgroup it would sit in libpod-<id> (cgroupfs manager)
+	! grep -q libpod "/proc/$pid/cgroup" || fail "in a container cgroup: $(< "/proc/$pid/cgroup")"
+	engine_expect 0 pm rm -f -t 0 nocg
 }
 
 @test "podman run -v: bind mounts rw and ro" {
