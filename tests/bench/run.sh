@@ -503,24 +503,7 @@ section_engines()
 	}
 	n=$(( runs / 2 > 10 ? runs / 2 : 10 ))
 	if [[ -n $have_podman ]]; then
-		mkdir -p "$ENG/p/net" "$ENG/p/tmp"
-		cat > "$ENG/p/containers.conf" <<-EOF
-		[containers]
-		log_driver = "k8s-file"
-		[engine]
-		cgroup_manager = "cgroupfs"
-		events_logger = "file"
-		events_logfile_path = "$ENG/p/events.log"
-		[network]
-		network_backend = "netavark"
-		network_config_dir = "$ENG/p/net"
-		EOF
-		cat > "$ENG/p/storage.conf" <<-EOF
-		[storage]
-		driver = "overlay"
-		graphroot = "$ENG/p/root"
-		runroot = "$ENG/p/run"
-		EOF
+		engine_podman_config
 		# pm RUNTIME ARGS... (the runtimes keep their default state root:
 		# podman's cleanup process drops --runtime-flag)
 		pm()

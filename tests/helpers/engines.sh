@@ -130,8 +130,35 @@ engine_wait_socket()
 	fail "daemon socket $1 never appeared"
 }
 
-# Everything the engines left: processes, mounts, cgroups, state dirs.
-# Call last in teardown_file, after the engine-specific removal.
+# Writes a private podman's configuration under $ENG/p (containers.conf,
+# storage.conf, and the dirs they name): cgroupfs, file events, netavark,
+# overlay storage.  Arguments are extra lines for [containers].
+engine_podman_config()
+{
+	local line
+	mkdir -p "$ENG/p/net" "$ENG/p/tmp"
+	{
+		echo "[containers]"
+		for line in "$@"; do echo "$line"; done
+		cat <<-EOF
+		log_driver = "k8s-file"
+		[engine]
+		cgroup_manager = "cgroupfs"
+		events_logger = "file"
+		events_logfile_path = "$ENG/p/events.log"
+		[network]
+		network_backend = "netavark"
+		network_config_dir = "$ENG/p/net"
+		EOF
+	} > "$ENG/p/containers.conf"
+	cat > "$ENG/p/storage.conf" <<-EOF
+	[storage]
+	driver = "overlay"
+	graphroot = "$ENG/p/root"
+	runroot = "$ENG/p/run"
+	EOF
+}
+
 # Starts a private containerd (CRI off) with root, state and socket under
 # $ENG/c, and waits for its socket.
 engine_start_containerd()
@@ -156,6 +183,8 @@ engine_start_containerd()
 	engine_wait_socket "$ENG/c/sock" "$ENG/c/pid"
 }
 
+# Everything the engines left: processes, mounts, cgroups, state dirs.
+# Call last in teardown_file, after the engine-specific removal.
 engine_cleanup()
 {
 	local pid mnt n d fwd

@@ -16,28 +16,10 @@ setup_file()
 	common_setup_file
 	command -v podman >/dev/null 2>&1 || return 0
 	engine_begin
-	mkdir -p "$ENG/p/net" "$ENG/p/tmp"
 	# root lacks CAP_SYS_RESOURCE here: podman's default rlimits (its own,
 	# raised) could not be set by any runtime, so pin them lower
-	cat > "$ENG/p/containers.conf" <<-EOF
-	[containers]
-	default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-	env = ["CALYX_TEST_MARK=$CALYX_TEST_RUN"]
-	log_driver = "k8s-file"
-	[engine]
-	cgroup_manager = "cgroupfs"
-	events_logger = "file"
-	events_logfile_path = "$ENG/p/events.log"
-	[network]
-	network_backend = "netavark"
-	network_config_dir = "$ENG/p/net"
-	EOF
-	cat > "$ENG/p/storage.conf" <<-EOF
-	[storage]
-	driver = "overlay"
-	graphroot = "$ENG/p/root"
-	runroot = "$ENG/p/run"
-	EOF
+	engine_podman_config 'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]' \
+		"env = [\"CALYX_TEST_MARK=$CALYX_TEST_RUN\"]"
 	# podman hands --log FILE --log-format json only to runtimes it lists
 	sed 's/^\[engine\]$/&\nruntime_supports_json = ["'"${ENG_RUNTIME##*/}"'"]/' \
 		"$ENG/p/containers.conf" > "$ENG/p/json.conf"
