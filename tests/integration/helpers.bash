@@ -118,7 +118,9 @@ common_setup()
 {
 	[[ -n ${STATE_ROOT:-} ]] || common_setup_file
 	BUNDLE=$BATS_TEST_TMPDIR/bundle
-	ID=calyx-$FILE_BASE-$BATS_TEST_NUMBER
+	# CALYX_TEST_TAG (digits first, e.g. 7t) keeps IDs of two test runs on one
+	# machine apart: calyx-<file>-<tag><n>.
+	ID=calyx-$FILE_BASE-${CALYX_TEST_TAG:-}$BATS_TEST_NUMBER
 	mkdir -p "$BUNDLE"
 	cp -a "$WORK/rootfs" "$BUNDLE/rootfs"
 	jq --arg tok "CALYX_TEST_MARK=$CALYX_TEST_RUN" '
