@@ -9,7 +9,7 @@ top=$(cd "$here/../.." && pwd)
 # shellcheck source=../../tests/helpers/deps.sh
 . "$top/tests/helpers/deps.sh"
 
-calyx_install_deps
+calyx_install_deps build
 calyx_build "$top/build"
 "$here/make-bundle.sh"
 

@@ -69,6 +69,12 @@ done
 batch=$((runs * 2))
 
 if [[ -z ${CALYX_BENCH_INNER:-} ]]; then
+	# the runtimes compared against (crun, bwrap, hyperfine) and, for the
+	# engines section, podman and containerd: the project's install list
+	# shellcheck source=../helpers/deps.sh
+	. "$top/tests/helpers/deps.sh"
+	calyx_install_deps build test bench || exit 1
+	[[ -n ${CALYX:-} ]] || calyx_build "$top/build" || exit 1
 	export CALYX_BENCH_INNER=1
 	exec unshare -m --propagation private "$0" --runs "$runs" \
 		--repeat "$repeat" --only "$only"

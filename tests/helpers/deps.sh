@@ -1,72 +1,106 @@
 #!/bin/bash
-# Sourced by tests/run and examples/hello/run.sh: installs what building and
-# testing calyx needs on Debian 12, and does nothing (no apt at all) when
-# everything is already there.
+# Sourced by examples/hello/run.sh, tests/run and tests/bench/run.sh: the
+# project's one install list for Debian 12, in three sets, each installed
+# only as far as something is missing (no apt at all when all is there):
+#
+#   build   what building calyx and running the example bundle needs
+#   test    what tests/run adds: bats, the reference runtime, the engines
+#           (podman, containerd, Docker), the qemu VM tier, the fuzz replay
+#   bench   what tests/bench/run.sh adds: the runtimes it compares against
+#
+# Each entry is "probe:package"; the package is installed when the probe is
+# missing.  A probe that starts with / is a path (checked with -e), else a
+# command name (checked with `command -v`).  Every command or file that the
+# example, a test or the benchmark uses and a fresh machine may lack is
+# listed here, so the next machine passes too.
 
-# "command-or-file:package" pairs; a package is installed when its probe is
-# missing. Paths are checked with -e, bare names with `command -v`.
-CALYX_DEPS=(
+CALYX_DEPS_BUILD=(
 	gcc:gcc
-	cc:build-essential
+	/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev
 	meson:meson
 	ninja:ninja-build
 	pkg-config:pkg-config
-	git:git
 	/usr/include/seccomp.h:libseccomp-dev
 	/usr/include/sys/capability.h:libcap-dev
 	/usr/include/yajl/yajl_parse.h:libyajl-dev
 	/usr/include/libmnl/libmnl.h:libmnl-dev
-	/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev
+	# the example bundle's rootfs (and every test container's)
 	/bin/busybox:busybox-static
+)
+
+CALYX_DEPS_TEST=(
+	git:git
 	bats:bats
-	runc:runc
 	jq:jq
-	newuidmap:uidmap
 	/usr/bin/time:time
 	ip:iproute2
 	unshare:util-linux
+	script:bsdutils
 	python3:python3
 	/usr/lib/python3/dist-packages/jsonschema:python3-jsonschema
-	# engines-*.bats: real engines driving calyx
+	# the reference runtime the tests are validated against (CALYX=runc)
+	runc:runc
+	# rootless tests: subordinate id ranges
+	newuidmap:uidmap
+	# engines-*.bats: real engines driving calyx; catatonit is podman's
+	# pause binary for pods (podman only recommends it)
 	podman:podman
 	conmon:conmon
+	catatonit:catatonit
 	/usr/lib/podman/netavark:netavark
 	containerd:containerd
 	dockerd:docker.io
-	script:bsdutils
+	iptables:iptables
 	# tests/vm: the pure cgroup v2 tier (a qemu VM)
 	qemu-system-x86_64:qemu-system-x86
 	/usr/sbin/depmod:kmod
 	cpio:cpio
 )
 
+CALYX_DEPS_BENCH=(
+	crun:crun
+	bwrap:bubblewrap
+	hyperfine:hyperfine
+)
+
+# Prints the packages of the named sets (build, test, bench) whose probe is
+# missing.
 calyx_missing_packages()
 {
-	local dep probe pkg
-	for dep in "${CALYX_DEPS[@]}"; do
-		probe=${dep%%:*}
-		pkg=${dep#*:}
-		if [[ $probe == /* ]]; then
-			[[ -e $probe ]] && continue
-		else
-			command -v "$probe" >/dev/null 2>&1 && continue
-		fi
-		# python3-jsonschema is optional if pip already provides it
-		if [[ $pkg == python3-jsonschema ]] &&
-		   python3 -c 'import jsonschema' 2>/dev/null; then
-			continue
-		fi
-		echo "$pkg"
+	local set list dep probe pkg
+	for set in "$@"; do
+		case $set in
+		build|test|bench) list="CALYX_DEPS_${set^^}[@]" ;;
+		*) echo "calyx_missing_packages: unknown set $set" >&2; return 2 ;;
+		esac
+		for dep in "${!list}"; do
+			probe=${dep%%:*}
+			pkg=${dep#*:}
+			if [[ $probe == /* ]]; then
+				[[ -e $probe ]] && continue
+			else
+				command -v "$probe" >/dev/null 2>&1 && continue
+			fi
+			# python3-jsonschema is optional if the python3 on PATH
+			# already has the module
+			if [[ $pkg == python3-jsonschema ]] &&
+			   python3 -c 'import jsonschema' 2>/dev/null; then
+				continue
+			fi
+			echo "$pkg"
+		done
 	done
 }
 
+# Installs the missing packages of the named sets (default: build).
 calyx_install_deps()
 {
 	local missing
-	missing=$(calyx_missing_packages | sort -u | tr '\n' ' ')
+	missing=$(calyx_missing_packages "${@:-build}") || return 1
+	missing=$(sort -u <<< "$missing" | tr '\n' ' ')
 	[[ -z ${missing// } ]] && return 0
 	if [[ $(id -u) != 0 ]]; then
-		echo "missing packages: $missing (run as root to install)" >&2
+		echo "missing packages: $missing(run as root to install)" >&2
 		return 1
 	fi
 	echo "installing: $missing"
