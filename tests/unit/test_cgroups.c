@@ -315,8 +315,7 @@ TEST(real_hybrid_lifecycle)
 	pid_t child;
 
 	if (!real_hybrid()) {
-		printf("# skipped: needs root on a hybrid host\n");
-		return;
+		SKIP("needs root on a hybrid host");
 	}
 	snprintf(top, sizeof(top), "/calyx-unit-%d", (int)getpid());
 	snprintf(path, sizeof(path), "%s/c1", top);
@@ -384,8 +383,7 @@ TEST(real_destroy_kills_leftovers)
 	pid_t child;
 
 	if (!real_hybrid()) {
-		printf("# skipped: needs root on a hybrid host\n");
-		return;
+		SKIP("needs root on a hybrid host");
 	}
 	snprintf(top, sizeof(top), "/calyx-unit-%d", (int)getpid());
 	snprintf(path, sizeof(path), "%s/c1", top);
@@ -475,8 +473,7 @@ TEST(real_v2_device_filter)
 	struct cg_hierarchy *u;
 
 	if (!real_hybrid() || access("/dev/kmsg", F_OK) < 0) {
-		printf("# skipped: needs root on a hybrid host with /dev/kmsg\n");
-		return;
+		SKIP("needs root on a hybrid host with /dev/kmsg");
 	}
 	snprintf(top, sizeof(top), "/calyx-unit-%d", (int)getpid());
 	snprintf(path, sizeof(path), "%s/c1", top);
@@ -523,8 +520,7 @@ TEST(real_errors)
 	CHECK_CONTAINS(err ? err->msg : NULL, "linux.cgroupsPath");
 	calyx_error_free(&err);
 	if (!real_hybrid()) {
-		printf("# skipped: needs root on a hybrid host\n");
-		return;
+		SKIP("needs root on a hybrid host");
 	}
 	snprintf(top, sizeof(top), "/calyx-unit-%d", (int)getpid());
 	snprintf(path, sizeof(path), "%s/c1", top);

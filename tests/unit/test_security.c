@@ -154,8 +154,7 @@ static int identity_child(void)
 TEST(apply_identity_as_uid_1000)
 {
 	if (geteuid() != 0) {
-		printf("# skipped: needs root\n");
-		return;
+		SKIP("needs root");
 	}
 	CHECK(in_child(identity_child) == 0);
 }
@@ -198,8 +197,7 @@ static int no_inheritable_child(void)
 TEST(inheritable_empty_unless_configured)
 {
 	if (geteuid() != 0) {
-		printf("# skipped: needs root\n");
-		return;
+		SKIP("needs root");
 	}
 	CHECK(in_child(no_inheritable_child) == 0);
 }
@@ -225,8 +223,7 @@ static int no_caps_child(void)
 TEST(absent_capabilities_means_none)
 {
 	if (geteuid() != 0) {
-		printf("# skipped: needs root\n");
-		return;
+		SKIP("needs root");
 	}
 	CHECK(in_child(no_caps_child) == 0);
 }

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A minimal unit-test harness: TEST(name) { ... } functions registered with
- * RUN(name) from main(); CHECK* record failures and keep going; unit_summary()
- * prints "<suite>: N passed, N failed" and returns the exit code.
+ * RUN(name) from main(); CHECK* record failures and keep going; SKIP(why)
+ * ends a test that cannot run on this host (it is counted as skipped, with
+ * its reason, never as passed); unit_summary() prints
+ * "<suite>: N passed, N failed, N skipped" and returns the exit code (77,
+ * meson's "skipped", when nothing ran at all).
  */
 #ifndef CALYX_TESTS_UNIT_H
 #define CALYX_TESTS_UNIT_H
@@ -10,21 +13,51 @@
 #include <stdio.h>
 #include <string.h>
 
-static int unit_passed, unit_failed, unit_current_failed;
+static int unit_passed, unit_failed, unit_skipped, unit_current_failed;
+static const char *unit_current_skip;
 
 #define TEST(name) static void test_##name(void)
 
-#define RUN(name)                                              \
-	do {                                                   \
-		unit_current_failed = 0;                       \
-		test_##name();                                 \
-		if (unit_current_failed) {                     \
-			unit_failed++;                         \
-			printf("not ok - %s\n", #name);        \
-		} else {                                       \
-			unit_passed++;                         \
-			printf("ok - %s\n", #name);            \
-		}                                              \
+/* Counts one test's outcome; a failure recorded before SKIP still fails. */
+static inline void unit_record(const char *name)
+{
+	if (unit_current_failed) {
+		unit_failed++;
+		printf("not ok - %s\n", name);
+	} else if (unit_current_skip) {
+		unit_skipped++;
+		printf("ok - %s # SKIP %s\n", name, unit_current_skip);
+	} else {
+		unit_passed++;
+		printf("ok - %s\n", name);
+	}
+}
+
+#define RUN(name)                                      \
+	do {                                           \
+		unit_current_failed = 0;               \
+		unit_current_skip = NULL;              \
+		test_##name();                         \
+		unit_record(#name);                    \
+	} while (0)
+
+/* RUN(name), or count it as skipped for `why` when `why` is not NULL. */
+#define RUN_UNLESS(why, name)                          \
+	do {                                           \
+		if (why) {                             \
+			unit_current_failed = 0;       \
+			unit_current_skip = (why);     \
+			unit_record(#name);            \
+		} else {                               \
+			RUN(name);                     \
+		}                                      \
+	} while (0)
+
+/* Ends the current test as skipped; `why` is a string that outlives it. */
+#define SKIP(why)                                      \
+	do {                                           \
+		unit_current_skip = (why);             \
+		return;                                \
 	} while (0)
 
 #define CHECK(cond)                                                       \
@@ -60,8 +93,11 @@ static int unit_passed, unit_failed, unit_current_failed;
 
 static inline int unit_summary(const char *suite)
 {
-	printf("%s: %d passed, %d failed\n", suite, unit_passed, unit_failed);
-	return unit_failed ? 1 : 0;
+	printf("%s: %d passed, %d failed, %d skipped\n", suite, unit_passed,
+	       unit_failed, unit_skipped);
+	if (unit_failed)
+		return 1;
+	return unit_passed == 0 && unit_skipped > 0 ? 77 : 0;
 }
 
 #endif
