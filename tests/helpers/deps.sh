@@ -7,6 +7,8 @@
 #   test    what tests/run adds: bats, the reference runtime, the engines
 #           (podman, containerd, Docker), the qemu VM tier, the fuzz replay
 #   bench   what tests/bench/run.sh adds: the runtimes it compares against
+#   fresh   what tests/fresh/run.sh needs to make a fresh Debian to try the
+#           example in
 #
 # Each entry is "probe:package"; the package is installed when the probe is
 # missing.  A probe that starts with / is a path (checked with -e), else a
@@ -63,14 +65,18 @@ CALYX_DEPS_BENCH=(
 	hyperfine:hyperfine
 )
 
-# Prints the packages of the named sets (build, test, bench) whose probe is
+CALYX_DEPS_FRESH=(
+	debootstrap:debootstrap
+)
+
+# Prints the packages of the named sets (build, test, bench, fresh) whose probe is
 # missing.
 calyx_missing_packages()
 {
 	local set list dep probe pkg
 	for set in "$@"; do
 		case $set in
-		build|test|bench) list="CALYX_DEPS_${set^^}[@]" ;;
+		build|test|bench|fresh) list="CALYX_DEPS_${set^^}[@]" ;;
 		*) echo "calyx_missing_packages: unknown set $set" >&2; return 2 ;;
 		esac
 		for dep in "${!list}"; do
