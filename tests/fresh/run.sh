@@ -44,6 +44,8 @@ git clone -q "$top" "$root/calyx"
 
 unshare -m --propagation private bash -euo pipefail -c '
 	root=$1
+	# a real machine'"'"'s / is a mount point (calyx makes it rslave)
+	mount --bind "$root" "$root"
 	mount -t proc proc "$root/proc"
 	mount --rbind /sys "$root/sys"
 	mount --rbind /dev "$root/dev"
