@@ -84,6 +84,10 @@ struct mount_op {
 	bool is_proc, is_sysfs;
 	bool allow_sysfs_rbind;	/* userns without netns: rbind host /sys */
 	int tree_fd;		/* idmapped bind: the runtime's tree, else -1 */
+	/* "ro" applied by mount_plan_finish, after the mounts nested under
+	 * it and the device nodes; the mount, kept until then */
+	bool ro_later;
+	int ro_later_fd;
 };
 
 struct mount_plan {
@@ -97,8 +101,9 @@ struct mount_plan {
 int mount_plan_build(const struct calyx_rootfs_ctx *ctx,
 		     struct mount_plan *plan, calyx_error **err);
 int mount_plan_execute(const struct calyx_rootfs_ctx *ctx,
-		       const struct mount_plan *plan, int rootfd,
-		       calyx_error **err);
+		       struct mount_plan *plan, int rootfd, calyx_error **err);
+/* After the devices: the read-only flags held back (ro_later). */
+int mount_plan_finish(struct mount_plan *plan, calyx_error **err);
 void mount_plan_free(struct mount_plan *plan);
 
 /* linux.mountLabel when SELinux is enabled, else NULL */

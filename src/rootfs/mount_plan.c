@@ -278,7 +278,7 @@ static int check_proc_dest(const struct mount_op *op, int srcfd,
 }
 
 static int exec_bind(const struct mount_op *op, const char *source,
-		     bool recursive, int rootfd, calyx_error **err)
+		     bool recursive, int rootfd, int *mnt_out, calyx_error **err)
 {
 	_cleanup_close_ int tree = -1;
 	_cleanup_close_ int dest = -1;
@@ -308,30 +308,81 @@ static int exec_bind(const struct mount_op *op, const char *source,
 	r = sys_move_mount(tree, dest);
 	if (r < 0)
 		return calyx_error_set(err, -r, "bind %s", source);
+	if (mnt_out)
+		*mnt_out = TAKE_FD(tree);
+	return 0;
+}
+
+/*
+ * procfs and sysfs go on an ordinary directory of the image, never through
+ * a symlink in its place (/proc -> /somewhere, relative or absolute): we
+ * would stay inside the rootfs, but such an image is an attack on runtimes
+ * that follow it (CVE-2023-28642, CVE-2025-54867), and runc refuses it.
+ * Returns the O_PATH fd of the directory, made if missing.
+ */
+static int open_plain_dir_dest(const struct mount_op *op, int rootfd,
+			       calyx_error **err)
+{
+	_cleanup_close_ int fd = rootfs_open_in_root(rootfd, op->dest,
+						     O_PATH | O_NOFOLLOW);
+	struct stat st;
+
+	if (fd == -ENOENT)
+		fd = rootfs_mkdir_in_root(rootfd, op->dest, false);
+	if (fd < 0)
+		return calyx_error_set(err, -fd, "destination /%s", op->dest);
+	if (fstat(fd, &st) < 0)
+		return calyx_error_set(err, errno, "destination /%s", op->dest);
+	if (!S_ISDIR(st.st_mode))
+		return calyx_error_setx(err, EPERM,
+					"destination /%s is %s: %s must be mounted on an ordinary directory",
+					op->dest,
+					S_ISLNK(st.st_mode) ? "a symlink" :
+							      "not a directory",
+					op->type);
+	return TAKE_FD(fd);
+}
+
+/* The mount now on dest (O_PATH), for flags applied later. */
+static int reopen_mount(int rootfd, const struct mount_op *op, int *out,
+			calyx_error **err)
+{
+	int fd = rootfs_open_in_root(rootfd, op->dest, O_PATH);
+
+	if (fd < 0)
+		return calyx_error_set(err, -fd, "reopen /%s", op->dest);
+	*out = fd;
 	return 0;
 }
 
 static int exec_fresh(const struct mount_op *op, const struct mount_plan *plan,
-		      int rootfd, calyx_error **err)
+		      int rootfd, int *mnt_out, calyx_error **err)
 {
 	_cleanup_close_ int dest = -1;
 	_cleanup_close_ int mnt = -1;
+	bool want_mnt = op->is_proc || mnt_out;
 	struct statfs sfs;
 	int r;
 
 	r = check_proc_dest(op, -1, err);
 	if (r < 0)
 		return r;
-	dest = rootfs_mkdir_in_root(rootfd, op->dest, false);
-	if (dest < 0)
-		return calyx_error_set(err, -dest, "destination /%s", op->dest);
+	if (op->is_proc || op->is_sysfs) {
+		dest = open_plain_dir_dest(op, rootfd, err);
+		if (dest < 0)
+			return dest;
+	} else {
+		dest = rootfs_mkdir_in_root(rootfd, op->dest, false);
+		if (dest < 0)
+			return calyx_error_set(err, -dest, "destination /%s",
+					       op->dest);
+	}
 	r = rootfs_mount_fresh(dest, op->type, op->source, &op->opts,
-			       plan->mount_label, op->is_proc ? &mnt : NULL,
-			       err);
+			       plan->mount_label, want_mnt ? &mnt : NULL, err);
 	if (r == -EPERM && op->allow_sysfs_rbind) {
 		/* sysfs needs a netns we own: show the host's, as runc */
 		calyx_error_free(err);
-		return exec_bind(op, "/sys", true, rootfd, err);
+		return exec_bind(op, "/sys", true, rootfd, mnt_out, err);
 	}
 	if (r < 0)
 		return r;
@@ -339,6 +390,12 @@ static int exec_fresh(const struct mount_op *op, const struct mount_plan *plan,
 	    (fstatfs(mnt, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC))
 		return calyx_error_setx(err, EINVAL, "/%s is not procfs",
 					op->dest);
+	if (!mnt_out)
+		return 0;
+	/* mount(2) fallback: no mount fd, the mount is on dest now */
+	if (mnt < 0)
+		return reopen_mount(rootfd, op, mnt_out, err);
+	*mnt_out = TAKE_FD(mnt);
 	return 0;
 }
 
@@ -353,11 +410,11 @@ static int exec_remount(const struct mount_op *op, int rootfd,
 }
 
 int mount_plan_execute(const struct calyx_rootfs_ctx *ctx,
-		       const struct mount_plan *plan, int rootfd,
-		       calyx_error **err)
+		       struct mount_plan *plan, int rootfd, calyx_error **err)
 {
 	for (size_t i = 0; i < plan->n; i++) {
-		const struct mount_op *op = &plan->ops[i];
+		struct mount_op *op = &plan->ops[i];
+		int *keep = op->ro_later ? &op->ro_later_fd : NULL;
 		int r = 0;
 
 		calyx_debug(ctx->log, "%s: %s %s on /%s", op->what,
@@ -366,10 +423,10 @@ int mount_plan_execute(const struct calyx_rootfs_ctx *ctx,
 		switch (op->kind) {
 		case MOUNT_OP_BIND:
 			r = exec_bind(op, op->source, op->opts.rbind, rootfd,
-				      err);
+				      keep, err);
 			break;
 		case MOUNT_OP_FRESH:
-			r = exec_fresh(op, plan, rootfd, err);
+			r = exec_fresh(op, plan, rootfd, keep, err);
 			break;
 		case MOUNT_OP_REMOUNT:
 			r = exec_remount(op, rootfd, err);
@@ -380,6 +437,25 @@ int mount_plan_execute(const struct calyx_rootfs_ctx *ctx,
 		}
 		if (r < 0)
 			return calyx_error_prefix(err, "%s", op->what);
+	}
+	return 0;
+}
+
+int mount_plan_finish(struct mount_plan *plan, calyx_error **err)
+{
+	const struct mount_opts ro = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	for (size_t i = 0; i < plan->n; i++) {
+		struct mount_op *op = &plan->ops[i];
+		int r;
+
+		if (op->ro_later_fd < 0)
+			continue;
+		r = rootfs_mount_apply_attrs(op->ro_later_fd, &ro, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "%s: ro", op->what);
+		close(op->ro_later_fd);
+		op->ro_later_fd = -1;
 	}
 	return 0;
 }
@@ -395,6 +471,7 @@ static struct mount_op *plan_push(struct mount_plan *plan)
 	plan->ops = ops;
 	memset(&ops[plan->n], 0, sizeof(*ops));
 	ops[plan->n].tree_fd = -1;
+	ops[plan->n].ro_later_fd = -1;
 	return &ops[plan->n++];
 }
 
@@ -540,6 +617,43 @@ static int plan_add_spec_mount(const struct calyx_rootfs_ctx *ctx,
 	return 0;
 }
 
+/* Is dest strictly below dir (both cleaned, "" is the root)? */
+static bool dest_is_below(const char *dest, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (!n)
+		return *dest != '\0';
+	return strncmp(dest, dir, n) == 0 && dest[n] == '/';
+}
+
+/*
+ * A read-only fresh filesystem that later mounts nest under (a "ro" /dev
+ * tmpfs with /dev/pts, /dev/shm, /dev/mqueue and the device nodes to come)
+ * is made read-write and turned read-only once everything is in place, as
+ * runc does: the mount points and nodes must be created in it first.  Not
+ * a bind: its mount points would be made in the host's directory, which
+ * the config wants read-only (runc applies a bind's "ro" at once too).
+ */
+static void plan_defer_readonly(struct mount_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		struct mount_op *op = &plan->ops[i];
+		bool nested = strcmp(op->dest, "dev") == 0;
+
+		if (!(op->opts.attr_set & MOUNT_ATTR_RDONLY) ||
+		    op->kind != MOUNT_OP_FRESH)
+			continue;
+		for (size_t j = i + 1; j < plan->n && !nested; j++)
+			nested = dest_is_below(plan->ops[j].dest, op->dest);
+		if (!nested)
+			continue;
+		op->ro_later = true;
+		op->opts.attr_set &= ~(uint64_t)MOUNT_ATTR_RDONLY;
+		op->opts.ms_set &= ~(unsigned long)MS_RDONLY;
+	}
+}
+
 int mount_plan_build(const struct calyx_rootfs_ctx *ctx,
 		     struct mount_plan *plan, calyx_error **err)
 {
@@ -582,6 +696,7 @@ int mount_plan_build(const struct calyx_rootfs_ctx *ctx,
 		if (r < 0)
 			return r;
 	}
+	plan_defer_readonly(plan);
 	return 0;
 }
 
@@ -594,6 +709,8 @@ void mount_plan_free(struct mount_plan *plan)
 		free(op->dest);
 		free(op->source);
 		free(op->type);
+		if (op->ro_later_fd >= 0)
+			close(op->ro_later_fd);
 		mount_opts_free(&op->opts);
 	}
 	free(plan->ops);

@@ -115,7 +115,7 @@ int calyx_rootfs_prepare(const struct calyx_rootfs_ctx *ctx, calyx_error **err)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return mount_plan_finish(&plan, err);
 }
 
 static int pivot_with_pivot_root(const char *rootfs, calyx_error **err)

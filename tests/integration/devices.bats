@@ -109,3 +109,16 @@ load helpers
 		[[ $output != *"core ->"* ]] || fail "dangling /dev/core: $output"
 	fi
 }
+
+@test "a ro /dev: /dev/pts, /dev/shm, /dev/mqueue and the nodes are made, then /dev is read-only" {
+	cfg '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+	run_probe /bin/sh -c 'ls /dev; touch /dev/new 2>&1; touch /dev/shm/new && echo shm=OK
+		grep -w /dev /proc/self/mountinfo'
+	expect_status 0
+	for want in null zero full random urandom tty pts shm mqueue ptmx fd; do
+		has_line "$want"
+	done
+	contains "Read-only file system"
+	has_line shm=OK
+	[[ $output == *" /dev ro,"* ]] || fail "/dev is not read-only: $output"
+}

@@ -206,3 +206,21 @@ propagation_case()
 		fail "$output"
 	assert_nothing_left "$ID"
 }
+
+@test "a ro tmpfs with a mount nested under it: read-only once the nested mount is made" {
+	add_mount /mnt/ro tmpfs tmpfs ro size=1m
+	add_mount /mnt/ro/sub/dir tmpfs tmpfs size=1m
+	run_probe /bin/sh -c '/bin/probe write /mnt/ro/x; /bin/probe write /mnt/ro/sub/dir/x'
+	has_line write=EROFS
+	has_line write=OK
+}
+
+@test "a ro bind with a mount nested under it: no mount point is made in the host's directory" {
+	mkdir "$BATS_TEST_TMPDIR/host"
+	add_mount /mnt/ro bind "$BATS_TEST_TMPDIR/host" rbind ro
+	add_mount /mnt/ro/sub tmpfs tmpfs size=1m
+	run calyx run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[ ! -e "$BATS_TEST_TMPDIR/host/sub" ] || fail "made sub in the host's read-only directory"
+	assert_nothing_left "$ID"
+}
