@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Idmapped bind mounts cross the sync socket: the runtime, which still has
+ * Bind mount trees cross the sync socket: the runtime, which still has
  * CAP_SYS_ADMIN over the host's filesystems, makes each detached idmapped
  * tree (src/rootfs/idmap.c) right after GO, in the order of mounts[]; the
- * container process takes them before it builds its filesystem view.
+ * container process takes them before it builds its filesystem view.  With
+ * a user namespace (and a root runtime) every bind goes this way: the
+ * container's root may not be able to reach the source (runc does the same).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,13 @@
 #include "linux/sync.h"
 #include "rootfs/rootfs.h"
 #include "util/cleanup.h"
+
+/* Does the runtime make a mount's tree? Both sides ask. */
+static bool runtime_makes_tree(const struct create_job *job, const struct calyx_mount *m)
+{
+	return calyx_rootfs_mount_wants_idmap(m) ||
+	       (job->ns.runtime_binds && calyx_rootfs_mount_is_bind(m));
+}
 
 /* The container's own user namespace: mounts with idmap and no maps. */
 static int container_userns(struct create_job *job, size_t index, int *out,
@@ -49,11 +58,13 @@ int container_send_idmapped_mounts(struct create_job *job, calyx_error **err)
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct calyx_mount *m = &spec->mounts[i];
 		_cleanup_close_ int own_userns = -1, tree = -1;
-		int userns;
+		int userns = -1;
 
-		if (!calyx_rootfs_mount_wants_idmap(m))
+		if (!runtime_makes_tree(job, m))
 			continue;
-		if (m->n_uid_mappings) {
+		if (!calyx_rootfs_mount_wants_idmap(m)) {
+			/* a plain bind: no idmap */
+		} else if (m->n_uid_mappings) {
 			r = ns_userns_with_maps(m->uid_mappings, m->n_uid_mappings,
 						m->gid_mappings, m->n_gid_mappings,
 						&own_userns, err);
@@ -66,7 +77,7 @@ int container_send_idmapped_mounts(struct create_job *job, calyx_error **err)
 				return r;
 			userns = shared_userns;
 		}
-		r = calyx_rootfs_idmapped_tree(m, i, job->bundle, userns, &tree, err);
+		r = calyx_rootfs_bind_tree(m, i, job->bundle, userns, &tree, err);
 		if (r < 0)
 			return r;
 		r = calyx_sync_send_fd(job->sync_parent, CALYX_SYNC_FD_MOUNT + (int32_t)i,
@@ -84,7 +95,7 @@ int container_recv_idmapped_mounts(struct create_job *job, calyx_error **err)
 	bool any = false;
 
 	for (size_t i = 0; i < spec->n_mounts && !any; i++)
-		any = calyx_rootfs_mount_wants_idmap(&spec->mounts[i]);
+		any = runtime_makes_tree(job, &spec->mounts[i]);
 	if (!any)
 		return 0;
 	fds = malloc(spec->n_mounts * sizeof(*fds));
@@ -96,15 +107,15 @@ int container_recv_idmapped_mounts(struct create_job *job, calyx_error **err)
 		int32_t kind;
 		int r;
 
-		if (!calyx_rootfs_mount_wants_idmap(&spec->mounts[i]))
+		if (!runtime_makes_tree(job, &spec->mounts[i]))
 			continue;
 		r = calyx_sync_recv_fd(job->sync_child, &kind, &fds[i],
-				       "an idmapped mount", err);
+				       "a bind mount from the runtime", err);
 		if (r < 0)
 			return r;
 		if (kind != CALYX_SYNC_FD_MOUNT + (int32_t)i)
 			return calyx_error_setx(err, EPROTO,
-						"sync: idmapped mount %d, expected %zu",
+						"sync: bind mount %d, expected %zu",
 						kind - CALYX_SYNC_FD_MOUNT, i);
 	}
 	/* the container process keeps them until its exec (close-on-exec) */

@@ -112,6 +112,8 @@ int ns_plan_build(const struct calyx_spec *spec, struct ns_plan *plan,
 			plan->clone_flags |= (unsigned long long)flag;
 		}
 	}
+	/* decided before the clone: the child's own euid says nothing then */
+	plan->runtime_binds = (plan->new_user || join_user) && geteuid() == 0;
 	if (plan->new_user && (plan->clone_flags & CLONE_NEWIPC)) {
 		/* made by the namespace's root once the maps are written, as
 		 * runc does: its mqueue then belongs to the container's root */

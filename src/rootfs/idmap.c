@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Idmapped bind mounts (config.md "idmap", "ridmap", mounts[].uidMappings).
+ * Bind mount trees made by the runtime: idmapped ones (config.md "idmap",
+ * "ridmap", mounts[].uidMappings), and every bind of a container with a
+ * user namespace.
  *
  * MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over the user namespace the source
  * filesystem was mounted in -- the host's, for a disk -- which the container
  * process no longer has once it is in its own user namespace.  So the
  * runtime makes the detached, idmapped tree (here) and passes its fd over
  * the sync socket; the container process attaches it like any other bind.
+ *
+ * The same for a plain bind when the container has a user namespace: its
+ * root may not be able to reach the source at all (a directory only host
+ * root can search), so the runtime opens it while it still can.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,23 +41,27 @@ static bool has_option(const struct calyx_mount *m, const char *name)
 	return false;
 }
 
-int calyx_rootfs_idmapped_tree(const struct calyx_mount *m, size_t index,
-			       const char *bundle, int userns_fd, int *out,
-			       calyx_error **err)
+bool calyx_rootfs_mount_is_bind(const struct calyx_mount *m)
+{
+	return (m->type && strcmp(m->type, "bind") == 0) ||
+	       has_option(m, "bind") || has_option(m, "rbind");
+}
+
+int calyx_rootfs_bind_tree(const struct calyx_mount *m, size_t index,
+			   const char *bundle, int userns_fd, int *out,
+			   calyx_error **err)
 {
 	struct mount_attr attr = {
 		.attr_set = MOUNT_ATTR_IDMAP,
 		.userns_fd = (uint64_t)userns_fd,
 	};
-	bool bind = (m->type && strcmp(m->type, "bind") == 0) ||
-		    has_option(m, "bind") || has_option(m, "rbind");
 	bool rbind = (m->type && strcmp(m->type, "bind") == 0 && !has_option(m, "bind")) ||
 		     has_option(m, "rbind");
 	_cleanup_free_ char *source = NULL;
 	_cleanup_close_ int tree = -1;
 
 	*out = -1;
-	if (!bind)
+	if (!calyx_rootfs_mount_is_bind(m))
 		return calyx_error_setx(err, EINVAL,
 					"mounts[%zu].options: idmap is supported on bind mounts only",
 					index);
@@ -69,6 +79,10 @@ int calyx_rootfs_idmapped_tree(const struct calyx_mount *m, size_t index,
 	if (tree < 0)
 		return calyx_error_set(err, errno, "mounts[%zu] (%s): bind %s", index,
 				       m->destination, source);
+	if (userns_fd < 0) {
+		*out = TAKE_FD(tree);
+		return 0;
+	}
 	if (mount_setattr(tree, "", AT_EMPTY_PATH | (has_option(m, "ridmap") ? AT_RECURSIVE : 0),
 			  &attr, sizeof(attr)) < 0) {
 		if (errno == EPERM)

@@ -571,8 +571,10 @@ static int plan_add_spec_mount(const struct calyx_rootfs_ctx *ctx,
 			return calyx_error_setx(err, EINVAL,
 						"%s: no idmapped mount from the runtime",
 						op->what);
-		op->tree_fd = ctx->mount_fds[i];
 	}
+	/* idmapped, or a source our user namespace may not reach */
+	if (op->opts.bind && ctx->mount_fds && ctx->mount_fds[i] >= 0)
+		op->tree_fd = ctx->mount_fds[i];
 
 	if (op->opts.bind) {
 		op->kind = MOUNT_OP_BIND;

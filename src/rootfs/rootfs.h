@@ -29,20 +29,21 @@ struct calyx_rootfs_ctx {
 	bool in_userns;		/* new user namespace: bind devices, no mknod */
 	bool new_netns;		/* sysfs may only be mounted with a new netns */
 	const struct calyx_root_source *root_source; /* NULL: bind rootfs on itself */
-	/* per spec mount: a detached idmapped tree from the runtime, or -1
-	 * (NULL when no mount is idmapped) */
+	/* per spec mount: a detached bind tree from the runtime (idmapped,
+	 * or any bind under a user namespace), or -1 (NULL when none) */
 	const int *mount_fds;
 	bool rootfs_nodev;	/* MOUNT_ATTR_NODEV on the rootfs and under it */
 	const struct calyx_log *log;
 };
 
-/* Idmapped bind mounts, made by the runtime (idmap.c). */
+/* Bind mount trees made by the runtime (idmap.c). */
 bool calyx_rootfs_mount_wants_idmap(const struct calyx_mount *m);
+bool calyx_rootfs_mount_is_bind(const struct calyx_mount *m);
 /* The detached tree of spec mount m (number index), idmapped with the user
- * namespace userns_fd; relative sources are under bundle. */
-int calyx_rootfs_idmapped_tree(const struct calyx_mount *m, size_t index,
-			       const char *bundle, int userns_fd, int *out,
-			       calyx_error **err);
+ * namespace userns_fd unless it is -1; relative sources are under bundle. */
+int calyx_rootfs_bind_tree(const struct calyx_mount *m, size_t index,
+			   const char *bundle, int userns_fd, int *out,
+			   calyx_error **err);
 
 int calyx_rootfs_prepare(const struct calyx_rootfs_ctx *ctx, calyx_error **err);
 int calyx_rootfs_pivot(const struct calyx_rootfs_ctx *ctx, calyx_error **err);

@@ -224,3 +224,25 @@ propagation_case()
 	[ ! -e "$BATS_TEST_TMPDIR/host/sub" ] || fail "made sub in the host's read-only directory"
 	assert_nothing_left "$ID"
 }
+
+@test "user namespace: a bind source only host root can reach still mounts, also for exec after" {
+	local secret=$BATS_TEST_TMPDIR/secret
+	mkdir -p "$secret/sub"
+	echo data > "$secret/sub/f"
+	chmod 0700 "$secret"
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	use_userns
+	add_mount /mnt/s bind "$secret/sub" rbind
+	add_mount /mnt/f bind "$secret/sub/f" bind ro
+	set_args /bin/sh -c 'cat /mnt/s/f /mnt/f; sleep 30'
+	run_detached "$ID"
+	expect_status 0
+	run calyx exec "$ID" /bin/sh -c 'cat /mnt/s/f; cat /mnt/f; ls /mnt/s'
+	expect_status 0
+	[[ $output == $'data\ndata\nf' ]] || fail "got: $output"
+	[[ $(ct_output "$ID") == $'data\ndata' ]] || fail "container saw: $(ct_output "$ID")"
+	calyx kill "$ID" KILL
+	wait_for_status "$ID" stopped
+	calyx delete "$ID"
+	assert_nothing_left "$ID"
+}
