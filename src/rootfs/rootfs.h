@@ -26,6 +26,8 @@ struct calyx_rootfs_ctx {
 	const char *rootfs;	/* absolute host path of root.path */
 	const char *bundle;	/* absolute bundle dir: relative mount sources */
 	bool no_pivot;
+	/* no mount namespace of its own: the caller's, left untouched */
+	bool no_mount_ns;
 	bool in_userns;		/* new user namespace: bind devices, no mknod */
 	bool new_netns;		/* sysfs may only be mounted with a new netns */
 	const struct calyx_root_source *root_source; /* NULL: bind rootfs on itself */
@@ -44,6 +46,15 @@ bool calyx_rootfs_mount_is_bind(const struct calyx_mount *m);
 int calyx_rootfs_bind_tree(const struct calyx_mount *m, size_t index,
 			   const char *bundle, int userns_fd, int *out,
 			   calyx_error **err);
+
+/*
+ * Without a mount namespace the container shares the caller's mounts: it is
+ * only chroot()ed into root.path, and whatever would mount (mounts[],
+ * maskedPaths, readonlyPaths, root.readonly, rootfsPropagation,
+ * linux.devices) is refused before anything is made.
+ */
+int calyx_rootfs_check_no_mount_ns(const struct calyx_spec *spec,
+				   calyx_error **err);
 
 int calyx_rootfs_prepare(const struct calyx_rootfs_ctx *ctx, calyx_error **err);
 int calyx_rootfs_pivot(const struct calyx_rootfs_ctx *ctx, calyx_error **err);
