@@ -355,11 +355,43 @@ static int reopen_mount(int rootfd, const struct mount_op *op, int *out,
 	return 0;
 }
 
+/*
+ * A tmpfs on a directory of the image takes that directory's mode unless
+ * the options say otherwise, as runc does: a tmpfs /run stays 0755 rather
+ * than the kernel's world-writable 1777.  *data is the new option string
+ * (NULL: keep op's).
+ */
+static int tmpfs_inherit_mode(const struct mount_op *op, int rootfd,
+			      char **data, calyx_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int r;
+
+	*data = NULL;
+	if (strcmp(op->type, "tmpfs") != 0)
+		return 0;
+	fd = rootfs_open_in_root(rootfd, op->dest, O_PATH);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return 0;	/* made below, or failing there */
+	/* a mode= of the options comes after, and wins */
+	r = op->opts.data ? asprintf(data, "mode=%04o,%s", st.st_mode & 07777,
+				     op->opts.data) :
+			    asprintf(data, "mode=%04o", st.st_mode & 07777);
+	if (r < 0) {
+		*data = NULL;
+		return calyx_error_set(err, ENOMEM, "mount options");
+	}
+	return 0;
+}
+
 static int exec_fresh(const struct mount_op *op, const struct mount_plan *plan,
 		      int rootfd, int *mnt_out, calyx_error **err)
 {
 	_cleanup_close_ int dest = -1;
 	_cleanup_close_ int mnt = -1;
+	_cleanup_free_ char *data = NULL;
+	struct mount_opts opts = op->opts;
 	bool want_mnt = op->is_proc || mnt_out;
 	struct statfs sfs;
 	int r;
@@ -367,6 +399,11 @@ static int exec_fresh(const struct mount_op *op, const struct mount_plan *plan,
 	r = check_proc_dest(op, -1, err);
 	if (r < 0)
 		return r;
+	r = tmpfs_inherit_mode(op, rootfd, &data, err);
+	if (r < 0)
+		return r;
+	if (data)
+		opts.data = data;
 	if (op->is_proc || op->is_sysfs) {
 		dest = open_plain_dir_dest(op, rootfd, err);
 		if (dest < 0)
@@ -377,7 +414,7 @@ static int exec_fresh(const struct mount_op *op, const struct mount_plan *plan,
 			return calyx_error_set(err, -dest, "destination /%s",
 					       op->dest);
 	}
-	r = rootfs_mount_fresh(dest, op->type, op->source, &op->opts,
+	r = rootfs_mount_fresh(dest, op->type, op->source, &opts,
 			       plan->mount_label, want_mnt ? &mnt : NULL, err);
 	if (r == -EPERM && op->allow_sysfs_rbind) {
 		/* sysfs needs a netns we own: show the host's, as runc */

@@ -246,3 +246,23 @@ propagation_case()
 	calyx delete "$ID"
 	assert_nothing_left "$ID"
 }
+
+@test "a tmpfs without mode= takes the mode of the image's directory under it, as runc" {
+	mkdir -m 0750 "$BUNDLE/rootfs/run"
+	chmod 0750 "$BUNDLE/rootfs/run"
+	add_mount /run tmpfs tmpfs size=1m
+	add_mount /mnt/new tmpfs tmpfs
+	run_probe /bin/sh -c 'stat -c "%n=%a" /run /mnt/new'
+	expect_status 0
+	has_line /run=750
+	has_line /mnt/new=1777
+}
+
+@test "a tmpfs with mode= keeps it over the mode of the image's directory" {
+	runc_deviates "runc 1.1 chmods the tmpfs back to the directory's mode (1.2 does not)"
+	mkdir -m 0755 "$BUNDLE/rootfs/srv"
+	add_mount /srv tmpfs tmpfs mode=0711
+	run_probe /bin/stat -c "%n=%a" /srv
+	expect_status 0
+	has_line /srv=711
+}
