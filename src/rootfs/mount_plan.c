@@ -593,6 +593,11 @@ static int plan_add_spec_mount(const struct calyx_rootfs_ctx *ctx,
 		op->what = NULL;
 		return calyx_error_set(err, ENOMEM, "mount plan");
 	}
+	/* it would hide the rootfs, whose dirfd we hold (runc refuses too) */
+	if (!*op->dest)
+		return calyx_error_setx(err, EINVAL,
+					"mounts[%zu].destination: %s is the root itself (root.path)",
+					i, m->destination);
 	r = mount_opts_parse(m->options, &op->opts, err);
 	if (r < 0)
 		return calyx_error_prefix(err, "%s", op->what);

@@ -266,3 +266,13 @@ propagation_case()
 	expect_status 0
 	has_line /srv=711
 }
+
+@test "a mount on / itself is refused, nothing left" {
+	add_mount / tmpfs tmpfs size=1m
+	run calyx run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	if [[ $(runtime_name) == calyx* ]]; then
+		contains "destination: / is the root itself"
+	fi
+	assert_nothing_left "$ID"
+}
