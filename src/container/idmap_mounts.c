@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Bind mount trees cross the sync socket: the runtime, which still has
- * CAP_SYS_ADMIN over the host's filesystems, makes each detached idmapped
- * tree (src/rootfs/idmap.c) right after GO, in the order of mounts[]; the
- * container process takes them before it builds its filesystem view.  With
- * a user namespace (and a root runtime) every bind goes this way: the
- * container's root may not be able to reach the source (runc does the same).
+ * Bind mounts the runtime helps with cross the sync socket right after GO,
+ * in the order of mounts[]; the container process takes them before it
+ * builds its filesystem view.
+ *  - idmapped binds: the runtime, which still has CAP_SYS_ADMIN over the
+ *    host's filesystems, makes each detached idmapped tree
+ *    (src/rootfs/idmap.c);
+ *  - with new user and mount namespaces (and a root runtime), every other
+ *    bind: the container's root may not be able to reach the source, so the
+ *    runtime opens it (O_PATH) from inside the container's mount namespace
+ *    and the container clones the mount from that fd, as runc does.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -19,11 +24,67 @@
 #include "rootfs/rootfs.h"
 #include "util/cleanup.h"
 
-/* Does the runtime make a mount's tree? Both sides ask. */
+/* Does the runtime send an fd for this mount? Both sides ask. */
 static bool runtime_makes_tree(const struct create_job *job, const struct calyx_mount *m)
 {
 	return calyx_rootfs_mount_wants_idmap(m) ||
 	       (job->ns.runtime_binds && calyx_rootfs_mount_is_bind(m));
+}
+
+static void close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+}
+
+/*
+ * The sources of the plain binds, opened as the runtime (host root) but
+ * inside the container's mount namespace, so that the mounts they lead to
+ * are the container's own copies (with their locked flags).  The runtime
+ * goes back to its own namespace and directory before returning.
+ */
+static int open_plain_sources(struct create_job *job, int **out, calyx_error **err)
+{
+	const struct calyx_spec *spec = job->spec;
+	_cleanup_close_ int own_ns = -1, own_cwd = -1;
+	int *fds;
+	int r = 0;
+
+	*out = NULL;
+	fds = malloc(spec->n_mounts * sizeof(*fds));
+	if (!fds)
+		return calyx_error_set(err, ENOMEM, "bind mounts");
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		fds[i] = -1;
+	own_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	own_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (own_ns < 0 || own_cwd < 0) {
+		r = calyx_error_set(err, errno, "bind mounts: open our mount namespace");
+		goto fail;
+	}
+	if (setns(job->pidfd, CLONE_NEWNS) < 0) {
+		r = calyx_error_set(err, errno, "bind mounts: join the container's mount namespace");
+		goto fail;
+	}
+	for (size_t i = 0; i < spec->n_mounts && r >= 0; i++) {
+		const struct calyx_mount *m = &spec->mounts[i];
+
+		if (runtime_makes_tree(job, m) && !calyx_rootfs_mount_wants_idmap(m))
+			r = calyx_rootfs_bind_source(m, i, job->bundle, &fds[i], err);
+	}
+	if (setns(own_ns, CLONE_NEWNS) < 0 || fchdir(own_cwd) < 0) {
+		calyx_error_free(err);
+		r = calyx_error_set(err, errno, "bind mounts: back to our mount namespace");
+	}
+	if (r < 0)
+		goto fail;
+	*out = fds;
+	return 0;
+fail:
+	close_all(fds, spec->n_mounts);
+	return r;
 }
 
 /* The container's own user namespace: mounts with idmap and no maps. */
@@ -49,7 +110,7 @@ static int container_userns(struct create_job *job, size_t index, int *out,
 	return 0;
 }
 
-int container_send_idmapped_mounts(struct create_job *job, calyx_error **err)
+static int send_mount_fds(struct create_job *job, int *sources, calyx_error **err)
 {
 	const struct calyx_spec *spec = job->spec;
 	_cleanup_close_ int shared_userns = -1;
@@ -58,13 +119,18 @@ int container_send_idmapped_mounts(struct create_job *job, calyx_error **err)
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct calyx_mount *m = &spec->mounts[i];
 		_cleanup_close_ int own_userns = -1, tree = -1;
-		int userns = -1;
+		int userns;
 
 		if (!runtime_makes_tree(job, m))
 			continue;
 		if (!calyx_rootfs_mount_wants_idmap(m)) {
-			/* a plain bind: no idmap */
-		} else if (m->n_uid_mappings) {
+			r = calyx_sync_send_fd(job->sync_parent, CALYX_SYNC_FD_MOUNT + (int32_t)i,
+					       sources[i], err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (m->n_uid_mappings) {
 			r = ns_userns_with_maps(m->uid_mappings, m->n_uid_mappings,
 						m->gid_mappings, m->n_gid_mappings,
 						&own_userns, err);
@@ -77,7 +143,7 @@ int container_send_idmapped_mounts(struct create_job *job, calyx_error **err)
 				return r;
 			userns = shared_userns;
 		}
-		r = calyx_rootfs_bind_tree(m, i, job->bundle, userns, &tree, err);
+		r = calyx_rootfs_idmapped_tree(m, i, job->bundle, userns, &tree, err);
 		if (r < 0)
 			return r;
 		r = calyx_sync_send_fd(job->sync_parent, CALYX_SYNC_FD_MOUNT + (int32_t)i,
@@ -86,6 +152,22 @@ int container_send_idmapped_mounts(struct create_job *job, calyx_error **err)
 			return r;
 	}
 	return 0;
+}
+
+int container_send_idmapped_mounts(struct create_job *job, calyx_error **err)
+{
+	int *sources = NULL;
+	int r;
+
+	if (job->ns.runtime_binds) {
+		r = open_plain_sources(job, &sources, err);
+		if (r < 0)
+			return r;
+	}
+	r = send_mount_fds(job, sources, err);
+	if (sources)
+		close_all(sources, job->spec->n_mounts);
+	return r;
 }
 
 int container_recv_idmapped_mounts(struct create_job *job, calyx_error **err)

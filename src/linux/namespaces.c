@@ -112,8 +112,6 @@ int ns_plan_build(const struct calyx_spec *spec, struct ns_plan *plan,
 			plan->clone_flags |= (unsigned long long)flag;
 		}
 	}
-	/* decided before the clone: the child's own euid says nothing then */
-	plan->runtime_binds = (plan->new_user || join_user) && geteuid() == 0;
 	if (plan->new_user && (plan->clone_flags & CLONE_NEWIPC)) {
 		/* made by the namespace's root once the maps are written, as
 		 * runc does: its mqueue then belongs to the container's root */
@@ -132,6 +130,11 @@ int ns_plan_build(const struct calyx_spec *spec, struct ns_plan *plan,
 		plan->unshare_flags |= (int)(plan->clone_flags & ~(unsigned long long)CLONE_NEWPID);
 		plan->clone_flags &= CLONE_NEWPID;
 	}
+	/* decided before the clone (the child's euid says nothing then): the
+	 * user and mount namespaces both made by clone3, a root runtime */
+	plan->runtime_binds = geteuid() == 0 &&
+			      (plan->clone_flags & CLONE_NEWUSER) &&
+			      (plan->clone_flags & CLONE_NEWNS);
 	return 0;
 }
 

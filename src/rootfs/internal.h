@@ -84,6 +84,7 @@ struct mount_op {
 	bool is_proc, is_sysfs;
 	bool allow_sysfs_rbind;	/* userns without netns: rbind host /sys */
 	int tree_fd;		/* idmapped bind: the runtime's tree, else -1 */
+	int source_fd;		/* bind: its source opened by the runtime, or -1 */
 	/* "ro" applied by mount_plan_finish, after the mounts nested under
 	 * it and the device nodes; the mount, kept until then */
 	bool ro_later;

@@ -289,6 +289,13 @@ static int exec_bind(const struct mount_op *op, const char *source,
 		tree = fcntl(op->tree_fd, F_DUPFD_CLOEXEC, 3);
 		if (tree < 0)
 			tree = -errno;
+	} else if (op->source_fd >= 0) {
+		/* cloned here: the copied mounts keep their locked flags */
+		tree = open_tree(op->source_fd, "",
+				 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+					 (recursive ? AT_RECURSIVE : 0));
+		if (tree < 0)
+			tree = -errno;
 	} else {
 		tree = sys_clone_tree(source, recursive);
 	}
@@ -508,6 +515,7 @@ static struct mount_op *plan_push(struct mount_plan *plan)
 	plan->ops = ops;
 	memset(&ops[plan->n], 0, sizeof(*ops));
 	ops[plan->n].tree_fd = -1;
+	ops[plan->n].source_fd = -1;
 	ops[plan->n].ro_later_fd = -1;
 	return &ops[plan->n++];
 }
@@ -613,10 +621,11 @@ static int plan_add_spec_mount(const struct calyx_rootfs_ctx *ctx,
 			return calyx_error_setx(err, EINVAL,
 						"%s: no idmapped mount from the runtime",
 						op->what);
-	}
-	/* idmapped, or a source our user namespace may not reach */
-	if (op->opts.bind && ctx->mount_fds && ctx->mount_fds[i] >= 0)
 		op->tree_fd = ctx->mount_fds[i];
+	} else if (op->opts.bind && ctx->mount_fds && ctx->mount_fds[i] >= 0) {
+		/* a source our user namespace may not reach: see idmap.c */
+		op->source_fd = ctx->mount_fds[i];
+	}
 
 	if (op->opts.bind) {
 		op->kind = MOUNT_OP_BIND;

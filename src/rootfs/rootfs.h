@@ -31,21 +31,24 @@ struct calyx_rootfs_ctx {
 	bool in_userns;		/* new user namespace: bind devices, no mknod */
 	bool new_netns;		/* sysfs may only be mounted with a new netns */
 	const struct calyx_root_source *root_source; /* NULL: bind rootfs on itself */
-	/* per spec mount: a detached bind tree from the runtime (idmapped,
-	 * or any bind under a user namespace), or -1 (NULL when none) */
+	/* per spec mount, from the runtime: a detached idmapped tree, or the
+	 * O_PATH source of a bind (user namespace); -1 or NULL when none */
 	const int *mount_fds;
 	bool rootfs_nodev;	/* MOUNT_ATTR_NODEV on the rootfs and under it */
 	const struct calyx_log *log;
 };
 
-/* Bind mount trees made by the runtime (idmap.c). */
+/* Bind mounts the runtime helps with (idmap.c). */
 bool calyx_rootfs_mount_wants_idmap(const struct calyx_mount *m);
 bool calyx_rootfs_mount_is_bind(const struct calyx_mount *m);
 /* The detached tree of spec mount m (number index), idmapped with the user
- * namespace userns_fd unless it is -1; relative sources are under bundle. */
-int calyx_rootfs_bind_tree(const struct calyx_mount *m, size_t index,
-			   const char *bundle, int userns_fd, int *out,
-			   calyx_error **err);
+ * namespace userns_fd; relative sources are under bundle. */
+int calyx_rootfs_idmapped_tree(const struct calyx_mount *m, size_t index,
+			       const char *bundle, int userns_fd, int *out,
+			       calyx_error **err);
+/* An O_PATH fd of spec mount m's source, for the container to clone. */
+int calyx_rootfs_bind_source(const struct calyx_mount *m, size_t index,
+			     const char *bundle, int *out, calyx_error **err);
 
 /*
  * Without a mount namespace the container shares the caller's mounts: it is
