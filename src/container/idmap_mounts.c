@@ -8,8 +8,10 @@
  *    (src/rootfs/idmap.c);
  *  - with new user and mount namespaces (and a root runtime), every other
  *    bind: the container's root may not be able to reach the source, so the
- *    runtime opens it (O_PATH) from inside the container's mount namespace
- *    and the container clones the mount from that fd, as runc does.
+ *    runtime opens it (O_PATH) and the container clones the mount from that
+ *    fd, as runc does.
+ * In the second case both are made from inside the container's mount
+ * namespace (struct ns_window).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,62 +31,6 @@ static bool runtime_makes_tree(const struct create_job *job, const struct calyx_
 {
 	return calyx_rootfs_mount_wants_idmap(m) ||
 	       (job->ns.runtime_binds && calyx_rootfs_mount_is_bind(m));
-}
-
-static void close_all(int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	free(fds);
-}
-
-/*
- * The sources of the plain binds, opened as the runtime (host root) but
- * inside the container's mount namespace, so that the mounts they lead to
- * are the container's own copies (with their locked flags).  The runtime
- * goes back to its own namespace and directory before returning.
- */
-static int open_plain_sources(struct create_job *job, int **out, calyx_error **err)
-{
-	const struct calyx_spec *spec = job->spec;
-	_cleanup_close_ int own_ns = -1, own_cwd = -1;
-	int *fds;
-	int r = 0;
-
-	*out = NULL;
-	fds = malloc(spec->n_mounts * sizeof(*fds));
-	if (!fds)
-		return calyx_error_set(err, ENOMEM, "bind mounts");
-	for (size_t i = 0; i < spec->n_mounts; i++)
-		fds[i] = -1;
-	own_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	own_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (own_ns < 0 || own_cwd < 0) {
-		r = calyx_error_set(err, errno, "bind mounts: open our mount namespace");
-		goto fail;
-	}
-	if (setns(job->pidfd, CLONE_NEWNS) < 0) {
-		r = calyx_error_set(err, errno, "bind mounts: join the container's mount namespace");
-		goto fail;
-	}
-	for (size_t i = 0; i < spec->n_mounts && r >= 0; i++) {
-		const struct calyx_mount *m = &spec->mounts[i];
-
-		if (runtime_makes_tree(job, m) && !calyx_rootfs_mount_wants_idmap(m))
-			r = calyx_rootfs_bind_source(m, i, job->bundle, &fds[i], err);
-	}
-	if (setns(own_ns, CLONE_NEWNS) < 0 || fchdir(own_cwd) < 0) {
-		calyx_error_free(err);
-		r = calyx_error_set(err, errno, "bind mounts: back to our mount namespace");
-	}
-	if (r < 0)
-		goto fail;
-	*out = fds;
-	return 0;
-fail:
-	close_all(fds, spec->n_mounts);
-	return r;
 }
 
 /* The container's own user namespace: mounts with idmap and no maps. */
@@ -110,27 +56,86 @@ static int container_userns(struct create_job *job, size_t index, int *out,
 	return 0;
 }
 
-static int send_mount_fds(struct create_job *job, int *sources, calyx_error **err)
+/*
+ * The runtime (host root) inside the container's mount namespace, so that
+ * the mounts it opens or clones are the container's own copies, whose
+ * flags the copy locked (a host "ro" stays read-only for good); a tree
+ * cloned on the host side carries no locks.  Left by ns_window_leave.
+ */
+struct ns_window {
+	int own_ns;
+	int own_cwd;
+};
+
+static int ns_window_open(struct ns_window *w, calyx_error **err)
+{
+	w->own_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	w->own_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (w->own_ns < 0 || w->own_cwd < 0)
+		return calyx_error_set(err, errno, "bind mounts: open our mount namespace");
+	return 0;
+}
+
+static void ns_window_close(struct ns_window *w)
+{
+	if (w->own_ns >= 0)
+		close(w->own_ns);
+	if (w->own_cwd >= 0)
+		close(w->own_cwd);
+	w->own_ns = w->own_cwd = -1;
+}
+
+static int ns_window_leave(struct ns_window *w, calyx_error **err)
+{
+	if (setns(w->own_ns, CLONE_NEWNS) < 0 || fchdir(w->own_cwd) < 0) {
+		calyx_error_free(err);
+		return calyx_error_set(err, errno, "bind mounts: back to our mount namespace");
+	}
+	return 0;
+}
+
+/* mounts[index]'s fd: its idmapped tree (userns >= 0) or its source. */
+static int make_mount_fd(struct create_job *job, struct ns_window *w, size_t index,
+			 int userns, int *out, calyx_error **err)
+{
+	const struct calyx_mount *m = &job->spec->mounts[index];
+	int r;
+
+	if (w->own_ns >= 0 && setns(job->pidfd, CLONE_NEWNS) < 0)
+		return calyx_error_set(err, errno,
+				       "mounts[%zu]: join the container's mount namespace", index);
+	if (userns >= 0)
+		r = calyx_rootfs_idmapped_tree(m, index, job->bundle, userns, out, err);
+	else
+		r = calyx_rootfs_bind_source(m, index, job->bundle, out, err);
+	if (w->own_ns >= 0 && ns_window_leave(w, err) < 0) {
+		if (*out >= 0)
+			close(*out);
+		*out = -1;
+		return -EIO;
+	}
+	return r;
+}
+
+int container_send_idmapped_mounts(struct create_job *job, calyx_error **err)
 {
 	const struct calyx_spec *spec = job->spec;
 	_cleanup_close_ int shared_userns = -1;
+	_cleanup_(ns_window_close) struct ns_window w = { -1, -1 };
 	int r;
 
+	if (job->ns.runtime_binds && (r = ns_window_open(&w, err)) < 0)
+		return r;
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct calyx_mount *m = &spec->mounts[i];
-		_cleanup_close_ int own_userns = -1, tree = -1;
-		int userns;
+		_cleanup_close_ int own_userns = -1, fd = -1;
+		int userns = -1;
 
 		if (!runtime_makes_tree(job, m))
 			continue;
 		if (!calyx_rootfs_mount_wants_idmap(m)) {
-			r = calyx_sync_send_fd(job->sync_parent, CALYX_SYNC_FD_MOUNT + (int32_t)i,
-					       sources[i], err);
-			if (r < 0)
-				return r;
-			continue;
-		}
-		if (m->n_uid_mappings) {
+			/* a plain bind: its source */
+		} else if (m->n_uid_mappings) {
 			r = ns_userns_with_maps(m->uid_mappings, m->n_uid_mappings,
 						m->gid_mappings, m->n_gid_mappings,
 						&own_userns, err);
@@ -143,31 +148,15 @@ static int send_mount_fds(struct create_job *job, int *sources, calyx_error **er
 				return r;
 			userns = shared_userns;
 		}
-		r = calyx_rootfs_idmapped_tree(m, i, job->bundle, userns, &tree, err);
+		r = make_mount_fd(job, &w, i, userns, &fd, err);
 		if (r < 0)
 			return r;
 		r = calyx_sync_send_fd(job->sync_parent, CALYX_SYNC_FD_MOUNT + (int32_t)i,
-				       tree, err);
+				       fd, err);
 		if (r < 0)
 			return r;
 	}
 	return 0;
-}
-
-int container_send_idmapped_mounts(struct create_job *job, calyx_error **err)
-{
-	int *sources = NULL;
-	int r;
-
-	if (job->ns.runtime_binds) {
-		r = open_plain_sources(job, &sources, err);
-		if (r < 0)
-			return r;
-	}
-	r = send_mount_fds(job, sources, err);
-	if (sources)
-		close_all(sources, job->spec->n_mounts);
-	return r;
 }
 
 int container_recv_idmapped_mounts(struct create_job *job, calyx_error **err)

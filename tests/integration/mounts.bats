@@ -293,3 +293,21 @@ propagation_case()
 	has_line write=EROFS
 	[ ! -e "$BATS_TEST_TMPDIR/src/new" ]
 }
+
+@test "user namespace: an idmapped bind of a host read-only mount stays read-only, even for the container's root" {
+	runc_deviates "runc 1.1 has no idmapped mounts"
+	local ro=$BATS_TEST_TMPDIR/shared
+	mkdir -p "$BATS_TEST_TMPDIR/src" "$ro"
+	mount --bind "$BATS_TEST_TMPDIR/src" "$ro"
+	mount -o remount,bind,ro "$ro"
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	use_userns
+	cfg '.process.capabilities = {"bounding": ["CAP_SYS_ADMIN"], "effective": ["CAP_SYS_ADMIN"],
+				      "permitted": ["CAP_SYS_ADMIN"]}'
+	add_mount /mnt/x bind "$ro" rbind idmap
+	run_probe /bin/sh -c 'mount -o remount,bind,rw /mnt/x && echo remounted-rw
+		/bin/probe write /mnt/x/new'
+	no_line remounted-rw
+	has_line write=EROFS
+	[ ! -e "$BATS_TEST_TMPDIR/src/new" ]
+}
