@@ -122,3 +122,13 @@ load helpers
 	has_line shm=OK
 	[[ $output == *" /dev ro,"* ]] || fail "/dev is not read-only: $output"
 }
+
+@test "a ro /dev with process.terminal: /dev/console is the pty" {
+	cfg '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"] | .process.terminal = true'
+	set_args sh -c 'tty; stat -c "console=%t:%T" /dev/console'
+	run script -qec "$CALYX --root $STATE_ROOT run -b $BUNDLE $ID" /dev/null
+	expect_status 0
+	contains "/dev/pts/0"
+	contains "console=88:0"
+	assert_nothing_left "$ID"
+}
