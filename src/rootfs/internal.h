@@ -97,6 +97,7 @@ struct mount_plan {
 	const char *mount_label;	/* SELinux context= when the LSM is on */
 	bool in_userns;
 	bool cgroupns;
+	char *root_real;	/* execute: the rootfs's path, as the kernel says */
 };
 
 int mount_plan_build(const struct calyx_rootfs_ctx *ctx,

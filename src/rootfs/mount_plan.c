@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,26 +260,76 @@ static bool is_under_proc(const char *dest)
  * fake /proc would receive the runtime's later /proc writes
  * (CVE-2019-16884).
  */
-static int check_proc_dest(const struct mount_op *op, int srcfd,
-			   calyx_error **err)
+static int check_proc_path(const struct mount_op *op, const char *dest,
+			   int srcfd, calyx_error **err)
 {
 	struct statfs sfs;
 
-	if (!is_under_proc(op->dest) || op->is_proc)
+	if (!is_under_proc(dest) || op->is_proc)
 		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(proc_bind_allowed); i++)
-		if (strcmp(op->dest, proc_bind_allowed[i]) == 0)
+		if (strcmp(dest, proc_bind_allowed[i]) == 0)
 			return 0;
 	if (srcfd >= 0 && fstatfs(srcfd, &sfs) == 0 &&
 	    sfs.f_type == PROC_SUPER_MAGIC)
 		return 0;
 	return calyx_error_setx(err, EPERM,
 				"/%s: only procfs may be mounted on /proc",
-				op->dest);
+				dest);
 }
 
-static int exec_bind(const struct mount_op *op, const char *source,
-		     bool recursive, int rootfd, int *mnt_out, calyx_error **err)
+/* The destination as written, before anything is made for it. */
+static int check_proc_dest(const struct mount_op *op, int srcfd,
+			   calyx_error **err)
+{
+	return check_proc_path(op, op->dest, srcfd, err);
+}
+
+/* Where fd is, relative to the root (root_real: the root's own path). */
+static char *path_in_root(int fd, const char *root_real)
+{
+	char link[64], path[PATH_MAX];
+	size_t n = strlen(root_real);
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, path, sizeof(path) - 1);
+	if (len < 0)
+		return NULL;
+	path[len] = '\0';
+	if (strcmp(root_real, "/") == 0)
+		return rootfs_path_clean(path);
+	if (strncmp(path, root_real, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+		return NULL;
+	return rootfs_path_clean(path + n);
+}
+
+/*
+ * The destination as resolved: a symlink of the image (/etc/x ->
+ * /proc/self/attr) must not carry a mount into /proc either
+ * (CVE-2019-16884 through a symlink; runc checks the real path too).
+ */
+static int check_proc_resolved(const struct mount_op *op,
+			       const struct mount_plan *plan, int destfd,
+			       int srcfd, calyx_error **err)
+{
+	_cleanup_free_ char *real = NULL;
+
+	if (!plan->root_real)
+		return 0;
+	real = path_in_root(destfd, plan->root_real);
+	if (!real)
+		return calyx_error_setx(err, EPERM,
+					"destination /%s: cannot tell where it resolves",
+					op->dest);
+	if (strcmp(real, op->dest) == 0)
+		return 0;	/* checked as written */
+	return check_proc_path(op, real, srcfd, err);
+}
+
+static int exec_bind(const struct mount_op *op, const struct mount_plan *plan,
+		     const char *source, bool recursive, int rootfd, int *mnt_out,
+		     calyx_error **err)
 {
 	_cleanup_close_ int tree = -1;
 	_cleanup_close_ int dest = -1;
@@ -309,6 +360,9 @@ static int exec_bind(const struct mount_op *op, const char *source,
 	dest = rootfs_mkdir_in_root(rootfd, op->dest, !S_ISDIR(st.st_mode));
 	if (dest < 0)
 		return calyx_error_set(err, -dest, "destination /%s", op->dest);
+	r = check_proc_resolved(op, plan, dest, tree, err);
+	if (r < 0)
+		return r;
 	r = rootfs_mount_apply_attrs(tree, &op->opts, err);
 	if (r < 0)
 		return r;
@@ -421,12 +475,15 @@ static int exec_fresh(const struct mount_op *op, const struct mount_plan *plan,
 			return calyx_error_set(err, -dest, "destination /%s",
 					       op->dest);
 	}
+	r = check_proc_resolved(op, plan, dest, -1, err);
+	if (r < 0)
+		return r;
 	r = rootfs_mount_fresh(dest, op->type, op->source, &opts,
 			       plan->mount_label, want_mnt ? &mnt : NULL, err);
 	if (r == -EPERM && op->allow_sysfs_rbind) {
 		/* sysfs needs a netns we own: show the host's, as runc */
 		calyx_error_free(err);
-		return exec_bind(op, "/sys", true, rootfd, mnt_out, err);
+		return exec_bind(op, plan, "/sys", true, rootfd, mnt_out, err);
 	}
 	if (r < 0)
 		return r;
@@ -456,6 +513,19 @@ static int exec_remount(const struct mount_op *op, int rootfd,
 int mount_plan_execute(const struct calyx_rootfs_ctx *ctx,
 		       struct mount_plan *plan, int rootfd, calyx_error **err)
 {
+	char link[64], path[PATH_MAX];
+	ssize_t len;
+
+	/* the root's real path, to tell where a destination resolved */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", rootfd);
+	len = readlink(link, path, sizeof(path) - 1);
+	if (len < 0)
+		return calyx_error_set(err, errno, "root.path: readlink %s", link);
+	path[len] = '\0';
+	free(plan->root_real);
+	plan->root_real = strdup(path);
+	if (!plan->root_real)
+		return calyx_error_set(err, ENOMEM, "mount plan");
 	for (size_t i = 0; i < plan->n; i++) {
 		struct mount_op *op = &plan->ops[i];
 		int *keep = op->ro_later ? &op->ro_later_fd : NULL;
@@ -466,8 +536,8 @@ int mount_plan_execute(const struct calyx_rootfs_ctx *ctx,
 			    op->source ? op->source : "", op->dest);
 		switch (op->kind) {
 		case MOUNT_OP_BIND:
-			r = exec_bind(op, op->source, op->opts.rbind, rootfd,
-				      keep, err);
+			r = exec_bind(op, plan, op->source, op->opts.rbind,
+				      rootfd, keep, err);
 			break;
 		case MOUNT_OP_FRESH:
 			r = exec_fresh(op, plan, rootfd, keep, err);
@@ -767,5 +837,6 @@ void mount_plan_free(struct mount_plan *plan)
 		mount_opts_free(&op->opts);
 	}
 	free(plan->ops);
+	free(plan->root_real);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # Advisories against other runtimes about hostile images laying out the
-# rootfs (/proc and /sys replaced by symlinks), each reproduced against calyx.
-# An image like this is an attack: the container is refused, as runc does,
-# and nothing is mounted or made outside the rootfs.
+# rootfs (/proc and /sys replaced by symlinks, symlinks that carry a mount
+# into /proc), each reproduced against calyx. An image like this is an
+# attack: the container is refused, as runc does, and nothing is mounted or
+# made outside the rootfs.
 
 load helpers
 
@@ -73,4 +74,30 @@ symlinked_case()
 	mkdir -p "$BUNDLE/rootfs/fakeproc"
 	symlinked_case proc /fakeproc
 	[ -z "$(ls -A "$BUNDLE/rootfs/fakeproc")" ]
+}
+
+@test "CVE-2019-16884: a bind through an image symlink into /proc (/etc/x -> /proc/self/attr) is refused" {
+	mkdir -p "$BATS_TEST_TMPDIR/fakeattr"
+	touch "$BATS_TEST_TMPDIR/fakeattr/exec" "$BATS_TEST_TMPDIR/fakeattr/current"
+	ln -s /proc/self/attr "$BUNDLE/rootfs/etc/attrlink"
+	add_mount /etc/attrlink bind "$BATS_TEST_TMPDIR/fakeattr" rbind
+	run calyx run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ] || fail "mounted over /proc/self/attr: $output"
+	if [[ $(runtime_name) == calyx* ]]; then
+		contains "/attr: only procfs may be mounted on /proc"
+	fi
+	[ ! -s "$BATS_TEST_TMPDIR/fakeattr/exec" ]
+	assert_nothing_left "$ID"
+}
+
+@test "CVE-2019-16884: a tmpfs through an image symlink into /proc/sys is refused" {
+	runc_deviates "runc 1.1 checks the real destination of bind mounts only"
+	ln -s ../proc/sys/kernel "$BUNDLE/rootfs/etc/kernlink"
+	add_mount /etc/kernlink tmpfs tmpfs size=1m
+	cfg '.linux.sysctl = {"kernel.domainname": "calyx"}'
+	run calyx run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ] || fail "mounted over /proc/sys/kernel: $output"
+	calyx_only
+	contains "/proc/sys/kernel: only procfs may be mounted on /proc"
+	assert_nothing_left "$ID"
 }
