@@ -108,6 +108,15 @@ int mount_plan_execute(const struct calyx_rootfs_ctx *ctx,
 int mount_plan_finish(struct mount_plan *plan, calyx_error **err);
 void mount_plan_free(struct mount_plan *plan);
 
+/*
+ * Nothing but procfs (srcfd, when it is one) or the lxcfs files may be
+ * mounted in /proc: op's destination as written, and where destfd really
+ * is (an image symlink may lead there).
+ */
+int rootfs_check_proc_dest(const struct mount_op *op,
+			   const struct mount_plan *plan, int destfd,
+			   int srcfd, calyx_error **err);
+
 /* linux.mountLabel when SELinux is enabled, else NULL */
 const char *rootfs_effective_mount_label(const struct calyx_rootfs_ctx *ctx);
 

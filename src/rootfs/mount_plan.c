@@ -327,6 +327,15 @@ static int check_proc_resolved(const struct mount_op *op,
 	return check_proc_path(op, real, srcfd, err);
 }
 
+int rootfs_check_proc_dest(const struct mount_op *op,
+			   const struct mount_plan *plan, int destfd,
+			   int srcfd, calyx_error **err)
+{
+	int r = check_proc_dest(op, srcfd, err);
+
+	return r < 0 ? r : check_proc_resolved(op, plan, destfd, srcfd, err);
+}
+
 static int exec_bind(const struct mount_op *op, const struct mount_plan *plan,
 		     const char *source, bool recursive, int rootfd, int *mnt_out,
 		     calyx_error **err)

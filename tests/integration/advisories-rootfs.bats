@@ -101,3 +101,13 @@ symlinked_case()
 	contains "/proc/sys/kernel: only procfs may be mounted on /proc"
 	assert_nothing_left "$ID"
 }
+
+@test "CVE-2019-16884: a cgroup mount inside /proc (/proc/sys/fs) is refused" {
+	add_mount /proc/sys/fs cgroup cgroup
+	run calyx run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ] || fail "mounted cgroups over /proc/sys/fs: $output"
+	if [[ $(runtime_name) == calyx* ]]; then
+		contains "/proc/sys/fs: only procfs may be mounted on /proc"
+	fi
+	assert_nothing_left "$ID"
+}
