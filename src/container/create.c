@@ -30,6 +30,7 @@
 #include "linux/process.h"
 #include "linux/sync.h"
 #include "linux/terminal.h"
+#include "rootfs/rootfs.h"
 #include "security/exe_guard.h"
 #include "security/security.h"
 #include "util/cleanup.h"
@@ -86,9 +87,8 @@ static int check_spec(const struct calyx_spec *spec, calyx_error **err)
 					"process.args: must be a non-empty array of strings");
 	if (!spec->root_path)
 		return calyx_error_setx(err, EINVAL, "root.path: required");
-	if (!calyx_spec_namespace(spec, CALYX_NS_MOUNT))
-		return calyx_error_setx(err, EINVAL,
-					"linux.namespaces: a mount namespace is required");
+	if (calyx_rootfs_check_no_mount_ns(spec, err) < 0)
+		return -EINVAL;
 	if (p->capabilities && calyx_caps_validate(p->capabilities, err) < 0)
 		return -EINVAL;
 	/* a label for an LSM this host does not run: say so before anything

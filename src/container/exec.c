@@ -52,6 +52,8 @@ struct exec_job {
 	struct calyx_seccomp_program *seccomp;
 	struct calyx_cgroup *cgroup;
 	int ns_fd[CALYX_NS__COUNT];
+	/* no mount namespace of its own: its root.path, to chroot into */
+	int root_fd;
 	int saved_pid_fd;
 	int saved_time_fd;
 	int sync_parent;
@@ -77,6 +79,8 @@ static void exec_job_release(struct exec_job *job)
 	for (int i = 0; i < CALYX_NS__COUNT; i++)
 		if (job->ns_fd[i] >= 0)
 			close(job->ns_fd[i]);
+	if (job->root_fd >= 0)
+		close(job->root_fd);
 	if (job->saved_pid_fd >= 0)
 		close(job->saved_pid_fd);
 	if (job->saved_time_fd >= 0)
@@ -339,6 +343,13 @@ static int exec_join_namespaces(struct exec_job *job, calyx_error **err)
 		    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 			return calyx_error_set(err, errno, "becoming root in the container's user namespace");
 	}
+	/* setns() of a mount namespace sets the root; without one, chroot */
+	if (job->root_fd >= 0) {
+		if (fchdir(job->root_fd) < 0 || chroot(".") < 0)
+			return calyx_error_set(err, errno, "entering the container's root");
+		close(job->root_fd);
+		job->root_fd = -1;
+	}
 	return 0;
 }
 
@@ -443,7 +454,7 @@ static _Noreturn void exec_child(struct exec_job *job, bool joined)
  */
 static _Noreturn void exec_intermediate(struct exec_job *job)
 {
-	int keep[CALYX_NS__COUNT + 2], n = 0, pidfd = -1;
+	int keep[CALYX_NS__COUNT + 3], n = 0, pidfd = -1;
 	struct clone_args args = {
 		.flags = CLONE_PARENT | CLONE_PIDFD,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
@@ -460,6 +471,8 @@ static _Noreturn void exec_intermediate(struct exec_job *job)
 	keep[n++] = job->sync_child;
 	if (job->console_sock >= 0)
 		keep[n++] = job->console_sock;
+	if (job->root_fd >= 0)
+		keep[n++] = job->root_fd;
 	for (int t = 0; t < CALYX_NS__COUNT; t++)
 		if (job->ns_fd[t] >= 0)
 			keep[n++] = job->ns_fd[t];
@@ -700,7 +713,20 @@ static int prepare(struct exec_job *job, const char *id, int dirfd,
 	initfd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
 	if (initfd < 0 || !container_pid_alive(rec->pid, rec->pid_start))
 		return calyx_error_setx(err, ESRCH, "cannot exec in a stopped container");
-	return open_namespaces(job, rec->pid, err);
+	r = open_namespaces(job, rec->pid, err);
+	if (r < 0)
+		return r;
+	/*
+	 * It shares our mount namespace: its root is root.path, recorded at
+	 * create (not /proc/PID/root, which the container could have moved
+	 * with a chroot of its own).
+	 */
+	if (!calyx_spec_namespace(job->spec, CALYX_NS_MOUNT) && rec->rootfs) {
+		job->root_fd = open(rec->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (job->root_fd < 0)
+			return calyx_error_set(err, errno, "root.path: open %s", rec->rootfs);
+	}
+	return 0;
 }
 
 int calyx_container_exec(struct calyx_context *ctx, const char *id,
@@ -710,6 +736,7 @@ int calyx_container_exec(struct calyx_context *ctx, const char *id,
 	struct exec_job job = {
 		.ctx = ctx,
 		.opts = opts,
+		.root_fd = -1,
 		.saved_pid_fd = -1,
 		.saved_time_fd = -1,
 		.sync_parent = -1,

@@ -52,7 +52,10 @@ static int setup_terminal(struct create_job *job, calyx_error **err)
 	_cleanup_close_ int master = -1, slave = -1;
 	int r;
 
-	r = terminal_open(job->spec->process, true, &master, &slave, err);
+	/* /dev/console is a bind mount: not in the caller's mount namespace */
+	r = terminal_open(job->spec->process,
+			  job->ns.new_mount || job->ns.join_fd[CALYX_NS_MOUNT] >= 0,
+			  &master, &slave, err);
 	if (r < 0)
 		return r;
 	if (job->console_sock >= 0) {
@@ -78,6 +81,7 @@ static int setup_environment(struct create_job *job, pid_t host_pid,
 		.rootfs = job->rootfs,
 		.bundle = job->bundle,
 		.no_pivot = job->opts->no_pivot,
+		.no_mount_ns = !job->ns.new_mount && job->ns.join_fd[CALYX_NS_MOUNT] < 0,
 		.in_userns = job->ns.new_user || job->ns.join_fd[CALYX_NS_USER] >= 0,
 		.new_netns = job->ns.new_net,
 		.root_source = job->opts->root_source,

@@ -130,6 +130,11 @@ int ns_plan_build(const struct calyx_spec *spec, struct ns_plan *plan,
 		plan->unshare_flags |= (int)(plan->clone_flags & ~(unsigned long long)CLONE_NEWPID);
 		plan->clone_flags &= CLONE_NEWPID;
 	}
+	/* decided before the clone (the child's euid says nothing then): the
+	 * user and mount namespaces both made by clone3, a root runtime */
+	plan->runtime_binds = geteuid() == 0 &&
+			      (plan->clone_flags & CLONE_NEWUSER) &&
+			      (plan->clone_flags & CLONE_NEWNS);
 	return 0;
 }
 

@@ -28,6 +28,9 @@ struct ns_plan {
 	bool new_mount;
 	bool new_uts;
 	bool time_offsets;		/* runtime-side unshare + offsets */
+	/* new user and mount namespaces and a root runtime: the runtime
+	 * opens every bind source for the container (idmap_mounts.c) */
+	bool runtime_binds;
 	bool pid_via_helper;		/* new pid ns in a joined user ns */
 	int saved_pid_fd;		/* runtime's own ns, restored after clone */
 	int saved_time_fd;

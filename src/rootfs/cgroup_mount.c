@@ -243,6 +243,9 @@ int rootfs_mount_cgroup(int rootfd, const struct mount_op *op,
 	dest = rootfs_mkdir_in_root(rootfd, op->dest, false);
 	if (dest < 0)
 		return calyx_error_set(err, -dest, "destination /%s", op->dest);
+	r = rootfs_check_proc_dest(op, plan, dest, -1, err);
+	if (r < 0)
+		return r;
 	if (statfs(HOST_CGROUP_ROOT, &sfs) < 0)
 		return calyx_error_set(err, errno, "statfs " HOST_CGROUP_ROOT);
 

@@ -206,6 +206,27 @@ static int make_devices(const struct calyx_rootfs_ctx *ctx, int rootfd,
 	return 0;
 }
 
+/*
+ * The pty goes on /dev/console after the pivot, when a "ro" /dev is
+ * read-only already: its mount point is made now (the terminal code
+ * checks it again and never follows a symlink there).
+ */
+static int make_console_mount_point(const struct calyx_spec *spec, int devfd,
+				    calyx_error **err)
+{
+	int fd;
+
+	if (!spec->process || !spec->process->terminal)
+		return 0;
+	fd = openat(devfd, "console",
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST)
+		return calyx_error_set(err, errno, "/dev/console: create");
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 int rootfs_setup_devices(const struct calyx_rootfs_ctx *ctx, int rootfd,
 			 calyx_error **err)
 {
@@ -239,5 +260,5 @@ int rootfs_setup_devices(const struct calyx_rootfs_ctx *ctx, int rootfd,
 			return calyx_error_set(err, errno, "symlink /dev/%s",
 					       l->name);
 	}
-	return 0;
+	return make_console_mount_point(ctx->spec, devfd, err);
 }

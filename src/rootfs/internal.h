@@ -84,6 +84,11 @@ struct mount_op {
 	bool is_proc, is_sysfs;
 	bool allow_sysfs_rbind;	/* userns without netns: rbind host /sys */
 	int tree_fd;		/* idmapped bind: the runtime's tree, else -1 */
+	int source_fd;		/* bind: its source opened by the runtime, or -1 */
+	/* "ro" applied by mount_plan_finish, after the mounts nested under
+	 * it and the device nodes; the mount, kept until then */
+	bool ro_later;
+	int ro_later_fd;
 };
 
 struct mount_plan {
@@ -92,14 +97,25 @@ struct mount_plan {
 	const char *mount_label;	/* SELinux context= when the LSM is on */
 	bool in_userns;
 	bool cgroupns;
+	char *root_real;	/* execute: the rootfs's path, as the kernel says */
 };
 
 int mount_plan_build(const struct calyx_rootfs_ctx *ctx,
 		     struct mount_plan *plan, calyx_error **err);
 int mount_plan_execute(const struct calyx_rootfs_ctx *ctx,
-		       const struct mount_plan *plan, int rootfd,
-		       calyx_error **err);
+		       struct mount_plan *plan, int rootfd, calyx_error **err);
+/* After the devices: the read-only flags held back (ro_later). */
+int mount_plan_finish(struct mount_plan *plan, calyx_error **err);
 void mount_plan_free(struct mount_plan *plan);
+
+/*
+ * Nothing but procfs (srcfd, when it is one) or the lxcfs files may be
+ * mounted in /proc: op's destination as written, and where destfd really
+ * is (an image symlink may lead there).
+ */
+int rootfs_check_proc_dest(const struct mount_op *op,
+			   const struct mount_plan *plan, int destfd,
+			   int srcfd, calyx_error **err);
 
 /* linux.mountLabel when SELinux is enabled, else NULL */
 const char *rootfs_effective_mount_label(const struct calyx_rootfs_ctx *ctx);

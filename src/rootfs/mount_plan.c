@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,26 +260,85 @@ static bool is_under_proc(const char *dest)
  * fake /proc would receive the runtime's later /proc writes
  * (CVE-2019-16884).
  */
-static int check_proc_dest(const struct mount_op *op, int srcfd,
-			   calyx_error **err)
+static int check_proc_path(const struct mount_op *op, const char *dest,
+			   int srcfd, calyx_error **err)
 {
 	struct statfs sfs;
 
-	if (!is_under_proc(op->dest) || op->is_proc)
+	if (!is_under_proc(dest) || op->is_proc)
 		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(proc_bind_allowed); i++)
-		if (strcmp(op->dest, proc_bind_allowed[i]) == 0)
+		if (strcmp(dest, proc_bind_allowed[i]) == 0)
 			return 0;
 	if (srcfd >= 0 && fstatfs(srcfd, &sfs) == 0 &&
 	    sfs.f_type == PROC_SUPER_MAGIC)
 		return 0;
 	return calyx_error_setx(err, EPERM,
 				"/%s: only procfs may be mounted on /proc",
-				op->dest);
+				dest);
 }
 
-static int exec_bind(const struct mount_op *op, const char *source,
-		     bool recursive, int rootfd, calyx_error **err)
+/* The destination as written, before anything is made for it. */
+static int check_proc_dest(const struct mount_op *op, int srcfd,
+			   calyx_error **err)
+{
+	return check_proc_path(op, op->dest, srcfd, err);
+}
+
+/* Where fd is, relative to the root (root_real: the root's own path). */
+static char *path_in_root(int fd, const char *root_real)
+{
+	char link[64], path[PATH_MAX];
+	size_t n = strlen(root_real);
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, path, sizeof(path) - 1);
+	if (len < 0)
+		return NULL;
+	path[len] = '\0';
+	if (strcmp(root_real, "/") == 0)
+		return rootfs_path_clean(path);
+	if (strncmp(path, root_real, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+		return NULL;
+	return rootfs_path_clean(path + n);
+}
+
+/*
+ * The destination as resolved: a symlink of the image (/etc/x ->
+ * /proc/self/attr) must not carry a mount into /proc either
+ * (CVE-2019-16884 through a symlink; runc checks the real path too).
+ */
+static int check_proc_resolved(const struct mount_op *op,
+			       const struct mount_plan *plan, int destfd,
+			       int srcfd, calyx_error **err)
+{
+	_cleanup_free_ char *real = NULL;
+
+	if (!plan->root_real)
+		return 0;
+	real = path_in_root(destfd, plan->root_real);
+	if (!real)
+		return calyx_error_setx(err, EPERM,
+					"destination /%s: cannot tell where it resolves",
+					op->dest);
+	if (strcmp(real, op->dest) == 0)
+		return 0;	/* checked as written */
+	return check_proc_path(op, real, srcfd, err);
+}
+
+int rootfs_check_proc_dest(const struct mount_op *op,
+			   const struct mount_plan *plan, int destfd,
+			   int srcfd, calyx_error **err)
+{
+	int r = check_proc_dest(op, srcfd, err);
+
+	return r < 0 ? r : check_proc_resolved(op, plan, destfd, srcfd, err);
+}
+
+static int exec_bind(const struct mount_op *op, const struct mount_plan *plan,
+		     const char *source, bool recursive, int rootfd, int *mnt_out,
+		     calyx_error **err)
 {
 	_cleanup_close_ int tree = -1;
 	_cleanup_close_ int dest = -1;
@@ -287,6 +347,13 @@ static int exec_bind(const struct mount_op *op, const char *source,
 
 	if (op->tree_fd >= 0) {
 		tree = fcntl(op->tree_fd, F_DUPFD_CLOEXEC, 3);
+		if (tree < 0)
+			tree = -errno;
+	} else if (op->source_fd >= 0) {
+		/* cloned here: the copied mounts keep their locked flags */
+		tree = open_tree(op->source_fd, "",
+				 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+					 (recursive ? AT_RECURSIVE : 0));
 		if (tree < 0)
 			tree = -errno;
 	} else {
@@ -302,36 +369,130 @@ static int exec_bind(const struct mount_op *op, const char *source,
 	dest = rootfs_mkdir_in_root(rootfd, op->dest, !S_ISDIR(st.st_mode));
 	if (dest < 0)
 		return calyx_error_set(err, -dest, "destination /%s", op->dest);
+	r = check_proc_resolved(op, plan, dest, tree, err);
+	if (r < 0)
+		return r;
 	r = rootfs_mount_apply_attrs(tree, &op->opts, err);
 	if (r < 0)
 		return r;
 	r = sys_move_mount(tree, dest);
 	if (r < 0)
 		return calyx_error_set(err, -r, "bind %s", source);
+	if (mnt_out)
+		*mnt_out = TAKE_FD(tree);
+	return 0;
+}
+
+/*
+ * procfs and sysfs go on an ordinary directory of the image, never through
+ * a symlink in its place (/proc -> /somewhere, relative or absolute): we
+ * would stay inside the rootfs, but such an image is an attack on runtimes
+ * that follow it (CVE-2023-28642, CVE-2025-54867), and runc refuses it.
+ * Returns the O_PATH fd of the directory, made if missing.
+ */
+static int open_plain_dir_dest(const struct mount_op *op, int rootfd,
+			       calyx_error **err)
+{
+	_cleanup_close_ int fd = rootfs_open_in_root(rootfd, op->dest,
+						     O_PATH | O_NOFOLLOW);
+	struct stat st;
+
+	if (fd == -ENOENT)
+		fd = rootfs_mkdir_in_root(rootfd, op->dest, false);
+	if (fd < 0)
+		return calyx_error_set(err, -fd, "destination /%s", op->dest);
+	if (fstat(fd, &st) < 0)
+		return calyx_error_set(err, errno, "destination /%s", op->dest);
+	if (!S_ISDIR(st.st_mode))
+		return calyx_error_setx(err, EPERM,
+					"destination /%s is %s: %s must be mounted on an ordinary directory",
+					op->dest,
+					S_ISLNK(st.st_mode) ? "a symlink" :
+							      "not a directory",
+					op->type);
+	return TAKE_FD(fd);
+}
+
+/* The mount now on dest (O_PATH), for flags applied later. */
+static int reopen_mount(int rootfd, const struct mount_op *op, int *out,
+			calyx_error **err)
+{
+	int fd = rootfs_open_in_root(rootfd, op->dest, O_PATH);
+
+	if (fd < 0)
+		return calyx_error_set(err, -fd, "reopen /%s", op->dest);
+	*out = fd;
+	return 0;
+}
+
+/*
+ * A tmpfs on a directory of the image takes that directory's mode unless
+ * the options say otherwise, as runc does: a tmpfs /run stays 0755 rather
+ * than the kernel's world-writable 1777.  *data is the new option string
+ * (NULL: keep op's).
+ */
+static int tmpfs_inherit_mode(const struct mount_op *op, int rootfd,
+			      char **data, calyx_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int r;
+
+	*data = NULL;
+	if (strcmp(op->type, "tmpfs") != 0)
+		return 0;
+	fd = rootfs_open_in_root(rootfd, op->dest, O_PATH);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return 0;	/* made below, or failing there */
+	/* a mode= of the options comes after, and wins */
+	r = op->opts.data ? asprintf(data, "mode=%04o,%s", st.st_mode & 07777,
+				     op->opts.data) :
+			    asprintf(data, "mode=%04o", st.st_mode & 07777);
+	if (r < 0) {
+		*data = NULL;
+		return calyx_error_set(err, ENOMEM, "mount options");
+	}
 	return 0;
 }
 
 static int exec_fresh(const struct mount_op *op, const struct mount_plan *plan,
-		      int rootfd, calyx_error **err)
+		      int rootfd, int *mnt_out, calyx_error **err)
 {
 	_cleanup_close_ int dest = -1;
 	_cleanup_close_ int mnt = -1;
+	_cleanup_free_ char *data = NULL;
+	struct mount_opts opts = op->opts;
+	bool want_mnt = op->is_proc || mnt_out;
 	struct statfs sfs;
 	int r;
 
 	r = check_proc_dest(op, -1, err);
 	if (r < 0)
 		return r;
-	dest = rootfs_mkdir_in_root(rootfd, op->dest, false);
-	if (dest < 0)
-		return calyx_error_set(err, -dest, "destination /%s", op->dest);
-	r = rootfs_mount_fresh(dest, op->type, op->source, &op->opts,
-			       plan->mount_label, op->is_proc ? &mnt : NULL,
-			       err);
+	r = tmpfs_inherit_mode(op, rootfd, &data, err);
+	if (r < 0)
+		return r;
+	if (data)
+		opts.data = data;
+	if (op->is_proc || op->is_sysfs) {
+		dest = open_plain_dir_dest(op, rootfd, err);
+		if (dest < 0)
+			return dest;
+	} else {
+		dest = rootfs_mkdir_in_root(rootfd, op->dest, false);
+		if (dest < 0)
+			return calyx_error_set(err, -dest, "destination /%s",
+					       op->dest);
+	}
+	r = check_proc_resolved(op, plan, dest, -1, err);
+	if (r < 0)
+		return r;
+	r = rootfs_mount_fresh(dest, op->type, op->source, &opts,
+			       plan->mount_label, want_mnt ? &mnt : NULL, err);
 	if (r == -EPERM && op->allow_sysfs_rbind) {
 		/* sysfs needs a netns we own: show the host's, as runc */
 		calyx_error_free(err);
-		return exec_bind(op, "/sys", true, rootfd, err);
+		return exec_bind(op, plan, "/sys", true, rootfd, mnt_out, err);
 	}
 	if (r < 0)
 		return r;
@@ -339,6 +500,12 @@ static int exec_fresh(const struct mount_op *op, const struct mount_plan *plan,
 	    (fstatfs(mnt, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC))
 		return calyx_error_setx(err, EINVAL, "/%s is not procfs",
 					op->dest);
+	if (!mnt_out)
+		return 0;
+	/* mount(2) fallback: no mount fd, the mount is on dest now */
+	if (mnt < 0)
+		return reopen_mount(rootfd, op, mnt_out, err);
+	*mnt_out = TAKE_FD(mnt);
 	return 0;
 }
 
@@ -353,11 +520,24 @@ static int exec_remount(const struct mount_op *op, int rootfd,
 }
 
 int mount_plan_execute(const struct calyx_rootfs_ctx *ctx,
-		       const struct mount_plan *plan, int rootfd,
-		       calyx_error **err)
+		       struct mount_plan *plan, int rootfd, calyx_error **err)
 {
+	char link[64], path[PATH_MAX];
+	ssize_t len;
+
+	/* the root's real path, to tell where a destination resolved */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", rootfd);
+	len = readlink(link, path, sizeof(path) - 1);
+	if (len < 0)
+		return calyx_error_set(err, errno, "root.path: readlink %s", link);
+	path[len] = '\0';
+	free(plan->root_real);
+	plan->root_real = strdup(path);
+	if (!plan->root_real)
+		return calyx_error_set(err, ENOMEM, "mount plan");
 	for (size_t i = 0; i < plan->n; i++) {
-		const struct mount_op *op = &plan->ops[i];
+		struct mount_op *op = &plan->ops[i];
+		int *keep = op->ro_later ? &op->ro_later_fd : NULL;
 		int r = 0;
 
 		calyx_debug(ctx->log, "%s: %s %s on /%s", op->what,
@@ -365,11 +545,11 @@ int mount_plan_execute(const struct calyx_rootfs_ctx *ctx,
 			    op->source ? op->source : "", op->dest);
 		switch (op->kind) {
 		case MOUNT_OP_BIND:
-			r = exec_bind(op, op->source, op->opts.rbind, rootfd,
-				      err);
+			r = exec_bind(op, plan, op->source, op->opts.rbind,
+				      rootfd, keep, err);
 			break;
 		case MOUNT_OP_FRESH:
-			r = exec_fresh(op, plan, rootfd, err);
+			r = exec_fresh(op, plan, rootfd, keep, err);
 			break;
 		case MOUNT_OP_REMOUNT:
 			r = exec_remount(op, rootfd, err);
@@ -380,6 +560,25 @@ int mount_plan_execute(const struct calyx_rootfs_ctx *ctx,
 		}
 		if (r < 0)
 			return calyx_error_prefix(err, "%s", op->what);
+	}
+	return 0;
+}
+
+int mount_plan_finish(struct mount_plan *plan, calyx_error **err)
+{
+	const struct mount_opts ro = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	for (size_t i = 0; i < plan->n; i++) {
+		struct mount_op *op = &plan->ops[i];
+		int r;
+
+		if (op->ro_later_fd < 0)
+			continue;
+		r = rootfs_mount_apply_attrs(op->ro_later_fd, &ro, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "%s: ro", op->what);
+		close(op->ro_later_fd);
+		op->ro_later_fd = -1;
 	}
 	return 0;
 }
@@ -395,6 +594,8 @@ static struct mount_op *plan_push(struct mount_plan *plan)
 	plan->ops = ops;
 	memset(&ops[plan->n], 0, sizeof(*ops));
 	ops[plan->n].tree_fd = -1;
+	ops[plan->n].source_fd = -1;
+	ops[plan->n].ro_later_fd = -1;
 	return &ops[plan->n++];
 }
 
@@ -479,6 +680,11 @@ static int plan_add_spec_mount(const struct calyx_rootfs_ctx *ctx,
 		op->what = NULL;
 		return calyx_error_set(err, ENOMEM, "mount plan");
 	}
+	/* it would hide the rootfs, whose dirfd we hold (runc refuses too) */
+	if (!*op->dest)
+		return calyx_error_setx(err, EINVAL,
+					"mounts[%zu].destination: %s is the root itself (root.path)",
+					i, m->destination);
 	r = mount_opts_parse(m->options, &op->opts, err);
 	if (r < 0)
 		return calyx_error_prefix(err, "%s", op->what);
@@ -495,6 +701,9 @@ static int plan_add_spec_mount(const struct calyx_rootfs_ctx *ctx,
 						"%s: no idmapped mount from the runtime",
 						op->what);
 		op->tree_fd = ctx->mount_fds[i];
+	} else if (op->opts.bind && ctx->mount_fds && ctx->mount_fds[i] >= 0) {
+		/* a source our user namespace may not reach: see idmap.c */
+		op->source_fd = ctx->mount_fds[i];
 	}
 
 	if (op->opts.bind) {
@@ -540,6 +749,43 @@ static int plan_add_spec_mount(const struct calyx_rootfs_ctx *ctx,
 	return 0;
 }
 
+/* Is dest strictly below dir (both cleaned, "" is the root)? */
+static bool dest_is_below(const char *dest, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (!n)
+		return *dest != '\0';
+	return strncmp(dest, dir, n) == 0 && dest[n] == '/';
+}
+
+/*
+ * A read-only fresh filesystem that later mounts nest under (a "ro" /dev
+ * tmpfs with /dev/pts, /dev/shm, /dev/mqueue and the device nodes to come)
+ * is made read-write and turned read-only once everything is in place, as
+ * runc does: the mount points and nodes must be created in it first.  Not
+ * a bind: its mount points would be made in the host's directory, which
+ * the config wants read-only (runc applies a bind's "ro" at once too).
+ */
+static void plan_defer_readonly(struct mount_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		struct mount_op *op = &plan->ops[i];
+		bool nested = strcmp(op->dest, "dev") == 0;
+
+		if (!(op->opts.attr_set & MOUNT_ATTR_RDONLY) ||
+		    op->kind != MOUNT_OP_FRESH)
+			continue;
+		for (size_t j = i + 1; j < plan->n && !nested; j++)
+			nested = dest_is_below(plan->ops[j].dest, op->dest);
+		if (!nested)
+			continue;
+		op->ro_later = true;
+		op->opts.attr_set &= ~(uint64_t)MOUNT_ATTR_RDONLY;
+		op->opts.ms_set &= ~(unsigned long)MS_RDONLY;
+	}
+}
+
 int mount_plan_build(const struct calyx_rootfs_ctx *ctx,
 		     struct mount_plan *plan, calyx_error **err)
 {
@@ -582,6 +828,7 @@ int mount_plan_build(const struct calyx_rootfs_ctx *ctx,
 		if (r < 0)
 			return r;
 	}
+	plan_defer_readonly(plan);
 	return 0;
 }
 
@@ -594,8 +841,11 @@ void mount_plan_free(struct mount_plan *plan)
 		free(op->dest);
 		free(op->source);
 		free(op->type);
+		if (op->ro_later_fd >= 0)
+			close(op->ro_later_fd);
 		mount_opts_free(&op->opts);
 	}
 	free(plan->ops);
+	free(plan->root_real);
 	memset(plan, 0, sizeof(*plan));
 }

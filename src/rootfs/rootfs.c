@@ -69,6 +69,58 @@ static bool dev_is_bind(const struct calyx_spec *spec)
 	return false;
 }
 
+/* ---- no mount namespace --------------------------------------------- */
+
+#define NEEDS_MOUNT_NS \
+	"needs a mount namespace (linux.namespaces has no \"mount\"): it would change the host's mounts"
+
+int calyx_rootfs_check_no_mount_ns(const struct calyx_spec *spec,
+				   calyx_error **err)
+{
+	const struct calyx_linux *lnx = spec->linux;
+
+	for (size_t i = 0; lnx && i < lnx->n_namespaces; i++)
+		if (lnx->namespaces[i].type == CALYX_NS_MOUNT)
+			return 0;
+	/* runc mounts these on the host, and leaves them there: refused */
+	if (spec->n_mounts)
+		return calyx_error_setx(err, EINVAL, "mounts[0] (%s): " NEEDS_MOUNT_NS,
+					spec->mounts[0].destination ?
+						spec->mounts[0].destination :
+						"");
+	if (spec->root_readonly)
+		return calyx_error_setx(err, EINVAL, "root.readonly: " NEEDS_MOUNT_NS);
+	if (!lnx)
+		return 0;
+	/* as runc: "unable to restrict sys entries without a private MNT namespace" */
+	if (lnx->masked_paths && lnx->masked_paths[0])
+		return calyx_error_setx(err, EINVAL, "linux.maskedPaths: " NEEDS_MOUNT_NS);
+	if (lnx->readonly_paths && lnx->readonly_paths[0])
+		return calyx_error_setx(err, EINVAL, "linux.readonlyPaths: " NEEDS_MOUNT_NS);
+	if (lnx->rootfs_propagation && *lnx->rootfs_propagation)
+		return calyx_error_setx(err, EINVAL,
+					"linux.rootfsPropagation: " NEEDS_MOUNT_NS);
+	if (lnx->n_devices)
+		return calyx_error_setx(err, EINVAL,
+					"linux.devices: needs a mount namespace (linux.namespaces has no \"mount\"): "
+					"the nodes would be made in the image");
+	return 0;
+}
+
+static int check_prepare_no_mount_ns(const struct calyx_rootfs_ctx *ctx,
+				     calyx_error **err)
+{
+	if (ctx->root_source)
+		return calyx_error_setx(err, EINVAL,
+					"--rootfs/--overlay: needs a mount namespace");
+	if (ctx->rootfs_nodev)
+		return calyx_error_setx(err, EINVAL,
+					"a root without device nodes needs a mount namespace");
+	return calyx_rootfs_check_no_mount_ns(ctx->spec, err);
+}
+
+/* ---- prepare -------------------------------------------------------- */
+
 int calyx_rootfs_prepare(const struct calyx_rootfs_ctx *ctx, calyx_error **err)
 {
 	_cleanup_(mount_plan_free) struct mount_plan plan = { 0 };
@@ -79,6 +131,9 @@ int calyx_rootfs_prepare(const struct calyx_rootfs_ctx *ctx, calyx_error **err)
 	if (!ctx->rootfs || ctx->rootfs[0] != '/')
 		return calyx_error_setx(err, EINVAL,
 					"root.path: must be resolved to an absolute path");
+	/* the caller's mounts are not ours to change: nothing to prepare */
+	if (ctx->no_mount_ns)
+		return check_prepare_no_mount_ns(ctx, err);
 	r = rootfs_propagation(ctx, &prop, err);
 	if (r < 0)
 		return r;
@@ -115,7 +170,7 @@ int calyx_rootfs_prepare(const struct calyx_rootfs_ctx *ctx, calyx_error **err)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return mount_plan_finish(&plan, err);
 }
 
 static int pivot_with_pivot_root(const char *rootfs, calyx_error **err)
@@ -160,10 +215,29 @@ static int pivot_with_move(const char *rootfs, calyx_error **err)
 	return 0;
 }
 
+/* No mount namespace: pivot_root would swap the caller's root (runc). */
+static int enter_with_chroot(const char *rootfs, calyx_error **err)
+{
+	_cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (rootfd < 0)
+		return calyx_error_set(err, errno, "root.path: open %s", rootfs);
+	if (fchdir(rootfd) < 0)
+		return calyx_error_set(err, errno, "root.path: chdir %s", rootfs);
+	if (chroot(".") < 0)
+		return calyx_error_set(err, errno, "root.path: chroot %s", rootfs);
+	if (chdir("/") < 0)
+		return calyx_error_set(err, errno, "chdir /");
+	return 0;
+}
+
 int calyx_rootfs_pivot(const struct calyx_rootfs_ctx *ctx, calyx_error **err)
 {
 	unsigned long prop;
 	int r;
+
+	if (ctx->no_mount_ns)
+		return enter_with_chroot(ctx->rootfs, err);
 
 	r = rootfs_propagation(ctx, &prop, err);
 	if (r < 0)

@@ -26,23 +26,38 @@ struct calyx_rootfs_ctx {
 	const char *rootfs;	/* absolute host path of root.path */
 	const char *bundle;	/* absolute bundle dir: relative mount sources */
 	bool no_pivot;
+	/* no mount namespace of its own: the caller's, left untouched */
+	bool no_mount_ns;
 	bool in_userns;		/* new user namespace: bind devices, no mknod */
 	bool new_netns;		/* sysfs may only be mounted with a new netns */
 	const struct calyx_root_source *root_source; /* NULL: bind rootfs on itself */
-	/* per spec mount: a detached idmapped tree from the runtime, or -1
-	 * (NULL when no mount is idmapped) */
+	/* per spec mount, from the runtime: a detached idmapped tree, or the
+	 * O_PATH source of a bind (user namespace); -1 or NULL when none */
 	const int *mount_fds;
 	bool rootfs_nodev;	/* MOUNT_ATTR_NODEV on the rootfs and under it */
 	const struct calyx_log *log;
 };
 
-/* Idmapped bind mounts, made by the runtime (idmap.c). */
+/* Bind mounts the runtime helps with (idmap.c). */
 bool calyx_rootfs_mount_wants_idmap(const struct calyx_mount *m);
+bool calyx_rootfs_mount_is_bind(const struct calyx_mount *m);
 /* The detached tree of spec mount m (number index), idmapped with the user
  * namespace userns_fd; relative sources are under bundle. */
 int calyx_rootfs_idmapped_tree(const struct calyx_mount *m, size_t index,
 			       const char *bundle, int userns_fd, int *out,
 			       calyx_error **err);
+/* An O_PATH fd of spec mount m's source, for the container to clone. */
+int calyx_rootfs_bind_source(const struct calyx_mount *m, size_t index,
+			     const char *bundle, int *out, calyx_error **err);
+
+/*
+ * Without a mount namespace the container shares the caller's mounts: it is
+ * only chroot()ed into root.path, and whatever would mount (mounts[],
+ * maskedPaths, readonlyPaths, root.readonly, rootfsPropagation,
+ * linux.devices) is refused before anything is made.
+ */
+int calyx_rootfs_check_no_mount_ns(const struct calyx_spec *spec,
+				   calyx_error **err);
 
 int calyx_rootfs_prepare(const struct calyx_rootfs_ctx *ctx, calyx_error **err);
 int calyx_rootfs_pivot(const struct calyx_rootfs_ctx *ctx, calyx_error **err);

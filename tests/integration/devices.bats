@@ -109,3 +109,26 @@ load helpers
 		[[ $output != *"core ->"* ]] || fail "dangling /dev/core: $output"
 	fi
 }
+
+@test "a ro /dev: /dev/pts, /dev/shm, /dev/mqueue and the nodes are made, then /dev is read-only" {
+	cfg '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+	run_probe /bin/sh -c 'ls /dev; touch /dev/new 2>&1; touch /dev/shm/new && echo shm=OK
+		grep -w /dev /proc/self/mountinfo'
+	expect_status 0
+	for want in null zero full random urandom tty pts shm mqueue ptmx fd; do
+		has_line "$want"
+	done
+	contains "Read-only file system"
+	has_line shm=OK
+	[[ $output == *" /dev ro,"* ]] || fail "/dev is not read-only: $output"
+}
+
+@test "a ro /dev with process.terminal: /dev/console is the pty" {
+	cfg '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"] | .process.terminal = true'
+	set_args sh -c 'tty; stat -c "console=%t:%T" /dev/console'
+	run script -qec "$CALYX --root $STATE_ROOT run -b $BUNDLE $ID" /dev/null
+	expect_status 0
+	contains "/dev/pts/0"
+	contains "console=88:0"
+	assert_nothing_left "$ID"
+}

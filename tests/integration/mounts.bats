@@ -206,3 +206,108 @@ propagation_case()
 		fail "$output"
 	assert_nothing_left "$ID"
 }
+
+@test "a ro tmpfs with a mount nested under it: read-only once the nested mount is made" {
+	add_mount /mnt/ro tmpfs tmpfs ro size=1m
+	add_mount /mnt/ro/sub/dir tmpfs tmpfs size=1m
+	run_probe /bin/sh -c '/bin/probe write /mnt/ro/x; /bin/probe write /mnt/ro/sub/dir/x'
+	has_line write=EROFS
+	has_line write=OK
+}
+
+@test "a ro bind with a mount nested under it: no mount point is made in the host's directory" {
+	mkdir "$BATS_TEST_TMPDIR/host"
+	add_mount /mnt/ro bind "$BATS_TEST_TMPDIR/host" rbind ro
+	add_mount /mnt/ro/sub tmpfs tmpfs size=1m
+	run calyx run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[ ! -e "$BATS_TEST_TMPDIR/host/sub" ] || fail "made sub in the host's read-only directory"
+	assert_nothing_left "$ID"
+}
+
+@test "user namespace: a bind source only host root can reach still mounts, also for exec after" {
+	local secret=$BATS_TEST_TMPDIR/secret
+	mkdir -p "$secret/sub"
+	echo data > "$secret/sub/f"
+	chmod 0700 "$secret"
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	use_userns
+	add_mount /mnt/s bind "$secret/sub" rbind
+	add_mount /mnt/f bind "$secret/sub/f" bind ro
+	set_args /bin/sh -c 'cat /mnt/s/f /mnt/f; sleep 30'
+	run_detached "$ID"
+	expect_status 0
+	run calyx exec "$ID" /bin/sh -c 'cat /mnt/s/f; cat /mnt/f; ls /mnt/s'
+	expect_status 0
+	[[ $output == $'data\ndata\nf' ]] || fail "got: $output"
+	[[ $(ct_output "$ID") == $'data\ndata' ]] || fail "container saw: $(ct_output "$ID")"
+	calyx kill "$ID" KILL
+	wait_for_status "$ID" stopped
+	calyx delete "$ID"
+	assert_nothing_left "$ID"
+}
+
+@test "a tmpfs without mode= takes the mode of the image's directory under it, as runc" {
+	mkdir -m 0750 "$BUNDLE/rootfs/run"
+	chmod 0750 "$BUNDLE/rootfs/run"
+	add_mount /run tmpfs tmpfs size=1m
+	add_mount /mnt/new tmpfs tmpfs
+	run_probe /bin/sh -c 'stat -c "%n=%a" /run /mnt/new'
+	expect_status 0
+	has_line /run=750
+	has_line /mnt/new=1777
+}
+
+@test "a tmpfs with mode= keeps it over the mode of the image's directory" {
+	runc_deviates "runc 1.1 chmods the tmpfs back to the directory's mode (1.2 does not)"
+	mkdir -m 0755 "$BUNDLE/rootfs/srv"
+	add_mount /srv tmpfs tmpfs mode=0711
+	run_probe /bin/stat -c "%n=%a" /srv
+	expect_status 0
+	has_line /srv=711
+}
+
+@test "a mount on / itself is refused, nothing left" {
+	add_mount / tmpfs tmpfs size=1m
+	run calyx run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	if [[ $(runtime_name) == calyx* ]]; then
+		contains "destination: / is the root itself"
+	fi
+	assert_nothing_left "$ID"
+}
+
+@test "user namespace: a bind of a host read-only mount stays read-only, even for the container's root" {
+	local ro=$BATS_TEST_TMPDIR/shared
+	mkdir -p "$BATS_TEST_TMPDIR/src" "$ro"
+	mount --bind "$BATS_TEST_TMPDIR/src" "$ro"
+	mount -o remount,bind,ro "$ro"
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	use_userns
+	cfg '.process.capabilities = {"bounding": ["CAP_SYS_ADMIN"], "effective": ["CAP_SYS_ADMIN"],
+				      "permitted": ["CAP_SYS_ADMIN"]}'
+	add_mount /mnt/x bind "$ro" rbind
+	run_probe /bin/sh -c 'mount -o remount,bind,rw /mnt/x && echo remounted-rw
+		/bin/probe write /mnt/x/new'
+	no_line remounted-rw
+	has_line write=EROFS
+	[ ! -e "$BATS_TEST_TMPDIR/src/new" ]
+}
+
+@test "user namespace: an idmapped bind of a host read-only mount stays read-only, even for the container's root" {
+	runc_deviates "runc 1.1 has no idmapped mounts"
+	local ro=$BATS_TEST_TMPDIR/shared
+	mkdir -p "$BATS_TEST_TMPDIR/src" "$ro"
+	mount --bind "$BATS_TEST_TMPDIR/src" "$ro"
+	mount -o remount,bind,ro "$ro"
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	use_userns
+	cfg '.process.capabilities = {"bounding": ["CAP_SYS_ADMIN"], "effective": ["CAP_SYS_ADMIN"],
+				      "permitted": ["CAP_SYS_ADMIN"]}'
+	add_mount /mnt/x bind "$ro" rbind idmap
+	run_probe /bin/sh -c 'mount -o remount,bind,rw /mnt/x && echo remounted-rw
+		/bin/probe write /mnt/x/new'
+	no_line remounted-rw
+	has_line write=EROFS
+	[ ! -e "$BATS_TEST_TMPDIR/src/new" ]
+}

@@ -2,6 +2,7 @@
 # linux.namespaces: new ones, joined ones (path), user mappings, time offsets.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 teardown()
 {
@@ -175,4 +176,85 @@ make_ns()
 	expect_status 0
 	up=${output%%.*}
 	[ "$up" -ge 864000 ] || fail "uptime $up does not include the offset"
+}
+
+# The host's mount table (this shell's), for host_mounts_unchanged.
+host_mounts()
+{
+	cat /proc/self/mountinfo
+}
+
+# Every host mount seen in $1 (a host_mounts snapshot) still exists unchanged
+# (its propagation too) and nothing new is mounted below the bundle. Other
+# sessions on the machine may mount meanwhile: mounts they add don't count.
+host_mounts_unchanged()
+{
+	local before=$1 id line now
+	while read -r line; do
+		id=${line%% *}
+		now=$(awk -v id="$id" '$1 == id' /proc/self/mountinfo)
+		[[ -z $now || $now == "$line" ]] ||
+			fail "host mount changed:"$'\n'"before: $line"$'\n'"after:  $now"
+	done <<< "$before"
+	! grep -qF "$BUNDLE" /proc/self/mountinfo ||
+		fail "mounted on the host: $(grep -F "$BUNDLE" /proc/self/mountinfo)"
+}
+
+# A config without a mount namespace: nothing that would mount.
+no_mount_ns()
+{
+	cfg '.linux.namespaces |= map(select(.type != "mount"))
+	     | .mounts = [] | del(.linux.maskedPaths, .linux.readonlyPaths)'
+}
+
+@test "no mount namespace: chrooted in root.path, exec too, host mounts unchanged, nothing left" {
+	runc_deviates "runc mounts the rootfs in the caller's namespace and changes its propagation"
+	local before
+	before=$(host_mounts)
+	echo inside > "$BUNDLE/rootfs/marker"
+	no_mount_ns
+	set_args /bin/sh -c 'cat /marker; pwd; sleep 30'
+	run_detached "$ID"
+	expect_status 0
+	run calyx exec "$ID" /bin/sh -c 'cat /marker; stat -c root=%d:%i /; pwd'
+	expect_status 0
+	has_line inside
+	has_line "root=$(stat -c %d:%i "$BUNDLE/rootfs")"
+	has_line /
+	[[ $(ct_output "$ID") == $'inside\n/' ]] || fail "container: $(ct_output "$ID")"
+	[[ $(stat -L -c %i "/proc/$(state_field "$ID" pid)/ns/mnt") == "$(host_ns mnt)" ]] ||
+		fail "the container has a mount namespace of its own"
+	calyx kill "$ID" KILL
+	wait_for_status "$ID" stopped
+	calyx delete "$ID"
+	assert_nothing_left "$ID"
+	host_mounts_unchanged "$before"
+}
+
+@test "no mount namespace: mounts, maskedPaths, readonlyPaths, root.readonly and devices are refused, host mounts unchanged" {
+	runc_deviates "runc mounts mounts[] in the caller's namespace"
+	local before
+	before=$(host_mounts)
+	cfg '.linux.namespaces |= map(select(.type != "mount"))'
+	cp "$BUNDLE/config.json" "$BUNDLE/full.json"
+	for filter in '.' '.mounts = []' \
+		'.mounts = [] | del(.linux.maskedPaths)' \
+		'.mounts = [] | del(.linux.maskedPaths, .linux.readonlyPaths) | .root.readonly = true' \
+		'.mounts = [] | del(.linux.maskedPaths, .linux.readonlyPaths) | .linux.rootfsPropagation = "private"' \
+		'.mounts = [] | del(.linux.maskedPaths, .linux.readonlyPaths)
+		 | .linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]'; do
+		jq "$filter" "$BUNDLE/full.json" > "$BUNDLE/config.json"
+		run --separate-stderr calyx run -b "$BUNDLE" "$ID"
+		expect_error 'needs a mount namespace'
+		assert_nothing_left "$ID"
+	done
+	[ ! -e "$BUNDLE/rootfs/dev/fuse" ]
+	host_mounts_unchanged "$before"
+}
+
+@test "no mount namespace: maskedPaths is refused as runc does" {
+	cfg '.linux.namespaces |= map(select(.type != "mount")) | .mounts = []'
+	run calyx run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_nothing_left "$ID"
 }

@@ -357,6 +357,95 @@ TEST(plan_errors_name_the_field)
 	calyx_error_free(&err);
 }
 
+TEST(plan_defers_readonly_under_nested_mounts)
+{
+	char *ro_tmpfs[] = { "ro", "size=1k", NULL };
+	char *ro_bind[] = { "rbind", "ro", NULL };
+	struct calyx_mount mounts[] = {
+		{ .destination = "/dev", .type = "tmpfs", .source = "tmpfs",
+		  .options = ro_tmpfs },
+		{ .destination = "/a", .type = "tmpfs", .source = "tmpfs",
+		  .options = ro_tmpfs },
+		{ .destination = "/a/b/c", .type = "tmpfs", .source = "tmpfs" },
+		{ .destination = "/ab", .type = "tmpfs", .source = "tmpfs",
+		  .options = ro_tmpfs },
+		{ .destination = "/s", .source = "/x", .options = ro_bind },
+		{ .destination = "/s/in", .type = "tmpfs", .source = "tmpfs" },
+	};
+	struct calyx_spec spec = { .mounts = mounts, .n_mounts = 6 };
+	struct calyx_rootfs_ctx ctx = { .spec = &spec, .rootfs = "/r" };
+	struct mount_plan plan;
+	calyx_error *err = NULL;
+
+	CHECK(mount_plan_build(&ctx, &plan, &err) == 0);
+	CHECK(plan.n == 8);
+	if (plan.n == 8) {
+		/* /dev: the default /dev/pts and /dev/shm and the nodes follow */
+		CHECK(plan.ops[0].ro_later);
+		CHECK(!(plan.ops[0].opts.attr_set & MOUNT_ATTR_RDONLY));
+		CHECK(!(plan.ops[0].opts.ms_set & MS_RDONLY));
+		CHECK(plan.ops[1].ro_later);
+		/* "/ab" is not under "/a"; nothing under "/ab" */
+		CHECK(!plan.ops[3].ro_later);
+		CHECK(plan.ops[3].opts.attr_set & MOUNT_ATTR_RDONLY);
+		/* a bind keeps its ro: nothing is made in the host's dir */
+		CHECK(!plan.ops[4].ro_later);
+		CHECK(plan.ops[4].opts.attr_set & MOUNT_ATTR_RDONLY);
+	}
+	mount_plan_free(&plan);
+	calyx_error_free(&err);
+}
+
+TEST(plan_refuses_the_root_as_destination)
+{
+	struct calyx_mount mounts[] = {
+		{ .destination = "/./", .type = "tmpfs", .source = "tmpfs" },
+	};
+	struct calyx_spec spec = { .mounts = mounts, .n_mounts = 1 };
+	struct calyx_rootfs_ctx ctx = { .spec = &spec, .rootfs = "/r" };
+	struct mount_plan plan;
+	calyx_error *err = NULL;
+
+	CHECK(mount_plan_build(&ctx, &plan, &err) < 0);
+	CHECK_CONTAINS(err ? err->msg : NULL, "mounts[0].destination");
+	mount_plan_free(&plan);
+	calyx_error_free(&err);
+}
+
+TEST(no_mount_ns_refuses_what_would_mount)
+{
+	struct calyx_namespace mntns = { .type = CALYX_NS_MOUNT };
+	struct calyx_namespace pidns = { .type = CALYX_NS_PID };
+	char *masked[] = { "/proc/kcore", NULL };
+	struct calyx_mount mounts[] = {
+		{ .destination = "/proc", .type = "proc", .source = "proc" },
+	};
+	struct calyx_linux lnx = { .namespaces = &mntns, .n_namespaces = 1,
+				   .masked_paths = masked };
+	struct calyx_spec spec = { .mounts = mounts, .n_mounts = 1,
+				   .linux = &lnx };
+	calyx_error *err = NULL;
+
+	/* with a mount namespace everything goes */
+	CHECK(calyx_rootfs_check_no_mount_ns(&spec, &err) == 0);
+	lnx.namespaces = &pidns;
+	CHECK(calyx_rootfs_check_no_mount_ns(&spec, &err) < 0);
+	CHECK_CONTAINS(err ? err->msg : NULL, "mounts[0] (/proc): needs a mount namespace");
+	calyx_error_free(&err);
+	spec.n_mounts = 0;
+	CHECK(calyx_rootfs_check_no_mount_ns(&spec, &err) < 0);
+	CHECK_CONTAINS(err ? err->msg : NULL, "linux.maskedPaths");
+	calyx_error_free(&err);
+	lnx.masked_paths = NULL;
+	spec.root_readonly = true;
+	CHECK(calyx_rootfs_check_no_mount_ns(&spec, &err) < 0);
+	CHECK_CONTAINS(err ? err->msg : NULL, "root.readonly");
+	calyx_error_free(&err);
+	spec.root_readonly = false;
+	CHECK(calyx_rootfs_check_no_mount_ns(&spec, &err) == 0);
+	calyx_error_free(&err);
+}
+
 /* ---- in a mount namespace ------------------------------------------- */
 
 static int child_basic(void *arg)
@@ -879,6 +968,9 @@ int main(void)
 	RUN(options_parse);
 	RUN(plan_defaults);
 	RUN(plan_errors_name_the_field);
+	RUN(plan_defers_readonly_under_nested_mounts);
+	RUN(plan_refuses_the_root_as_destination);
+	RUN(no_mount_ns_refuses_what_would_mount);
 	/* the rest mount in a private mount namespace: root only */
 	const char *no_root = geteuid() != 0 ? "needs root (mounts)" : NULL;
 
