@@ -15,7 +15,6 @@ CALYX_DEPS=(
 	/usr/include/seccomp.h:libseccomp-dev
 	/usr/include/sys/capability.h:libcap-dev
 	/usr/include/yajl/yajl_parse.h:libyajl-dev
-	/usr/include/libmnl/libmnl.h:libmnl-dev
 	/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev
 	/bin/busybox:busybox-static
 	bats:bats

@@ -423,3 +423,54 @@ expect_listener_facts()
 	contains "SELinux is not enabled"
 	assert_nothing_left "$ID"
 }
+
+@test "issue 11.5: with CAP_SYS_PTRACE + CAP_CHECKPOINT_RESTORE an exec opens no host library of the waiting runtime through map_files" {
+	# (runc 1.1.5 fails: its waiting `runc init` maps the host's libc and
+	# libseccomp, which map_files opens for writing)
+	local maps
+	set_args /bin/probe exit 0
+	create_ct "$ID"
+	expect_status 0
+	# exactly that pair: no CAP_SYS_ADMIN is needed for map_files
+	run calyx exec --cap CAP_SYS_PTRACE --cap CAP_CHECKPOINT_RESTORE "$ID" \
+		/bin/sh -c 'grep -c . /proc/1/maps >/dev/null || echo maps=unreadable
+		awk "\$6 ~ /^\\// { print \"mapped=\" \$6 }" /proc/1/maps | sort -u
+		for f in /proc/1/map_files/*; do
+			[ -e "$f" ] || continue
+			echo "entry=$(readlink "$f")"
+			if (exec 3<>"$f") 2>/dev/null; then
+				echo "writable=$(readlink "$f")"
+			fi
+		done'
+	echo "$output"
+	expect_status 0
+	[[ $output != *maps=unreadable* ]] || fail "the attack did not run: $output"
+	# the waiting init is a calyx process and its mappings were readable
+	[[ $output == *entry=* ]] || fail "map_files showed nothing: $output"
+	# no shared library at all: the only mapped file is the runtime itself
+	maps=$(grep '^mapped=' <<< "$output" | sort -u)
+	[[ $(grep -c . <<< "$maps") -eq 1 ]] || fail "more than one mapped file: $maps"
+	[[ $output != *writable=* ]] || fail "a host file opened for writing: $output"
+	calyx delete -f "$ID"
+}
+
+@test "hardening: calyx is fully static, PIE, full RELRO, BIND_NOW, with stack protector" {
+	calyx_only
+	local bin=${CALYX%% *}
+	command -v readelf >/dev/null || skip "readelf (binutils) not installed"
+	# static: no interpreter, no NEEDED library (nothing for map_files)
+	! readelf -lW "$bin" | grep -q 'INTERP' || fail "has a dynamic loader"
+	! readelf -dW "$bin" | grep -q '(NEEDED)' ||
+		fail "needs: $(readelf -dW "$bin" | grep NEEDED)"
+	# PIE (static-pie is ET_DYN)
+	readelf -hW "$bin" | grep -q 'Type:.*DYN' || fail "not PIE"
+	# full RELRO: a GNU_RELRO segment and BIND_NOW
+	readelf -lW "$bin" | grep -q 'GNU_RELRO' || fail "no RELRO segment"
+	readelf -dW "$bin" | grep -Eq 'BIND_NOW|FLAGS_1.*NOW' || fail "lazy binding"
+	# stack protector: canary checks are compiled in
+	readelf -sW "$bin" | grep -q '__stack_chk_fail' || fail "no stack protector"
+	# FORTIFY_SOURCE: checked variants are linked
+	readelf -sW "$bin" | grep -Eq '__[a-z]+_chk' || fail "no _FORTIFY_SOURCE"
+	# no executable stack
+	readelf -lW "$bin" | grep 'GNU_STACK' | grep -qv 'RWE' || fail "executable stack"
+}
