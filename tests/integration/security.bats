@@ -474,3 +474,25 @@ expect_listener_facts()
 	# no executable stack
 	readelf -lW "$bin" | grep 'GNU_STACK' | grep -qv 'RWE' || fail "executable stack"
 }
+
+@test "issue 11.9: a device rule of type a with numbers and access grants only those (no /dev/kmsg write, no disk read)" {
+	# (runc 1.1.5 fails on cgroup v1: it writes the rule as "a", which the
+	# kernel reads as "allow everything")
+	cfg '.linux.resources.devices = [{"allow": false, "access": "rwm"},
+		{"allow": true, "type": "a", "major": 1, "minor": 3, "access": "r"}]
+		| .process.capabilities.bounding += ["CAP_MKNOD"]
+		| .process.capabilities.effective += ["CAP_MKNOD"]
+		| .process.capabilities.permitted += ["CAP_MKNOD"]'
+	set_args /bin/sh -c '
+		/bin/probe mknod /dev/kmsg-like c 1 11 && /bin/probe write /dev/kmsg-like
+		/bin/probe mknod /dev/loop-like b 7 0 && /bin/probe read /dev/loop-like
+		/bin/probe read /dev/null'
+	run calyx run -b "$BUNDLE" "$ID"
+	echo "$output"
+	[[ $(grep -c '^mknod=OK' <<< "$output") -eq 2 ]] || fail "mknod: $output"
+	# the device cgroup refuses before any driver is asked: EPERM
+	has_line write=EPERM
+	[[ $(grep -c '^read=EPERM' <<< "$output") -eq 1 ]] || fail "b 7:0 read: $output"
+	# what the rule (and the default rules) do grant
+	[[ $output == *read=OK* ]] || fail "/dev/null unreadable: $output"
+}
