@@ -394,6 +394,13 @@ static int drive_setup(struct create_job *job, calyx_error **err)
 			job->tty_master = passed;
 			continue;
 		}
+		if (msg.type == CALYX_SYNC_FD && msg.value == CALYX_SYNC_FD_PIDFD) {
+			/* the process that stays in a pid namespace joined late */
+			r = container_pid_join_adopt(job, passed, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (msg.type == CALYX_SYNC_FD && msg.value == CALYX_SYNC_FD_SECCOMP_NOTIFY &&
 		    job->spec->linux && job->spec->linux->seccomp) {
 			r = container_hand_seccomp_listener(job->spec, job->id,

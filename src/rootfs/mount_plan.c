@@ -187,6 +187,10 @@ int rootfs_mount_fresh(int destfd, const char *type, const char *source,
 	if (o->legacy_only && o->tmpcopyup)
 		return calyx_error_setx(err, ENOTSUP,
 					"tmpcopyup with mount(2)-only options");
+	if (o->legacy_only && o->has_pidns)
+		return calyx_error_setx(err, ENOTSUP,
+					"mount %s: options only mount(2) knows, in a joined pid namespace",
+					type);
 	if (o->legacy_only)
 		return mount_fresh_legacy(destfd, type, source, o, label, err);
 
@@ -200,6 +204,11 @@ int rootfs_mount_fresh(int destfd, const char *type, const char *source,
 	if (source && fsconfig(fsfd, FSCONFIG_SET_STRING, "source", source,
 			       0) < 0) {
 		fsfd_error(fsfd, errno, "source", err);
+		return calyx_error_prefix(err, "mount %s", type);
+	}
+	if (o->has_pidns &&
+	    fsconfig(fsfd, FSCONFIG_SET_FD, "pidns", NULL, o->pidns_fd) < 0) {
+		fsfd_error(fsfd, errno, "pidns", err);
 		return calyx_error_prefix(err, "mount %s", type);
 	}
 	for (char **f = o->sb_flags; f && *f; f++) {
@@ -316,16 +325,21 @@ static int exec_fresh(const struct mount_op *op, const struct mount_plan *plan,
 {
 	_cleanup_close_ int dest = -1;
 	_cleanup_close_ int mnt = -1;
+	struct mount_opts opts = op->opts;	/* shallow: nothing freed */
 	struct statfs sfs;
 	int r;
 
+	if (op->is_proc && plan->proc_pidns) {
+		opts.has_pidns = true;
+		opts.pidns_fd = plan->proc_pidns_fd;
+	}
 	r = check_proc_dest(op, -1, err);
 	if (r < 0)
 		return r;
 	dest = rootfs_mkdir_in_root(rootfd, op->dest, false);
 	if (dest < 0)
 		return calyx_error_set(err, -dest, "destination /%s", op->dest);
-	r = rootfs_mount_fresh(dest, op->type, op->source, &op->opts,
+	r = rootfs_mount_fresh(dest, op->type, op->source, &opts,
 			       plan->mount_label, op->is_proc ? &mnt : NULL,
 			       err);
 	if (r == -EPERM && op->allow_sysfs_rbind) {
@@ -549,6 +563,8 @@ int mount_plan_build(const struct calyx_rootfs_ctx *ctx,
 
 	memset(plan, 0, sizeof(*plan));
 	plan->in_userns = ctx->in_userns;
+	plan->proc_pidns = ctx->proc_pidns;
+	plan->proc_pidns_fd = ctx->proc_pidns_fd;
 	if (lnx) {
 		for (size_t i = 0; i < lnx->n_namespaces; i++)
 			if (lnx->namespaces[i].type == CALYX_NS_CGROUP)

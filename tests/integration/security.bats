@@ -496,3 +496,88 @@ expect_listener_facts()
 	# what the rule (and the default rules) do grant
 	[[ $output == *read=OK* ]] || fail "/dev/null unreadable: $output"
 }
+
+@test "issue 11.3: a container joining another's pid namespace never shows it the host's root, cwd or fds" {
+	# (runc 1.1.5 and crun fail: their init sets up inside the joined
+	# namespace, reachable through /proc/<pid>/root before pivot_root)
+	local copy=$BATS_TEST_TMPDIR/rt-copy marker=$BATS_TEST_TMPDIR/host-secret
+	local b=$BATS_TEST_TMPDIR/joiner before i apid ns
+	cp "$(command -v "${CALYX%% *}")" "$copy"
+	before=$(sha256sum < "$copy")
+	echo secret > "$marker"
+	mkdir -p "$BATS_TEST_TMPDIR/cwd"
+	echo secret > "$BATS_TEST_TMPDIR/cwd/host-secret"
+	# the joiner: an ordinary container in A's pid namespace
+	mkdir -p "$b"
+	cp -a "$BUNDLE/rootfs" "$b/rootfs"
+	# A: privileged, scanning /proc for what a joiner leaks
+	cp "$BATS_FILE_TMPDIR/exe-attack" "$BUNDLE/rootfs/bin/exe-attack"
+	privileged
+	set_args /bin/exe-attack /go "$marker"
+	run_detached "$ID"
+	expect_status 0
+	apid=$(state_field "$ID" pid)
+	ns=/proc/$apid/ns/pid
+	jq --arg p "$ns" '.process.args = ["/bin/probe", "exit", "0"]
+		| .linux.namespaces |= map(if .type == "pid" then .path = $p else . end)
+		| .linux.cgroupsPath = null | del(.linux.cgroupsPath)' \
+		"$TOP/examples/hello/config.json" > "$b/config.json"
+	for ((i = 0; i < 20; i++)); do
+		(cd "$BATS_TEST_TMPDIR/cwd" &&
+			"$copy" --root "$STATE_ROOT" run -b "$b" "$ID-j$i" \
+			< /dev/null > "$BATS_TEST_TMPDIR/joiner.out" 2>&1) ||
+			fail "joiner $i: $(cat "$BATS_TEST_TMPDIR/joiner.out")"
+	done
+	# the joiner really was in A's namespace: A's procfs showed it (its
+	# probe's exe was caught, or at least some process other than A's)
+	touch "$BUNDLE/rootfs/go"
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^caught=' "$BATS_TEST_TMPDIR/$ID.out" && break
+		sleep 0.05
+	done
+	output=$(cat "$BATS_TEST_TMPDIR/$ID.out")
+	echo "$output"
+	[[ $output == *caught=* ]] || fail "the attacker never finished"
+	[[ $output != *escape=* ]] || fail "host paths reached through /proc"
+	[[ $output != *write=OK* ]] || fail "an exe was opened for writing"
+	[ "$(sha256sum < "$copy")" = "$before" ]
+	calyx delete -f "$ID"
+}
+
+@test "issue 11.3: joined late, the pid namespace is still A's: /proc, state pid, exec, kill and exit status" {
+	local b=$BATS_TEST_TMPDIR/joiner apid bpid
+	mkdir -p "$b"
+	cp -a "$BUNDLE/rootfs" "$b/rootfs"
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	expect_status 0
+	apid=$(state_field "$ID" pid)
+	jq --arg p "/proc/$apid/ns/pid" '.process.args = ["/bin/sh", "-c", "ls /proc | grep -c ^1$; readlink /proc/self; exit 7"]
+		| .process.oomScoreAdj = 100
+		| .linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' \
+		"$BUNDLE/config.json" > "$b/config.json"
+	run calyx run -b "$b" "$ID-j"
+	echo "$output"
+	# exit status of the process that stayed; A's pid 1 in its /proc
+	expect_status 7
+	has_line 1
+	[[ ${lines[1]} =~ ^[0-9]+$ && ${lines[1]} != 1 ]] || fail "/proc/self: $output"
+	# detached: state pid is the process in A's namespace, exec joins it
+	jq '.process.args = ["/bin/probe", "sleep", "100"]' "$b/config.json" > "$b/c" &&
+		mv "$b/c" "$b/config.json"
+	calyx create -b "$b" "$ID-d" < /dev/null > /dev/null 2>&1
+	[[ $(state_field "$ID-d" status) == created ]]
+	calyx start "$ID-d"
+	bpid=$(state_field "$ID-d" pid)
+	[ "$(stat -L -c %i "/proc/$bpid/ns/pid")" = "$(stat -L -c %i "/proc/$apid/ns/pid")" ] ||
+		fail "state pid $bpid is not in A's pid namespace"
+	[ "$(cat "/proc/$bpid/oom_score_adj")" = 100 ]
+	run calyx exec "$ID-d" /bin/sh -c 'ls /proc | grep -c ^1$'
+	expect_status 0
+	has_line 1
+	calyx kill "$ID-d" KILL
+	wait_for_status "$ID-d" stopped
+	calyx delete "$ID-d"
+	assert_nothing_left "$ID-d" "$bpid"
+	calyx delete -f "$ID"
+}
