@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,6 +47,9 @@ int container_pid_join_fork(struct create_job *job, pid_t *host_pid,
 	if (pid == 0) {
 		ssize_t n;
 
+		/* our parent is the runtime now (CLONE_PARENT); the fork
+		 * cleared the parent-death signal */
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		close(order[1]);
 		/* not a word to the runtime before it knows us: our host pid
 		 * once our pidfd is handed over, EOF if that failed */
