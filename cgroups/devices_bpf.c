@@ -3,7 +3,8 @@
  * Device rules on cgroup v2: a BPF_CGROUP_DEVICE program generated from the
  * rules.  v1 semantics are kept: default deny, and the last rule matching a
  * request decides, so the rules are emitted in reverse order, each one
- * "if it matches, return its verdict".  A type-"a" rule matches anything,
+ * "if it matches, return its verdict".  A type-"a" rule matches both types
+ * but still only its numbers and access; with neither it matches anything,
  * which is also how v1's "a" resets everything before it.
  */
 #include <errno.h>
@@ -89,13 +90,14 @@ static int emit_rule(struct bpf_insn **prog, size_t *n, size_t *cap,
 			    INSN(BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_1, 0, 0,
 				 0));
 	}
-	if (type != 'a' && d->has_major && d->major >= 0) {
+	/* a type-"a" rule with numbers matches them as both b and c */
+	if (d->has_major && d->major >= 0) {
 		jumps[n_jumps++] = *n;
 		r |= append(prog, n, cap,
 			    INSN(BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_4, 0, 0,
 				 (int)d->major));
 	}
-	if (type != 'a' && d->has_minor && d->minor >= 0) {
+	if (d->has_minor && d->minor >= 0) {
 		jumps[n_jumps++] = *n;
 		r |= append(prog, n, cap,
 			    INSN(BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_5, 0, 0,

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,28 +35,41 @@ const struct calyx_device_cgroup cg_default_device_rules[] = {
 };
 const size_t cg_n_default_device_rules = ARRAY_SIZE(cg_default_device_rules);
 
-static int format_rule(const struct calyx_device_cgroup *d, char *buf,
-		       size_t size)
+/*
+ * The kernel lines for one rule: one, or two for a type-"a" rule that
+ * names a number or an access.  The kernel reads any line starting with
+ * "a" as the whole-list switch ("a *:* rwm"), so "a 1:3 r" written as
+ * such would grant every device; it means "c 1:3 r" and "b 1:3 r".
+ */
+static int format_rules(const struct calyx_device_cgroup *d,
+			char lines[2][96])
 {
 	const char *access = d->access && *d->access ? d->access : "rwm";
 	char maj[24] = "*", min[24] = "*";
 	char type = d->type ? d->type : 'a';
+	bool any_number;
 
 	if (type != 'a' && type != 'c' && type != 'b')
 		return -EINVAL;
-	if (strspn(access, "rwm") != strlen(access))
+	if (!*access || strspn(access, "rwm") != strlen(access))
 		return -EINVAL;
-	if (type == 'a') {
-		/* the kernel reads "a" as the whole-list switch */
-		snprintf(buf, size, "a");
-		return 0;
-	}
 	if (d->has_major && d->major >= 0)
 		snprintf(maj, sizeof(maj), "%" PRId64, d->major);
 	if (d->has_minor && d->minor >= 0)
 		snprintf(min, sizeof(min), "%" PRId64, d->minor);
-	snprintf(buf, size, "%c %s:%s %s", type, maj, min, access);
-	return 0;
+	any_number = !strcmp(maj, "*") && !strcmp(min, "*");
+	if (type == 'a' && any_number && strchr(access, 'r') &&
+	    strchr(access, 'w') && strchr(access, 'm')) {
+		snprintf(lines[0], sizeof(lines[0]), "a");
+		return 1;
+	}
+	if (type == 'a') {
+		snprintf(lines[0], sizeof(lines[0]), "c %s:%s %s", maj, min, access);
+		snprintf(lines[1], sizeof(lines[1]), "b %s:%s %s", maj, min, access);
+		return 2;
+	}
+	snprintf(lines[0], sizeof(lines[0]), "%c %s:%s %s", type, maj, min, access);
+	return 1;
 }
 
 static int write_rule(int fd, const char *rule, const char *file,
@@ -76,7 +90,6 @@ int cg_v1_devices(int dirfd, const struct calyx_device_cgroup *d, size_t n,
 		  calyx_error **err)
 {
 	_cleanup_close_ int allow = -1, deny = -1;
-	char rule[96];
 	int r;
 
 	allow = openat(dirfd, "devices.allow", O_WRONLY | O_CLOEXEC);
@@ -93,18 +106,21 @@ int cg_v1_devices(int dirfd, const struct calyx_device_cgroup *d, size_t n,
 	for (size_t i = 0; i < n + cg_n_default_device_rules; i++) {
 		const struct calyx_device_cgroup *rd =
 			i < n ? &d[i] : &cg_default_device_rules[i - n];
+		char lines[2][96];
+		int n_lines = format_rules(rd, lines);
 
-		if (format_rule(rd, rule, sizeof(rule)) < 0)
+		if (n_lines < 0)
 			return calyx_error_setx(err, EINVAL,
 						"linux.resources.devices[%zu]: invalid type or access",
 						i);
-		r = rd->allow ? write_rule(allow, rule, "devices.allow", err) :
-				write_rule(deny, rule, "devices.deny", err);
-		if (r < 0) {
-			if (i >= n)
+		for (int k = 0; k < n_lines; k++) {
+			r = rd->allow ? write_rule(allow, lines[k], "devices.allow", err) :
+					write_rule(deny, lines[k], "devices.deny", err);
+			if (r < 0 && i >= n)
 				return calyx_error_prefix(err, "default device rules");
-			return calyx_error_prefix(err, "linux.resources.devices[%zu]",
-						  i);
+			if (r < 0)
+				return calyx_error_prefix(err, "linux.resources.devices[%zu]",
+							  i);
 		}
 	}
 	return 0;

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +34,7 @@
 #include "security/security.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/host_user.h"
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
@@ -394,6 +394,13 @@ static int drive_setup(struct create_job *job, calyx_error **err)
 			job->tty_master = passed;
 			continue;
 		}
+		if (msg.type == CALYX_SYNC_FD && msg.value == CALYX_SYNC_FD_PIDFD) {
+			/* the process that stays in a pid namespace joined late */
+			r = container_pid_join_adopt(job, passed, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (msg.type == CALYX_SYNC_FD && msg.value == CALYX_SYNC_FD_SECCOMP_NOTIFY &&
 		    job->spec->linux && job->spec->linux->seccomp) {
 			r = container_hand_seccomp_listener(job->spec, job->id,
@@ -420,13 +427,13 @@ static int drive_setup(struct create_job *job, calyx_error **err)
 
 static char *owner_name(void)
 {
-	struct passwd *pw;
+	char name[256];
 
 	/* runc prints "" for root; the user name otherwise */
-	if (geteuid() == 0)
+	if (geteuid() == 0 ||
+	    calyx_host_user_name(geteuid(), name, sizeof(name)) < 0)
 		return strdup("");
-	pw = getpwuid(geteuid());
-	return strdup(pw ? pw->pw_name : "");
+	return strdup(name);
 }
 
 static int write_record(struct create_job *job, calyx_error **err)

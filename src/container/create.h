@@ -72,6 +72,15 @@ int container_recv_idmapped_mounts(struct create_job *job, calyx_error **err);
 /* The container process: never returns. */
 _Noreturn void container_init(struct create_job *job);
 
+/* pid_join.c, for a pid namespace joined late (ns_plan.pid_join_late):
+ * container process side, enter it (while privileged, after pivot_root)
+ * and fork the process that stays (returns 0 in it; the first one exits);
+ * runtime side, adopt that process from the pidfd it sent. */
+int container_pid_join_enter(struct create_job *job, calyx_error **err);
+int container_pid_join_fork(struct create_job *job, pid_t *host_pid,
+			    calyx_error **err);
+int container_pid_join_adopt(struct create_job *job, int pidfd, calyx_error **err);
+
 /*
  * Create the container (state, cgroup, process waiting before exec).  On
  * success the job holds the live pid, pidfd and (run mode) the sync socket;

@@ -86,6 +86,8 @@ static int setup_environment(struct create_job *job, pid_t host_pid,
 		.new_netns = job->ns.new_net,
 		.root_source = job->opts->root_source,
 		.rootfs_nodev = job->opts->rootfs_nodev,
+		.proc_pidns = job->ns.pid_join_late,
+		.proc_pidns_fd = job->ns.join_fd[CALYX_NS_PID],
 		.mount_fds = job->mount_fds,
 		.log = &job->ctx->log,
 	};
@@ -107,6 +109,11 @@ static int setup_environment(struct create_job *job, pid_t host_pid,
 	if (job->ns.new_net && net_loopback_up(err) < 0)
 		return calyx_error_prefix(err, "network namespace");
 	r = proc_set_names(spec, err);
+	if (r < 0)
+		return r;
+	/* inherited by children; before pivot_root, while /proc/self is ours
+	 * (a procfs of a pid namespace joined late has no entry for us) */
+	r = proc_set_oom_score_adj(p, err);
 	if (r < 0)
 		return r;
 	r = calyx_rootfs_prepare(&rctx, err);
@@ -140,9 +147,6 @@ static int setup_environment(struct create_job *job, pid_t host_pid,
 			return r;
 	}
 	r = proc_apply_rlimits(p, err);
-	if (r < 0)
-		return r;
-	r = proc_set_oom_score_adj(p, err);
 	if (r < 0)
 		return r;
 	r = proc_apply_scheduling(p, err);
@@ -269,8 +273,11 @@ _Noreturn void container_init(struct create_job *job)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		_exit(127);
 
+	/* a joined pid namespace sees only what drop_to_process left */
 	if (setup_environment(job, host_pid, &err) < 0 ||
-	    drop_to_process(job, exe, sizeof(exe), &err) < 0)
+	    container_pid_join_enter(job, &err) < 0 ||
+	    drop_to_process(job, exe, sizeof(exe), &err) < 0 ||
+	    container_pid_join_fork(job, &host_pid, &err) < 0)
 		fail(job, err, false, -1);
 	/* `create` and `run -d` exit now: we must outlive them.  A foreground
 	 * `run` keeps the container tied to calyx (re-armed: the identity

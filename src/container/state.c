@@ -6,7 +6,6 @@
  * cgroup, exactly when asked, so it cannot go stale.
  */
 #include <errno.h>
-#include <pwd.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "container/container.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/host_user.h"
 
 void container_record_free(struct container_record *rec)
 {
@@ -403,15 +403,14 @@ static int compare_states(const void *a, const void *b)
  * ("#<uid>" when /etc/passwd has no name for it); `state` keeps "". */
 static void list_owner(int dirfd, struct calyx_state *st)
 {
-	struct passwd pw, *found = NULL;
-	char buf[4096], name[32];
+	char name[256];
 	struct stat sb;
 	char *owner;
 
 	if (fstat(dirfd, &sb) < 0)
 		return;
-	if (getpwuid_r(sb.st_uid, &pw, buf, sizeof(buf), &found) == 0 && found)
-		owner = strdup(pw.pw_name);
+	if (calyx_host_user_name(sb.st_uid, name, sizeof(name)) == 0)
+		owner = strdup(name);
 	else {
 		snprintf(name, sizeof(name), "#%u", (unsigned int)sb.st_uid);
 		owner = strdup(name);

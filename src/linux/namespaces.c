@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
 #include <linux/sched.h>
@@ -66,6 +67,15 @@ static int open_ns_path(const struct calyx_namespace *ns, size_t index,
 	return 0;
 }
 
+/* Can a procfs be made for pid namespace nsfd from outside it? */
+static bool proc_takes_pidns(int nsfd)
+{
+	_cleanup_close_ int fsfd = fsopen("proc", FSOPEN_CLOEXEC);
+
+	return fsfd >= 0 &&
+	       fsconfig(fsfd, FSCONFIG_SET_FD, "pidns", NULL, nsfd) == 0;
+}
+
 int ns_plan_build(const struct calyx_spec *spec, struct ns_plan *plan,
 		  calyx_error **err)
 {
@@ -118,6 +128,11 @@ int ns_plan_build(const struct calyx_spec *spec, struct ns_plan *plan,
 		plan->clone_flags &= ~(unsigned long long)CLONE_NEWIPC;
 		plan->unshare_flags |= CLONE_NEWIPC;
 	}
+	/* see namespaces.h: only where procfs can be mounted for the
+	 * namespace from outside it, else as runc and crun do */
+	if (plan->join_fd[CALYX_NS_PID] >= 0 && !plan->new_user && !join_user &&
+	    proc_takes_pidns(plan->join_fd[CALYX_NS_PID]))
+		plan->pid_join_late = true;
 	if (join_user) {
 		/*
 		 * Namespaces created after joining an existing user namespace
@@ -160,7 +175,7 @@ static int write_time_offsets(const struct calyx_spec *spec, calyx_error **err)
 int ns_plan_enter_for_clone(const struct calyx_spec *spec, struct ns_plan *plan,
 			    calyx_error **err)
 {
-	if (plan->join_fd[CALYX_NS_PID] >= 0) {
+	if (plan->join_fd[CALYX_NS_PID] >= 0 && !plan->pid_join_late) {
 		plan->saved_pid_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 		if (plan->saved_pid_fd < 0)
 			return calyx_error_set(err, errno, "open /proc/self/ns/pid");
@@ -212,6 +227,35 @@ int ns_plan_join(const struct ns_plan *plan, calyx_error **err)
 			return calyx_error_set(err, errno, "becoming root in the joined user namespace");
 	}
 	return 0;
+}
+
+int ns_pid_join_late(struct ns_plan *plan, calyx_error **err)
+{
+	int fd = plan->join_fd[CALYX_NS_PID];
+
+	if (!plan->pid_join_late)
+		return 0;
+	if (setns(fd, CLONE_NEWPID) < 0)
+		return calyx_error_set(err, errno, "joining the pid namespace");
+	close(fd);
+	plan->join_fd[CALYX_NS_PID] = -1;
+	return 0;
+}
+
+long ns_fork_sibling(int *pidfd)
+{
+	struct clone_args args = {
+		.flags = CLONE_PARENT | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)pidfd,
+	};
+	long pid;
+
+	*pidfd = -1;
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && errno == ENOSYS)
+		/* flags, stack (0: like fork), parent_tid (the pidfd) */
+		pid = syscall(SYS_clone, CLONE_PARENT | CLONE_PIDFD, 0, pidfd, 0, 0);
+	return pid < 0 ? -errno : pid;
 }
 
 static int write_map(pid_t pid, const char *file,

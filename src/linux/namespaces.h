@@ -8,7 +8,14 @@
  *  - `path` entries are opened (and type-checked) by the runtime up front;
  *    the child setns()es them, the user namespace first.  pid and time
  *    namespaces are joined by the runtime itself around the clone, because
- *    they only apply to children.
+ *    they only apply to children;
+ *  - except a pid namespace joined by path without a user namespace: the
+ *    processes already in it (another container, possibly holding
+ *    CAP_SYS_PTRACE) must not see ours while it still has the host's root,
+ *    cwd and fds.  The container process is then set up outside it, with
+ *    its procfs mounted for it (fsconfig "pidns", Linux 6.17+), enters it
+ *    after pivot_root (setns affects only children) and forks the process
+ *    that stays, as `calyx exec` does (pid_join_late).
  */
 #ifndef CALYX_LINUX_NAMESPACES_H
 #define CALYX_LINUX_NAMESPACES_H
@@ -32,6 +39,7 @@ struct ns_plan {
 	 * opens every bind source for the container (idmap_mounts.c) */
 	bool runtime_binds;
 	bool pid_via_helper;		/* new pid ns in a joined user ns */
+	bool pid_join_late;		/* joined pid ns entered after setup */
 	int saved_pid_fd;		/* runtime's own ns, restored after clone */
 	int saved_time_fd;
 };
@@ -50,6 +58,18 @@ int ns_plan_leave_after_clone(struct ns_plan *plan, calyx_error **err);
 
 /* Child side: setns() the joined ones (user first), then unshare the rest. */
 int ns_plan_join(const struct ns_plan *plan, calyx_error **err);
+
+/* Child side, pid_join_late, after pivot_root and while still privileged:
+ * setns() the joined pid namespace (for the children to come). */
+int ns_pid_join_late(struct ns_plan *plan, calyx_error **err);
+
+/*
+ * Fork a child that the caller's parent adopts (CLONE_PARENT), born in the
+ * caller's pid namespace for children.  clone3 first, then clone (seccomp
+ * profiles answer clone3 with ENOSYS).  Returns the pid (0 in the child)
+ * and a pidfd in *pidfd, or -errno.
+ */
+long ns_fork_sibling(int *pidfd);
 
 /* Runtime side: write uid_map / gid_map of the new user namespace. */
 /* A user namespace with just these maps (idmapped mounts): its fd. */

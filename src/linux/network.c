@@ -10,43 +10,35 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
+#include "linux/nlmsg.h"
 #include "linux/network.h"
 #include "util/cleanup.h"
 
-/* big enough for one dump batch of addresses */
-#define NL_BUF_SIZE 32768
-
 struct nl_conn {
-	struct mnl_socket *nl;
-	unsigned int portid;
+	struct nl_sock sock;
 	unsigned int seq;
+	bool open;
 };
 
 static void nl_close(struct nl_conn *c)
 {
-	if (c->nl)
-		mnl_socket_close(c->nl);
-	c->nl = NULL;
+	if (c->open)
+		nl_sock_close(&c->sock);
+	c->open = false;
 }
 
 static int nl_open(struct nl_conn *c, calyx_error **err)
 {
-	c->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!c->nl)
-		return calyx_error_set(err, errno, "netlink socket");
-	if (mnl_socket_bind(c->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int e = errno;
+	int r = nl_sock_open(&c->sock, NETLINK_ROUTE);
 
-		nl_close(c);
-		return calyx_error_set(err, e, "netlink bind");
-	}
-	c->portid = mnl_socket_get_portid(c->nl);
+	if (r < 0)
+		return calyx_error_set(err, -r, "netlink socket");
+	c->open = true;
 	c->seq = (unsigned int)time(NULL);
 	return 0;
 }
@@ -55,34 +47,21 @@ static int nl_open(struct nl_conn *c, calyx_error **err)
  * Send one request and read replies until its ACK or DONE.  Returns 0 or
  * -errno (the kernel's error for the request); cb sees data messages.
  */
-static int nl_request(struct nl_conn *c, struct nlmsghdr *nlh, mnl_cb_t cb,
+static int nl_request(struct nl_conn *c, struct nl_msg *m, nl_cb cb,
 		      void *data)
 {
-	char buf[NL_BUF_SIZE];
-	ssize_t n;
-	int r;
+	int r = nl_send(&c->sock, m, ++c->seq);
 
-	nlh->nlmsg_seq = ++c->seq;
-	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	if (mnl_socket_sendto(c->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = mnl_socket_recvfrom(c->nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		r = mnl_cb_run(buf, (size_t)n, c->seq, c->portid, cb, data);
-	} while (r > MNL_CB_STOP);
-	return r < 0 ? -errno : 0;
+	return r < 0 ? r : nl_recv_replies(&c->sock, c->seq, cb, data);
 }
 
-static struct ifinfomsg *put_link_header(struct nlmsghdr **nlh, char *buf,
+static struct ifinfomsg *put_link_header(struct nl_msg *m, char *buf,
 					 int type, int index)
 {
 	struct ifinfomsg *ifi;
 
-	*nlh = mnl_nlmsg_put_header(buf);
-	(*nlh)->nlmsg_type = type;
-	ifi = mnl_nlmsg_put_extra_header(*nlh, sizeof(*ifi));
+	nl_msg_init(m, buf, NL_BUF_SIZE)->nlmsg_type = (uint16_t)type;
+	ifi = nl_msg_put_extra(m, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = index;
 	return ifi;
@@ -90,23 +69,23 @@ static struct ifinfomsg *put_link_header(struct nlmsghdr **nlh, char *buf,
 
 static int link_index_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const struct ifinfomsg *ifi = nl_msg_payload(nlh);
 
 	if (nlh->nlmsg_type == RTM_NEWLINK)
 		*(int *)data = ifi->ifi_index;
-	return MNL_CB_OK;
+	return NL_CB_OK;
 }
 
 /* ifindex of the named link, or -errno (-ENODEV when there is none) */
 static int link_index(struct nl_conn *c, const char *name)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
+	char buf[NL_BUF_SIZE] __attribute__((aligned(4)));
+	struct nl_msg m;
 	int index = 0, r;
 
-	put_link_header(&nlh, buf, RTM_GETLINK, 0);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	r = nl_request(c, nlh, link_index_cb, &index);
+	put_link_header(&m, buf, RTM_GETLINK, 0);
+	nl_attr_put_strz(&m, IFLA_IFNAME, name);
+	r = nl_request(c, &m, link_index_cb, &index);
 	if (r < 0)
 		return r;
 	return index > 0 ? index : -ENODEV;
@@ -118,41 +97,40 @@ struct link_name {
 
 static int link_name_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nlattr *attr;
+	const struct nlattr *attr;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
-		return MNL_CB_OK;
-	mnl_attr_for_each(attr, nlh, sizeof(struct ifinfomsg)) {
-		if (mnl_attr_get_type(attr) == IFLA_IFNAME &&
-		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+		return NL_CB_OK;
+	nl_attr_for_each(attr, nlh, sizeof(struct ifinfomsg)) {
+		if (nl_attr_type(attr) == IFLA_IFNAME && nl_attr_str(attr))
 			snprintf(((struct link_name *)data)->name, IFNAMSIZ, "%s",
-				 mnl_attr_get_str(attr));
+				 nl_attr_str(attr));
 	}
-	return MNL_CB_OK;
+	return NL_CB_OK;
 }
 
 static int link_name(struct nl_conn *c, int index, struct link_name *out)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
+	char buf[NL_BUF_SIZE] __attribute__((aligned(4)));
+	struct nl_msg m;
 
 	out->name[0] = '\0';
-	put_link_header(&nlh, buf, RTM_GETLINK, index);
-	return nl_request(c, nlh, link_name_cb, out);
+	put_link_header(&m, buf, RTM_GETLINK, index);
+	return nl_request(c, &m, link_name_cb, out);
 }
 
 static int link_set_up(struct nl_conn *c, int index, const char *name)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
+	char buf[NL_BUF_SIZE] __attribute__((aligned(4)));
+	struct nl_msg m;
 	struct ifinfomsg *ifi;
 
-	ifi = put_link_header(&nlh, buf, RTM_NEWLINK, index);
+	ifi = put_link_header(&m, buf, RTM_NEWLINK, index);
 	ifi->ifi_change = IFF_UP;
 	ifi->ifi_flags = IFF_UP;
 	if (!index)
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	return nl_request(c, nlh, NULL, NULL);
+		nl_attr_put_strz(&m, IFLA_IFNAME, name);
+	return nl_request(c, &m, NULL, NULL);
 }
 
 int net_loopback_up(calyx_error **err)
@@ -192,28 +170,28 @@ static void copy_addr_attr(const struct nlattr *attr, unsigned char family,
 {
 	size_t len = family == AF_INET ? 4 : 16;
 
-	if (mnl_attr_get_payload_len(attr) != len)
+	if (nl_attr_len(attr) != len)
 		return;
-	memcpy(dst, mnl_attr_get_payload(attr), len);
+	memcpy(dst, nl_attr_data(attr), len);
 	*has = true;
 }
 
 static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct ifaddrmsg *ifa = nl_msg_payload(nlh);
 	struct addr_list *list = data;
 	struct net_addr a = { 0 }, *grown;
-	struct nlattr *attr;
+	const struct nlattr *attr;
 
 	if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != list->index ||
 	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
-		return MNL_CB_OK;
+		return NL_CB_OK;
 	a.family = ifa->ifa_family;
 	a.prefixlen = ifa->ifa_prefixlen;
 	a.scope = ifa->ifa_scope;
 	a.flags = ifa->ifa_flags;
-	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
-		switch (mnl_attr_get_type(attr)) {
+	nl_attr_for_each(attr, nlh, sizeof(*ifa)) {
+		switch (nl_attr_type(attr)) {
 		case IFA_LOCAL:
 			copy_addr_attr(attr, a.family, a.local, &a.has_local);
 			break;
@@ -224,37 +202,37 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 			copy_addr_attr(attr, a.family, a.broadcast, &a.has_broadcast);
 			break;
 		case IFA_FLAGS:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-				a.flags = mnl_attr_get_u32(attr);
+			nl_attr_u32(attr, &a.flags);
 			break;
 		}
 	}
 	/* config-linux.md: the permanent addresses of global scope */
 	if (!(a.flags & IFA_F_PERMANENT) || a.scope != RT_SCOPE_UNIVERSE)
-		return MNL_CB_OK;
+		return NL_CB_OK;
 	grown = realloc(list->addrs, (list->n + 1) * sizeof(*grown));
 	if (!grown) {
 		list->nomem = true;
-		return MNL_CB_ERROR;
+		return NL_CB_ERROR;
 	}
 	list->addrs = grown;
 	list->addrs[list->n++] = a;
-	return MNL_CB_OK;
+	return NL_CB_OK;
 }
 
 static int addr_list_read(struct nl_conn *c, int index, struct addr_list *list)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	char buf[NL_BUF_SIZE] __attribute__((aligned(4)));
+	struct nl_msg m;
+	struct nlmsghdr *nlh = nl_msg_init(&m, buf, sizeof(buf));
 	struct ifaddrmsg *ifa;
 	int r;
 
 	nlh->nlmsg_type = RTM_GETADDR;
 	nlh->nlmsg_flags = NLM_F_DUMP;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa = nl_msg_put_extra(&m, sizeof(*ifa));
 	ifa->ifa_family = AF_UNSPEC;
 	list->index = index;
-	r = nl_request(c, nlh, addr_dump_cb, list);
+	r = nl_request(c, &m, addr_dump_cb, list);
 	return list->nomem ? -ENOMEM : r;
 }
 
@@ -265,38 +243,39 @@ static int addr_add(struct nl_conn *c, int index, const struct net_addr *a)
 			      IFA_F_MANAGETEMPADDR | IFA_F_NOPREFIXROUTE |
 			      IFA_F_MCAUTOJOIN;
 	size_t len = a->family == AF_INET ? 4 : 16;
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	char buf[NL_BUF_SIZE] __attribute__((aligned(4)));
+	struct nl_msg m;
+	struct nlmsghdr *nlh = nl_msg_init(&m, buf, sizeof(buf));
 	struct ifaddrmsg *ifa;
 
 	nlh->nlmsg_type = RTM_NEWADDR;
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa = nl_msg_put_extra(&m, sizeof(*ifa));
 	ifa->ifa_family = a->family;
 	ifa->ifa_prefixlen = a->prefixlen;
 	ifa->ifa_scope = a->scope;
 	ifa->ifa_index = (unsigned int)index;
 	ifa->ifa_flags = (unsigned char)(a->flags & keep);
 	if (a->has_local)
-		mnl_attr_put(nlh, IFA_LOCAL, len, a->local);
+		nl_attr_put(&m, IFA_LOCAL, len, a->local);
 	if (a->has_address)
-		mnl_attr_put(nlh, IFA_ADDRESS, len, a->address);
+		nl_attr_put(&m, IFA_ADDRESS, len, a->address);
 	if (a->has_broadcast)
-		mnl_attr_put(nlh, IFA_BROADCAST, len, a->broadcast);
-	mnl_attr_put_u32(nlh, IFA_FLAGS, a->flags & keep);
-	return nl_request(c, nlh, NULL, NULL);
+		nl_attr_put(&m, IFA_BROADCAST, len, a->broadcast);
+	nl_attr_put_u32(&m, IFA_FLAGS, a->flags & keep);
+	return nl_request(c, &m, NULL, NULL);
 }
 
 /* Move link `index` into netns `nsfd` under `name`. */
 static int link_move(struct nl_conn *c, int index, int nsfd, const char *name)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
+	char buf[NL_BUF_SIZE] __attribute__((aligned(4)));
+	struct nl_msg m;
 
-	put_link_header(&nlh, buf, RTM_NEWLINK, index);
-	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)nsfd);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	return nl_request(c, nlh, NULL, NULL);
+	put_link_header(&m, buf, RTM_NEWLINK, index);
+	nl_attr_put_u32(&m, IFLA_NET_NS_FD, (uint32_t)nsfd);
+	nl_attr_put_strz(&m, IFLA_IFNAME, name);
+	return nl_request(c, &m, NULL, NULL);
 }
 
 /* The state of one device being moved. */
@@ -439,7 +418,7 @@ int net_devices_move(const struct calyx_net_device *devs, size_t n,
 		r = move_one(&host, &ct, ct_nsfd, &devs[i], &moved[i], err);
 	if (r < 0) {
 		calyx_error_prefix(err, "linux.netDevices");
-		while (i-- > 0 && ct.nl && host_nsfd >= 0)
+		while (i-- > 0 && ct.open && host_nsfd >= 0)
 			move_back(&host, &ct, host_nsfd, &moved[i]);
 	}
 	for (i = 0; i < n; i++)
@@ -498,22 +477,22 @@ bad:
 				"loopback)", text);
 }
 
-static void put_veth_peer(struct nlmsghdr *nlh, const char *peer_name)
+static void put_veth_peer(struct nl_msg *m, const char *peer_name)
 {
 	struct nlattr *linkinfo, *info_data, *peer;
 	struct ifinfomsg *pifi;
 
-	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-	info_data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	linkinfo = nl_attr_nest_start(m, IFLA_LINKINFO);
+	nl_attr_put_strz(m, IFLA_INFO_KIND, "veth");
+	info_data = nl_attr_nest_start(m, IFLA_INFO_DATA);
+	peer = nl_attr_nest_start(m, VETH_INFO_PEER);
 	/* the peer's attributes follow an ifinfomsg of their own */
-	pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
+	pifi = nl_msg_put_extra(m, sizeof(*pifi));
 	pifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer_name);
-	mnl_attr_nest_end(nlh, peer);
-	mnl_attr_nest_end(nlh, info_data);
-	mnl_attr_nest_end(nlh, linkinfo);
+	nl_attr_put_strz(m, IFLA_IFNAME, peer_name);
+	nl_attr_nest_end(m, peer);
+	nl_attr_nest_end(m, info_data);
+	nl_attr_nest_end(m, linkinfo);
 }
 
 static struct net_addr ipv4_addr(struct in_addr a)
@@ -558,26 +537,26 @@ static int veth_configure(struct nl_conn *c, const char *host_name,
 int net_veth_create(const char *host_name, const char *peer_name,
 		    struct in_addr host, struct in_addr peer, calyx_error **err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[NL_BUF_SIZE] __attribute__((aligned(4)));
 	struct nl_conn c = { 0 };
-	struct nlmsghdr *nlh;
+	struct nl_msg m;
 	int r;
 
 	r = nl_open(&c, err);
 	if (r < 0)
 		return r;
-	put_link_header(&nlh, buf, RTM_NEWLINK, 0);
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, host_name);
-	put_veth_peer(nlh, peer_name);
-	r = nl_request(&c, nlh, NULL, NULL);
+	put_link_header(&m, buf, RTM_NEWLINK, 0);
+	m.nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	nl_attr_put_strz(&m, IFLA_IFNAME, host_name);
+	put_veth_peer(&m, peer_name);
+	r = nl_request(&c, &m, NULL, NULL);
 	if (r < 0)
 		r = calyx_error_set(err, -r, "creating veth pair %s/%s", host_name,
 				    peer_name);
 	else if ((r = veth_configure(&c, host_name, peer_name, host, peer, err)) < 0) {
-		put_link_header(&nlh, buf, RTM_DELLINK, 0);
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, host_name);
-		nl_request(&c, nlh, NULL, NULL);
+		put_link_header(&m, buf, RTM_DELLINK, 0);
+		nl_attr_put_strz(&m, IFLA_IFNAME, host_name);
+		nl_request(&c, &m, NULL, NULL);
 	}
 	nl_close(&c);
 	return r;
@@ -585,17 +564,17 @@ int net_veth_create(const char *host_name, const char *peer_name,
 
 int net_link_delete(const char *name, calyx_error **err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[NL_BUF_SIZE] __attribute__((aligned(4)));
 	struct nl_conn c = { 0 };
-	struct nlmsghdr *nlh;
+	struct nl_msg m;
 	int r;
 
 	r = nl_open(&c, err);
 	if (r < 0)
 		return r;
-	put_link_header(&nlh, buf, RTM_DELLINK, 0);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	r = nl_request(&c, nlh, NULL, NULL);
+	put_link_header(&m, buf, RTM_DELLINK, 0);
+	nl_attr_put_strz(&m, IFLA_IFNAME, name);
+	r = nl_request(&c, &m, NULL, NULL);
 	nl_close(&c);
 	if (r < 0 && r != -ENODEV)
 		return calyx_error_set(err, -r, "deleting link %s", name);

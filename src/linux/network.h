@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Network namespaces over rtnetlink (libmnl; no `ip` binary):
+ * Network namespaces over rtnetlink (raw sockets, nlmsg.c; no `ip` binary):
  *  - the container process brings `lo` up in a namespace it created;
  *  - the runtime moves linux.netDevices into the container's namespace
  *    (config-linux.md), keeping their permanent global addresses;

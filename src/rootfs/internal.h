@@ -59,6 +59,9 @@ struct mount_opts {
 	char **sb_flags;
 	/* filesystem-specific options, comma-joined; NULL when none */
 	char *data;
+	/* procfs: the pid namespace it shows, when not our own */
+	bool has_pidns;
+	int pidns_fd;
 };
 
 int mount_opts_parse(char *const *options, struct mount_opts *out,
@@ -95,6 +98,8 @@ struct mount_plan {
 	struct mount_op *ops;
 	size_t n;
 	const char *mount_label;	/* SELinux context= when the LSM is on */
+	bool proc_pidns;		/* see calyx_rootfs_ctx */
+	int proc_pidns_fd;
 	bool in_userns;
 	bool cgroupns;
 	char *root_real;	/* execute: the rootfs's path, as the kernel says */

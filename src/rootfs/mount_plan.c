@@ -188,6 +188,10 @@ int rootfs_mount_fresh(int destfd, const char *type, const char *source,
 	if (o->legacy_only && o->tmpcopyup)
 		return calyx_error_setx(err, ENOTSUP,
 					"tmpcopyup with mount(2)-only options");
+	if (o->legacy_only && o->has_pidns)
+		return calyx_error_setx(err, ENOTSUP,
+					"mount %s: options only mount(2) knows, in a joined pid namespace",
+					type);
 	if (o->legacy_only)
 		return mount_fresh_legacy(destfd, type, source, o, label, err);
 
@@ -201,6 +205,11 @@ int rootfs_mount_fresh(int destfd, const char *type, const char *source,
 	if (source && fsconfig(fsfd, FSCONFIG_SET_STRING, "source", source,
 			       0) < 0) {
 		fsfd_error(fsfd, errno, "source", err);
+		return calyx_error_prefix(err, "mount %s", type);
+	}
+	if (o->has_pidns &&
+	    fsconfig(fsfd, FSCONFIG_SET_FD, "pidns", NULL, o->pidns_fd) < 0) {
+		fsfd_error(fsfd, errno, "pidns", err);
 		return calyx_error_prefix(err, "mount %s", type);
 	}
 	for (char **f = o->sb_flags; f && *f; f++) {
@@ -466,6 +475,10 @@ static int exec_fresh(const struct mount_op *op, const struct mount_plan *plan,
 	struct statfs sfs;
 	int r;
 
+	if (op->is_proc && plan->proc_pidns) {
+		opts.has_pidns = true;
+		opts.pidns_fd = plan->proc_pidns_fd;
+	}
 	r = check_proc_dest(op, -1, err);
 	if (r < 0)
 		return r;
@@ -795,6 +808,8 @@ int mount_plan_build(const struct calyx_rootfs_ctx *ctx,
 
 	memset(plan, 0, sizeof(*plan));
 	plan->in_userns = ctx->in_userns;
+	plan->proc_pidns = ctx->proc_pidns;
+	plan->proc_pidns_fd = ctx->proc_pidns_fd;
 	if (lnx) {
 		for (size_t i = 0; i < lnx->n_namespaces; i++)
 			if (lnx->namespaces[i].type == CALYX_NS_CGROUP)

@@ -381,7 +381,9 @@ static int readonly_paths(const struct calyx_rootfs_ctx *ctx, int rootfd,
 /*
  * A process.cwd the image lacks is made (root's, 0755) while / is still
  * writable, as runc does: engines pass a workingDir and count on it.  A
- * failure is left to the chdir, which names the field.
+ * failure is left to the chdir, which names the field.  Never in a root
+ * that is not the container's own: a directory bound from elsewhere (the
+ * bundle-less `--rootfs /` without an overlay is the host's root).
  */
 static void make_missing_cwd(const struct calyx_spec *spec, int rootfd)
 {
@@ -406,7 +408,8 @@ int calyx_rootfs_finalize(const struct calyx_rootfs_ctx *ctx,
 
 	if (rootfd < 0)
 		return calyx_error_set(err, errno, "open /");
-	make_missing_cwd(ctx->spec, rootfd);
+	if (!ctx->root_source || ctx->root_source->upper_dir)
+		make_missing_cwd(ctx->spec, rootfd);
 	if (ctx->spec->linux) {
 		r = mask_paths(ctx, rootfd, err);
 		if (r < 0)

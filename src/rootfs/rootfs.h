@@ -35,6 +35,10 @@ struct calyx_rootfs_ctx {
 	 * O_PATH source of a bind (user namespace); -1 or NULL when none */
 	const int *mount_fds;
 	bool rootfs_nodev;	/* MOUNT_ATTR_NODEV on the rootfs and under it */
+	/* a pid namespace joined by path, which the container process enters
+	 * only after setup: procfs is mounted for it (fsconfig "pidns") */
+	bool proc_pidns;
+	int proc_pidns_fd;
 	const struct calyx_log *log;
 };
 

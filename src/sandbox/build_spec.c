@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include "sandbox/sandbox.h"
 #include "security/security.h"
@@ -93,6 +95,37 @@ static int check_host_destination(const struct sandbox_options *o,
 	return calyx_error_setx(err, ENOENT,
 				"%s: %s does not exist on the host root; create it or "
 				"use --overlay", flag, dst);
+}
+
+/*
+ * A missing --workdir is made in the container's root, which is only the
+ * container's own to write when it is writable: an overlay, or a rootfs
+ * that is neither read-only nor the host's `/`.  Otherwise it must exist
+ * (looked up inside the rootfs, as the container will see it).
+ */
+static int check_workdir(const struct sandbox_options *o, calyx_error **err)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_close_ int rootfd = -1, fd = -1;
+	bool host_root = strcmp(o->rootfs, "/") == 0;
+
+	if (!o->workdir || o->overlay || (!o->read_only && !host_root))
+		return 0;
+	rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return calyx_error_set(err, errno, "--rootfs %s", o->rootfs);
+	fd = (int)syscall(SYS_openat2, rootfd, o->workdir, &how, sizeof(how));
+	if (fd >= 0)
+		return 0;
+	if (errno != ENOENT)
+		return calyx_error_set(err, errno, "--workdir %s", o->workdir);
+	return calyx_error_setx(err, ENOENT,
+				"--workdir: %s does not exist in the %s root; create it "
+				"or use --overlay", o->workdir,
+				host_root ? "host's" : "read-only");
 }
 
 static int add_mount(struct calyx_spec *spec, const char *dst, const char *type,
@@ -458,6 +491,8 @@ int sandbox_build_spec(const struct sandbox_options *o, char *const *cmd,
 	if (o->hostname && set_str(&spec->hostname, o->hostname, err) < 0)
 		return -ENOMEM;
 	r = set_process(spec, o, cmd, err);
+	if (r >= 0)
+		r = check_workdir(o, err);
 	for (size_t i = 0; r >= 0 && i < o->n_binds; i++)
 		r = add_bind(spec, o, o->binds[i], err);
 	for (size_t i = 0; r >= 0 && i < o->n_tmpfs; i++)

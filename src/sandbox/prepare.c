@@ -35,6 +35,8 @@
 /* the directory's name until it is locked: see make_own_dir() */
 #define SANDBOX_NEW_PREFIX ".sbxnew-"
 #define VETH_FILE "veth"
+/* the --keep-changes DIR, for a sweep to strip if we are killed */
+#define KEEP_FILE "keep"
 
 static int open_state_root(struct calyx_context *ctx, calyx_error **err)
 {
@@ -68,7 +70,7 @@ static void sweep_one(struct calyx_context *ctx, int rootfd, const char *name,
 	_cleanup_close_ int dirfd = openat(rootfd, name, O_RDONLY | O_DIRECTORY |
 					   O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_error_ calyx_error *ignored = NULL;
-	_cleanup_free_ char *veth = NULL;
+	_cleanup_free_ char *veth = NULL, *keep = NULL;
 	const char *id = name + strlen(SANDBOX_DIR_PREFIX);
 	size_t len;
 
@@ -82,6 +84,10 @@ static void sweep_one(struct calyx_context *ctx, int rootfd, const char *name,
 	calyx_debug(&ctx->log, "sandbox: removing what a killed run left: %s", id);
 	if (calyx_read_file_at(dirfd, VETH_FILE, &veth, &len, &ignored) >= 0)
 		net_link_delete(veth, &ignored);
+	calyx_error_free(&ignored);
+	if (calyx_read_file_at(dirfd, KEEP_FILE, &keep, &len, &ignored) >= 0 &&
+	    geteuid() == 0 && sandbox_keep_sanitize(keep, &ignored) < 0)
+		calyx_warn(&ctx->log, "sandbox: %s", ignored->msg);
 	calyx_error_free(&ignored);
 	if (faccessat(rootfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		calyx_container_delete(ctx, id, true, &ignored);
@@ -186,13 +192,22 @@ static int prepare_root_source(struct sandbox_env *env, const struct sandbox_opt
 					"--overlay on --rootfs /: needs root (the kernel lets no "
 					"user namespace overlay a tree with mounts under it)");
 	if (o->keep_changes) {
-		r = calyx_mkdir_p(o->keep_changes, 0755, err);
+		r = calyx_mkdir_p(o->keep_changes, 0700, err);
 		if (r < 0)
 			return calyx_error_prefix(err, "--keep-changes");
 		env->upper_dir = realpath(o->keep_changes, NULL);
 		if (!env->upper_dir)
 			return calyx_error_set(err, errno, "--keep-changes %s",
 					       o->keep_changes);
+		r = sandbox_keep_dir_open(env->upper_dir, err);
+		if (r < 0)
+			return r;
+		close(r);
+		r = calyx_write_file_atomic_at(env->lockfd, KEEP_FILE, env->upper_dir,
+					       strlen(env->upper_dir), 0600, err);
+		if (r < 0)
+			return r;
+		env->keep_recorded = true;
 	} else {
 		r = make_subdir(env->dir, "scratch", &env->upper_dir, err);
 		if (r < 0)
@@ -254,6 +269,8 @@ int sandbox_prepare(struct calyx_context *ctx, const struct sandbox_options *o,
 static int remove_own_dir(struct sandbox_env *env)
 {
 	if (env->veth_made && unlinkat(env->lockfd, VETH_FILE, 0) < 0 && errno != ENOENT)
+		return -errno;
+	if (env->keep_recorded && unlinkat(env->lockfd, KEEP_FILE, 0) < 0 && errno != ENOENT)
 		return -errno;
 	if (env->has_root_source) {
 		if (unlinkat(env->lockfd, "root", AT_REMOVEDIR) < 0 && errno != ENOENT)

@@ -20,6 +20,7 @@ struct sandbox_env {
 	bool has_root_source;
 	bool made_dir;
 	bool veth_made;
+	bool keep_recorded;	/* the --keep-changes DIR is named in our dir */
 	char veth_host[IFNAMSIZ];
 	char veth_peer[IFNAMSIZ];
 };
@@ -32,5 +33,11 @@ int sandbox_prepare(struct calyx_context *ctx, const struct sandbox_options *o,
 		    const char *rootfs, const char *id, struct sandbox_env *env,
 		    calyx_error **err);
 void sandbox_cleanup(struct sandbox_env *env);
+
+/* keep_changes.c: DIR of --keep-changes, checked to be the caller's and
+ * made 0700 (an fd on it); and, after the run, DIR/upper stripped of
+ * setuid/setgid bits, file capabilities and device nodes. */
+int sandbox_keep_dir_open(const char *dir, calyx_error **err);
+int sandbox_keep_sanitize(const char *dir, calyx_error **err);
 
 #endif

@@ -123,6 +123,16 @@ int sandbox_run(struct calyx_context *ctx, struct sandbox_options *o,
 		run.create.rootfs_nodev = run.create.no_cgroup;
 		r = calyx_container_run(ctx, o->id, &run, exit_status, err);
 	}
+	/* the container is gone: what it kept goes to the host clean (a
+	 * rootless run's files can give no more than the user has) */
+	if (env.keep_recorded && geteuid() == 0) {
+		_cleanup_error_ calyx_error *later = NULL;
+
+		if (r >= 0)
+			r = sandbox_keep_sanitize(env.upper_dir, err);
+		else if (sandbox_keep_sanitize(env.upper_dir, &later) < 0)
+			calyx_warn(&ctx->log, "%s", later->msg);
+	}
 	sandbox_cleanup(&env);
 	return r;
 }

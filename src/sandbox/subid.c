@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include "sandbox/sandbox.h"
 #include "util/cleanup.h"
+#include "util/host_user.h"
 
 static bool parse_u32(const char *text, uint32_t *out)
 {
@@ -95,17 +95,15 @@ static int append_range(struct calyx_id_mapping **maps, size_t *n, uint32_t star
 
 int sandbox_add_subids(struct calyx_linux *lx, calyx_error **err)
 {
-	struct passwd pw, *found = NULL;
-	char buf[4096];
+	char name[256];
 	uint32_t ustart, ucount, gstart, gcount;
 	uid_t uid = geteuid();
+	bool found = calyx_host_user_name(uid, name, sizeof(name)) == 0;
 	int r;
 
-	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) != 0)
-		found = NULL;
-	if (sandbox_subid_range("/etc/subuid", found ? pw.pw_name : NULL, uid,
+	if (sandbox_subid_range("/etc/subuid", found ? name : NULL, uid,
 				&ustart, &ucount) < 0 ||
-	    sandbox_subid_range("/etc/subgid", found ? pw.pw_name : NULL, uid,
+	    sandbox_subid_range("/etc/subgid", found ? name : NULL, uid,
 				&gstart, &gcount) < 0 ||
 	    !helper_installed("newuidmap") || !helper_installed("newgidmap"))
 		return 0;	/* only the caller's own id, as before */

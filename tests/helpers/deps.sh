@@ -25,7 +25,6 @@ CALYX_DEPS_BUILD=(
 	/usr/include/seccomp.h:libseccomp-dev
 	/usr/include/sys/capability.h:libcap-dev
 	/usr/include/yajl/yajl_parse.h:libyajl-dev
-	/usr/include/libmnl/libmnl.h:libmnl-dev
 	# the example bundle's rootfs (and every test container's)
 	/bin/busybox:busybox-static
 )

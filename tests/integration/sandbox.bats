@@ -152,6 +152,73 @@ sandbox_gone()
 	[ ! -e "$ROOTFS/new-file" ]
 }
 
+@test "issue 11.7: --keep-changes hands the host no setuid/setgid file, file capability or device node, in a 0700 dir" {
+	local keep=/dev/shm/calyx-keep-$$ up
+	command -v python3 >/dev/null || skip "python3 is needed inside --rootfs /"
+	mkdir -m 0755 "$keep"
+	# the attack: a root shell for every host user, with --rootfs / as in the issue
+	run calyx run --rootfs / --overlay --keep-changes "$keep" --name "$SID" \
+		--cap-add MKNOD --cap-add SETFCAP -- sh -c '
+		mkdir /calyx-keep-test && cd /calyx-keep-test &&
+		cp /bin/sh suid && chmod 4755 suid && cp /bin/sh sgid && chmod 2755 sgid &&
+		cp /bin/sh fcap && python3 -c "import os, struct
+os.setxattr(\"fcap\", \"security.capability\", struct.pack(\"<5I\", 0x02000001, 1 << 21, 0, 0, 0))" &&
+		mknod null c 1 3 && mknod disk b 8 0 && rm /etc/hostname && echo attacked'
+	up=$keep/upper/calyx-keep-test
+	echo "$output"
+	local mode suid sgid fcap devs wh
+	mode=$(stat -c %a "$keep")
+	suid=$(stat -c %a "$up/suid" 2>/dev/null)
+	sgid=$(stat -c %a "$up/sgid" 2>/dev/null)
+	fcap=$(python3 -c 'import os, sys
+try:
+    os.getxattr(sys.argv[1], "security.capability"); print("caps")
+except OSError: print("none")' "$up/fcap" 2>/dev/null)
+	devs=$(find "$up" \( -type c -o -type b \) 2>/dev/null)
+	wh=$(stat -c '%F %t:%T' "$keep/upper/etc/hostname" 2>/dev/null)
+	rm -rf "$keep"
+	[[ $output == *attacked* ]] || fail "the attack did not run: $output"
+	expect_status 0
+	[ "$mode" = 700 ] || fail "keep dir is $mode, not private"
+	[ "$suid" = 755 ] || fail "setuid kept: $suid"
+	[ "$sgid" = 755 ] || fail "setgid kept: $sgid"
+	[ "$fcap" = none ] || fail "file capabilities kept"
+	[[ -z $devs ]] || fail "device nodes kept: $devs"
+	# overlay whiteouts (char 0:0) are what a deletion is: they stay
+	[[ $wh == "character special file 0:0" ]] || fail "whiteout lost: $wh"
+	sandbox_gone "$SID"
+}
+
+@test "issue 11.7: --keep-changes refuses a directory another user owns" {
+	local keep=/dev/shm/calyx-keep-other-$$
+	mkdir -m 0755 "$keep"
+	chown 65534 "$keep"
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --keep-changes "$keep" -- true
+	rm -rf "$keep"
+	expect_error "--keep-changes $keep: owned by uid 65534, not by the caller"
+}
+
+@test "issue 11.8: --workdir is never created on the host root (or in a read-only root)" {
+	local dir=/calyx-wd-$$-2t/new/dir
+	run --separate-stderr calyx run --rootfs / --read-only --workdir "$dir" -- pwd
+	[ ! -e "${dir%/new/dir}" ] || { rm -rf "${dir%/new/dir}"; fail "made on the host"; }
+	expect_error "--workdir: $dir does not exist in the host's root; create it or use --overlay"
+	run --separate-stderr calyx run --rootfs / --workdir "$dir" -- pwd
+	[ ! -e "${dir%/new/dir}" ] || { rm -rf "${dir%/new/dir}"; fail "made on the host"; }
+	expect_error "does not exist in the host's root"
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --read-only --workdir /new/dir -- pwd
+	[ ! -e "$ROOTFS/new" ] || fail "made in the read-only rootfs"
+	expect_error "--workdir: /new/dir does not exist in the read-only root"
+	# an existing one is fine, and with an overlay a missing one is made there
+	run calyx run --rootfs / --read-only --workdir /etc -- pwd
+	expect_status 0
+	has_line /etc
+	run calyx run --rootfs / --overlay --workdir "$dir" -- pwd
+	[ ! -e "${dir%/new/dir}" ] || { rm -rf "${dir%/new/dir}"; fail "made on the host"; }
+	expect_status 0
+	has_line "$dir"
+}
+
 @test "sandbox: --bind ro/rw and --tmpfs" {
 	local src=$BATS_TEST_TMPDIR/src
 	mkdir -p "$src"

@@ -425,3 +425,171 @@ expect_listener_facts()
 	contains "SELinux is not enabled"
 	assert_nothing_left "$ID"
 }
+
+@test "issue 11.5: with CAP_SYS_PTRACE + CAP_CHECKPOINT_RESTORE an exec opens no host library of the waiting runtime through map_files" {
+	# (runc 1.1.5 fails: its waiting `runc init` maps the host's libc and
+	# libseccomp, which map_files opens for writing)
+	local maps
+	set_args /bin/probe exit 0
+	create_ct "$ID"
+	expect_status 0
+	# exactly that pair: no CAP_SYS_ADMIN is needed for map_files
+	run calyx exec --cap CAP_SYS_PTRACE --cap CAP_CHECKPOINT_RESTORE "$ID" \
+		/bin/sh -c 'grep -c . /proc/1/maps >/dev/null || echo maps=unreadable
+		awk "\$6 ~ /^\\// { print \"mapped=\" \$6 }" /proc/1/maps | sort -u
+		for f in /proc/1/map_files/*; do
+			[ -e "$f" ] || continue
+			echo "entry=$(readlink "$f")"
+			if (exec 3<>"$f") 2>/dev/null; then
+				echo "writable=$(readlink "$f")"
+			fi
+		done'
+	echo "$output"
+	expect_status 0
+	[[ $output != *maps=unreadable* ]] || fail "the attack did not run: $output"
+	# the waiting init is a calyx process and its mappings were readable
+	[[ $output == *entry=* ]] || fail "map_files showed nothing: $output"
+	# no shared library at all: the only mapped file is the runtime itself
+	maps=$(grep '^mapped=' <<< "$output" | sort -u)
+	[[ $(grep -c . <<< "$maps") -eq 1 ]] || fail "more than one mapped file: $maps"
+	[[ $output != *writable=* ]] || fail "a host file opened for writing: $output"
+	calyx delete -f "$ID"
+}
+
+@test "hardening: calyx is fully static, PIE, full RELRO, BIND_NOW, with stack protector" {
+	calyx_only
+	local bin=${CALYX%% *}
+	command -v readelf >/dev/null || skip "readelf (binutils) not installed"
+	# static: no interpreter, no NEEDED library (nothing for map_files)
+	! readelf -lW "$bin" | grep -q 'INTERP' || fail "has a dynamic loader"
+	! readelf -dW "$bin" | grep -q '(NEEDED)' ||
+		fail "needs: $(readelf -dW "$bin" | grep NEEDED)"
+	# PIE (static-pie is ET_DYN)
+	readelf -hW "$bin" | grep -q 'Type:.*DYN' || fail "not PIE"
+	# full RELRO: a GNU_RELRO segment and BIND_NOW
+	readelf -lW "$bin" | grep -q 'GNU_RELRO' || fail "no RELRO segment"
+	readelf -dW "$bin" | grep -Eq 'BIND_NOW|FLAGS_1.*NOW' || fail "lazy binding"
+	# no executable stack
+	readelf -lW "$bin" | grep 'GNU_STACK' | grep -qv 'RWE' || fail "executable stack"
+	# the rest reads the symbol table, which an installed binary may lack
+	readelf -SW "$bin" | grep -q '\.symtab' ||
+		skip "stripped binary: stack protector and FORTIFY not checkable"
+	# stack protector: canary checks are compiled in, and calyx's own code
+	# uses them (a function with a char array loads the canary, %fs:0x28)
+	readelf -sW "$bin" | grep -q '__stack_chk_fail' || fail "no stack protector"
+	if command -v objdump >/dev/null && [[ $(uname -m) == x86_64 ]]; then
+		objdump -d --disassemble=calyx_write_pid_file "$bin" | grep -q '%fs:0x28' ||
+			fail "calyx_write_pid_file has no stack canary"
+	fi
+	# FORTIFY_SOURCE: checked variants are linked
+	readelf -sW "$bin" | grep -Eq '__[a-z]+_chk' || fail "no _FORTIFY_SOURCE"
+}
+
+@test "issue 11.9: a device rule of type a with numbers and access grants only those (no /dev/kmsg write, no disk read)" {
+	# (runc 1.1.5 fails on cgroup v1: it writes the rule as "a", which the
+	# kernel reads as "allow everything")
+	cfg '.linux.resources.devices = [{"allow": false, "access": "rwm"},
+		{"allow": true, "type": "a", "major": 1, "minor": 3, "access": "r"}]
+		| .process.capabilities.bounding += ["CAP_MKNOD"]
+		| .process.capabilities.effective += ["CAP_MKNOD"]
+		| .process.capabilities.permitted += ["CAP_MKNOD"]'
+	set_args /bin/sh -c '
+		/bin/probe mknod /dev/kmsg-like c 1 11 && /bin/probe write /dev/kmsg-like
+		/bin/probe mknod /dev/loop-like b 7 0 && /bin/probe read /dev/loop-like
+		/bin/probe read /dev/null'
+	run calyx run -b "$BUNDLE" "$ID"
+	echo "$output"
+	[[ $(grep -c '^mknod=OK' <<< "$output") -eq 2 ]] || fail "mknod: $output"
+	# the device cgroup refuses before any driver is asked: EPERM
+	has_line write=EPERM
+	[[ $(grep -c '^read=EPERM' <<< "$output") -eq 1 ]] || fail "b 7:0 read: $output"
+	# what the rule (and the default rules) do grant
+	[[ $output == *read=OK* ]] || fail "/dev/null unreadable: $output"
+}
+
+@test "issue 11.3: a container joining another's pid namespace never shows it the host's root, cwd or fds" {
+	# (runc 1.1.5 and crun fail: their init sets up inside the joined
+	# namespace, reachable through /proc/<pid>/root before pivot_root)
+	local copy=$BATS_TEST_TMPDIR/rt-copy marker=$BATS_TEST_TMPDIR/host-secret
+	local b=$BATS_TEST_TMPDIR/joiner before i apid ns
+	cp "$(command -v "${CALYX%% *}")" "$copy"
+	before=$(sha256sum < "$copy")
+	echo secret > "$marker"
+	mkdir -p "$BATS_TEST_TMPDIR/cwd"
+	echo secret > "$BATS_TEST_TMPDIR/cwd/host-secret"
+	# the joiner: an ordinary container in A's pid namespace
+	mkdir -p "$b"
+	cp -a "$BUNDLE/rootfs" "$b/rootfs"
+	# A: privileged, scanning /proc for what a joiner leaks
+	cp "$BATS_FILE_TMPDIR/exe-attack" "$BUNDLE/rootfs/bin/exe-attack"
+	privileged
+	set_args /bin/exe-attack /go "$marker"
+	run_detached "$ID"
+	expect_status 0
+	apid=$(state_field "$ID" pid)
+	ns=/proc/$apid/ns/pid
+	jq --arg p "$ns" '.process.args = ["/bin/probe", "exit", "0"]
+		| .linux.namespaces |= map(if .type == "pid" then .path = $p else . end)
+		| .linux.cgroupsPath = null | del(.linux.cgroupsPath)' \
+		"$TOP/examples/hello/config.json" > "$b/config.json"
+	for ((i = 0; i < 20; i++)); do
+		(cd "$BATS_TEST_TMPDIR/cwd" &&
+			"$copy" --root "$STATE_ROOT" run -b "$b" "$ID-j$i" \
+			< /dev/null > "$BATS_TEST_TMPDIR/joiner.out" 2>&1) ||
+			fail "joiner $i: $(cat "$BATS_TEST_TMPDIR/joiner.out")"
+	done
+	# the joiner really was in A's namespace: A's procfs showed it (its
+	# probe's exe was caught, or at least some process other than A's)
+	touch "$BUNDLE/rootfs/go"
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^caught=' "$BATS_TEST_TMPDIR/$ID.out" && break
+		sleep 0.05
+	done
+	output=$(cat "$BATS_TEST_TMPDIR/$ID.out")
+	echo "$output"
+	[[ $output == *caught=* ]] || fail "the attacker never finished"
+	[[ $output != *escape=* ]] || fail "host paths reached through /proc"
+	[[ $output != *write=OK* ]] || fail "an exe was opened for writing"
+	[ "$(sha256sum < "$copy")" = "$before" ]
+	calyx delete -f "$ID"
+}
+
+@test "issue 11.3: joined late, the pid namespace is still A's: /proc, state pid, exec, kill and exit status" {
+	local b=$BATS_TEST_TMPDIR/joiner apid bpid
+	mkdir -p "$b"
+	cp -a "$BUNDLE/rootfs" "$b/rootfs"
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	expect_status 0
+	apid=$(state_field "$ID" pid)
+	jq --arg p "/proc/$apid/ns/pid" '.process.args = ["/bin/sh", "-c",
+			"echo a_init=$(ls /proc | grep -c ^1$); echo self=$(readlink /proc/self); exit 7"]
+		| .process.oomScoreAdj = 100
+		| del(.linux.cgroupsPath)
+		| .linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' \
+		"$BUNDLE/config.json" > "$b/config.json"
+	run calyx run -b "$b" "$ID-j"
+	echo "$output"
+	# exit status of the process that stayed; A's pid 1 in its /proc
+	expect_status 7
+	has_line a_init=1
+	[[ $output =~ self=[0-9]+ && $output != *self=1$'\n'* ]] || fail "/proc/self: $output"
+	# detached: state pid is the process in A's namespace, exec joins it
+	jq '.process.args = ["/bin/probe", "sleep", "100"]' "$b/config.json" > "$b/c" &&
+		mv "$b/c" "$b/config.json"
+	calyx create -b "$b" "$ID-d" < /dev/null > /dev/null 2>&1
+	[[ $(state_field "$ID-d" status) == created ]]
+	calyx start "$ID-d"
+	bpid=$(state_field "$ID-d" pid)
+	[ "$(stat -L -c %i "/proc/$bpid/ns/pid")" = "$(stat -L -c %i "/proc/$apid/ns/pid")" ] ||
+		fail "state pid $bpid is not in A's pid namespace"
+	[ "$(cat "/proc/$bpid/oom_score_adj")" = 100 ]
+	run calyx exec "$ID-d" /bin/sh -c 'echo a_init=$(ls /proc | grep -c ^1$)'
+	expect_status 0
+	has_line a_init=1
+	calyx kill "$ID-d" KILL
+	wait_for_status "$ID-d" stopped
+	calyx delete "$ID-d"
+	assert_nothing_left "$ID-d" "$bpid"
+	calyx delete -f "$ID"
+}

@@ -500,6 +500,12 @@ TEST(real_v2_device_filter)
 	rules[1].access = (char *)"rw";
 	CHECK(u && cg_v2_devices(u->dirfd, rules, ARRAY_SIZE(rules), &err) == 0);
 	CHECK(run_probe(cg) == 7);
+	/* issue 11.9: type "a" with numbers is not widened to every device */
+	rules[1].type = 'a';
+	rules[1].minor = 3;
+	rules[1].access = (char *)"r";
+	CHECK(u && cg_v2_devices(u->dirfd, rules, ARRAY_SIZE(rules), &err) == 0);
+	CHECK(run_probe(cg) == 1);
 	CHECK(calyx_cgroup_destroy(cg, &err) == 0);
 	CHECK(all_gone(top));
 	scrub(top);
