@@ -30,31 +30,6 @@ host_file_untouched()
 	! grep -qF " $1 " /proc/self/mountinfo || fail "$1 is mounted on"
 }
 
-recvtty()
-{
-	SOCK=$BATS_TEST_TMPDIR/console.sock
-	OUT=$BATS_TEST_TMPDIR/console.out
-	python3 "$TOP/tests/helpers/recvtty.py" "$SOCK" "$OUT" > "$BATS_TEST_TMPDIR/recvtty.log" &
-	RECV_PID=$!
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[[ -S $SOCK ]] && return 0
-		sleep 0.02
-	done
-	fail "recvtty did not start"
-}
-
-wait_recvtty()
-{
-	local i
-	for ((i = 0; i < 250; i++)); do
-		kill -0 "$RECV_PID" 2>/dev/null || return 0
-		sleep 0.02
-	done
-	kill "$RECV_PID"
-	fail "recvtty did not finish: $(cat "$OUT")"
-}
-
 # create + start on a pty; the container ran (its output came through the
 # console) or calyx refused the config: either way it was tried.
 console_run()

@@ -430,3 +430,31 @@ expect_error()
 	[[ $stderr =~ $1 ]] || fail "stderr does not match /$1/: $stderr"
 	[[ $status -eq 1 ]] || fail "expected exit 1, got $status"
 }
+
+# A console-socket receiver (tests/helpers/recvtty.py) in the background:
+# $SOCK to pass as --console-socket, what the pty shows lands in $OUT; extra
+# arguments go to recvtty.py.  wait_recvtty waits for it to finish.
+recvtty()
+{
+	SOCK=$BATS_TEST_TMPDIR/console.sock
+	OUT=$BATS_TEST_TMPDIR/console.out
+	python3 "$TOP/tests/helpers/recvtty.py" "$SOCK" "$OUT" "$@" > "$BATS_TEST_TMPDIR/recvtty.log" &
+	RECV_PID=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -S $SOCK ]] && return 0
+		sleep 0.02
+	done
+	fail "recvtty did not start"
+}
+
+wait_recvtty()
+{
+	local i
+	for ((i = 0; i < 250; i++)); do
+		kill -0 "$RECV_PID" 2>/dev/null || return 0
+		sleep 0.02
+	done
+	kill "$RECV_PID"
+	fail "recvtty did not finish: $(cat "$OUT")"
+}

@@ -4,31 +4,6 @@
 
 load helpers
 
-recvtty()
-{
-	SOCK=$BATS_TEST_TMPDIR/console.sock
-	OUT=$BATS_TEST_TMPDIR/console.out
-	python3 "$TOP/tests/helpers/recvtty.py" "$SOCK" "$OUT" "$@" > "$BATS_TEST_TMPDIR/recvtty.log" &
-	RECV_PID=$!
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[[ -S $SOCK ]] && return 0
-		sleep 0.02
-	done
-	fail "recvtty did not start"
-}
-
-wait_recvtty()
-{
-	local i
-	for ((i = 0; i < 250; i++)); do
-		kill -0 "$RECV_PID" 2>/dev/null || return 0
-		sleep 0.02
-	done
-	kill "$RECV_PID"
-	fail "recvtty did not finish: $(cat "$OUT")"
-}
-
 @test "terminal: create sends the pty master to --console-socket; the process runs on it" {
 	cfg '.process.terminal = true'
 	set_args sh -c 'tty; stat -c "%t:%T" /dev/console; echo done'
