@@ -46,6 +46,24 @@ not_mounted()
 		fail "mounted on the host: $(grep -F " $1" /proc/self/mountinfo)"
 }
 
+# Lets the attacker in the container (tests/helpers/exe-attack.c, waiting for
+# /go) finish, shows what it wrote to $1 and fails if it reached the host: a
+# host path through /proc/PID/{root,cwd,fd}, or an exe opened for writing.
+attack_verdict()
+{
+	local i
+	touch "$BUNDLE/rootfs/go"
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^caught=' "$1" && break
+		sleep 0.05
+	done
+	output=$(cat "$1")
+	echo "$output"
+	[[ $output == *caught=* ]] || fail "the attacker never finished"
+	[[ $output != *escape=* ]] || fail "host paths reached through /proc"
+	[[ $output != *write=OK* ]] || fail "an exe was opened for writing"
+}
+
 @test "CVE-2019-5736, CVE-2016-9962: exec into a privileged container leaks neither the runtime binary nor host paths" {
 	calyx_only
 	local copy=$BATS_TEST_TMPDIR/calyx-copy marker=$BATS_TEST_TMPDIR/host-secret
@@ -75,16 +93,7 @@ sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' \
 		(cd "$BATS_TEST_TMPDIR/cwd" &&
 			"$copy" --root "$STATE_ROOT" exec "$ID" /bin/true)
 	done
-	touch "$BUNDLE/rootfs/go"
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^caught=' "$BATS_TEST_TMPDIR/attack.out" && break
-		sleep 0.05
-	done
-	output=$(cat "$BATS_TEST_TMPDIR/attack.out")
-	echo "$output"
-	[[ $output == *caught=* ]] || fail "the attacker never finished"
-	[[ $output != *escape=* ]] || fail "host paths reached through /proc"
-	[[ $output != *write=OK* ]] || fail "an exe was opened for writing"
+	attack_verdict "$BATS_TEST_TMPDIR/attack.out"
 	[[ $output == *"escapes=0"* ]]
 	[ "$(sha256sum < "$copy")" = "$before" ]
 	"$copy" --root "$STATE_ROOT" delete -f "$ID"
@@ -540,16 +549,7 @@ expect_listener_facts()
 	done
 	# the joiner really was in A's namespace: A's procfs showed it (its
 	# probe's exe was caught, or at least some process other than A's)
-	touch "$BUNDLE/rootfs/go"
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^caught=' "$BATS_TEST_TMPDIR/$ID.out" && break
-		sleep 0.05
-	done
-	output=$(cat "$BATS_TEST_TMPDIR/$ID.out")
-	echo "$output"
-	[[ $output == *caught=* ]] || fail "the attacker never finished"
-	[[ $output != *escape=* ]] || fail "host paths reached through /proc"
-	[[ $output != *write=OK* ]] || fail "an exe was opened for writing"
+	attack_verdict "$BATS_TEST_TMPDIR/$ID.out"
 	[ "$(sha256sum < "$copy")" = "$before" ]
 	calyx delete -f "$ID"
 }
