@@ -206,12 +206,19 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *fprog,
 }
 
 /* The highest number, on the native architecture, of a syscall the
- * profile names (any action), or -1. */
+ * profile names (any action), or -1.  As runc: only for an architecture
+ * the profile lists. */
 static long newest_named_syscall(const struct calyx_seccomp *cfg)
 {
 	uint32_t arch = seccomp_arch_native();
+	bool listed = false;
 	long newest = -1;
 
+	for (size_t i = 0; cfg->architectures && cfg->architectures[i]; i++)
+		if (calyx_scmp_arch_token(cfg->architectures[i]) == arch)
+			listed = true;
+	if (!listed)
+		return -1;
 	for (size_t i = 0; i < cfg->n_syscalls; i++) {
 		for (char **n = cfg->syscalls[i].names; n && *n; n++) {
 			int nr = seccomp_syscall_resolve_name_arch(arch, *n);
@@ -228,8 +235,8 @@ static long newest_named_syscall(const struct calyx_seccomp *cfg)
  * every syscall the profile names fails with ENOSYS, not the default
  * errno, so that libc falls back to the old call (glibc 2.34+ tries
  * clone3, close_range, faccessat2 first).  A few instructions in front of
- * libseccomp's program, for the native architecture; x32's numbers (bit
- * 30) are left to the program.
+ * libseccomp's program, for the native architecture when the profile lists
+ * it; x32's numbers (bit 30) are left to the program.
  */
 static int prepend_enosys_stub(const struct calyx_seccomp *cfg, struct sock_fprog *fprog,
 			       calyx_error **err)
