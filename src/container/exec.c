@@ -632,7 +632,7 @@ static int spawn(struct exec_job *job, calyx_error **err)
  * the runtime's privileges.  Through the init's root (rootless, the
  * non-dumpable init's root is closed to us: the child reads it then).
  */
-static void read_home_in_runtime(struct exec_job *job)
+static void read_home_in_runtime(struct exec_job *job, int initfd)
 {
 	const struct calyx_process *p = job->process;
 	_cleanup_close_ int rootfd = -1;
@@ -643,7 +643,8 @@ static void read_home_in_runtime(struct exec_job *job)
 			return;
 	snprintf(path, sizeof(path), "/proc/%d/root", job->init_pid);
 	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
+	/* the init still lives, so the pid was not reused under us */
+	if (rootfd < 0 || syscall(SYS_pidfd_send_signal, initfd, 0, NULL, 0) < 0)
 		return;
 	job->home = in_root_user_home(rootfd, p->user.uid);
 	job->become.home = job->home;
@@ -714,7 +715,7 @@ static int prepare(struct exec_job *job, const char *id, int dirfd,
 	job->become.spec = job->spec;
 	job->become.seccomp = job->seccomp;
 	job->become.first_fd = 3 + job->opts->preserve_fds;
-	read_home_in_runtime(job);
+	read_home_in_runtime(job, initfd);
 	return open_namespaces(job, rec->pid, err);
 }
 

@@ -241,7 +241,7 @@ _Noreturn void container_init(struct create_job *job)
 	calyx_error *err = NULL;
 	sigset_t none;
 	pid_t host_pid;
-	int start_fd = -1, fifo_fd = -1, proc_fd = -1, keep[3];
+	int start_fd = -1, fifo_fd = -1, fifo_errno = 0, proc_fd = -1, keep[3];
 	struct become b = {
 		.process = p,
 		.spec = job->spec,
@@ -262,8 +262,10 @@ _Noreturn void container_init(struct create_job *job)
 	job->state_dirfd = -1;
 	/* of the state dir we keep only the fifo itself: a directory fd would
 	 * lead a process that can ptrace us to the host (/proc/1/fd/N/..) */
-	if (!job->run_mode)
+	if (!job->run_mode) {
 		fifo_fd = openat(job->fifo_dirfd, EXEC_FIFO, O_PATH | O_CLOEXEC);
+		fifo_errno = fifo_fd < 0 ? errno : 0;
+	}
 	if (job->fifo_dirfd >= 0)
 		close(job->fifo_dirfd);
 	job->fifo_dirfd = -1;
@@ -272,8 +274,8 @@ _Noreturn void container_init(struct create_job *job)
 	    msg.type != CALYX_SYNC_GO)
 		_exit(127);
 	host_pid = msg.value;
-	if (!job->run_mode && fifo_fd < 0)
-		calyx_error_set(&err, errno, "open exec.fifo");
+	if (fifo_errno)
+		calyx_error_set(&err, fifo_errno, "open exec.fifo");
 	if (err || container_recv_idmapped_mounts(job, &err) < 0 ||
 	    proc_reset_signals_new_session(&err) < 0)
 		fail(job, err, false, -1);
