@@ -68,12 +68,19 @@ assert_not_escaped()
 	done
 }
 
-@test "escape 1: a cwd through /proc/self/fd/N (3..32) is refused" {
+@test "escape 1: a cwd through /proc/self/fd/N (3..32) is refused, for run and exec" {
 	for n in $(seq 3 32); do
 		cfg --arg c "/proc/self/fd/$n" '.process.cwd = $c'
 		set_args /bin/probe cwd
 		run calyx_logged run -b "$BUNDLE" "$ID"
 		[[ $status -ne 0 ]] || fail "fd $n: the process ran in $output"
+	done
+	cfg '.process.cwd = "/"'
+	set_args /bin/probe sleep 100
+	calyx_logged run -d -b "$BUNDLE" "$ID" < /dev/null > /dev/null 2>&1
+	for n in $(seq 3 32); do
+		run calyx_logged exec --cwd "/proc/self/fd/$n" "$ID" /bin/probe cwd
+		[[ $status -ne 0 ]] || fail "exec, fd $n: the process ran in $output"
 	done
 }
 
