@@ -9,6 +9,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -204,6 +205,70 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *fprog,
 	return 0;
 }
 
+/* The highest number, on the native architecture, of a syscall the
+ * profile names (any action), or -1.  As runc: only for an architecture
+ * the profile lists. */
+static long newest_named_syscall(const struct calyx_seccomp *cfg)
+{
+	uint32_t arch = seccomp_arch_native();
+	bool listed = false;
+	long newest = -1;
+
+	for (size_t i = 0; cfg->architectures && cfg->architectures[i]; i++)
+		if (calyx_scmp_arch_token(cfg->architectures[i]) == arch)
+			listed = true;
+	if (!listed)
+		return -1;
+	for (size_t i = 0; i < cfg->n_syscalls; i++) {
+		for (char **n = cfg->syscalls[i].names; n && *n; n++) {
+			int nr = seccomp_syscall_resolve_name_arch(arch, *n);
+
+			if (nr >= 0 && nr > newest)
+				newest = nr;
+		}
+	}
+	return newest;
+}
+
+/*
+ * runc's rule for a profile that denies by default: a syscall newer than
+ * every syscall the profile names fails with ENOSYS, not the default
+ * errno, so that libc falls back to the old call (glibc 2.34+ tries
+ * clone3, close_range, faccessat2 first).  A few instructions in front of
+ * libseccomp's program, for the native architecture when the profile lists
+ * it; x32's numbers (bit 30) are left to the program.
+ */
+static int prepend_enosys_stub(const struct calyx_seccomp *cfg, struct sock_fprog *fprog,
+			       calyx_error **err)
+{
+	int kind = calyx_scmp_action_kind(cfg->default_action);
+	long newest = newest_named_syscall(cfg);
+	struct sock_filter stub[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)newest, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	};
+	size_t n = fprog->len + ARRAY_SIZE(stub);
+	struct sock_filter *insns;
+
+	if (kind == CALYX_SCMP_ALLOW || kind == CALYX_SCMP_LOG || newest < 0)
+		return 0;
+	if (n > BPF_MAXINSNS)
+		return calyx_error_setx(err, E2BIG, "seccomp filter: %zu instructions", n);
+	insns = malloc(n * sizeof(*insns));
+	if (!insns)
+		return calyx_error_set(err, ENOMEM, "seccomp filter");
+	memcpy(insns, stub, sizeof(stub));
+	memcpy(insns + ARRAY_SIZE(stub), fprog->filter, fprog->len * sizeof(*insns));
+	free(fprog->filter);
+	fprog->filter = insns;
+	fprog->len = (unsigned short)n;
+	return 0;
+}
+
 int calyx_seccomp_compile(const struct calyx_seccomp *cfg,
 			  const struct calyx_log *log,
 			  struct calyx_seccomp_program **out, calyx_error **err)
@@ -246,7 +311,10 @@ int calyx_seccomp_compile(const struct calyx_seccomp *cfg,
 	if (!prog)
 		return calyx_error_set(err, ENOMEM, "seccomp program");
 	r = export_bpf(ctx, &prog->fprog, err);
+	if (r >= 0)
+		r = prepend_enosys_stub(cfg, &prog->fprog, err);
 	if (r < 0) {
+		free(prog->fprog.filter);
 		free(prog);
 		return r;
 	}

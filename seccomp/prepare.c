@@ -25,7 +25,7 @@
 #include "util/fs.h"
 
 #define CACHE_DIR "seccomp"
-#define CACHE_MAGIC "calyx-bpf-1\n"
+#define CACHE_MAGIC "calyx-bpf-2\n"	/* 2: the ENOSYS stub */
 
 struct text {
 	char *buf;

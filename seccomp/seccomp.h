@@ -48,6 +48,11 @@ int calyx_seccomp_process_state_json(const char *state_json, pid_t pid,
 				      const char *metadata, char **out,
 				      calyx_error **err);
 
+/* True when the profile lets every call of the syscall name through (no
+ * profile, or an unconditional allow): the runtime may then make that call
+ * after the filter is in place. */
+bool calyx_seccomp_surely_allows(const struct calyx_seccomp *cfg, const char *name);
+
 void calyx_seccomp_program_free(struct calyx_seccomp_program *prog);
 
 /*

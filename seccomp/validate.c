@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "seccomp/internal.h"
 #include "seccomp/seccomp.h"
@@ -111,4 +112,31 @@ int calyx_seccomp_validate(const struct calyx_seccomp *cfg, calyx_error **err)
 			return r;
 	}
 	return 0;
+}
+
+/* An action that lets the syscall run. */
+static bool action_allows(const char *action)
+{
+	return action && (!strcmp(action, "SCMP_ACT_ALLOW") || !strcmp(action, "SCMP_ACT_LOG"));
+}
+
+bool calyx_seccomp_surely_allows(const struct calyx_seccomp *cfg, const char *name)
+{
+	bool named = false;
+
+	if (!cfg)
+		return true;
+	for (size_t i = 0; i < cfg->n_syscalls; i++) {
+		const struct calyx_syscall_rule *rule = &cfg->syscalls[i];
+
+		for (char **n = rule->names; n && *n; n++) {
+			if (strcmp(*n, name))
+				continue;
+			/* a rule on its arguments may or may not match */
+			if (!action_allows(rule->action) || rule->n_args)
+				return false;
+			named = true;
+		}
+	}
+	return named || action_allows(cfg->default_action);
 }

@@ -574,6 +574,24 @@ static int bundle_path(const char *bundle, char **out, calyx_error **err)
 	return *out ? 0 : calyx_error_set(err, ENOMEM, "bundle");
 }
 
+/*
+ * CVE-2019-5736: can a container process open the init's /proc/1/exe (this
+ * binary) before the init execs, and write through it once it has?  In a
+ * pid namespace joined by path, others see it at once.  And a created
+ * container waits for `start` while `exec` may add processes; one with
+ * CAP_SYS_PTRACE over our user namespace (no user namespace of its own)
+ * passes the init's non-dumpable guard.  Then the init runs from the exe
+ * guard's read-only view.  `run` starts at once: nothing can be exec'd in.
+ */
+static bool init_exe_reachable(const struct calyx_spec *spec, bool run_mode)
+{
+	const struct calyx_namespace *pidns = calyx_spec_namespace(spec, CALYX_NS_PID);
+
+	if (pidns && pidns->path)
+		return true;
+	return !run_mode && !calyx_spec_namespace(spec, CALYX_NS_USER);
+}
+
 int container_create_job(struct calyx_context *ctx, const char *id,
 			 const struct calyx_create_options *opts, bool run_mode,
 			 bool foreground, struct create_job **out,
@@ -617,9 +635,7 @@ int container_create_job(struct calyx_context *ctx, const char *id,
 	r = bundle_path(opts->bundle, &job->bundle, err);
 	if (r >= 0)
 		r = load_spec(job, &owned, &raw, &raw_len, err);
-	if (r >= 0 && calyx_spec_namespace(job->spec, CALYX_NS_PID) &&
-	    calyx_spec_namespace(job->spec, CALYX_NS_PID)->path)
-		/* CVE-2019-5736: a joined pid namespace sees us before exec */
+	if (r >= 0 && init_exe_reachable(job->spec, run_mode))
 		r = calyx_exe_guard(err);
 	if (r < 0) {
 		create_job_free(job);

@@ -23,10 +23,12 @@
 #include <linux/sched.h>
 
 #include "cgroups/cgroup.h"
+#include "container/become.h"
 #include "container/container.h"
 #include "container/create.h"
 #include "container/wait.h"
 #include "linux/affinity.h"
+#include "linux/in_root.h"
 #include "linux/process.h"
 #include "linux/sync.h"
 #include "linux/terminal.h"
@@ -68,7 +70,8 @@ struct exec_job {
 	const char *id;
 	char *bundle;
 	pid_t init_pid;
-	char **exec_env;	/* the exec'd process: env with HOME */
+	struct become become;	/* the process's last steps (child side) */
+	char *home;		/* HOME from the image, read by the runtime */
 };
 
 /* Marks a container in which some process may hold CAP_SYS_PTRACE. */
@@ -101,6 +104,7 @@ static void exec_job_release(struct exec_job *job)
 		calyx_cgroup_free(job->cgroup);
 	calyx_spec_free(job->spec);
 	free(job->bundle);
+	free(job->home);
 }
 
 int calyx_parse_user(const char *text, uint32_t *uid, uint32_t *gid,
@@ -353,8 +357,7 @@ static int exec_join_namespaces(struct exec_job *job, calyx_error **err)
 	return 0;
 }
 
-static int exec_child_setup(struct exec_job *job, bool joined, char *exe,
-			    size_t size, calyx_error **err)
+static int exec_child_setup(struct exec_job *job, bool joined, calyx_error **err)
 {
 	const struct calyx_process *p = job->process;
 	int r;
@@ -392,27 +395,9 @@ static int exec_child_setup(struct exec_job *job, bool joined, char *exe,
 				       "process.execCPUAffinity.final", err);
 	if (r < 0)
 		return r;
-	r = container_seccomp_early(p, job->seccomp, job->sync_child, err);
-	if (r < 0)
-		return r;
-	/* still root and in the container's root: its /etc/passwd */
-	job->exec_env = proc_env_with_home(p);
-	r = calyx_process_apply_identity(p, &job->ctx->log, err);
+	r = become_prepare(&job->become, err);
 	if (r >= 0)
-		r = proc_enter_cwd(p, err);
-	if (r >= 0)
-		r = proc_find_executable(p, exe, size, err);
-	if (r >= 0)
-		r = proc_cloexec_from(3 + job->opts->preserve_fds, err);
-	if (r >= 0 && p->no_new_privileges)
-		r = calyx_apply_no_new_privs(p, err);
-	if (r >= 0 && container_seccomp_late(p, job->seccomp)) {
-		r = calyx_seccomp_load(job->seccomp, NULL, err);
-		if (r < 0)
-			calyx_error_prefix(err, "linux.seccomp");
-	}
-	if (r >= 0)
-		r = calyx_lsm_apply_exec_label(p, err);
+		r = become_finish(&job->become, err);
 	return r;
 }
 
@@ -420,7 +405,6 @@ static _Noreturn void exec_child(struct exec_job *job, bool joined)
 {
 	struct calyx_sync_msg msg;
 	calyx_error *err = NULL;
-	char exe[PATH_MAX];
 	sigset_t none;
 
 	sigemptyset(&none);
@@ -431,16 +415,18 @@ static _Noreturn void exec_child(struct exec_job *job, bool joined)
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (job->sync_parent >= 0)
 		close(job->sync_parent);
+	job->become.sync_fd = job->sync_child;
+	job->become.keep = &job->sync_child;
+	job->become.n_keep = 1;
 	if (calyx_sync_recv(job->sync_child, &msg, "the runtime", &err) < 0)
 		_exit(127);
 	if (proc_reset_signals_new_session(&err) < 0 ||
-	    exec_child_setup(job, joined, exe, sizeof(exe), &err) < 0)
+	    exec_child_setup(job, joined, &err) < 0)
 		exec_child_fail(job, err);
 	/* a detached process outlives us (engines' conmon/shim reap it) */
 	if (job->opts->detach)
 		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-	execve(exe, job->process->args, job->exec_env);
-	calyx_error_set(&err, errno, "exec %s", exe);
+	become_exec(&job->become, &err);
 	exec_child_fail(job, err);
 }
 
@@ -653,6 +639,31 @@ static int spawn(struct exec_job *job, calyx_error **err)
 	}
 }
 
+/*
+ * HOME from the container's /etc/passwd, read here, before the fork: no
+ * process the container can see reads an image file while it still holds
+ * the runtime's privileges.  Through the init's root (rootless, the
+ * non-dumpable init's root is closed to us: the child reads it then).
+ */
+static void read_home_in_runtime(struct exec_job *job, int initfd)
+{
+	const struct calyx_process *p = job->process;
+	_cleanup_close_ int rootfd = -1;
+	char path[64];
+
+	for (char **e = p->env; e && *e; e++)
+		if (!strncmp(*e, "HOME=", 5))
+			return;
+	snprintf(path, sizeof(path), "/proc/%d/root", job->init_pid);
+	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* the init still lives, so the pid was not reused under us */
+	if (rootfd < 0 || syscall(SYS_pidfd_send_signal, initfd, 0, NULL, 0) < 0)
+		return;
+	job->home = in_root_user_home(rootfd, p->user.uid);
+	job->become.home = job->home;
+	job->become.home_known = true;
+}
+
 static int prepare(struct exec_job *job, const char *id, int dirfd,
 		   calyx_error **err)
 {
@@ -713,6 +724,11 @@ static int prepare(struct exec_job *job, const char *id, int dirfd,
 	initfd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
 	if (initfd < 0 || !container_pid_alive(rec->pid, rec->pid_start))
 		return calyx_error_setx(err, ESRCH, "cannot exec in a stopped container");
+	job->become.process = job->process;
+	job->become.spec = job->spec;
+	job->become.seccomp = job->seccomp;
+	job->become.first_fd = 3 + job->opts->preserve_fds;
+	read_home_in_runtime(job, initfd);
 	r = open_namespaces(job, rec->pid, err);
 	if (r < 0)
 		return r;

@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
+#include "container/become.h"
 #include "container/container.h"
 #include "container/create.h"
 #include "container/hooks.h"
@@ -165,47 +168,44 @@ static int setup_environment(struct create_job *job, pid_t host_pid,
 	return 0;
 }
 
-/* From root of the container to the configured user, fds closed. */
-static int drop_to_process(struct create_job *job, char *exe, size_t exe_size,
-			   calyx_error **err)
-{
-	const struct calyx_process *p = job->spec->process;
-	int r;
-
-	r = container_seccomp_early(p, job->seccomp, job->sync_child, err);
-	if (r < 0)
-		return r;
-	/* still root and in the container's root: its /etc/passwd */
-	job->exec_env = proc_env_with_home(p);
-	r = calyx_process_apply_identity(p, &job->ctx->log, err);
-	if (r < 0)
-		return r;
-	r = proc_enter_cwd(p, err);
-	if (r < 0)
-		return r;
-	r = proc_find_executable(p, exe, exe_size, err);
-	if (r < 0)
-		return r;
-	return proc_cloexec_from(3 + job->opts->preserve_fds, err);
-}
-
 /*
- * create mode: block until `calyx start` opens the exec fifo's read end and
- * keep our (close-on-exec) write end: "0" written right before execve() and
- * the EOF that execve() causes tell `start` the program runs; "1<why>" tells
- * it why not.  run mode: wait for START on the sync socket.
+ * create mode: the exec fifo, reopened for writing through the container's
+ * procfs from the O_PATH fd we keep (the state dir that holds it is gone):
+ * the open blocks until `calyx start` opens the read end.  "0" written right
+ * before exec and the EOF that exec causes tell `start` the program runs;
+ * "1<why>" tells it why not.  run mode: wait for START on the sync socket.
  */
-static int wait_for_start(struct create_job *job, int *start_fd, calyx_error **err)
+static int wait_for_start(struct create_job *job, int fifo_fd, int proc_fd,
+			  int *start_fd, calyx_error **err)
 {
 	struct calyx_sync_msg msg;
+	char path[32];
 
 	*start_fd = -1;
 	if (job->run_mode)
 		return calyx_sync_recv(job->sync_child, &msg, "start", err);
-	*start_fd = openat(job->fifo_dirfd, EXEC_FIFO, O_WRONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "self/fd/%d", fifo_fd);
+	*start_fd = openat(proc_fd, path, O_WRONLY | O_CLOEXEC);
 	if (*start_fd < 0)
 		return calyx_error_set(err, errno, "open exec.fifo");
 	return 0;
+}
+
+/* The container's /proc, checked to be a procfs (not whatever the image
+ * has there), for reopening the fifo after the fds are closed. */
+static int open_container_proc(calyx_error **err)
+{
+	_cleanup_close_ int fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct statfs sfs;
+
+	if (fd < 0)
+		return calyx_error_set(err, errno, "exec.fifo: open the container's /proc");
+	if (fstatfs(fd, &sfs) < 0)
+		return calyx_error_set(err, errno, "exec.fifo: statfs /proc");
+	if (sfs.f_type != PROC_SUPER_MAGIC)
+		return calyx_error_setx(err, EINVAL,
+					"exec.fifo: the container needs a procfs mounted at /proc");
+	return TAKE_FD(fd);
 }
 
 static void write_all_best_effort(int fd, const char *buf, size_t len)
@@ -247,10 +247,17 @@ _Noreturn void container_init(struct create_job *job)
 	const struct calyx_process *p = job->spec->process;
 	struct calyx_sync_msg msg;
 	calyx_error *err = NULL;
-	char exe[PATH_MAX];
 	sigset_t none;
 	pid_t host_pid;
-	int start_fd = -1;
+	int start_fd = -1, fifo_fd = -1, fifo_errno = 0, proc_fd = -1, keep[3];
+	struct become b = {
+		.process = p,
+		.spec = job->spec,
+		.seccomp = job->seccomp,
+		.sync_fd = job->sync_child,
+		.first_fd = 3 + job->opts->preserve_fds,
+		.keep = keep,
+	};
 
 	/* `run` blocks signals to forward them; the container starts clean */
 	sigemptyset(&none);
@@ -261,45 +268,69 @@ _Noreturn void container_init(struct create_job *job)
 	/* the runtime's flock lives on this open file description */
 	close(job->state_dirfd);
 	job->state_dirfd = -1;
+	/* of the state dir we keep only the fifo itself: a directory fd would
+	 * lead a process that can ptrace us to the host (/proc/1/fd/N/..) */
+	if (!job->run_mode) {
+		fifo_fd = openat(job->fifo_dirfd, EXEC_FIFO, O_PATH | O_CLOEXEC);
+		fifo_errno = fifo_fd < 0 ? errno : 0;
+	}
+	if (job->fifo_dirfd >= 0)
+		close(job->fifo_dirfd);
+	job->fifo_dirfd = -1;
 
 	if (calyx_sync_recv(job->sync_child, &msg, "the runtime", &err) < 0 ||
 	    msg.type != CALYX_SYNC_GO)
 		_exit(127);
 	host_pid = msg.value;
-	if (container_recv_idmapped_mounts(job, &err) < 0 ||
+	if (fifo_errno)
+		calyx_error_set(&err, fifo_errno, "open exec.fifo");
+	if (err || container_recv_idmapped_mounts(job, &err) < 0 ||
 	    proc_reset_signals_new_session(&err) < 0)
 		fail(job, err, false, -1);
 	/* rootless runtimes leave this to us (the id maps are written now) */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		_exit(127);
 
-	/* a joined pid namespace sees only what drop_to_process left */
+	/* in a pid namespace joined by path, the processes already there see
+	 * only the child forked once become_prepare has closed the runtime's
+	 * fds and taken the final identity (container_pid_join_fork) */
 	if (setup_environment(job, host_pid, &err) < 0 ||
-	    container_pid_join_enter(job, &err) < 0 ||
-	    drop_to_process(job, exe, sizeof(exe), &err) < 0 ||
+	    container_pid_join_enter(job, &err) < 0)
+		fail(job, err, false, -1);
+	if (!job->run_mode) {
+		proc_fd = open_container_proc(&err);
+		if (proc_fd < 0)
+			fail(job, err, false, -1);
+		keep[b.n_keep++] = fifo_fd;
+		keep[b.n_keep++] = proc_fd;
+	}
+	keep[b.n_keep++] = job->sync_child;
+	if (become_prepare(&b, &err) < 0 ||
 	    container_pid_join_fork(job, &host_pid, &err) < 0)
 		fail(job, err, false, -1);
+	/* the --log file is closed: what is left to say goes to the runtime,
+	 * or to `start` through the fifo, or, at worst, to our stderr */
+	job->ctx->log.fd = -1;
+	job->ctx->log.max_level = CALYX_LOG_ERROR;
 	/* `create` and `run -d` exit now: we must outlive them.  A foreground
 	 * `run` keeps the container tied to calyx (re-armed: the identity
 	 * change cleared it; if calyx died meanwhile, the START recv fails) */
 	prctl(PR_SET_PDEATHSIG, job->foreground ? SIGKILL : 0, 0, 0, 0);
 	if (calyx_sync_send(job->sync_child, CALYX_SYNC_READY, 0, NULL, &err) < 0)
 		_exit(127);
-	if (wait_for_start(job, &start_fd, &err) < 0)
+	if (wait_for_start(job, fifo_fd, proc_fd, &start_fd, &err) < 0)
 		fail(job, err, true, start_fd);
-	if (run_container_hooks(job, CALYX_HOOK_START_CONTAINER, CALYX_STATUS_CREATED,
+	if (proc_fd >= 0)
+		close(proc_fd);
+	if (fifo_fd >= 0)
+		close(fifo_fd);
+	/* startContainer hooks run with the process's final privileges */
+	if (become_finish(&b, &err) < 0 ||
+	    run_container_hooks(job, CALYX_HOOK_START_CONTAINER, CALYX_STATUS_CREATED,
 				host_pid, &err) < 0)
-		fail(job, err, true, start_fd);
-	if (p->no_new_privileges && calyx_apply_no_new_privs(p, &err) < 0)
-		fail(job, err, true, start_fd);
-	if (container_seccomp_late(p, job->seccomp) &&
-	    calyx_seccomp_load(job->seccomp, NULL, &err) < 0)
-		fail(job, err, true, start_fd);
-	if (calyx_lsm_apply_exec_label(p, &err) < 0)
 		fail(job, err, true, start_fd);
 	if (start_fd >= 0)
 		write_all_best_effort(start_fd, "0", 1);
-	execve(exe, p->args, job->exec_env);
-	calyx_error_set(&err, errno, "exec %s", exe);
+	become_exec(&b, &err);
 	fail(job, err, true, start_fd);
 }

@@ -17,9 +17,6 @@
 #include "linux/process.h"
 #include "util/cleanup.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 
 int proc_set_names(const struct calyx_spec *spec, calyx_error **err)
@@ -263,113 +260,6 @@ int proc_enter_cwd(const struct calyx_process *p, calyx_error **err)
 		return calyx_error_setx(err, EPERM,
 					"process.cwd: %s is outside the container root", p->cwd);
 	return 0;
-}
-
-static const char *env_path(const struct calyx_process *p)
-{
-	for (char **e = p->env; e && *e; e++)
-		if (!strncmp(*e, "PATH=", 5))
-			return *e + 5;
-	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-}
-
-static bool is_executable(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, X_OK) == 0;
-}
-
-int proc_find_executable(const struct calyx_process *p, char *out, size_t size,
-			 calyx_error **err)
-{
-	const char *name = p->args[0], *dir;
-
-	if (strchr(name, '/')) {
-		if (!is_executable(name))
-			return calyx_error_set(err, errno ? errno : EACCES,
-					       "process.args[0]: exec: \"%s\"", name);
-		snprintf(out, size, "%s", name);
-		return 0;
-	}
-	for (dir = env_path(p); dir;) {
-		const char *end = strchr(dir, ':');
-		size_t dlen = end ? (size_t)(end - dir) : strlen(dir);
-		int n = snprintf(out, size, "%.*s/%s", (int)(dlen ? dlen : 1),
-				 dlen ? dir : ".", name);
-
-		if (n > 0 && (size_t)n < size && is_executable(out))
-			return 0;
-		dir = end ? end + 1 : NULL;
-	}
-	return calyx_error_setx(err, ENOENT,
-				"process.args[0]: exec: \"%s\": executable file not found in $PATH",
-				name);
-}
-
-int proc_cloexec_from(int first_fd, calyx_error **err)
-{
-	if (syscall(SYS_close_range, (unsigned)first_fd, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return calyx_error_set(err, errno, "close_range");
-	return 0;
-}
-
-/* The home directory of uid in the container's /etc/passwd, or NULL. */
-static char *passwd_home(uid_t uid)
-{
-	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-
-	if (!f)
-		return NULL;
-	while (getline(&line, &cap, f) > 0) {
-		/* name:passwd:uid:gid:gecos:home:shell */
-		char *field[7] = { 0 };
-		char *p = line, *end;
-		size_t n = 0;
-		unsigned long v;
-
-		line[strcspn(line, "\n")] = '\0';
-		while (n < 7 && p) {
-			field[n++] = p;
-			p = strchr(p, ':');
-			if (p)
-				*p++ = '\0';
-		}
-		if (n < 6 || !*field[2])
-			continue;
-		errno = 0;
-		v = strtoul(field[2], &end, 10);
-		if (errno || *end || v != uid || !*field[5])
-			continue;
-		return strdup(field[5]);
-	}
-	return NULL;
-}
-
-char **proc_env_with_home(const struct calyx_process *p)
-{
-	static char *const empty[] = { NULL };
-	char *const *env = p->env ? p->env : empty;
-	_cleanup_free_ char *home = NULL;
-	size_t n = 0;
-	char **out;
-
-	for (; env[n]; n++)
-		if (strncmp(env[n], "HOME=", 5) == 0)
-			return (char **)env;
-	/* as runc and crun: the user's home from /etc/passwd, else "/" */
-	home = passwd_home(p->user.uid);
-	out = calloc(n + 2, sizeof(*out));
-	if (!out)
-		return (char **)env;
-	memcpy(out, env, n * sizeof(*out));
-	if (asprintf(&out[n], "HOME=%s", home ? home : "/") < 0) {
-		free(out);
-		return (char **)env;
-	}
-	return out;
 }
 
 int proc_reset_signals_new_session(calyx_error **err)

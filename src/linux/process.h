@@ -22,20 +22,9 @@ int proc_validate_sysctl(const struct calyx_spec *spec, calyx_error **err);
  * which must be a real procfs. */
 int proc_apply_sysctl(const struct calyx_spec *spec, calyx_error **err);
 
-/* chdir(process.cwd) and prove the result is inside the root (CVE-2024-21626). */
+/* chdir(process.cwd) and prove the result is inside the root (CVE-2024-21626);
+ * as the user, after the first try as root was refused (become.c). */
 int proc_enter_cwd(const struct calyx_process *p, calyx_error **err);
-
-/* Resolve args[0] like execvp but with the container's PATH. */
-int proc_find_executable(const struct calyx_process *p, char *out, size_t size,
-			 calyx_error **err);
-
-/* Mark every fd >= 3 + preserve_fds close-on-exec (one syscall). */
-int proc_cloexec_from(int first_fd, calyx_error **err);
-
-/* process.env with HOME added when it has none: the user's home in the
- * container's /etc/passwd, else "/" (runc, crun).  Called in the container
- * after pivot, before the identity change; the result is for execve(). */
-char **proc_env_with_home(const struct calyx_process *p);
 
 /* Every signal back to its default action, and a session of its own. */
 int proc_reset_signals_new_session(calyx_error **err);

@@ -2,6 +2,7 @@
 /* CVE-2019-5736 defence: see exe_guard.h for when and why. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -147,6 +148,57 @@ int calyx_exe_guard(calyx_error **err)
 	return calyx_error_set(err, r, "re-executing the runtime read-only");
 }
 
+static bool kept(int fd, const int *keep, size_t n_keep)
+{
+	for (size_t i = 0; i < n_keep; i++)
+		if (keep[i] == fd)
+			return true;
+	return false;
+}
+
+/* Without close_range (a kernel before 5.9, or a seccomp profile loaded
+ * early that does not allow it): the fds the kernel lists. */
+static int close_fds_by_listing(unsigned int from, const int *keep, size_t n_keep,
+				calyx_error **err)
+{
+	_cleanup_close_ int dirfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char buf[4096];
+	long n;
+
+	if (dirfd < 0)
+		return calyx_error_set(err, errno, "closing fds: open /proc/self/fd");
+	for (bool closed = true; closed;) {
+		/* closing changes the directory: list it again until a pass
+		 * closes nothing */
+		closed = false;
+		if (lseek(dirfd, 0, SEEK_SET) < 0)
+			return calyx_error_set(err, errno, "closing fds: rewinding /proc/self/fd");
+		while ((n = syscall(SYS_getdents64, dirfd, buf, sizeof(buf))) > 0) {
+			for (long off = 0; off < n;) {
+				struct {
+					uint64_t ino;
+					int64_t off;
+					unsigned short reclen;
+					unsigned char type;
+					char name[];
+				} *de = (void *)(buf + off);
+				char *end;
+				long fd = strtol(de->name, &end, 10);
+
+				off += de->reclen;
+				if (*end || end == de->name || fd < (long)from ||
+				    fd == dirfd || kept((int)fd, keep, n_keep))
+					continue;
+				close((int)fd);
+				closed = true;
+			}
+		}
+		if (n < 0)
+			return calyx_error_set(err, errno, "closing fds: reading /proc/self/fd");
+	}
+	return 0;
+}
+
 int calyx_close_fds_except(int first, const int *keep, size_t n_keep,
 			   calyx_error **err)
 {
@@ -160,8 +212,11 @@ int calyx_close_fds_except(int first, const int *keep, size_t n_keep,
 			if (keep[i] >= (int)from && (unsigned int)keep[i] < next)
 				next = (unsigned int)keep[i];
 		if (next > from &&
-		    syscall(SYS_close_range, from, next - 1, 0) < 0)
+		    syscall(SYS_close_range, from, next - 1, 0) < 0) {
+			if (errno == ENOSYS || errno == EPERM)
+				return close_fds_by_listing(from, keep, n_keep, err);
 			return calyx_error_set(err, errno, "close_range");
+		}
 		if (next == ~0U)
 			return 0;
 		from = next + 1;

@@ -124,3 +124,10 @@ JSON
 	contains "/no/such/cmd"
 	[[ ${#lines[@]} -eq 1 ]] || fail "$output"
 }
+
+@test "exec: --user into a cwd only root can enter (runc enters it before the switch)" {
+	start_sleeper
+	run calyx exec -u 1000:1000 --cwd /root "$ID" /bin/probe cwd
+	expect_status 0
+	has_line cwd=/root
+}

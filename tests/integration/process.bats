@@ -279,3 +279,55 @@ load helpers
 	[[ ${sid#sid=} == "${pid#pid=}" ]] || fail "${lines[0]}"
 	calyx delete -f "$ID"
 }
+
+# runc enters process.cwd before it switches to the user, and again after
+# only when root was refused.
+@test "cwd the user cannot reach but root can (/root for uid 1000)" {
+	cfg '.process.cwd = "/root" | .process.user = {"uid": 1000, "gid": 1000}'
+	run_probe /bin/probe cwd
+	expect_status 0
+	has_line cwd=/root
+}
+
+# Older engine profiles predate close_range, openat2, execveat; without
+# no_new_privs the filter goes in before the runtime is done.
+@test "seccomp: a profile without close_range, openat2 and execveat runs with noNewPrivileges false" {
+	cfg --slurpfile d "$TOP/seccomp/default.json" '
+		.process.noNewPrivileges = false
+		| .linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO",
+			"syscalls": [{"action": "SCMP_ACT_ALLOW",
+				"names": ([$d[0].syscalls[] | select(.action == "SCMP_ACT_ALLOW")
+					| .names[]] | unique
+					- ["close_range", "openat2", "execveat"])}]}'
+	run_probe sh -c 'echo ran; grep Seccomp: /proc/self/status'
+	expect_status 0
+	has_line ran
+	has_line $'Seccomp:\t2'
+	set_args /bin/probe sleep 100
+	calyx run -d -b "$BUNDLE" "$ID" < /dev/null > /dev/null 2>&1
+	run calyx exec "$ID" sh -c 'echo exec-ran'
+	expect_status 0
+	has_line exec-ran
+	calyx delete -f "$ID"
+}
+
+# runc: with a deny-by-default profile, a syscall newer than every one the
+# profile names is ENOSYS (libc then falls back), a named one keeps its action.
+@test "seccomp: syscalls newer than the profile knows get ENOSYS, named ones their action" {
+	[[ $(uname -m) == x86_64 ]] || skip "syscall numbers below are x86_64's"
+	# runc adds the ENOSYS stub for the architectures the profile lists
+	cfg --slurpfile d "$TOP/seccomp/default.json" '
+		.linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO",
+			"architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+			"syscalls": [{"action": "SCMP_ACT_ALLOW",
+				"names": ([$d[0].syscalls[] | select(.action == "SCMP_ACT_ALLOW")
+					| .names[]] | unique - ["kcmp", "tkill"])},
+				{"names": ["kcmp"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+	# 1000 and 100000: no such syscall; kcmp (312) named; tkill (200) the default
+	run_probe sh -c 'probe syscall 1000; probe syscall 100000; probe syscall 312; probe syscall 200'
+	expect_status 0
+	[[ ${lines[0]} == syscall=ENOSYS ]] || fail "syscall 1000: $output"
+	[[ ${lines[1]} == syscall=ENOSYS ]] || fail "syscall 100000: $output"
+	[[ ${lines[2]} == syscall=EPERM ]] || fail "kcmp: $output"
+	[[ ${lines[3]} == syscall=EPERM ]] || fail "tkill: $output"
+}

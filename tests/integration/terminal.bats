@@ -129,3 +129,29 @@ load helpers
 	! grep -qF "$BATS_TEST_TMPDIR/target" /proc/self/mountinfo
 	assert_nothing_left "$ID"
 }
+
+# runc: the pty is chowned to the user before the switch; its group stays
+# the one devpts gives it (gid=5 in the config's /dev/pts options).
+@test "terminal: with process.user 1000:1000 the pty and /dev/console belong to uid 1000" {
+	cfg '.process.terminal = true | .process.user = {"uid": 1000, "gid": 1000}'
+	set_args sh -c 'stat -c "tty %u:%g" $(tty); stat -c "console %u:%g" /dev/console; echo "w:$(echo x > $(tty) && echo ok)"'
+	recvtty
+	calyx run -d -b "$BUNDLE" --console-socket "$SOCK" "$ID"
+	wait_recvtty
+	output=$(tr -d '\r' < "$OUT")
+	contains "tty 1000:5"
+	contains "console 1000:5"
+	contains "w:ok"
+	calyx delete -f "$ID"
+}
+
+@test "terminal: exec -t --user 1000:1000 gets a pty of uid 1000" {
+	set_args sleep 100
+	calyx run -d -b "$BUNDLE" "$ID"
+	recvtty
+	calyx exec -t --console-socket "$SOCK" -d -u 1000:1000 "$ID" sh -c 'stat -c "tty %u:%g" $(tty)'
+	wait_recvtty
+	output=$(tr -d '\r' < "$OUT")
+	contains "tty 1000:5"
+	calyx delete -f "$ID"
+}

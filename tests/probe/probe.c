@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -48,6 +49,8 @@ static const char *errno_name(int err)
 	case ENXIO: return "ENXIO";
 	case EFAULT: return "EFAULT";
 	case ENOMEM: return "ENOMEM";
+	case ENOSYS: return "ENOSYS";
+	case EMFILE: return "EMFILE";
 	default: return "EOTHER";
 	}
 }
@@ -391,6 +394,15 @@ static int cmd_mknod(const char *path, const char *type, const char *maj,
 	return err != 0;
 }
 
+/* syscall(nr) with no arguments: its errno (the seccomp filter's answer). */
+static int cmd_syscall(const char *nr)
+{
+	long r = syscall(strtol(nr, NULL, 0), 0, 0, 0, 0, 0, 0);
+
+	printf("syscall=%s\n", r < 0 ? errno_name(errno) : "0");
+	return 0;
+}
+
 static int cmd_sleep(const char *secs)
 {
 	unsigned left = (unsigned)atoi(secs);
@@ -503,6 +515,7 @@ static int usage(void)
 	      " read PATH\n"
 	      "       probe mknod PATH c|b MAJ MIN | sleep SECONDS | exit N |"
 	      " sysctl KEY | cat PATH\n"
+	      "       probe syscall NR: the errno of syscall NR()\n"
 	      "       probe -e KEY=VALUE [-e ...] COMMAND ...: also assert output"
 	      " lines\n", stderr);
 	return 2;
@@ -585,6 +598,8 @@ static int run_command(int argc, char **argv)
 		rc = print_file_lines(argv[2], NULL);
 	else if (!strcmp(cmd, "mknod") && argc == 6)
 		rc = cmd_mknod(argv[2], argv[3], argv[4], argv[5]);
+	else if (!strcmp(cmd, "syscall") && argc == 3)
+		rc = cmd_syscall(argv[2]);
 	else if (!strcmp(cmd, "sleep") && argc == 3)
 		rc = cmd_sleep(argv[2]);
 	else if (!strcmp(cmd, "exit") && argc == 3)

@@ -312,6 +312,8 @@ static int default_profile_child(void *unused)
 					     NULL, NULL, NULL, 0), EPERM));
 	CHILD_CHECK(14, expect_errno(syscall(SYS_mount, "none", "/mnt", "tmpfs", 0, NULL), EPERM));
 	CHILD_CHECK(15, socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) >= 0);
+	/* newer than every syscall the profile names: ENOSYS, as runc */
+	CHILD_CHECK(16, expect_errno(syscall(1000), ENOSYS));
 	return failed;
 }
 
@@ -546,11 +548,38 @@ TEST(prepare_caches_compiled_filters)
 	CHECK(calyx_remove_tree_at(AT_FDCWD, dir, &err) == 0);
 }
 
+TEST(surely_allows)
+{
+	char *exec_names[] = { "execve", "execveat", NULL };
+	char *other[] = { "kcmp", NULL };
+	struct calyx_syscall_arg arg = { .index = 0, .value = 1, .op = "SCMP_CMP_EQ" };
+	struct calyx_syscall_rule rules[] = {
+		{ .names = exec_names, .action = "SCMP_ACT_ALLOW" },
+		{ .names = other, .action = "SCMP_ACT_ALLOW", .args = &arg, .n_args = 1 },
+	};
+	struct calyx_seccomp cfg = {
+		.default_action = "SCMP_ACT_ERRNO",
+		.syscalls = rules,
+		.n_syscalls = ARRAY_SIZE(rules),
+	};
+
+	CHECK(calyx_seccomp_surely_allows(NULL, "execveat"));
+	CHECK(calyx_seccomp_surely_allows(&cfg, "execveat"));
+	CHECK(!calyx_seccomp_surely_allows(&cfg, "close_range"));
+	/* allowed only for some arguments */
+	CHECK(!calyx_seccomp_surely_allows(&cfg, "kcmp"));
+	cfg.default_action = "SCMP_ACT_ALLOW";
+	CHECK(calyx_seccomp_surely_allows(&cfg, "close_range"));
+	rules[0].action = "SCMP_ACT_KILL";
+	CHECK(!calyx_seccomp_surely_allows(&cfg, "execveat"));
+}
+
 int main(void)
 {
 	RUN(validate_reports_json_paths);
 	RUN(compile_and_load_custom_filter);
 	RUN(default_profile);
+	RUN(surely_allows);
 	RUN(supported_lists);
 	RUN(notify_listener);
 	RUN(default_program_matches_compiled_profile);
