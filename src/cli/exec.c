@@ -52,6 +52,12 @@ static int parse_gid(const char *text, uint32_t **gids, size_t *n,
 	return 0;
 }
 
+static int exec_fail(const struct calyx_context *ctx, calyx_error *err)
+{
+	cli_fail(ctx, err);
+	return CLI_EXIT_EXEC_FAILED;
+}
+
 static int exec_main(struct calyx_context *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -145,19 +151,21 @@ static int exec_main(struct calyx_context *ctx, int argc, char **argv)
 		if (r < 0)
 			return cli_fail(ctx, err);
 	}
-	if (argc - optind < (process_file ? 1 : 2)) {
+	if (argc - optind < 1) {
 		cli_failf(ctx, "exec: requires a container ID%s",
 			  process_file ? "" : " and a command");
 		return CLI_EXIT_FAILURE;
 	}
+	/* from here on a failure is the exec's (runc: 255), a missing
+	 * command included */
 	if (calyx_id_validate(argv[optind], &err) < 0)
-		return cli_fail(ctx, err);
+		return exec_fail(ctx, err);
 	if (process_file) {
 		if (calyx_read_file_at(AT_FDCWD, process_file, &process_json, &len, &err) < 0)
-			return cli_fail(ctx, err);
+			return exec_fail(ctx, err);
 		if (calyx_process_parse(process_json, len, &process, &err) < 0) {
 			calyx_error_prefix(&err, "%s", process_file);
-			return cli_fail(ctx, err);
+			return exec_fail(ctx, err);
 		}
 		opts.process = process;
 	}
@@ -170,7 +178,7 @@ static int exec_main(struct calyx_context *ctx, int argc, char **argv)
 	r = calyx_container_exec(ctx, argv[optind], &opts, &exit_status, &err);
 	calyx_process_free(process);
 	if (r < 0)
-		return cli_fail(ctx, err);
+		return exec_fail(ctx, err);
 	return opts.detach ? 0 : exit_status;
 }
 
