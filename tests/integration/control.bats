@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# kill, pause, resume, update and events against a container in each state:
+# what succeeds and what fails with which exit status, as runc answers.
+
+load helpers
+
+setup_file()
+{
+	common_setup_file
+	[[ $(id -u) -eq 0 ]] || skip "needs root for cgroups (pause)"
+}
+
+@test "kill: signal 0 probes a running (or paused) container; a stopped one fails" {
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	expect_status 0
+	run calyx kill "$ID" 0
+	expect_status 0
+	run calyx kill --all "$ID" 0
+	expect_status 0
+	run calyx kill -a "$ID" 0
+	expect_status 0
+	# probing sends nothing: the container still runs
+	[ "$(state_field "$ID" status)" = running ]
+	calyx pause "$ID"
+	run calyx kill "$ID" 0
+	expect_status 0
+	calyx resume "$ID"
+	calyx kill "$ID" KILL
+	wait_for_status "$ID" stopped
+	run calyx kill "$ID" 0
+	expect_status 1
+	contains "not running"
+	# not a name: SIG0 stays unknown (runc: `unknown signal "SIG0"`)
+	run calyx kill "$ID" SIG0
+	expect_status 1
+}
+
+@test "pause and resume: a second pause, a resume of a running or stopped container fail with 1" {
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	run calyx resume "$ID"
+	expect_status 1
+	contains "not paused"
+	calyx pause "$ID"
+	run calyx pause "$ID"
+	expect_status 1
+	contains "not running"
+	[ "$(state_field "$ID" status)" = paused ]
+	calyx resume "$ID"
+	calyx kill "$ID" KILL
+	wait_for_status "$ID" stopped
+	run calyx pause "$ID"
+	expect_status 1
+	run calyx resume "$ID"
+	expect_status 1
+	run calyx update --memory 100000000 "$ID"
+	expect_status 1
+	contains "not running"
+}
+
+@test "events and kill of a stopped or unknown container fail with 1" {
+	run_detached "$ID"
+	wait_for_status "$ID" stopped
+	run calyx events "$ID"
+	expect_status 1
+	contains "is not running"
+	run calyx events --stats "$ID"
+	expect_status 1
+	run calyx kill "$ID" KILL
+	expect_status 1
+	contains "not running"
+	# --all of a stopped container has nobody to signal: not an error
+	run calyx kill --all "$ID" KILL
+	expect_status 0
+	calyx delete "$ID"
+	run calyx kill "$ID" KILL
+	expect_status 1
+	contains "does not exist"
+	run calyx events --stats "$ID"
+	expect_status 1
+}
