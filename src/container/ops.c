@@ -87,17 +87,12 @@ int calyx_container_resume(struct calyx_context *ctx, const char *id,
 			   calyx_error **err)
 {
 	_cleanup_live_ struct live l = LIVE_INIT;
-	bool frozen = false;
 	int r;
 
 	r = live_open(ctx, id, true, &l, err);
 	if (r < 0)
 		return r;
-	/* a paused created container reports "created": ask the freezer */
-	if (l.status == CALYX_STATUS_CREATED &&
-	    (r = calyx_cgroup_is_frozen(l.cg, &frozen, err)) < 0)
-		return r;
-	if (l.status != CALYX_STATUS_PAUSED && !frozen)
+	if (l.status != CALYX_STATUS_PAUSED)
 		return calyx_error_setx(err, EINVAL, "container not paused");
 	r = calyx_cgroup_freeze(l.cg, false, err);
 	return r < 0 ? calyx_error_prefix(err, "resuming %s", id) : 0;

@@ -80,3 +80,39 @@ setup_file()
 	run calyx events --stats "$ID"
 	expect_status 1
 }
+
+# The runtime with a time limit: a frozen process must not hang the test.
+calyx_bounded()
+{
+	timeout 30 "$CALYX" --root "$STATE_ROOT" "$@"
+}
+
+@test "a paused created container is paused: exec, start and delete refuse it; kill -9 and delete -f end it" {
+	set_args /bin/probe sleep 100
+	create_ct "$ID"
+	expect_status 0
+	calyx pause "$ID"
+	[ "$(state_field "$ID" status)" = paused ]
+	run calyx_bounded exec "$ID" /bin/true
+	expect_status 255
+	contains "paused"
+	run calyx start "$ID"
+	expect_status 1
+	run calyx delete "$ID"
+	expect_status 1
+	contains "not stopped"
+	calyx resume "$ID"
+	[ "$(state_field "$ID" status)" = created ]
+	calyx pause "$ID"
+	# SIGKILL thaws it, or a v1-frozen init never dies
+	run calyx_bounded kill "$ID" KILL
+	expect_status 0
+	wait_for_status "$ID" stopped
+	calyx delete "$ID"
+
+	create_ct "$ID"
+	calyx pause "$ID"
+	run calyx_bounded delete -f "$ID"
+	expect_status 0
+	assert_nothing_left "$ID"
+}
