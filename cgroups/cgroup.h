@@ -58,13 +58,15 @@ int calyx_cgroup_clone_fd(const struct calyx_cgroup *cg);
 int calyx_cgroup_enter(struct calyx_cgroup *cg, pid_t pid, calyx_error **err);
 
 /*
- * `exec --cgroup [CONTROLLER:]SUB`: move a process into an existing
- * sub-cgroup of the container's (in CONTROLLER's hierarchy only, when
- * given; the container's own cgroup in the others).  SUB is relative and
- * may not climb out.
+ * `exec --cgroup [CONTROLLER[,CONTROLLER...]:]SUB` (repeatable, as runc):
+ * move a process into existing sub-cgroups of the container's.  subs is
+ * NULL-terminated; a SUB with controllers applies to their hierarchies, one
+ * without to every other; the last one wins; a hierarchy no SUB names gets
+ * the container's own cgroup.  SUB is relative ("/" and a leading slash:
+ * the container's cgroup itself) and may not climb out.
  */
-int calyx_cgroup_enter_sub(struct calyx_cgroup *cg, const char *sub, pid_t pid,
-			   calyx_error **err);
+int calyx_cgroup_enter_sub(struct calyx_cgroup *cg, char *const *subs,
+			   pid_t pid, calyx_error **err);
 
 /* Processes in the cgroup (recursively). *pids is malloc'd. */
 int calyx_cgroup_pids(struct calyx_cgroup *cg, pid_t **pids, size_t *n,

@@ -137,7 +137,8 @@ struct calyx_exec_options {
 	const char *pid_file;
 	int preserve_fds;
 	bool ignore_paused;
-	const char *cgroup_sub;		/* --cgroup: a sub-cgroup of the container's */
+	/* --cgroup values ([CONTROLLER[,...]:]SUB), NULL-terminated, or NULL */
+	char *const *cgroup_subs;
 };
 
 /* In the foreground: waits, forwards signals, *exit_status like `run`. */

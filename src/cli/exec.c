@@ -81,13 +81,13 @@ static int exec_main(struct calyx_context *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_error_ calyx_error *err = NULL;
-	_cleanup_free_ char **env = NULL, **caps = NULL;
+	_cleanup_free_ char **env = NULL, **caps = NULL, **cgroups = NULL;
 	_cleanup_free_ uint32_t *gids = NULL;
 	_cleanup_free_ char *pid_file = NULL, *process_json = NULL;
 	struct calyx_process *process = NULL;
 	struct calyx_exec_options opts = { 0 };
 	const char *process_file = NULL;
-	size_t n_env = 0, n_caps = 0, n_gids = 0, len = 0;
+	size_t n_env = 0, n_caps = 0, n_gids = 0, n_cgroups = 0, len = 0;
 	int c, r, exit_status = 0;
 
 	while ((c = cli_getopt(ctx, &cli_cmd_exec, argc, argv, "+e:tu:g:p:dc:h",
@@ -140,7 +140,7 @@ static int exec_main(struct calyx_context *ctx, int argc, char **argv)
 			r = cli_parse_uint("--preserve-fds", optarg, &opts.preserve_fds, &err);
 			break;
 		case OPT_CGROUP:
-			opts.cgroup_sub = optarg;
+			r = push(&cgroups, &n_cgroups, optarg, &err);
 			break;
 		case OPT_IGNORE_PAUSED:
 			opts.ignore_paused = true;
@@ -172,6 +172,7 @@ static int exec_main(struct calyx_context *ctx, int argc, char **argv)
 	opts.args = argv + optind + 1;
 	opts.env = env;
 	opts.caps = caps;
+	opts.cgroup_subs = cgroups;
 	opts.additional_gids = gids;
 	opts.n_additional_gids = n_gids;
 	opts.pid_file = pid_file;
@@ -204,7 +205,8 @@ const struct cli_command cli_cmd_exec = {
 		"   --detach, -d             do not wait for the process\n"
 		"   --pid-file PATH          write the process's PID to PATH\n"
 		"   --preserve-fds N         pass N more fds (from fd 3)\n"
-		"   --cgroup SUB             run in this sub-cgroup (cgroup v2)\n"
+		"   --cgroup [CTRL[,CTRL]:]SUB  run in this existing sub-cgroup of\n"
+		"                            the container's (repeatable)\n"
 		"   --ignore-paused          allow exec into a paused container\n"
 		"   --process FILE, -p FILE  the whole process as JSON\n",
 	.run = exec_main,

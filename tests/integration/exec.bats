@@ -192,3 +192,39 @@ JSON
 	calyx exec -d --pid-file "$BATS_TEST_TMPDIR/epid" "$ID" /bin/probe sleep 100
 	[[ $(cat "/proc/$(cat "$BATS_TEST_TMPDIR/epid")/cgroup") == "$init_cg" ]]
 }
+
+@test "exec: --cgroup as runc's: repeatable, controller lists, / for the container's own, no way out" {
+	grep -q ' - cgroup .* rw,.*memory' /proc/self/mountinfo ||
+		skip "needs a cgroup v1 memory hierarchy (pure cgroup v2 host)"
+	cfg --arg p "/$ID" '.linux.cgroupsPath = $p'
+	set_args /bin/probe sleep 100
+	calyx run -d -b "$BUNDLE" "$ID"
+	mkdir -p "/sys/fs/cgroup/memory/$ID/submem" "/sys/fs/cgroup/cpu/$ID/subcpu" \
+		"/sys/fs/cgroup/cpuacct/$ID/subcpu"
+	run calyx exec --cgroup memory:submem --cgroup cpu,cpuacct:subcpu "$ID" cat /proc/self/cgroup
+	expect_status 0
+	contains ":memory:/$ID/submem"
+	[[ $output =~ :cpu[a-z,]*:/$ID/subcpu ]] || fail "$output"
+	[[ $output =~ :pids:/$ID$'\n' ]] || fail "pids not the container's own: $output"
+	# a leading slash is still below the container's cgroup; / is its own
+	run calyx exec --cgroup memory:/submem "$ID" cat /proc/self/cgroup
+	expect_status 0
+	contains ":memory:/$ID/submem"
+	run calyx exec --cgroup / "$ID" cat /proc/self/cgroup
+	expect_status 0
+	while IFS=: read -r _ ctrl path; do
+		[[ $path == "/$ID" ]] || fail "$ctrl: $path"
+	done <<< "$output"
+	# the sub-cgroup must exist in each hierarchy it names
+	run calyx exec --cgroup submem "$ID" /bin/true
+	expect_status 255
+	run calyx exec --cgroup .. "$ID" /bin/true
+	expect_status 255
+	run calyx exec --cgroup memory:sub/../.. "$ID" /bin/true
+	expect_status 255
+	run calyx exec --cgroup whaaat:/ "$ID" /bin/true
+	expect_status 255
+	contains "unknown controller"
+	rmdir "/sys/fs/cgroup/memory/$ID/submem" "/sys/fs/cgroup/cpu/$ID/subcpu" \
+		"/sys/fs/cgroup/cpuacct/$ID/subcpu" 2>/dev/null || true
+}
