@@ -257,6 +257,7 @@ int calyx_cgroup_enter(struct calyx_cgroup *cg, pid_t pid, calyx_error **err)
 static const char *sub_path(const char *sub)
 {
 	const char *colon = strchr(sub, ':'), *path = colon ? colon + 1 : sub;
+
 	while (*path == '/')
 		path++;
 	for (const char *p = path; *p;) {
