@@ -482,7 +482,8 @@ int calyx_container_events(struct calyx_context *ctx, const char *id,
 	_cleanup_live_ struct live l = LIVE_INIT;
 	int r;
 
-	if (!stats_once && interval_ms == 0)
+	/* checked first, --stats or not, as runc */
+	if (interval_ms == 0)
 		return calyx_error_setx(err, EINVAL,
 					"duration interval must be greater than 0");
 	r = live_open(ctx, id, false, &l, err);

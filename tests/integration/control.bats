@@ -116,3 +116,16 @@ calyx_bounded()
 	expect_status 0
 	assert_nothing_left "$ID"
 }
+
+@test "events: a zero --interval is refused, with --stats too" {
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	run calyx events --interval 0 "$ID"
+	expect_status 1
+	contains "greater than 0"
+	run calyx events --stats --interval 0 "$ID"
+	expect_status 1
+	contains "greater than 0"
+	run calyx events --stats --interval 1s "$ID"
+	expect_status 0
+}
