@@ -253,48 +253,106 @@ int calyx_cgroup_enter(struct calyx_cgroup *cg, pid_t pid, calyx_error **err)
 	return 0;
 }
 
-int calyx_cgroup_enter_sub(struct calyx_cgroup *cg, const char *sub, pid_t pid,
-			   calyx_error **err)
+/* The path part of one --cgroup value, relative; NULL if it climbs out. */
+static const char *sub_path(const char *sub)
 {
-	_cleanup_free_ char *controller = NULL;
 	const char *colon = strchr(sub, ':'), *path = colon ? colon + 1 : sub;
-	bool matched = false;
+
+	while (*path == '/')
+		path++;
+	for (const char *p = path; *p;) {
+		size_t len = strcspn(p, "/");
+
+		if (len == 2 && !strncmp(p, "..", 2))
+			return NULL;
+		for (p += len; *p == '/'; p++)
+			;
+	}
+	return path;
+}
+
+/* Mark in chosen[] the hierarchies one --cgroup value applies to, with
+ * its controllers (all hierarchies without); later values win. */
+static int sub_choose(struct calyx_cgroup *cg, const char *sub, const char *path,
+		      const char **chosen, bool *by_ctrl, calyx_error **err)
+{
+	const char *colon = strchr(sub, ':');
+	_cleanup_free_ char *list = NULL;
+	char *save = NULL;
+
+	if (!colon) {
+		for (size_t i = 0; i < cg->n_h; i++)
+			if (!by_ctrl[i])
+				chosen[i] = path;
+		return 0;
+	}
+	list = strndup(sub, (size_t)(colon - sub));
+	if (!list)
+		return calyx_error_set(err, ENOMEM, "--cgroup");
+	for (char *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+		int v1 = cg_controller_from_name(c, false), v2 = cg_controller_from_name(c, true);
+		struct cg_hierarchy *h;
+
+		if (v1 < 0 && v2 < 0)
+			return calyx_error_setx(err, EINVAL, "--cgroup %s: unknown controller %s",
+						sub, c);
+		h = cg_find(cg, (enum cg_controller)(v1 >= 0 ? v1 : v2));
+		if (!h)
+			return calyx_error_setx(err, ENOENT,
+						"--cgroup %s: no hierarchy has controller %s", sub, c);
+		chosen[h - cg->h] = path;
+		by_ctrl[h - cg->h] = true;
+	}
+	return 0;
+}
+
+int calyx_cgroup_enter_sub(struct calyx_cgroup *cg, char *const *subs,
+			   pid_t pid, calyx_error **err)
+{
+	_cleanup_free_ const char **chosen = NULL;
+	_cleanup_free_ bool *by_ctrl = NULL;
 	int r;
 
 	if (cg->null)
-		return calyx_error_setx(err, EINVAL, "--cgroup %s: the container has no cgroup", sub);
-	if (colon && !(controller = strndup(sub, (size_t)(colon - sub))))
+		return calyx_error_setx(err, EINVAL, "--cgroup %s: the container has no cgroup",
+					subs[0]);
+	chosen = calloc(cg->n_h, sizeof(*chosen));
+	by_ctrl = calloc(cg->n_h, sizeof(*by_ctrl));
+	if (!chosen || !by_ctrl)
 		return calyx_error_set(err, ENOMEM, "--cgroup");
-	if (!*path || path[0] == '/' || strstr(path, ".."))
-		return calyx_error_setx(err, EINVAL,
-					"--cgroup %s: must be a relative path below the container's cgroup",
-					sub);
+	/* controller-specific values first, so that they beat the others */
+	for (int pass = 0; pass < 2; pass++) {
+		for (char *const *s = subs; *s; s++) {
+			const char *path = sub_path(*s);
+
+			if (!path)
+				return calyx_error_setx(err, EINVAL,
+							"--cgroup %s: must be a relative path below the container's cgroup",
+							*s);
+			if ((strchr(*s, ':') != NULL) != (pass == 0))
+				continue;
+			r = sub_choose(cg, *s, path, chosen, by_ctrl, err);
+			if (r < 0)
+				return r;
+		}
+	}
 	for (size_t i = 0; i < cg->n_h; i++) {
 		struct cg_hierarchy *h = &cg->h[i];
+		const char *path = chosen[i] ? chosen[i] : "";
 		_cleanup_close_ int fd = -1;
-		bool here = true;
 
 		if (h->dirfd < 0)
 			return calyx_error_setx(err, ENOENT, "joining cgroup %s: it does not exist",
 						h->dir);
-		if (controller) {
-			int c = cg_controller_from_name(controller, h->v2);
-
-			here = c >= 0 && (h->controllers & CG_BIT(c));
-		}
-		matched |= here;
-		if (here) {
+		if (*path) {
 			fd = openat(h->dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd < 0)
-				return calyx_error_set(err, errno, "--cgroup %s: %s/%s", sub, h->dir, path);
+				return calyx_error_set(err, errno, "--cgroup: %s/%s", h->dir, path);
 		}
-		r = cg_writef(here ? fd : h->dirfd, "cgroup.procs", err, "%d", (int)pid);
+		r = cg_writef(*path ? fd : h->dirfd, "cgroup.procs", err, "%d", (int)pid);
 		if (r < 0)
-			return calyx_error_prefix(err, "--cgroup %s", sub);
+			return calyx_error_prefix(err, "--cgroup: joining %s/%s", h->dir, path);
 	}
-	if (!matched)
-		return calyx_error_setx(err, ENOENT, "--cgroup %s: no hierarchy has controller %s",
-					sub, controller);
 	return 0;
 }
 

@@ -58,13 +58,15 @@ int calyx_cgroup_clone_fd(const struct calyx_cgroup *cg);
 int calyx_cgroup_enter(struct calyx_cgroup *cg, pid_t pid, calyx_error **err);
 
 /*
- * `exec --cgroup [CONTROLLER:]SUB`: move a process into an existing
- * sub-cgroup of the container's (in CONTROLLER's hierarchy only, when
- * given; the container's own cgroup in the others).  SUB is relative and
- * may not climb out.
+ * `exec --cgroup [CONTROLLER[,CONTROLLER...]:]SUB` (repeatable, as runc):
+ * move a process into existing sub-cgroups of the container's.  subs is
+ * NULL-terminated; a SUB with controllers applies to their hierarchies, one
+ * without to every other; the last one wins; a hierarchy no SUB names gets
+ * the container's own cgroup.  SUB is relative ("/" and a leading slash:
+ * the container's cgroup itself) and may not climb out.
  */
-int calyx_cgroup_enter_sub(struct calyx_cgroup *cg, const char *sub, pid_t pid,
-			   calyx_error **err);
+int calyx_cgroup_enter_sub(struct calyx_cgroup *cg, char *const *subs,
+			   pid_t pid, calyx_error **err);
 
 /* Processes in the cgroup (recursively). *pids is malloc'd. */
 int calyx_cgroup_pids(struct calyx_cgroup *cg, pid_t **pids, size_t *n,
@@ -151,18 +153,22 @@ int calyx_cgroup_stats(struct calyx_cgroup *cg, struct calyx_cgroup_stats *st,
 void calyx_cgroup_stats_release(struct calyx_cgroup_stats *st);
 
 /*
- * OOM notification: an fd to poll() for *events that wakes when an OOM
- * happened (v1: an eventfd on memory.oom_control, v2: memory.events with
- * POLLPRI).  After each wake-up call calyx_cgroup_oom_rearm(): it returns
- * how many OOMs the v1 eventfd signalled (v1 notifies before the kill is
- * counted), 0 on v2, where calyx_cgroup_oom_count() is already up to date.
- * The fd is the caller's.
+ * OOM kills.  calyx_cgroup_oom_kills() is the kernel's count of processes
+ * OOM-killed in the cgroup (v1 memory.oom_control, v2 memory.events
+ * "oom_kill"): the one truth for "one event per kill", since an OOM can
+ * be signalled several times, or without any kill, while the kernel looks
+ * for a victim.  calyx_cgroup_oom_fd() gives an fd to poll() for *events
+ * that wakes when something OOM-related happened (v1: an eventfd on
+ * memory.oom_control, v2: memory.events with POLLPRI); call
+ * calyx_cgroup_oom_rearm() after each wake-up, then read the counter.
+ * *early is set on v1, whose eventfd fires as an OOM starts, before its
+ * kill (if any) is counted: the caller reads the counter again shortly
+ * after.  The fd is the caller's.
  */
 int calyx_cgroup_oom_fd(struct calyx_cgroup *cg, int *fd, short *events,
-			calyx_error **err);
-uint64_t calyx_cgroup_oom_rearm(int fd, short events);
-/* OOM events so far: v2 memory.events "oom", v1 oom_control "oom_kill". */
-int calyx_cgroup_oom_count(struct calyx_cgroup *cg, uint64_t *count,
+			bool *early, calyx_error **err);
+void calyx_cgroup_oom_rearm(int fd, short events);
+int calyx_cgroup_oom_kills(struct calyx_cgroup *cg, uint64_t *count,
 			   calyx_error **err);
 
 #endif

@@ -492,7 +492,7 @@ int calyx_cgroup_stats(struct calyx_cgroup *cg, struct calyx_cgroup_stats *st,
 /* ---- OOM notification ---- */
 
 int calyx_cgroup_oom_fd(struct calyx_cgroup *cg, int *fd, short *events,
-			calyx_error **err)
+			bool *early, calyx_error **err)
 {
 	struct cg_hierarchy *h = cg->null ? NULL : cg_find(cg, CG_MEMORY);
 	_cleanup_close_ int efd = -1, ctl = -1;
@@ -500,6 +500,7 @@ int calyx_cgroup_oom_fd(struct calyx_cgroup *cg, int *fd, short *events,
 	int n;
 
 	*fd = -1;
+	*early = false;
 	if (!h || h->dirfd < 0)
 		return calyx_error_setx(err, ENOTSUP,
 					"no memory cgroup to watch for OOM events");
@@ -530,23 +531,26 @@ int calyx_cgroup_oom_fd(struct calyx_cgroup *cg, int *fd, short *events,
 		return calyx_error_prefix(err, "registering for OOM events");
 	*fd = TAKE_FD(efd);
 	*events = POLLIN;
+	*early = true;
 	return 0;
 }
 
-uint64_t calyx_cgroup_oom_rearm(int fd, short events)
+void calyx_cgroup_oom_rearm(int fd, short events)
 {
 	char buf[512];
 	uint64_t v;
 
-	/* eventfd: take (and reset) the count; kernfs: a read re-arms POLLPRI */
-	if (events == POLLIN)
-		return read(fd, &v, sizeof(v)) == sizeof(v) ? v : 0;
-	if (pread(fd, buf, sizeof(buf), 0) < 0)
-		return 0;
-	return 0;
+	/* eventfd: reset its count; kernfs: a read re-arms POLLPRI.  Nothing
+	 * to report if either fails: the counter is what gets read next. */
+	if (events == POLLIN) {
+		if (read(fd, &v, sizeof(v)) < 0)
+			return;
+	} else if (pread(fd, buf, sizeof(buf), 0) < 0) {
+		return;
+	}
 }
 
-int calyx_cgroup_oom_count(struct calyx_cgroup *cg, uint64_t *count,
+int calyx_cgroup_oom_kills(struct calyx_cgroup *cg, uint64_t *count,
 			   calyx_error **err)
 {
 	struct cg_hierarchy *h = cg->null ? NULL : cg_find(cg, CG_MEMORY);
@@ -559,7 +563,7 @@ int calyx_cgroup_oom_count(struct calyx_cgroup *cg, uint64_t *count,
 	ok = h->v2 ? read_small(h->dirfd, "memory.events", buf, sizeof(buf)) :
 		     read_small(h->dirfd, "memory.oom_control", buf, sizeof(buf));
 	if (!ok)
-		return calyx_error_set(err, errno, "reading the OOM counter");
-	*count = keyed(buf, h->v2 ? "oom" : "oom_kill");
+		return calyx_error_set(err, errno, "reading the OOM kill counter");
+	*count = keyed(buf, "oom_kill");
 	return 0;
 }

@@ -137,7 +137,8 @@ struct calyx_exec_options {
 	const char *pid_file;
 	int preserve_fds;
 	bool ignore_paused;
-	const char *cgroup_sub;		/* --cgroup: a sub-cgroup of the container's */
+	/* --cgroup values ([CONTROLLER[,...]:]SUB), NULL-terminated, or NULL */
+	char *const *cgroup_subs;
 };
 
 /* In the foreground: waits, forwards signals, *exit_status like `run`. */
@@ -156,7 +157,8 @@ void calyx_state_free(struct calyx_state *state);
 /* A container ID must match [A-Za-z0-9][A-Za-z0-9_.+-]* (no '/', no ".."). */
 int calyx_id_validate(const char *id, calyx_error **err);
 
-/* "KILL", "SIGKILL", "9" -> 9; -EINVAL with a message otherwise. */
+/* "KILL", "SIGKILL", "9" -> 9; "0" -> 0 (a probe, as kill(2));
+ * -EINVAL with a message otherwise. */
 int calyx_signal_parse(const char *text, int *sig, calyx_error **err);
 
 /* The config.json `calyx spec` writes (runnable as is with a busybox rootfs). */

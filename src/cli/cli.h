@@ -12,9 +12,12 @@
 
 #include "calyx/calyx.h"
 
-/* runc's exit codes: everything that fails is 1, an unknown command 3. */
+/* runc's exit codes: everything that fails is 1, an unknown command 3;
+ * `exec` that fails after its flags were parsed is 255, so that engines
+ * tell "exec failed" from the process's own exit code. */
 #define CLI_EXIT_FAILURE 1
 #define CLI_EXIT_UNKNOWN_COMMAND 3
+#define CLI_EXIT_EXEC_FAILED 255
 
 struct cli_command {
 	const char *name;

@@ -3,8 +3,9 @@
  * calyx events [--stats] [--interval DURATION] <container-id>
  *
  * runc's JSON lines: {"type":"stats","id":...,"data":{...}} every interval
- * (default 5s) and {"type":"oom","id":...} when the kernel OOM-kills in the
- * container, until its init exits; --stats prints one stats line and exits.
+ * (default 5s) and {"type":"oom","id":...} for each process the kernel
+ * OOM-kills in the container, until its init exits; --stats prints one
+ * stats line and exits.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -114,8 +115,8 @@ const struct cli_command cli_cmd_events = {
 	.summary = "display container events such as OOM notifications and usage statistics",
 	.help = "Usage: calyx events [options] <container-id>\n\n"
 		"Prints JSON lines as runc: a \"stats\" event (cpu, memory, pids,\n"
-		"blkio, hugetlb) every interval and an \"oom\" event whenever the\n"
-		"kernel OOM-kills in the container, until the container stops.\n"
+		"blkio, hugetlb) every interval and one \"oom\" event for each\n"
+		"process the kernel OOM-kills in the container, until it stops.\n"
 		"memory.raw also carries the \"oom\" and \"oom_kill\" counters.\n\n"
 		"Options:\n"
 		"   --interval DURATION   time between stats (default: 5s)\n"

@@ -52,6 +52,12 @@ static int parse_gid(const char *text, uint32_t **gids, size_t *n,
 	return 0;
 }
 
+static int exec_fail(const struct calyx_context *ctx, calyx_error *err)
+{
+	cli_fail(ctx, err);
+	return CLI_EXIT_EXEC_FAILED;
+}
+
 static int exec_main(struct calyx_context *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -75,13 +81,13 @@ static int exec_main(struct calyx_context *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_error_ calyx_error *err = NULL;
-	_cleanup_free_ char **env = NULL, **caps = NULL;
+	_cleanup_free_ char **env = NULL, **caps = NULL, **cgroups = NULL;
 	_cleanup_free_ uint32_t *gids = NULL;
 	_cleanup_free_ char *pid_file = NULL, *process_json = NULL;
 	struct calyx_process *process = NULL;
 	struct calyx_exec_options opts = { 0 };
 	const char *process_file = NULL;
-	size_t n_env = 0, n_caps = 0, n_gids = 0, len = 0;
+	size_t n_env = 0, n_caps = 0, n_gids = 0, n_cgroups = 0, len = 0;
 	int c, r, exit_status = 0;
 
 	while ((c = cli_getopt(ctx, &cli_cmd_exec, argc, argv, "+e:tu:g:p:dc:h",
@@ -134,7 +140,7 @@ static int exec_main(struct calyx_context *ctx, int argc, char **argv)
 			r = cli_parse_uint("--preserve-fds", optarg, &opts.preserve_fds, &err);
 			break;
 		case OPT_CGROUP:
-			opts.cgroup_sub = optarg;
+			r = push(&cgroups, &n_cgroups, optarg, &err);
 			break;
 		case OPT_IGNORE_PAUSED:
 			opts.ignore_paused = true;
@@ -145,32 +151,35 @@ static int exec_main(struct calyx_context *ctx, int argc, char **argv)
 		if (r < 0)
 			return cli_fail(ctx, err);
 	}
-	if (argc - optind < (process_file ? 1 : 2)) {
+	if (argc - optind < 1) {
 		cli_failf(ctx, "exec: requires a container ID%s",
 			  process_file ? "" : " and a command");
 		return CLI_EXIT_FAILURE;
 	}
+	/* from here on a failure is the exec's (runc: 255), a missing
+	 * command included */
 	if (calyx_id_validate(argv[optind], &err) < 0)
-		return cli_fail(ctx, err);
+		return exec_fail(ctx, err);
 	if (process_file) {
 		if (calyx_read_file_at(AT_FDCWD, process_file, &process_json, &len, &err) < 0)
-			return cli_fail(ctx, err);
+			return exec_fail(ctx, err);
 		if (calyx_process_parse(process_json, len, &process, &err) < 0) {
 			calyx_error_prefix(&err, "%s", process_file);
-			return cli_fail(ctx, err);
+			return exec_fail(ctx, err);
 		}
 		opts.process = process;
 	}
 	opts.args = argv + optind + 1;
 	opts.env = env;
 	opts.caps = caps;
+	opts.cgroup_subs = cgroups;
 	opts.additional_gids = gids;
 	opts.n_additional_gids = n_gids;
 	opts.pid_file = pid_file;
 	r = calyx_container_exec(ctx, argv[optind], &opts, &exit_status, &err);
 	calyx_process_free(process);
 	if (r < 0)
-		return cli_fail(ctx, err);
+		return exec_fail(ctx, err);
 	return opts.detach ? 0 : exit_status;
 }
 
@@ -196,7 +205,8 @@ const struct cli_command cli_cmd_exec = {
 		"   --detach, -d             do not wait for the process\n"
 		"   --pid-file PATH          write the process's PID to PATH\n"
 		"   --preserve-fds N         pass N more fds (from fd 3)\n"
-		"   --cgroup SUB             run in this sub-cgroup (cgroup v2)\n"
+		"   --cgroup [CTRL[,CTRL]:]SUB  run in this existing sub-cgroup of\n"
+		"                            the container's (repeatable)\n"
 		"   --ignore-paused          allow exec into a paused container\n"
 		"   --process FILE, -p FILE  the whole process as JSON\n",
 	.run = exec_main,

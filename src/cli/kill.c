@@ -45,7 +45,8 @@ const struct cli_command cli_cmd_kill = {
 	.summary = "send a signal (default: SIGTERM) to the container's init process",
 	.help = "Usage: calyx kill [options] <container-id> [signal]\n\n"
 		"[signal] is a name with or without SIG (KILL, SIGKILL), a number\n"
-		"(9) or a realtime signal (RTMIN+3).  Default: SIGTERM.\n\n"
+		"(9) or a realtime signal (RTMIN+3).  Default: SIGTERM.\n"
+		"0 sends nothing: it checks the container runs.\n\n"
 		"Options:\n"
 		"   --all, -a   send the signal to every process in the container\n",
 	.run = kill_main,

@@ -546,6 +546,18 @@ static void leave_ns_after_clone(struct exec_job *job)
 		setns(job->saved_time_fd, CLONE_NEWTIME);
 }
 
+/* The process not cloned into the cgroup joins it by pid: every
+ * hierarchy (v1, hybrid), or the --cgroup sub-cgroups. */
+static int exec_join_cgroup(struct exec_job *job, calyx_error **err)
+{
+	if (!job->cgroup)
+		return 0;
+	if (job->opts->cgroup_subs)
+		return calyx_cgroup_enter_sub(job->cgroup, job->opts->cgroup_subs,
+					      job->pid, err);
+	return calyx_cgroup_enter(job->cgroup, job->pid, err);
+}
+
 static int spawn(struct exec_job *job, calyx_error **err)
 {
 	struct clone_args args = {
@@ -554,7 +566,7 @@ static int spawn(struct exec_job *job, calyx_error **err)
 		.exit_signal = SIGCHLD,
 	};
 	/* --cgroup SUB: joined by pid below, into the sub-cgroup */
-	int cgfd = job->cgroup && !job->opts->cgroup_sub ?
+	int cgfd = job->cgroup && !job->opts->cgroup_subs ?
 		   calyx_cgroup_clone_fd(job->cgroup) : -1;
 	struct calyx_sync_msg msg;
 	bool two_stage = job->exposed;
@@ -588,10 +600,7 @@ static int spawn(struct exec_job *job, calyx_error **err)
 	job->pid = (pid_t)pid;
 	close(job->sync_child);
 	job->sync_child = -1;
-	if (cgfd < 0 && job->cgroup &&
-	    (job->opts->cgroup_sub ?
-		     calyx_cgroup_enter_sub(job->cgroup, job->opts->cgroup_sub, job->pid, err) :
-		     calyx_cgroup_enter(job->cgroup, job->pid, err)) < 0)
+	if (cgfd < 0 && exec_join_cgroup(job, err) < 0)
 		return calyx_error_prefix(err, "joining the container's cgroup");
 	r = calyx_sync_send(job->sync_parent, CALYX_SYNC_GO, job->pid, NULL, err);
 	if (r >= 0 && two_stage)

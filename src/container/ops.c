@@ -87,17 +87,12 @@ int calyx_container_resume(struct calyx_context *ctx, const char *id,
 			   calyx_error **err)
 {
 	_cleanup_live_ struct live l = LIVE_INIT;
-	bool frozen = false;
 	int r;
 
 	r = live_open(ctx, id, true, &l, err);
 	if (r < 0)
 		return r;
-	/* a paused created container reports "created": ask the freezer */
-	if (l.status == CALYX_STATUS_CREATED &&
-	    (r = calyx_cgroup_is_frozen(l.cg, &frozen, err)) < 0)
-		return r;
-	if (l.status != CALYX_STATUS_PAUSED && !frozen)
+	if (l.status != CALYX_STATUS_PAUSED)
 		return calyx_error_setx(err, EINVAL, "container not paused");
 	r = calyx_cgroup_freeze(l.cg, false, err);
 	return r < 0 ? calyx_error_prefix(err, "resuming %s", id) : 0;
@@ -338,18 +333,21 @@ static int emit_stats(struct live *l, FILE *out, calyx_error **err)
 	return r;
 }
 
-/* An "oom" line for each OOM the counter shows since *seen. */
-static int emit_ooms(struct live *l, FILE *out, uint64_t *seen,
-		     calyx_error **err)
+/* An "oom" line for each OOM kill the counter shows since *seen; *more
+ * tells whether there was any. */
+static int emit_kills(struct live *l, FILE *out, uint64_t *seen, bool *more,
+		      calyx_error **err)
 {
 	_cleanup_error_ calyx_error *ignored = NULL;
 	uint64_t now;
 	int r;
 
+	*more = false;
 	/* the cgroup may be going away under us: not an error here */
-	if (calyx_cgroup_oom_count(l->cg, &now, &ignored) < 0)
+	if (calyx_cgroup_oom_kills(l->cg, &now, &ignored) < 0)
 		return 0;
 	for (; *seen < now; (*seen)++) {
+		*more = true;
 		r = emit(out, "oom", l->rec->id, NULL, err);
 		if (r < 0)
 			return r;
@@ -369,15 +367,38 @@ static int init_pidfd(const struct container_record *rec)
 	return fd;
 }
 
+/* Arm (or, with 0, disarm) a one-shot timer. */
+static int timer_once(int fd, unsigned int ms, calyx_error **err)
+{
+	struct itimerspec its = {
+		.it_value.tv_sec = ms / 1000,
+		.it_value.tv_nsec = (long)(ms % 1000) * 1000000,
+	};
+
+	if (timerfd_settime(fd, 0, &its, NULL) < 0)
+		return calyx_error_set(err, errno, "timerfd_settime");
+	return 0;
+}
+
+/*
+ * After a v1 OOM wake-up the kill is counted a moment later, if at all:
+ * the counter is read again after 10, 20, 40 ... 640 ms, starting over
+ * while kills keep coming.  Bounded and only after an OOM, so no poll.
+ */
+#define RECHECK_FIRST_MS 10
+#define RECHECK_LAST_MS 640
+
 static int events_loop(struct calyx_context *ctx, struct live *l,
 		       unsigned int interval_ms, FILE *out, calyx_error **err)
 {
-	_cleanup_close_ int pidfd = -1, timer = -1, oomfd = -1;
+	_cleanup_close_ int pidfd = -1, timer = -1, oomfd = -1, recheck = -1;
 	_cleanup_error_ calyx_error *oom_err = NULL;
 	struct itimerspec its = { 0 };
-	struct pollfd fds[3];
+	struct pollfd fds[4];
+	unsigned int recheck_ms = 0;
 	short oom_events = 0;
-	uint64_t ooms = 0;
+	bool early = false, more;
+	uint64_t kills = 0;
 	int r;
 
 	pidfd = init_pidfd(l->rec);
@@ -386,35 +407,52 @@ static int events_loop(struct calyx_context *ctx, struct live *l,
 					"container with id %s is not running",
 					l->rec->id);
 	timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (timer < 0)
+	recheck = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (timer < 0 || recheck < 0)
 		return calyx_error_set(err, errno, "timerfd_create");
 	its.it_value.tv_sec = interval_ms / 1000;
 	its.it_value.tv_nsec = (long)(interval_ms % 1000) * 1000000;
 	its.it_interval = its.it_value;
 	if (timerfd_settime(timer, 0, &its, NULL) < 0)
 		return calyx_error_set(err, errno, "timerfd_settime");
-	/* without a memory controller there are stats but no OOM events */
-	if (calyx_cgroup_oom_fd(l->cg, &oomfd, &oom_events, &oom_err) < 0)
+	/* armed first, then the baseline: a kill in between is not lost
+	 * (the kills before the baseline are not this stream's, as runc) */
+	if (calyx_cgroup_oom_fd(l->cg, &oomfd, &oom_events, &early, &oom_err) < 0)
 		calyx_debug(&ctx->log, "events: %s", oom_err->msg);
-	calyx_cgroup_oom_count(l->cg, &ooms, &oom_err);
+	calyx_cgroup_oom_kills(l->cg, &kills, &oom_err);
 
 	fds[0] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 	fds[1] = (struct pollfd){ .fd = timer, .events = POLLIN };
-	fds[2] = (struct pollfd){ .fd = oomfd, .events = oom_events };
+	fds[2] = (struct pollfd){ .fd = recheck, .events = POLLIN };
+	/* without a memory controller there are stats but no OOM events */
+	fds[3] = (struct pollfd){ .fd = oomfd, .events = oom_events };
 	for (;;) {
-		if (poll(fds, oomfd >= 0 ? 3 : 2, -1) < 0) {
+		if (poll(fds, oomfd >= 0 ? 4 : 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return calyx_error_set(err, errno, "events: poll");
 		}
-		if (oomfd >= 0 && fds[2].revents) {
-			/* v1 signals before the kill is counted: trust it */
-			for (uint64_t n = calyx_cgroup_oom_rearm(oomfd, oom_events);
-			     n; n--, ooms++) {
-				if ((r = emit(out, "oom", l->rec->id, NULL, err)) < 0)
-					return r;
-			}
-			if ((r = emit_ooms(l, out, &ooms, err)) < 0)
+		if (oomfd >= 0 && fds[3].revents) {
+			calyx_cgroup_oom_rearm(oomfd, oom_events);
+			if ((r = emit_kills(l, out, &kills, &more, err)) < 0)
+				return r;
+			if (early)
+				recheck_ms = RECHECK_FIRST_MS;
+			if (early && (r = timer_once(recheck, recheck_ms, err)) < 0)
+				return r;
+		}
+		if (fds[2].revents & POLLIN) {
+			uint64_t expirations;
+
+			if (read(recheck, &expirations, sizeof(expirations)) < 0 &&
+			    errno != EAGAIN)
+				return calyx_error_set(err, errno, "events: timer");
+			if ((r = emit_kills(l, out, &kills, &more, err)) < 0)
+				return r;
+			recheck_ms = more ? RECHECK_FIRST_MS : recheck_ms * 2;
+			if (recheck_ms > RECHECK_LAST_MS)
+				recheck_ms = 0;
+			if ((r = timer_once(recheck, recheck_ms, err)) < 0)
 				return r;
 		}
 		if (fds[1].revents & POLLIN) {
@@ -425,13 +463,14 @@ static int events_loop(struct calyx_context *ctx, struct live *l,
 				return calyx_error_set(err, errno, "events: timer");
 			/* a notification can be missed (a v2 re-arm races the
 			 * next OOM): the tick also catches up with the counter */
-			if ((r = emit_ooms(l, out, &ooms, err)) < 0 ||
+			if ((r = emit_kills(l, out, &kills, &more, err)) < 0 ||
 			    (r = emit_stats(l, out, err)) < 0)
 				return r;
 		}
 		if (fds[0].revents) {
-			/* an OOM kill of init races its exit: report it first */
-			return emit_ooms(l, out, &ooms, err);
+			/* an OOM kill of init races its exit: report it first
+			 * (the kernel counts a kill before the victim dies) */
+			return emit_kills(l, out, &kills, &more, err);
 		}
 	}
 }
@@ -443,7 +482,8 @@ int calyx_container_events(struct calyx_context *ctx, const char *id,
 	_cleanup_live_ struct live l = LIVE_INIT;
 	int r;
 
-	if (!stats_once && interval_ms == 0)
+	/* checked first, --stats or not, as runc */
+	if (interval_ms == 0)
 		return calyx_error_setx(err, EINVAL,
 					"duration interval must be greater than 0");
 	r = live_open(ctx, id, false, &l, err);

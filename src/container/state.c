@@ -251,8 +251,9 @@ enum calyx_status container_status(int state_dirfd,
 
 	if (!container_pid_alive(rec->pid, rec->pid_start))
 		return CALYX_STATUS_STOPPED;
-	if (fstatat(state_dirfd, EXEC_FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0)
-		return CALYX_STATUS_CREATED;
+	/* a paused created container is "paused" too, as runc's: exec,
+	 * start and delete without -f refuse it; kill -9 and delete -f thaw
+	 * it (a v1-frozen process never acts on SIGKILL) */
 	if (rec->cgroup_path[0]) {
 		_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
 		_cleanup_error_ calyx_error *ignored = NULL;
@@ -262,6 +263,8 @@ enum calyx_status container_status(int state_dirfd,
 		    calyx_cgroup_is_frozen(cg, &frozen, &ignored) == 0 && frozen)
 			return CALYX_STATUS_PAUSED;
 	}
+	if (fstatat(state_dirfd, EXEC_FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+		return CALYX_STATUS_CREATED;
 	return CALYX_STATUS_RUNNING;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Signal names as `kill(1)` and runc accept them: "KILL", "SIGKILL",
- * "kill", "9", "RTMIN+3", "SIGRTMAX-1".
+ * "kill", "9", "RTMIN+3", "SIGRTMAX-1", and "0" (no signal: a probe).
  */
 #include <errno.h>
 #include <signal.h>
@@ -85,8 +85,10 @@ int calyx_signal_parse(const char *text, int *sig, calyx_error **err)
 	if (!text || !*text)
 		return calyx_error_setx(err, EINVAL, "invalid signal: empty");
 
-	n = parse_number(text, 1, KERNEL_SIGRTMAX);
-	if (n > 0) {
+	/* 0 sends nothing but checks the process exists, as kill(2): the
+	 * liveness probe engines run with `kill ID 0` */
+	n = parse_number(text, 0, KERNEL_SIGRTMAX);
+	if (n >= 0) {
 		*sig = n;
 		return 0;
 	}

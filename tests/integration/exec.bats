@@ -131,3 +131,107 @@ JSON
 	expect_status 0
 	has_line cwd=/root
 }
+
+# ---- exit codes and cgroups of exec, as runc (issue 19) ----
+
+@test "exec: a failed exec exits 255, the process's own status passes through" {
+	start_sleeper
+	run calyx exec "$ID" sh -c 'exit 7'
+	expect_status 7
+	# the command cannot start
+	run calyx exec "$ID" /no/such/cmd
+	expect_status 255
+	run calyx exec --cwd /no/such/dir "$ID" /bin/true
+	expect_status 255
+	# the setup fails before any process exists
+	run calyx exec "$ID"
+	expect_status 255
+	run calyx exec -u nobody-by-name "$ID" /bin/true
+	expect_status 255
+	run calyx exec --process "$BATS_TEST_TMPDIR/no-such.json" "$ID"
+	expect_status 255
+	run calyx exec nosuch /bin/true
+	expect_status 255
+	# bad flags and a missing ID are usage errors: 1, as for any command
+	run calyx exec --preserve-fds x "$ID" /bin/true
+	expect_status 1
+	run calyx exec
+	expect_status 1
+	calyx kill "$ID" KILL
+	wait_for_status "$ID" stopped
+	run calyx exec "$ID" /bin/true
+	expect_status 255
+	contains "stopped"
+}
+
+@test "exec: a paused container refuses with 255; --ignore-paused waits for the resume" {
+	start_sleeper
+	calyx pause "$ID"
+	run calyx exec "$ID" /bin/echo ok
+	expect_status 255
+	contains "cannot exec in a paused container"
+	# a foreground exec runs once the container is thawed
+	( sleep 1; calyx resume "$ID" ) </dev/null >/dev/null 2>&1 &
+	resumer=$!
+	run calyx exec --ignore-paused "$ID" /bin/echo ok
+	wait "$resumer"
+	expect_status 0
+	[[ $output == ok ]] || fail "output: $output"
+	[ "$(state_field "$ID" status)" = running ]
+}
+
+@test "exec: on v1/hybrid with a custom cgroupsPath the process joins every hierarchy" {
+	grep -q ' - cgroup ' /proc/self/mountinfo ||
+		skip "no cgroup v1 hierarchy (pure cgroup v2 host)"
+	cfg --arg p "/$ID" '.linux.cgroupsPath = $p'
+	set_args /bin/probe sleep 100
+	calyx run -d --pid-file "$BATS_TEST_TMPDIR/pid" -b "$BUNDLE" "$ID"
+	init_cg=$(cat "/proc/$(cat "$BATS_TEST_TMPDIR/pid")/cgroup")
+	# every v1 hierarchy, name=systemd and the unified one (0::) of the init
+	while IFS=: read -r _ ctrl path; do
+		[[ $path == "/$ID" ]] || fail "init not in /$ID for '$ctrl': $init_cg"
+	done <<< "$init_cg"
+	run calyx exec "$ID" cat /proc/self/cgroup
+	expect_status 0
+	[[ $output == "$init_cg" ]] ||
+		fail "exec'd process: $output"$'\n'"init: $init_cg"
+	# a detached one too, seen from the host
+	calyx exec -d --pid-file "$BATS_TEST_TMPDIR/epid" "$ID" /bin/probe sleep 100
+	[[ $(cat "/proc/$(cat "$BATS_TEST_TMPDIR/epid")/cgroup") == "$init_cg" ]]
+}
+
+@test "exec: --cgroup as runc's: repeatable, controller lists, / for the container's own, no way out" {
+	grep -q ' - cgroup .* rw,.*memory' /proc/self/mountinfo ||
+		skip "needs a cgroup v1 memory hierarchy (pure cgroup v2 host)"
+	cfg --arg p "/$ID" '.linux.cgroupsPath = $p'
+	set_args /bin/probe sleep 100
+	calyx run -d -b "$BUNDLE" "$ID"
+	mkdir -p "/sys/fs/cgroup/memory/$ID/submem" "/sys/fs/cgroup/cpu/$ID/subcpu" \
+		"/sys/fs/cgroup/cpuacct/$ID/subcpu"
+	run calyx exec --cgroup memory:submem --cgroup cpu,cpuacct:subcpu "$ID" cat /proc/self/cgroup
+	expect_status 0
+	contains ":memory:/$ID/submem"
+	[[ $output =~ :cpu[a-z,]*:/$ID/subcpu ]] || fail "$output"
+	[[ $output =~ :pids:/$ID$'\n' ]] || fail "pids not the container's own: $output"
+	# a leading slash is still below the container's cgroup; / is its own
+	run calyx exec --cgroup memory:/submem "$ID" cat /proc/self/cgroup
+	expect_status 0
+	contains ":memory:/$ID/submem"
+	run calyx exec --cgroup / "$ID" cat /proc/self/cgroup
+	expect_status 0
+	while IFS=: read -r _ ctrl path; do
+		[[ $path == "/$ID" ]] || fail "$ctrl: $path"
+	done <<< "$output"
+	# the sub-cgroup must exist in each hierarchy it names
+	run calyx exec --cgroup submem "$ID" /bin/true
+	expect_status 255
+	run calyx exec --cgroup .. "$ID" /bin/true
+	expect_status 255
+	run calyx exec --cgroup memory:sub/../.. "$ID" /bin/true
+	expect_status 255
+	run calyx exec --cgroup whaaat:/ "$ID" /bin/true
+	expect_status 255
+	contains "unknown controller"
+	rmdir "/sys/fs/cgroup/memory/$ID/submem" "/sys/fs/cgroup/cpu/$ID/subcpu" \
+		"/sys/fs/cgroup/cpuacct/$ID/subcpu" 2>/dev/null || true
+}
