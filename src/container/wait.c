@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -51,6 +53,12 @@ void container_kill_everything(int pidfd, struct calyx_cgroup *cgroup)
 	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 }
 
+/* What a user or a supervisor (timeout(1), systemd) sends to stop us. */
+static bool is_stop_request(uint32_t signo)
+{
+	return signo == SIGTERM || signo == SIGINT;
+}
+
 static int arm_timeout(unsigned int seconds, calyx_error **err)
 {
 	struct itimerspec its = { .it_value = { .tv_sec = seconds } };
@@ -79,6 +87,7 @@ int container_wait_foreground(struct calyx_context *ctx, const char *id,
 	struct pollfd pfd[P_COUNT];
 	struct terminal_relay tr;
 	bool timed_out = false, exited = false;
+	unsigned int stop_requests = 0;
 	siginfo_t si;
 
 	if (sigfd < 0)
@@ -110,6 +119,10 @@ int container_wait_foreground(struct calyx_context *ctx, const char *id,
 				;
 			else if (ssi.ssi_signo == SIGWINCH && tty_master >= 0)
 				terminal_relay_resize(&tr);
+			else if (is_stop_request(ssi.ssi_signo) && ++stop_requests >= 2)
+				/* asked twice: the process ignores it (a shell
+				 * as pid 1 does); the user still gets control */
+				container_kill_everything(pidfd, cgroup);
 			else
 				syscall(SYS_pidfd_send_signal, pidfd,
 					(int)ssi.ssi_signo, NULL, 0);

@@ -74,3 +74,70 @@ load helpers
 	expect_status 0
 	[ -z "$output" ]
 }
+
+@test "help --help and help COMMAND" {
+	run calyx help --help
+	expect_status 0
+	contains "help"
+	run calyx help kill
+	expect_status 0
+	contains "kill"
+	calyx_only
+	run calyx help --help
+	has_line "Usage: calyx help [COMMAND]"
+	run calyx help kill
+	contains "Usage: calyx kill"
+}
+
+@test "process.terminal with stdin not a terminal fails at once" {
+	cfg '.process.terminal = true | .process.args = ["sh"]'
+	status=0
+	timeout 10 "$CALYX" --root "$STATE_ROOT" run -b "$BUNDLE" "$ID" \
+		< /dev/null > "$BATS_TEST_TMPDIR/out" 2>&1 || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	[[ $status -ne 124 ]] || fail "run hung with stdin not a terminal"
+	[[ $status -ne 0 ]] || fail "run succeeded: $output"
+	assert_nothing_left "$ID"
+	calyx_only
+	contains "process.terminal is true but stdin is not a terminal; use --console-socket or set terminal to false"
+}
+
+@test "a foreground run killed by a second SIGTERM (pid 1 ignores the first)" {
+	runc_deviates "runc forwards every SIGTERM; the container ignores them"
+	# pid 1 of a pid namespace ignores signals it has no handler for
+	set_args sleep 1000
+	"$CALYX" --root "$STATE_ROOT" run -b "$BUNDLE" "$ID" < /dev/null \
+		> "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	wait_for_status "$ID" running
+	kill -TERM "$pid"
+	sleep 0.3
+	pid_alive "$pid" || fail "the first SIGTERM stopped it: $(cat "$BATS_TEST_TMPDIR/out")"
+	kill -TERM "$pid"
+	status=0
+	timeout 10 tail --pid="$pid" -f /dev/null || fail "calyx still runs after a second SIGTERM"
+	wait "$pid" || status=$?
+	[[ $status -eq 137 ]] || fail "exit $status, want 137: $(cat "$BATS_TEST_TMPDIR/out")"
+	assert_nothing_left "$ID"
+}
+
+@test "a root bundle run by an unprivileged user: what to do" {
+	calyx_only
+	[[ $EUID -eq 0 ]] || skip "needs root to switch to an unprivileged user"
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	xdg=$BATS_TEST_TMPDIR/xdg
+	mkdir -p "$xdg"
+	chown 65534:65534 "$xdg"
+	chmod -R a+rX "$BUNDLE"
+	# the user must reach the bundle: open the test's own temp dirs
+	d=$BATS_TEST_TMPDIR
+	while [[ $d == /tmp/?* ]]; do
+		chmod a+x "$d"
+		d=${d%/*}
+	done
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env XDG_RUNTIME_DIR="$xdg" "$CALYX" --root "$xdg/calyx" run -b "$BUNDLE" "$ID"
+	expect_error "run as root, or make a rootless bundle with 'calyx spec --rootless'"
+	[[ -z $(find "$xdg/calyx" -mindepth 1 -maxdepth 1 2>/dev/null) ]] ||
+		fail "state left: $(ls -A "$xdg/calyx")"
+}
