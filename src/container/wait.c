@@ -81,6 +81,17 @@ int container_wait_foreground(struct calyx_context *ctx, const char *id,
 			      unsigned int timeout_sec, int *exit_status,
 			      calyx_error **err)
 {
+	return container_wait_foreground_result(ctx, id, pidfd, cgroup, tty_master, sigs,
+						timeout_sec, exit_status, NULL, err);
+}
+
+int container_wait_foreground_result(struct calyx_context *ctx, const char *id,
+				     int pidfd, struct calyx_cgroup *cgroup,
+				     int tty_master, const sigset_t *sigs,
+				     unsigned int timeout_sec, int *exit_status,
+				     struct container_wait_result *result,
+				     calyx_error **err)
+{
 	enum { P_PROC, P_SIG, P_TIMER, P_MASTER, P_STDIN, P_COUNT };
 	_cleanup_close_ int sigfd = signalfd(-1, sigs, SFD_CLOEXEC);
 	_cleanup_close_ int timerfd = -1;
@@ -153,6 +164,10 @@ int container_wait_foreground(struct calyx_context *ctx, const char *id,
 			return calyx_error_set(err, errno, "waitid");
 	}
 	*exit_status = timed_out ? TIMEOUT_EXIT : exit_code_of(&si);
+	if (result)
+		*result = (struct container_wait_result){ .code = si.si_code,
+							  .status = si.si_status,
+							  .timed_out = timed_out };
 	if (timed_out)
 		calyx_log(&ctx->log, CALYX_LOG_ERROR,
 			  "container %s timed out after %us and was killed", id,

@@ -25,4 +25,17 @@ int container_wait_foreground(struct calyx_context *ctx, const char *id,
 			      int tty_master, const sigset_t *sigs, unsigned int timeout_sec,
 			      int *exit_status, calyx_error **err);
 
+/* The same, and how it ended: the waitid() code and status, and whether
+ * the timeout killed it (result may be NULL). */
+struct container_wait_result {
+	int code, status;
+	bool timed_out;
+};
+int container_wait_foreground_result(struct calyx_context *ctx, const char *id,
+				     int pidfd, struct calyx_cgroup *cgroup,
+				     int tty_master, const sigset_t *sigs,
+				     unsigned int timeout_sec, int *exit_status,
+				     struct container_wait_result *result,
+				     calyx_error **err);
+
 #endif
