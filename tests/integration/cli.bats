@@ -141,3 +141,87 @@ load helpers
 	[[ -z $(find "$xdg/calyx" -mindepth 1 -maxdepth 1 2>/dev/null) ]] ||
 		fail "state left: $(ls -A "$xdg/calyx")"
 }
+
+# The flags a --help text lists: the first column of its option lines.
+help_flags()
+{
+	awk '/^ +-/ { sub(/^ +/, ""); sub(/   .*/, ""); print }' |
+		grep -oE -- '(^|[ ,])--?[a-zA-Z][a-zA-Z0-9-]*' | sed 's/^[ ,]//' | sort -u
+}
+
+@test "man: a page for every subcommand, naming every flag its --help lists" {
+	calyx_only
+	command -v man >/dev/null || skip "man is not installed"
+	local cmd page text f missing=""
+	for cmd in "" $("$CALYX" --help | awk '/^Commands:/ { c = 1; next }
+			c && /^$/ { exit } c { sub(",", "", $1); print $1 }'); do
+		[[ $cmd == help ]] && continue
+		page=$TOP/man/calyx${cmd:+-$cmd}.8
+		[[ -f $page ]] || { missing+=" no page for '$cmd';"; continue; }
+		grep -qF "'calyx${cmd:+-$cmd}.8'" "$TOP/man/meson.build" ||
+			missing+=" $page not installed;"
+		text=$(MANWIDTH=200 man -l "$page" 2>/dev/null)
+		# shellcheck disable=SC2086
+		for f in $("$CALYX" $cmd --help | help_flags); do
+			grep -qE -- "(^|[^a-zA-Z0-9-])$f([^a-zA-Z0-9-]|\$)" <<< "$text" ||
+				missing+=" $f not in calyx${cmd:+-$cmd}(8);"
+		done
+	done
+	[[ -z $missing ]] || fail "$missing"
+}
+
+@test "completion: bash completes subcommands, flags and container IDs" {
+	calyx_only
+	local comp=$TOP/completions/calyx.bash
+	create_ct "$ID"
+	expect_status 0
+	# shellcheck disable=SC2016
+	run bash -c '
+		source "$1" || exit 1
+		complete -p calyx || exit 1
+		try() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _calyx; echo "${COMPREPLY[*]}"; }
+		try "$2" k
+		try "$2" run --roo
+		try "$2" help st
+		try "$2" --root "$3" kill ""
+		try "$2" --root "$3" spec ""' _ "$comp" "$CALYX" "$STATE_ROOT"
+	expect_status 0
+	[[ ${lines[0]} == "complete -F _calyx calyx" ]] || fail "$output"
+	[[ ${lines[1]} == kill ]] || fail "calyx k -> ${lines[1]}"
+	[[ ${lines[2]} == --rootfs ]] || fail "calyx run --roo -> ${lines[2]}"
+	[[ ${lines[3]} == "start state" ]] || fail "calyx help st -> ${lines[3]}"
+	[[ ${lines[4]} == "$ID" ]] || fail "calyx kill <TAB> -> ${lines[4]}"
+	[[ -z ${lines[5]:-} ]] || fail "calyx spec <TAB> offers IDs: ${lines[5]}"
+}
+
+@test "completion: zsh and fish files parse; fish completes like bash" {
+	calyx_only
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	command -v fish >/dev/null || skip "fish is not installed"
+	run zsh -n "$TOP/completions/_calyx"
+	expect_status 0
+	run fish -n "$TOP/completions/calyx.fish"
+	expect_status 0
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	ln -s "$CALYX" "$BATS_TEST_TMPDIR/bin/calyx"
+	run env PATH="$BATS_TEST_TMPDIR/bin:$PATH" fish -c \
+		'source $argv[1]; complete -C "calyx k"; complete -C "calyx exec --tt"' \
+		"$TOP/completions/calyx.fish"
+	expect_status 0
+	has_line kill
+	has_line --tty
+}
+
+@test "completion: meson install puts the three files where the shells look" {
+	calyx_only
+	[[ -f $TOP/build/build.ninja ]] || skip "no meson build dir"
+	command -v meson >/dev/null || skip "meson is not installed"
+	local dest=$BATS_TEST_TMPDIR/dest prefix
+	run env DESTDIR="$dest" meson install -C "$TOP/build" --no-rebuild --quiet
+	expect_status 0
+	prefix=$(meson introspect "$TOP/build" --buildoptions |
+		jq -r '.[] | select(.name == "prefix") | .value')
+	[[ -f $dest$prefix/share/bash-completion/completions/calyx ]] || fail "no bash file"
+	[[ -f $dest$prefix/share/zsh/site-functions/_calyx ]] || fail "no zsh file"
+	[[ -f $dest$prefix/share/fish/vendor_completions.d/calyx.fish ]] || fail "no fish file"
+}
