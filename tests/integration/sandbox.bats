@@ -639,3 +639,15 @@ report_has()
 	! dpkg -s "$name" >/dev/null 2>&1 || fail "the host's dpkg database changed"
 	sandbox_gone "$SID"
 }
+
+@test "sandbox flags without --rootfs are refused, not silently dropped" {
+	local a
+	for a in "--memory 1g" "--memory=1g" "-e A=1" "-t" "--overlay" "-v /tmp:/x" \
+		 "--report $BATS_TEST_TMPDIR/r.json" "--user 1000"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr calyx run $a -b "$BUNDLE" "$ID"
+		expect_error "^calyx: -?-[a-z]+ is a flag of the bundle-less run: it needs --rootfs"
+		assert_nothing_left "$ID"
+	done
+	[[ ! -e $BATS_TEST_TMPDIR/r.json ]] || fail "a report was written"
+}
