@@ -106,6 +106,9 @@ int sandbox_run(struct calyx_context *ctx, struct sandbox_options *o,
 		return r;
 	if (o->print_spec)
 		return print_spec(o, cmd, rootfs, err);
+	if (o->tty && !isatty(STDIN_FILENO))
+		/* calyx relays the terminal from its stdin */
+		return calyx_error_setx(err, ENOTTY, "--tty: stdin is not a terminal");
 	if (!o->id) {
 		r = make_id(idbuf, sizeof(idbuf), err);
 		if (r < 0)

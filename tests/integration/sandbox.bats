@@ -501,6 +501,11 @@ report_has()
 		report_has '.pidsPeak == null'
 	fi
 	[[ -z $stderr ]] || fail "a line on stderr for a plain exit: $stderr"
+	# CPU time is the job's: a busy loop shows
+	report_of -- sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i + 1)); done'
+	expect_status 0
+	report_has '.cpuUserSeconds + .cpuSystemSeconds >= 0.05'
+	report_has '.wallTimeSeconds >= .cpuUserSeconds * 0.5'
 	sandbox_gone "$SID"
 }
 
@@ -637,6 +642,16 @@ report_has()
 	has_line hello
 	[[ ! -e /usr/share/$name ]] || fail "the install reached the host"
 	! dpkg -s "$name" >/dev/null 2>&1 || fail "the host's dpkg database changed"
+	sandbox_gone "$SID"
+}
+
+@test "sandbox: --tty with stdin not a terminal fails at once" {
+	status=0
+	timeout 10 "$CALYX" --root "$STATE_ROOT" run --rootfs "$ROOTFS" --name "$SID" -t -- sh \
+		< /dev/null > "$BATS_TEST_TMPDIR/out" 2>&1 || status=$?
+	[[ $status -ne 124 ]] || fail "hung"
+	[[ $status -eq 1 && $(cat "$BATS_TEST_TMPDIR/out") == "calyx: --tty: stdin is not a terminal" ]] ||
+		fail "status $status: $(cat "$BATS_TEST_TMPDIR/out")"
 	sandbox_gone "$SID"
 }
 
