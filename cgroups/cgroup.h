@@ -139,6 +139,7 @@ struct calyx_cgroup_stats {
 	uint64_t oom, oom_kill;	/* v2 memory.events; v1 oom_control oom_kill */
 
 	uint64_t pids_current, pids_limit;
+	uint64_t pids_peak;	/* 0: the kernel has no pids.peak */
 
 	struct calyx_cgroup_blkio_entry *io_service_bytes, *io_serviced;
 	size_t n_io_service_bytes, n_io_serviced;

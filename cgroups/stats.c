@@ -264,6 +264,7 @@ static void pids_stats(struct calyx_cgroup *cg, struct calyx_cgroup_stats *st)
 	if (fd < 0)
 		return;
 	st->pids_current = read_u64(fd, "pids.current");
+	st->pids_peak = read_u64(fd, "pids.peak");
 	st->pids_limit = read_u64(fd, "pids.max");
 	if (st->pids_limit == UINT64_MAX)
 		st->pids_limit = 0;	/* runc: 0 is "no limit" */

@@ -41,6 +41,7 @@ struct calyx_root_source {
 				 * namespace cannot split them off) */
 	const char *upper_dir;	/* overlay: upper/ and work/ are made here */
 	bool upper_tmpfs;	/* ... on a fresh tmpfs mounted on upper_dir */
+	uint64_t upper_size;	/* that tmpfs's size in bytes (0: default) */
 };
 
 struct calyx_create_options {
@@ -59,11 +60,25 @@ struct calyx_create_options {
 	bool rootfs_nodev;	/* device nodes on the rootfs never open */
 };
 
+/* How a foreground run ended and what it used, read from its cgroup
+ * before that goes (or, without a cgroup, from our children's rusage). */
+struct calyx_run_report {
+	int wait_code;		/* CLD_EXITED, CLD_KILLED or CLD_DUMPED */
+	int wait_status;	/* the exit code or the signal number */
+	bool timed_out;
+	bool from_cgroup;	/* else: rusage, memory_peak of one process */
+	uint64_t cpu_user_ns, cpu_system_ns;
+	uint64_t memory_peak;	/* bytes; 0: unknown */
+	uint64_t oom_kills;
+	uint64_t pids_peak;	/* 0: unknown (the kernel has no pids.peak) */
+};
+
 struct calyx_run_options {
 	struct calyx_create_options create;
 	bool detach;
 	bool keep;
 	unsigned int timeout_sec;	/* 0 = none; expiry kills all, exit 124 */
+	struct calyx_run_report *report;	/* foreground: filled if set */
 };
 
 enum calyx_status {

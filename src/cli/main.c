@@ -213,12 +213,22 @@ static int setup_context(struct calyx_context *ctx,
 	return 0;
 }
 
+#define HELP_HELP                                                        \
+	"Usage: calyx help [COMMAND]\n\n"                                  \
+	"Without COMMAND, lists the commands and the global options; with\n" \
+	"one, shows its usage and options (as 'calyx COMMAND --help').\n"
+
 static int help_command(int argc, char **argv)
 {
 	const struct cli_command *cmd;
 
 	if (argc < 2) {
 		print_usage();
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0 || strcmp(argv[1], "h") == 0) {
+		fputs(HELP_HELP, stdout);
 		return 0;
 	}
 	cmd = find_command(argv[1]);

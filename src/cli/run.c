@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* calyx run [options] <container-id>: create + start, and by default wait. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "sandbox/sandbox.h"
@@ -48,6 +49,8 @@ static int run_main(struct calyx_context *ctx, int argc, char **argv)
 	struct cli_create_flags flags = { 0 };
 	struct sandbox_options sbx = { 0 };
 	struct calyx_run_options opts;
+	const char *sandbox_only = NULL;	/* the first such flag given */
+	int sandbox_short = 0;
 	bool detach = false, keep = false;
 	int c, r, exit_status = 0;
 
@@ -71,6 +74,10 @@ static int run_main(struct calyx_context *ctx, int argc, char **argv)
 			break;
 		default:
 			r = sandbox_flag(&sbx, c, optarg, &err);
+			if (r > 0 && c != SANDBOX_OPT_ROOTFS && !sandbox_only) {
+				sandbox_only = argv[optind - 1 - (optarg && optarg == argv[optind - 1])];
+				sandbox_short = c < 0x100 ? c : 0;
+			}
 			if (r == 0)
 				r = cli_create_flag(&flags, c, optarg, &err);
 			if (r < 0) {
@@ -82,6 +89,16 @@ static int run_main(struct calyx_context *ctx, int argc, char **argv)
 	if (sbx.rootfs)
 		return run_sandbox(ctx, &sbx, &flags, detach || keep, argv + optind);
 	sandbox_options_free(&sbx);
+	if (sandbox_only)
+		/* a bundle's config.json says all of that: silently dropping
+		 * e.g. --memory would run the container unbounded */
+		return sandbox_short ?
+			cli_failf(ctx, "-%c is a flag of the bundle-less run: it needs "
+				  "--rootfs (a bundle sets this in its config.json)",
+				  sandbox_short) :
+			cli_failf(ctx, "%.*s is a flag of the bundle-less run: it needs "
+				  "--rootfs (a bundle sets this in its config.json)",
+				  (int)strcspn(sandbox_only, "="), sandbox_only);
 	if (!cli_check_args(ctx, &cli_cmd_run, argc - optind, 1, 1))
 		return CLI_EXIT_FAILURE;
 	opts = (struct calyx_run_options){ .detach = detach, .keep = keep };

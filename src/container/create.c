@@ -319,6 +319,12 @@ static int clone_container(struct create_job *job, calyx_error **err)
 		pid = syscall(SYS_clone3, &args, sizeof(args));
 		cgfd = -1;
 	}
+	if (pid < 0 && errno == EPERM && geteuid() != 0 &&
+	    !(args.flags & CLONE_NEWUSER))
+		return calyx_error_set(err, errno, "clone3 of the container process (new "
+				       "namespaces need root or a user namespace): run as "
+				       "root, or make a rootless bundle with 'calyx spec "
+				       "--rootless'");
 	if (pid < 0)
 		return calyx_error_set(err, errno, "clone3 of the container process");
 	if (pid == 0)
@@ -520,6 +526,10 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		else if (!job->relay_tty)
 			r = calyx_error_setx(err, EINVAL,
 					     "process.terminal: cannot allocate a terminal without --console-socket when calyx does not stay in the foreground");
+		else if (!isatty(STDIN_FILENO))
+			/* the relay would wait for ever on a pty nobody types into */
+			r = calyx_error_setx(err, ENOTTY,
+					     "process.terminal is true but stdin is not a terminal; use --console-socket or set terminal to false");
 		if (r < 0)
 			return r;
 	}

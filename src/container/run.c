@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -46,16 +47,54 @@ static int wait_exec(struct create_job *job, calyx_error **err)
 	return calyx_error_setx(err, EPROTO, "sync: unexpected message %u", msg.type);
 }
 
+static uint64_t timeval_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000u + (uint64_t)tv->tv_usec * 1000u;
+}
+
+/* What the process used, read before its cgroup goes; without one, our
+ * reaped children's rusage since before the clone. */
+static void fill_report(struct calyx_run_report *rep,
+			const struct container_wait_result *res,
+			struct calyx_cgroup *cgroup, const struct rusage *before)
+{
+	struct calyx_cgroup_stats st;
+	struct rusage after;
+	_cleanup_error_ calyx_error *ignored = NULL;
+
+	*rep = (struct calyx_run_report){ .wait_code = res->code,
+					  .wait_status = res->status,
+					  .timed_out = res->timed_out };
+	if (cgroup && calyx_cgroup_stats(cgroup, &st, &ignored) >= 0) {
+		rep->from_cgroup = true;
+		rep->cpu_user_ns = st.cpu_user;
+		rep->cpu_system_ns = st.cpu_kernel;
+		rep->memory_peak = st.memory.max;
+		rep->oom_kills = st.oom_kill;
+		rep->pids_peak = st.pids_peak;
+		calyx_cgroup_stats_release(&st);
+		return;
+	}
+	if (getrusage(RUSAGE_CHILDREN, &after) < 0)
+		return;
+	rep->cpu_user_ns = timeval_ns(&after.ru_utime) - timeval_ns(&before->ru_utime);
+	rep->cpu_system_ns = timeval_ns(&after.ru_stime) - timeval_ns(&before->ru_stime);
+	rep->memory_peak = (uint64_t)after.ru_maxrss * 1024u;
+}
+
 int calyx_container_run(struct calyx_context *ctx, const char *id,
 			const struct calyx_run_options *opts, int *exit_status,
 			calyx_error **err)
 {
 	struct create_job *job = NULL;
 	_cleanup_record_ struct container_record *rec = NULL;
+	struct rusage usage_before = { 0 };
 	sigset_t sigs, old;
 	int r, r2;
 
 	*exit_status = 0;
+	if (opts->report)
+		getrusage(RUSAGE_CHILDREN, &usage_before);
 	container_forwarded_signals(&sigs);
 	/* blocked before the clone so no signal is lost; the child unblocks */
 	if (!opts->detach)
@@ -70,10 +109,15 @@ int calyx_container_run(struct calyx_context *ctx, const char *id,
 		if (container_record_read(job->state_dirfd, &rec, &rerr) >= 0)
 			container_run_poststart(ctx, job->spec, rec);
 	}
-	if (r >= 0 && !opts->detach)
-		r = container_wait_foreground(ctx, job->id, job->pidfd, job->cgroup,
-					      job->tty_master, &sigs,
-					      opts->timeout_sec, exit_status, err);
+	if (r >= 0 && !opts->detach) {
+		struct container_wait_result res;
+
+		r = container_wait_foreground_result(ctx, job->id, job->pidfd, job->cgroup,
+						     job->tty_master, &sigs,
+						     opts->timeout_sec, exit_status, &res, err);
+		if (r >= 0 && opts->report)
+			fill_report(opts->report, &res, job->cgroup, &usage_before);
+	}
 	if (r < 0) {
 		container_kill_everything(job->pidfd, job->cgroup);
 		while (waitid(P_PIDFD, (id_t)job->pidfd, NULL, WEXITED) < 0 && errno == EINTR)

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -51,6 +53,12 @@ void container_kill_everything(int pidfd, struct calyx_cgroup *cgroup)
 	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 }
 
+/* What a user or a supervisor (timeout(1), systemd) sends to stop us. */
+static bool is_stop_request(uint32_t signo)
+{
+	return signo == SIGTERM || signo == SIGINT;
+}
+
 static int arm_timeout(unsigned int seconds, calyx_error **err)
 {
 	struct itimerspec its = { .it_value = { .tv_sec = seconds } };
@@ -73,12 +81,24 @@ int container_wait_foreground(struct calyx_context *ctx, const char *id,
 			      unsigned int timeout_sec, int *exit_status,
 			      calyx_error **err)
 {
+	return container_wait_foreground_result(ctx, id, pidfd, cgroup, tty_master, sigs,
+						timeout_sec, exit_status, NULL, err);
+}
+
+int container_wait_foreground_result(struct calyx_context *ctx, const char *id,
+				     int pidfd, struct calyx_cgroup *cgroup,
+				     int tty_master, const sigset_t *sigs,
+				     unsigned int timeout_sec, int *exit_status,
+				     struct container_wait_result *result,
+				     calyx_error **err)
+{
 	enum { P_PROC, P_SIG, P_TIMER, P_MASTER, P_STDIN, P_COUNT };
 	_cleanup_close_ int sigfd = signalfd(-1, sigs, SFD_CLOEXEC);
 	_cleanup_close_ int timerfd = -1;
 	struct pollfd pfd[P_COUNT];
 	struct terminal_relay tr;
 	bool timed_out = false, exited = false;
+	unsigned int stop_requests = 0;
 	siginfo_t si;
 
 	if (sigfd < 0)
@@ -110,6 +130,10 @@ int container_wait_foreground(struct calyx_context *ctx, const char *id,
 				;
 			else if (ssi.ssi_signo == SIGWINCH && tty_master >= 0)
 				terminal_relay_resize(&tr);
+			else if (is_stop_request(ssi.ssi_signo) && ++stop_requests >= 2)
+				/* asked twice: the process ignores it (a shell
+				 * as pid 1 does); the user still gets control */
+				container_kill_everything(pidfd, cgroup);
 			else
 				syscall(SYS_pidfd_send_signal, pidfd,
 					(int)ssi.ssi_signo, NULL, 0);
@@ -140,6 +164,10 @@ int container_wait_foreground(struct calyx_context *ctx, const char *id,
 			return calyx_error_set(err, errno, "waitid");
 	}
 	*exit_status = timed_out ? TIMEOUT_EXIT : exit_code_of(&si);
+	if (result)
+		*result = (struct container_wait_result){ .code = si.si_code,
+							  .status = si.si_status,
+							  .timed_out = timed_out };
 	if (timed_out)
 		calyx_log(&ctx->log, CALYX_LOG_ERROR,
 			  "container %s timed out after %us and was killed", id,

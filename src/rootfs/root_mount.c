@@ -25,10 +25,16 @@ static int overlay_set(int fsfd, const char *key, const char *value,
 	return 0;
 }
 
-/* A fresh tmpfs on dir, in our mount namespace only (discarded with it). */
-static int mount_scratch_tmpfs(const char *dir, calyx_error **err)
+/* A fresh tmpfs on dir, in our mount namespace only (discarded with it);
+ * size bounds what the container can write to its overlay. */
+static int mount_scratch_tmpfs(const char *dir, uint64_t size, calyx_error **err)
 {
-	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+	char opts[64] = "mode=0755";
+
+	if (size)
+		snprintf(opts, sizeof(opts), "mode=0755,size=%llu",
+			 (unsigned long long)size);
+	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
 		return calyx_error_set(err, errno, "--overlay: tmpfs on %s", dir);
 	return 0;
 }
@@ -49,7 +55,7 @@ static int mount_overlay(const struct calyx_root_source *src, const char *target
 	char upper[64], work[64];
 	int r;
 
-	if (src->upper_tmpfs && (r = mount_scratch_tmpfs(src->upper_dir, err)) < 0)
+	if (src->upper_tmpfs && (r = mount_scratch_tmpfs(src->upper_dir, src->upper_size, err)) < 0)
 		return r;
 	basefd = open(src->upper_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (basefd < 0)

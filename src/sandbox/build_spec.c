@@ -258,6 +258,27 @@ static int cap_name(const char *arg, char *out, size_t size, calyx_error **err)
 	return 0;
 }
 
+/*
+ * --caps build: what apt, dnf or apk need to install packages as root in
+ * the container: chown/chmod files they do not own, and switch to their
+ * unprivileged sandbox user (apt's _apt) and back.
+ */
+static const char *const build_caps[] = {
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_SETUID", "CAP_SETGID",
+};
+
+static int add_cap(struct calyx_capabilities *c, const char *name, calyx_error **err)
+{
+	char ***sets[] = { &c->bounding, &c->effective, &c->permitted };
+
+	for (size_t s = 0; s < ARRAY_SIZE(sets); s++) {
+		strv_remove(*sets[s], name);
+		if (strv_append(sets[s], name, err) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int change_caps(struct calyx_process *p, const struct sandbox_options *o,
 		       calyx_error **err)
 {
@@ -278,25 +299,73 @@ static int change_caps(struct calyx_process *p, const struct sandbox_options *o,
 		strv_remove(c->inheritable, name);
 		strv_remove(c->ambient, name);
 	}
+	for (size_t i = 0; o->caps_profile && i < ARRAY_SIZE(build_caps); i++)
+		if (add_cap(c, build_caps[i], err) < 0)
+			return -ENOMEM;
 	for (size_t i = 0; i < o->n_cap_add; i++) {
-		char ***sets[] = { &c->bounding, &c->effective, &c->permitted };
-
 		if (cap_name(o->cap_add[i], name, sizeof(name), err) < 0)
 			return calyx_error_prefix(err, "--cap-add");
-		for (size_t s = 0; s < ARRAY_SIZE(sets); s++) {
-			strv_remove(*sets[s], name);
-			if (strv_append(sets[s], name, err) < 0)
-				return -ENOMEM;
-		}
+		if (add_cap(c, name, err) < 0)
+			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* Docker's format: K=V per line, K alone takes the host's value; blank
+ * lines and lines starting with # are skipped; values are taken as they
+ * are (no quotes, no expansion). */
+static int add_env_file(struct calyx_process *p, const char *path, calyx_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	char *line, *save = NULL;
+	size_t len = 0, lineno = 0;
+	int r;
+
+	r = calyx_read_file_at(AT_FDCWD, path, &text, &len, err);
+	if (r < 0)
+		return calyx_error_prefix(err, "--env-file");
+	if (strlen(text) != len)
+		return calyx_error_setx(err, EINVAL, "--env-file %s: a NUL byte", path);
+	for (line = text; line; line = save) {
+		char *start = line;
+
+		save = strchr(line, '\n');
+		if (save)
+			*save++ = '\0';
+		lineno++;
+		if (line[0] && line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = '\0';
+		while (*start == ' ' || *start == '\t')
+			start++;
+		if (!*start || *start == '#')
+			continue;
+		if (*start == '=')
+			return calyx_error_setx(err, EINVAL, "--env-file %s:%zu: no name "
+						"before \"=\"", path, lineno);
+		r = set_env(p, start, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int set_user(struct calyx_process *p, const struct sandbox_options *o,
+		    calyx_error **err)
+{
+	_cleanup_close_ int rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (rootfd < 0)
+		return calyx_error_set(err, errno, "--rootfs %s", o->rootfs);
+	free(p->user.additional_gids);
+	p->user.additional_gids = NULL;
+	p->user.n_additional_gids = 0;
+	return sandbox_resolve_user(rootfd, o->user, &p->user, err);
 }
 
 static int set_process(struct calyx_spec *spec, const struct sandbox_options *o,
 		       char *const *cmd, calyx_error **err)
 {
 	struct calyx_process *p = spec->process;
-	bool has_gid = false;
 	size_t n = strv_len(cmd);
 	int r;
 
@@ -317,17 +386,20 @@ static int set_process(struct calyx_spec *spec, const struct sandbox_options *o,
 	}
 	if (o->workdir && set_str(&p->cwd, o->workdir, err) < 0)
 		return -ENOMEM;
+	for (size_t i = 0; i < o->n_env_files; i++) {
+		r = add_env_file(p, o->env_files[i], err);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < o->n_env; i++) {
 		r = set_env(p, o->env[i], err);
 		if (r < 0)
 			return r;
 	}
 	if (o->user) {
-		r = calyx_parse_user(o->user, &p->user.uid, &p->user.gid, &has_gid, err);
+		r = set_user(p, o, err);
 		if (r < 0)
-			return calyx_error_prefix(err, "--user");
-		if (!has_gid)
-			p->user.gid = p->user.uid;
+			return r;
 	}
 	return change_caps(p, o, err);
 }
@@ -458,6 +530,25 @@ static int add_annotation(struct calyx_spec *spec, calyx_error **err)
 	return 0;
 }
 
+static int check_combinations(const struct sandbox_options *o, calyx_error **err)
+{
+	const char *overlay = o->keep_changes ? "--keep-changes" : "--overlay";
+
+	if (o->overlay && o->read_only)
+		/* the overlay would sit unused under a read-only root */
+		return calyx_error_setx(err, EINVAL,
+					"%s and --read-only together: a read-only root "
+					"cannot be written, so the overlay would be "
+					"unused; give one of them", overlay);
+	if (o->overlay_size && !o->overlay)
+		return calyx_error_setx(err, EINVAL, "--overlay-size needs --overlay");
+	if (o->overlay_size && o->keep_changes)
+		return calyx_error_setx(err, EINVAL,
+					"--overlay-size: the upper layer of --keep-changes "
+					"is DIR on the host, which a size cannot bound");
+	return 0;
+}
+
 static int base_spec(struct calyx_spec **out, calyx_error **err)
 {
 	_cleanup_free_ char *json = NULL;
@@ -476,7 +567,9 @@ int sandbox_build_spec(const struct sandbox_options *o, char *const *cmd,
 	_cleanup_spec_ struct calyx_spec *spec = NULL;
 	int r;
 
-	r = base_spec(&spec, err);
+	r = check_combinations(o, err);
+	if (r >= 0)
+		r = base_spec(&spec, err);
 	if (r >= 0 && geteuid() != 0)
 		r = sandbox_add_subids(spec->linux, err);
 	if (r < 0)

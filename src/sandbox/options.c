@@ -15,6 +15,7 @@ void sandbox_options_free(struct sandbox_options *o)
 	free(o->binds);
 	free(o->tmpfs);
 	free(o->env);
+	free(o->env_files);
 	free(o->cap_add);
 	free(o->cap_drop);
 }
@@ -155,6 +156,15 @@ static int sandbox_flag_value(struct sandbox_options *o, int c, const char *arg,
 		r = parse_count("--timeout", arg, UINT_MAX, &v, err);
 		o->timeout_sec = (unsigned int)v;
 		return r < 0 ? r : 1;
+	case SANDBOX_OPT_OVERLAY_SIZE:
+		r = sandbox_parse_size(arg, &o->overlay_size, err);
+		return r < 0 ? calyx_error_prefix(err, "--overlay-size") : 1;
+	case SANDBOX_OPT_CAPS:
+		if (strcmp(arg, "build") != 0)
+			return calyx_error_setx(err, EINVAL,
+						"--caps: unknown profile \"%s\" (build)", arg);
+		o->caps_profile = arg;
+		return 1;
 	}
 	return 0;
 }
@@ -172,7 +182,15 @@ int sandbox_flag(struct sandbox_options *o, int c, const char *arg,
 		o->id = arg;
 		return 1;
 	case SANDBOX_OPT_BIND:
+	case 'v':
 		return push(&o->binds, &o->n_binds, arg, err);
+	case SANDBOX_OPT_ENV_FILE:
+		return push(&o->env_files, &o->n_env_files, arg, err);
+	case SANDBOX_OPT_REPORT:
+		if (!arg[0])
+			return calyx_error_setx(err, EINVAL, "--report: empty path");
+		o->report = arg;
+		return 1;
 	case SANDBOX_OPT_TMPFS:
 		return push(&o->tmpfs, &o->n_tmpfs, arg, err);
 	case 'e':

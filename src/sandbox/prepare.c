@@ -213,6 +213,7 @@ static int prepare_root_source(struct sandbox_env *env, const struct sandbox_opt
 		if (r < 0)
 			return r;
 		src->upper_tmpfs = true;
+		src->upper_size = (uint64_t)o->overlay_size;
 	}
 	src->upper_dir = env->upper_dir;
 	return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sandbox/prepare.h"
@@ -77,7 +78,10 @@ static bool needs_cgroup(const struct sandbox_options *o, const struct calyx_spe
 {
 	const struct calyx_capabilities *c = spec->process->capabilities;
 
+	/* a report reads its usage from the cgroup (root: rootless runs
+	 * may have none to make, and fall back to rusage) */
 	return o->cgroup || o->has_memory || o->has_cpus || o->has_pids ||
+	       (o->report && geteuid() == 0) ||
 	       (c && caps_have(c->bounding, "CAP_MKNOD"));
 }
 
@@ -89,6 +93,8 @@ int sandbox_run(struct calyx_context *ctx, struct sandbox_options *o,
 	_cleanup_free_ char *rootfs = NULL;
 	struct calyx_run_options run = { .create = *create,
 					 .timeout_sec = o->timeout_sec };
+	struct calyx_run_report report;
+	struct timespec t0, t1;
 	struct sandbox_env env = { .rootfd = -1, .lockfd = -1 };
 	struct sandbox_plan plan;
 	char idbuf[32];
@@ -100,6 +106,9 @@ int sandbox_run(struct calyx_context *ctx, struct sandbox_options *o,
 		return r;
 	if (o->print_spec)
 		return print_spec(o, cmd, rootfs, err);
+	if (o->tty && !isatty(STDIN_FILENO))
+		/* calyx relays the terminal from its stdin */
+		return calyx_error_setx(err, ENOTTY, "--tty: stdin is not a terminal");
 	if (!o->id) {
 		r = make_id(idbuf, sizeof(idbuf), err);
 		if (r < 0)
@@ -109,6 +118,7 @@ int sandbox_run(struct calyx_context *ctx, struct sandbox_options *o,
 	r = calyx_id_validate(o->id, err);
 	if (r < 0)
 		return r;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sandbox_sweep(ctx);
 	r = sandbox_prepare(ctx, o, rootfs, o->id, &env, err);
 	if (r >= 0) {
@@ -121,7 +131,19 @@ int sandbox_run(struct calyx_context *ctx, struct sandbox_options *o,
 		run.create.root_source = env.has_root_source ? &env.root_source : NULL;
 		run.create.no_cgroup = !needs_cgroup(o, spec);
 		run.create.rootfs_nodev = run.create.no_cgroup;
+		/* the usage is read only when someone will hear of it */
+		if (o->report || o->has_memory)
+			run.report = &report;
 		r = calyx_container_run(ctx, o->id, &run, exit_status, err);
+	}
+	if (r >= 0 && run.report) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		sandbox_report_explain(ctx, o, &report);
+		if (o->report)
+			r = sandbox_report_write(o, &report, *exit_status,
+						 (double)(t1.tv_sec - t0.tv_sec) +
+						 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+						 err);
 	}
 	/* the container is gone: what it kept goes to the host clean (a
 	 * rootless run's files can give no more than the user has) */

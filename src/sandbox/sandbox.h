@@ -34,14 +34,17 @@ struct sandbox_options {
 	const char *hostname;
 	const char *seccomp;	/* "default", "unconfined" or a file */
 	const char *keep_changes;
-	char **binds, **tmpfs, **env, **cap_add, **cap_drop; /* NULL-terminated */
-	size_t n_binds, n_tmpfs, n_env, n_cap_add, n_cap_drop;
+	const char *report;	/* --report FILE */
+	const char *caps_profile; /* --caps NAME */
+	char **binds, **tmpfs, **env, **env_files, **cap_add, **cap_drop; /* NULL-terminated */
+	size_t n_binds, n_tmpfs, n_env, n_env_files, n_cap_add, n_cap_drop;
 	enum sandbox_net net;
 	struct in_addr veth_host, veth_peer;
 	bool has_memory, has_cpus, has_pids;
 	int64_t memory;		/* bytes */
 	int64_t cpu_quota;	/* per 100 ms period */
 	int64_t pids;
+	int64_t overlay_size;	/* bytes; 0: the tmpfs default */
 	unsigned int timeout_sec;
 	bool overlay, read_only, tty, print_spec;
 	bool cgroup;		/* --cgroup: one even without limits */
@@ -71,20 +74,27 @@ enum {
 	SANDBOX_OPT_SECCOMP,
 	SANDBOX_OPT_PRINT_SPEC,
 	SANDBOX_OPT_CGROUP,
+	SANDBOX_OPT_ENV_FILE,
+	SANDBOX_OPT_REPORT,
+	SANDBOX_OPT_OVERLAY_SIZE,
+	SANDBOX_OPT_CAPS,
 };
 
-/* short forms: -e (env), -t (tty) */
-#define SANDBOX_SHORT_OPTIONS "e:t"
+/* short forms: -e (env), -t (tty), -v (volume = bind) */
+#define SANDBOX_SHORT_OPTIONS "e:tv:"
 #define SANDBOX_LONG_OPTIONS                                                  \
 	{ "rootfs", required_argument, NULL, SANDBOX_OPT_ROOTFS },            \
 	{ "name", required_argument, NULL, SANDBOX_OPT_NAME },                \
 	{ "bind", required_argument, NULL, SANDBOX_OPT_BIND },                \
+	{ "volume", required_argument, NULL, SANDBOX_OPT_BIND },              \
 	{ "tmpfs", required_argument, NULL, SANDBOX_OPT_TMPFS },              \
 	{ "overlay", no_argument, NULL, SANDBOX_OPT_OVERLAY },                \
+	{ "overlay-size", required_argument, NULL, SANDBOX_OPT_OVERLAY_SIZE }, \
 	{ "keep-changes", required_argument, NULL, SANDBOX_OPT_KEEP_CHANGES }, \
 	{ "read-only", no_argument, NULL, SANDBOX_OPT_READ_ONLY },            \
 	{ "workdir", required_argument, NULL, SANDBOX_OPT_WORKDIR },          \
 	{ "env", required_argument, NULL, 'e' },                              \
+	{ "env-file", required_argument, NULL, SANDBOX_OPT_ENV_FILE },        \
 	{ "user", required_argument, NULL, SANDBOX_OPT_USER },                \
 	{ "hostname", required_argument, NULL, SANDBOX_OPT_HOSTNAME },        \
 	{ "net", required_argument, NULL, SANDBOX_OPT_NET },                  \
@@ -94,25 +104,30 @@ enum {
 	{ "timeout", required_argument, NULL, SANDBOX_OPT_TIMEOUT },          \
 	{ "cap-add", required_argument, NULL, SANDBOX_OPT_CAP_ADD },          \
 	{ "cap-drop", required_argument, NULL, SANDBOX_OPT_CAP_DROP },        \
+	{ "caps", required_argument, NULL, SANDBOX_OPT_CAPS },                \
 	{ "seccomp", required_argument, NULL, SANDBOX_OPT_SECCOMP },          \
 	{ "tty", no_argument, NULL, 't' },                                    \
 	{ "print-spec", no_argument, NULL, SANDBOX_OPT_PRINT_SPEC },          \
-	{ "cgroup", no_argument, NULL, SANDBOX_OPT_CGROUP }
+	{ "cgroup", no_argument, NULL, SANDBOX_OPT_CGROUP },                  \
+	{ "report", required_argument, NULL, SANDBOX_OPT_REPORT }
 
 #define SANDBOX_HELP                                                             \
 	"Without a bundle (calyx run --rootfs DIR [options] -- CMD [ARG...]):\n"    \
 	"   --rootfs DIR             the root filesystem (\"/\": the host's, read-\n" \
 	"                            only unless --overlay); CMD is the process\n"  \
 	"   --name ID                container ID (default: run-<random hex>)\n"    \
-	"   --bind SRC:DST[:ro]      bind-mount host SRC at DST\n"                  \
+	"   --bind, -v, --volume SRC:DST[:ro]   bind-mount host SRC at DST\n"       \
 	"   --tmpfs DST[:SIZE]       a fresh tmpfs at DST\n"                        \
 	"   --overlay                writable overlay over the rootfs, discarded\n" \
 	"                            at exit\n"                                     \
+	"   --overlay-size SIZE      at most SIZE of writes to the overlay\n"       \
 	"   --keep-changes DIR       keep the overlay's upper layer in DIR/upper\n" \
-	"   --read-only              read-only root\n"                              \
+	"   --read-only              read-only root (not with --overlay)\n"        \
 	"   --workdir DIR            working directory (default /)\n"               \
 	"   --env, -e K=V            set a variable (K alone: the host's value)\n"  \
-	"   --user UID[:GID]         run as UID (and GID)\n"                        \
+	"   --env-file FILE          K=V lines (# comments); --env wins\n"         \
+	"   --user USER[:GROUP]      run as USER (a name of the rootfs's\n"        \
+	"                            /etc/passwd, or a UID) and GROUP\n"           \
 	"   --hostname NAME          hostname (default calyx)\n"                    \
 	"   --net MODE               none|loopback (default)|host|veth[:A.B.C.D/30]\n" \
 	"   --memory SIZE            memory limit (bytes, or k/m/g suffix)\n"       \
@@ -121,9 +136,12 @@ enum {
 	"   --timeout SECONDS        kill everything after SECONDS, exit 124\n"     \
 	"   --cgroup                 a cgroup even without limits (for ps, pause,\n" \
 	"                            events; implied by limits and CAP_MKNOD)\n"   \
+	"   --caps build             the capabilities a package manager needs\n"   \
+	"                            (chown, dac_override, fowner, setuid, setgid)\n" \
 	"   --cap-add CAP, --cap-drop CAP   change the default capabilities\n"      \
 	"   --seccomp PROFILE        default|unconfined|FILE (default: default)\n"  \
 	"   --tty, -t                allocate a terminal\n"                         \
+	"   --report FILE            write a JSON report of the run to FILE\n"      \
 	"   --print-spec             print the config.json that would be run\n"
 
 /* Record sandbox flag c: 1 taken, 0 not a sandbox flag, <0 bad value. */
@@ -141,6 +159,20 @@ int sandbox_subid_range(const char *file, const char *user, uid_t id,
 /* Rootless: the user's subordinate ranges mapped to 1..N when it has them
  * and newuidmap/newgidmap are installed; nothing otherwise. */
 int sandbox_add_subids(struct calyx_linux *lx, calyx_error **err);
+
+/* user_lookup.c: --user NAME[:GROUP] (or ids) into *u, names looked up
+ * in the root's /etc/passwd and /etc/group, opened safely in rootfd. */
+struct calyx_user;
+int sandbox_resolve_user(int rootfd, const char *spec, struct calyx_user *u,
+			 calyx_error **err);
+
+/* report.c: the --report FILE, and the line on stderr when the job was
+ * OOM-killed (the timeout has its own). */
+int sandbox_report_write(const struct sandbox_options *o,
+			 const struct calyx_run_report *rep, int exit_status,
+			 double wall_seconds, calyx_error **err);
+void sandbox_report_explain(struct calyx_context *ctx, const struct sandbox_options *o,
+			    const struct calyx_run_report *rep);
 
 /* Where the container's root really is (filled by prepare.c, or the
  * rootfs itself for --print-spec). */

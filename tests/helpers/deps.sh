@@ -39,6 +39,10 @@ CALYX_DEPS_TEST=(
 	script:bsdutils
 	python3:python3
 	/usr/lib/python3/dist-packages/jsonschema:python3-jsonschema
+	# completions/: the zsh and fish files are checked by those shells
+	zsh:zsh
+	fish:fish
+	man:man-db
 	# the reference runtime the tests are validated against (CALYX=runc)
 	runc:runc
 	# rootless tests: subordinate id ranges

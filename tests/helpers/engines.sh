@@ -296,3 +296,44 @@ in_pty()
 	output=$(tr -d '\0' < "$ENG/pty.out")
 	mapfile -t lines <<< "$output"
 }
+
+# The fenced block that follows the line "<!-- snippet: NAME ..." in
+# docs/FILE, as the doc shows it, with the doc's binary path
+# (/usr/local/bin/calyx) replaced by the runtime under test: the engine
+# tests run exactly what the docs tell users to write.
+engine_doc_snippet()
+{
+	local file=$TOP/docs/$1 name=$2
+	[[ -f $file ]] || fail "no $file"
+	awk -v name="$name" -v rt="${ENG_RUNTIME:-/usr/local/bin/calyx}" '
+		index($0, "<!-- snippet: " name " ") == 1 ||
+		$0 == "<!-- snippet: " name " -->" { want = 1; next }
+		want && /^```/ { if (inside) exit; inside = 1; next }
+		inside { gsub("/usr/local/bin/calyx", rt); print }
+	' "$file" | grep '' || fail "no snippet $name in docs/$1"
+}
+
+# Merges the TOML tables of file $2 into file $1 (in place): keys of a
+# table $1 has go right under its header, other tables are appended.
+# Enough for the flat tables of engine configs (no arrays of tables).
+engine_toml_merge()
+{
+	local base=$1 add=$2 tmp
+	tmp=$(mktemp "$base.XXXXXX")
+	awk '
+		FNR == NR {
+			if ($0 ~ /^\[.*\][ \t]*$/) { t = $0; next }
+			if ($0 ~ /^[ \t]*(#.*)?$/) next
+			if (!(t in seen)) { seen[t] = 1; order[++n] = t }
+			keys[t] = keys[t] $0 "\n"
+			next
+		}
+		FNR == 1 && ("" in keys) { printf "%s", keys[""]; done[""] = 1 }
+		{ print }
+		$0 ~ /^\[.*\][ \t]*$/ && ($0 in keys) { printf "%s", keys[$0]; done[$0] = 1 }
+		END {
+			for (i = 1; i <= n; i++)
+				if (!(order[i] in done)) printf "%s\n%s", order[i], keys[order[i]]
+		}
+	' "$add" "$base" > "$tmp" && mv "$tmp" "$base"
+}

@@ -344,7 +344,7 @@ sandbox_cgroup_kind()
 		 "--rootfs $ROOTFS --net veth:010.0.0.1/30" \
 		 "--rootfs $ROOTFS --net veth:10.0.0.2/30" \
 		 "--rootfs $ROOTFS --net bogus" "--rootfs $ROOTFS --cpus 0" \
-		 "--rootfs $ROOTFS --user root" "--rootfs $ROOTFS --cap-add CAP_BOGUS" \
+		 "--rootfs $ROOTFS --user nosuchuser" "--rootfs $ROOTFS --cap-add CAP_BOGUS" \
 		 "--rootfs $ROOTFS --seccomp /nonexistent-calyx.json" \
 		 "--rootfs / --bind /etc:/nonexistent-calyx" \
 		 "--rootfs $ROOTFS --bundle $BUNDLE" "--rootfs $ROOTFS -d"; do
@@ -468,4 +468,201 @@ sandbox_cgroup_kind()
 	has_line "ok   calc 2 3 = 5"
 	[[ -z $(find "$STATE_ROOT" -mindepth 1 -maxdepth 1) ]] ||
 		fail "left in the state root: $(ls -A "$STATE_ROOT")"
+}
+
+# The --report FILE of a run with "$@" (before --), checked with jq filter $1.
+report_of()
+{
+	REPORT=$BATS_TEST_TMPDIR/report.json
+	rm -f "$REPORT"
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --name "$SID" \
+		--report "$REPORT" "$@"
+	[[ -s $REPORT ]] || fail "no report (status $status): $stderr"
+	jq -e . "$REPORT" >/dev/null || fail "report is not JSON: $(cat "$REPORT")"
+}
+
+report_has()
+{
+	jq -e "$1" "$REPORT" >/dev/null || fail "report lacks $1: $(cat "$REPORT")"
+}
+
+@test "sandbox: --report: exit code, wall and CPU time, memory and pids peaks" {
+	report_of -- sh -c 'sleep 0.2 & sleep 0.2 & wait; exit 3'
+	expect_status 3
+	report_has '.exitStatus == 3 and .exitCode == 3 and .signal == null'
+	report_has '.timedOut == false and .oomKilled == false'
+	report_has '.wallTimeSeconds >= 0.2 and .cpuUserSeconds >= 0 and .cpuSystemSeconds >= 0'
+	report_has '.memoryPeakBytes > 0 and .memoryLimitBytes == null'
+	report_has '.source == "cgroup"'
+	if grep -qs . /sys/fs/cgroup/pids.peak /sys/fs/cgroup/pids/pids.peak ||
+	   [[ -n $(find /sys/fs/cgroup -maxdepth 3 -name pids.peak -print -quit 2>/dev/null) ]]; then
+		report_has '.pidsPeak >= 3'
+	else
+		report_has '.pidsPeak == null'
+	fi
+	[[ -z $stderr ]] || fail "a line on stderr for a plain exit: $stderr"
+	# CPU time is the job's: a busy loop shows
+	report_of -- sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i + 1)); done'
+	expect_status 0
+	report_has '.cpuUserSeconds + .cpuSystemSeconds >= 0.05'
+	report_has '.wallTimeSeconds >= .cpuUserSeconds * 0.5'
+	sandbox_gone "$SID"
+}
+
+@test "sandbox: --report and one line on stderr when the job is OOM-killed or times out" {
+	report_of --memory 32m -- sh -c 'x=a; while :; do x=$x$x; done'
+	expect_status 137
+	report_has '.oomKilled == true and .oomKills >= 1 and .signal == "SIGKILL"'
+	report_has '.memoryLimitBytes == 33554432 and .memoryPeakBytes > 0'
+	[[ $stderr == "calyx: the job was killed: out of memory (limit 32 MiB)" ]] ||
+		fail "stderr: $stderr"
+	report_of --timeout 1 -- sleep 30
+	expect_status 124
+	report_has '.timedOut == true and .oomKilled == false and .exitStatus == 124'
+	[[ $stderr == *"timed out after 1s"* ]] || fail "stderr: $stderr"
+	# without --report the OOM line is still there
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --name "$SID" --memory 32m \
+		-- sh -c 'x=a; while :; do x=$x$x; done'
+	expect_status 137
+	[[ $stderr == "calyx: the job was killed: out of memory (limit 32 MiB)" ]] ||
+		fail "stderr: $stderr"
+	sandbox_gone "$SID"
+}
+
+@test "sandbox: --env-file (comments, blank lines, --env wins) and -v/--volume as --bind" {
+	printf '# a comment\nA=1\n\nB=two words\n  C=3\nD=x=y\r\n' > "$BATS_TEST_TMPDIR/env"
+	echo data > "$BATS_TEST_TMPDIR/file"
+	run calyx run --rootfs "$ROOTFS" --name "$SID" --env-file "$BATS_TEST_TMPDIR/env" \
+		-e C=9 -v "$BATS_TEST_TMPDIR/file:/v1:ro" --volume "$BATS_TEST_TMPDIR/file:/v2" \
+		-- sh -c 'echo "$A|$B|$C|$D"; cat /v1 /v2; echo x >> /v1 || echo ro'
+	expect_status 0
+	has_line "1|two words|9|x=y"
+	[[ $(grep -c '^data$' <<< "$output") -eq 2 ]] || fail "$output"
+	has_line ro
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --name "$SID" \
+		--env-file /nonexistent-calyx -- true
+	expect_error '^calyx: --env-file'
+	printf 'A=1\n=x\n' > "$BATS_TEST_TMPDIR/env"
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --name "$SID" \
+		--env-file "$BATS_TEST_TMPDIR/env" -- true
+	expect_error ':2: no name'
+	sandbox_gone "$SID"
+}
+
+@test "sandbox: --user NAME[:GROUP] from the rootfs's /etc/passwd and /etc/group" {
+	echo 'builder:x:1500:1600::/home/builder:/bin/sh' >> "$ROOTFS/etc/passwd"
+	printf 'build:x:1600:\nextra:x:1700:other,builder\nnone:x:1800:other\n' >> "$ROOTFS/etc/group"
+	run calyx run --rootfs "$ROOTFS" --name "$SID" --user builder -- sh -c 'id -u; id -g; id -G'
+	expect_status 0
+	[ "${lines[*]}" = "1500 1600 1600 1700" ] || fail "got: $output"
+	run calyx run --rootfs "$ROOTFS" --name "$SID" --user builder:extra -- sh -c 'id -u; id -g'
+	[ "${lines[*]}" = "1500 1700" ] || fail "got: $output"
+	run calyx run --rootfs "$ROOTFS" --name "$SID" --user 42:build -- sh -c 'id -u; id -g'
+	[ "${lines[*]}" = "42 1600" ] || fail "got: $output"
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --name "$SID" --user builder:nogroup-x -- true
+	expect_error 'no group nogroup-x'
+	sandbox_gone "$SID"
+}
+
+@test "sandbox: --user lookups stay in the rootfs: symlinks, FIFOs and huge files refused" {
+	local host=$BATS_TEST_TMPDIR/host-etc
+	mkdir -p "$host"
+	echo 'hostonly:x:4242:4242::/:/bin/sh' > "$host/passwd"
+	# a symlinked file: refused (O_NOFOLLOW), never the host's
+	rm "$ROOTFS/etc/passwd"
+	ln -s "$host/passwd" "$ROOTFS/etc/passwd"
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --name "$SID" --user hostonly -- id -u
+	expect_error '--user'
+	[[ $output != 4242 ]] || fail "read the host's file"
+	# a symlinked /etc climbing out: resolved inside the root
+	mv "$ROOTFS/etc" "$ROOTFS/etc.real"
+	ln -s "../../../../../../../..$host" "$ROOTFS/etc"
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --name "$SID" --user hostonly -- id -u
+	expect_error '--user'
+	rm "$ROOTFS/etc"
+	mv "$ROOTFS/etc.real" "$ROOTFS/etc"
+	# a FIFO: no hang
+	rm "$ROOTFS/etc/passwd"
+	mkfifo "$ROOTFS/etc/passwd"
+	run --separate-stderr timeout 10 "$CALYX" --root "$STATE_ROOT" run --rootfs "$ROOTFS" \
+		--name "$SID" --user nobody -- true
+	[[ $status -ne 124 ]] || fail "hung on a FIFO /etc/passwd"
+	expect_error 'not a regular file'
+	# a huge file: bounded
+	rm "$ROOTFS/etc/passwd"
+	truncate -s 64M "$ROOTFS/etc/passwd"
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --name "$SID" --user nobody -- true
+	expect_error 'larger than'
+	sandbox_gone "$SID"
+}
+
+@test "sandbox: --overlay with --read-only refused; --overlay-size bounds the overlay" {
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --name "$SID" --overlay --read-only -- true
+	expect_error '--overlay and --read-only together'
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --name "$SID" --overlay-size 1m -- true
+	expect_error '--overlay-size needs --overlay'
+	run --separate-stderr calyx run --rootfs "$ROOTFS" --name "$SID" \
+		--keep-changes "$BATS_TEST_TMPDIR/keep" --overlay-size 1m -- true
+	expect_error '--overlay-size'
+	run calyx run --rootfs "$ROOTFS" --name "$SID" --overlay --overlay-size 1m -- \
+		sh -c 'dd if=/dev/zero of=/big bs=1k count=2048 2>&1; echo rc=$?'
+	expect_status 0
+	contains "No space left on device"
+	has_line "rc=1"
+	sandbox_gone "$SID"
+}
+
+@test "sandbox: the documented package-manager job: --caps build lets apt switch to its sandbox user" {
+	command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
+		skip "no apt-get/dpkg-deb on the host"
+	local pkg=$BATS_TEST_TMPDIR/pkg name=calyx-sbx-test-$$
+	mkdir -p "$pkg/DEBIAN" "$pkg/usr/share/$name"
+	printf 'Package: %s\nVersion: 1.0\nArchitecture: all\nMaintainer: calyx tests <t@example.org>\nDescription: test\n' \
+		"$name" > "$pkg/DEBIAN/control"
+	echo hello > "$pkg/usr/share/$name/file"
+	dpkg-deb --build "$pkg" "$BATS_TEST_TMPDIR/$name.deb" >/dev/null
+	# without the profile: apt cannot drop to _apt (the README's old promise)
+	run calyx run --rootfs / --overlay --name "$SID" -- apt-get -o Acquire::Retries=0 update
+	contains "setegid"
+	# with it: apt-get update fails only on the network (--net none)
+	run calyx run --rootfs / --overlay --caps build --name "$SID" -- \
+		apt-get -o Acquire::Retries=0 update
+	[[ $output != *"failed - set"* && $output != *"Permission denied"* ]] ||
+		fail "apt's privilege switch failed: $output"
+	[[ $output == *"Temporary failure resolving"* || $output == *"Failed to fetch"* ||
+	   $output == *"Could not resolve"* ]] || fail "no network error: $output"
+	# and a package installs from apt's cache (no network here; apt wants
+	# --no-download files in its archive dir)
+	run calyx run --rootfs / --overlay --caps build --name "$SID" \
+		--bind "$BATS_TEST_TMPDIR/$name.deb:/tmp/$name.deb:ro" -- \
+		sh -c "cp /tmp/$name.deb /var/cache/apt/archives/${name}_1.0_all.deb &&
+		       apt-get install -y --no-download /var/cache/apt/archives/${name}_1.0_all.deb >/dev/null &&
+		       cat /usr/share/$name/file"
+	expect_status 0
+	has_line hello
+	[[ ! -e /usr/share/$name ]] || fail "the install reached the host"
+	! dpkg -s "$name" >/dev/null 2>&1 || fail "the host's dpkg database changed"
+	sandbox_gone "$SID"
+}
+
+@test "sandbox: --tty with stdin not a terminal fails at once" {
+	status=0
+	timeout 10 "$CALYX" --root "$STATE_ROOT" run --rootfs "$ROOTFS" --name "$SID" -t -- sh \
+		< /dev/null > "$BATS_TEST_TMPDIR/out" 2>&1 || status=$?
+	[[ $status -ne 124 ]] || fail "hung"
+	[[ $status -eq 1 && $(cat "$BATS_TEST_TMPDIR/out") == "calyx: --tty: stdin is not a terminal" ]] ||
+		fail "status $status: $(cat "$BATS_TEST_TMPDIR/out")"
+	sandbox_gone "$SID"
+}
+
+@test "sandbox flags without --rootfs are refused, not silently dropped" {
+	local a
+	for a in "--memory 1g" "--memory=1g" "-e A=1" "-t" "--overlay" "-v /tmp:/x" \
+		 "--report $BATS_TEST_TMPDIR/r.json" "--user 1000"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr calyx run $a -b "$BUNDLE" "$ID"
+		expect_error "^calyx: -?-[a-z]+ is a flag of the bundle-less run: it needs --rootfs"
+		assert_nothing_left "$ID"
+	done
+	[[ ! -e $BATS_TEST_TMPDIR/r.json ]] || fail "a report was written"
 }

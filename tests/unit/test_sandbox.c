@@ -6,6 +6,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +19,7 @@
 #include "spec/serialize.h"
 #include "unit.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 #include "fixtures/spec/spec_example.inc"
 
@@ -245,6 +249,84 @@ TEST(subid_file_lookup)
 	CHECK(sandbox_subid_range(path, "alice", 1, &start, &count) == -ENOENT);
 }
 
+/* A root with etc/passwd and etc/group as given (NULL: none). */
+static int make_root(char *dir, const char *passwd, const char *group)
+{
+	char path[256];
+	_cleanup_close_ int etcfd = -1;
+
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/etc", dir);
+	if (mkdir(path, 0755) < 0)
+		return -1;
+	etcfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (etcfd < 0 ||
+	    (passwd && calyx_write_file_atomic_at(etcfd, "passwd", passwd, strlen(passwd),
+						  0644, NULL) < 0) ||
+	    (group && calyx_write_file_atomic_at(etcfd, "group", group, strlen(group),
+						 0644, NULL) < 0))
+		return -1;
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+static int resolve(int rootfd, const char *spec, struct calyx_user *u)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+
+	free(u->additional_gids);
+	*u = (struct calyx_user){ 0 };
+	return sandbox_resolve_user(rootfd, spec, u, &err);
+}
+
+TEST(user_lookup_in_the_root)
+{
+	char dir[] = "/tmp/calyx-user-XXXXXX", cmd[64];
+	struct calyx_user u = { 0 };
+	int rootfd = make_root(dir,
+			       "root:x:0:0:root:/root:/bin/sh\n"
+			       "broken line\n"
+			       "neg:x:-1:5::/:/bin/sh\n"
+			       "big:x:4294967295:5::/:/bin/sh\n"
+			       "app:x:1000:1000::/home/app:/bin/sh\n"
+			       "app:x:2000:2000::/dup:/bin/sh\n",
+			       "app:x:1000:\n"
+			       "wheel:x:10:root,app\n"
+			       "audio:x:29:app\n"
+			       "video:x:44:root\n"
+			       "bad:x:abc:app\n");
+
+	CHECK(rootfd >= 0);
+	if (rootfd < 0)
+		return;
+	/* a name: its passwd entry (the first), group and member groups */
+	CHECK(resolve(rootfd, "app", &u) == 0);
+	CHECK(u.uid == 1000 && u.gid == 1000);
+	CHECK(u.n_additional_gids == 2 && u.additional_gids[0] == 10 &&
+	      u.additional_gids[1] == 29);
+	/* a group given: no member groups (as runc) */
+	CHECK(resolve(rootfd, "app:wheel", &u) == 0);
+	CHECK(u.uid == 1000 && u.gid == 10 && u.n_additional_gids == 0);
+	/* numbers need no lookup; a number alone is its own group */
+	CHECK(resolve(rootfd, "42", &u) == 0);
+	CHECK(u.uid == 42 && u.gid == 42);
+	CHECK(resolve(rootfd, "42:audio", &u) == 0);
+	CHECK(u.uid == 42 && u.gid == 29);
+	/* malformed entries and ids out of range are no entries */
+	CHECK(resolve(rootfd, "neg", &u) == -ENOENT);
+	CHECK(resolve(rootfd, "big", &u) == -ENOENT);
+	CHECK(resolve(rootfd, "broken line", &u) == -ENOENT);
+	CHECK(resolve(rootfd, "app:bad", &u) == -ENOENT);
+	CHECK(resolve(rootfd, "nobody", &u) == -ENOENT);
+	CHECK(resolve(rootfd, "", &u) == -EINVAL);
+	CHECK(resolve(rootfd, "app:", &u) == -EINVAL);
+	CHECK(resolve(rootfd, "4294967295", &u) == -ENOENT);
+	free(u.additional_gids);
+	close(rootfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
 	RUN(serialize_is_a_fixpoint_of_parse);
@@ -255,5 +337,6 @@ int main(void)
 	RUN(veth_cidr_parser);
 	RUN(build_spec_from_flags);
 	RUN(subid_file_lookup);
+	RUN(user_lookup_in_the_root);
 	return unit_summary("unit/sandbox");
 }
