@@ -108,8 +108,8 @@ static int parse_device(struct spec_ctx *c, yajl_val e, void *item)
 		return r;
 	if ((r = get_i64(c, e, "major", &d->major, &d->has_major)) < 0 ||
 	    (r = get_i64(c, e, "minor", &d->minor, &d->has_minor)) < 0 ||
-	    (r = get_u32(c, e, "uid", &d->uid, &d->has_uid)) < 0 ||
-	    (r = get_u32(c, e, "gid", &d->gid, &d->has_gid)) < 0)
+	    (r = get_id(c, e, "uid", &d->uid, &d->has_uid)) < 0 ||
+	    (r = get_id(c, e, "gid", &d->gid, &d->has_gid)) < 0)
 		return r;
 	/*
 	 * Permission bits only (0777; the schema's maximum is 511).  podman
