@@ -348,3 +348,19 @@ cfg_text()
 	expect_error 'config\.json: linux\.resources\.devices\[[0-9]+\]\.major: must be an integer between -1 and 4294967295'
 	assert_nothing_left "$ID"
 }
+
+@test "a full state root: the error names the file with its directory" {
+	calyx_only
+	command -v unshare >/dev/null || skip "no unshare"
+	local full=$BATS_TEST_TMPDIR/full
+	mkdir -p "$full"
+	# a private mount namespace: the tiny tmpfs goes away with it
+	run --separate-stderr unshare -m sh -c '
+		mount --make-rprivate / &&
+		mount -t tmpfs -o size=64k tmpfs "$1" &&
+		{ dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null; true; } &&
+		"$2" --root "$1" create -b "$3" "$4" < /dev/null' \
+		sh "$full" "$CALYX" "$BUNDLE" "$ID"
+	expect_error "(write|create) $full/$ID/\\.[a-z.]+\\.tmp: No space left on device"
+	[[ -z $(find /sys/fs/cgroup -maxdepth 5 -name "$ID" 2>/dev/null) ]] || fail "cgroup of $ID left"
+}
