@@ -364,3 +364,12 @@ cfg_text()
 	expect_error "(write|create) $full/$ID/\\.[a-z.]+\\.tmp: No space left on device"
 	[[ -z $(find /sys/fs/cgroup -maxdepth 5 -name "$ID" 2>/dev/null) ]] || fail "cgroup of $ID left"
 }
+
+@test "a memory limit too small for the setup says so and names the limit" {
+	[[ -e /sys/fs/cgroup/memory || -e /sys/fs/cgroup/cgroup.controllers ]] ||
+		skip "no memory cgroup"
+	cfg '.linux.resources.memory = {"limit": 99999}'
+	run --separate-stderr calyx run -b "$BUNDLE" "$ID" < /dev/null
+	expect_error 'killed by the OOM killer: linux\.resources\.memory\.limit \(99999 bytes\) is too small'
+	assert_nothing_left "$ID"
+}
