@@ -373,3 +373,15 @@ cfg_text()
 	expect_error 'killed by the OOM killer: linux\.resources\.memory\.limit \(99999 bytes\) is too small'
 	assert_nothing_left "$ID"
 }
+
+@test "run -t on a host terminal writes \\r\\n, not \\r\\r\\n" {
+	command -v script >/dev/null || skip "no script(1) for a host terminal"
+	local out
+	set_args sh -c 'echo a; echo b'
+	cfg '.process.terminal = true'
+	# script(1) gives calyx a terminal of its own (the host side)
+	out=$(script -qec "$CALYX --root $STATE_ROOT run -b $BUNDLE $ID" /dev/null < /dev/null | od -An -c | tr -s ' \n' ' ')
+	[[ $out == *'a \r \n'*'b \r \n'* ]] || fail "output: $out"
+	[[ $out != *'\r \r'* ]] || fail "\\r\\r\\n in the output: $out"
+	assert_nothing_left "$ID"
+}
