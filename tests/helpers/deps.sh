@@ -34,6 +34,9 @@ CALYX_DEPS=(
 	containerd:containerd
 	dockerd:docker.io
 	script:bsdutils
+	# tests/fuzz/fuzz.sh: libFuzzer targets with ASan+UBSan (replay.sh needs only gcc)
+	clang:clang
+	/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
 	# tests/vm: the pure cgroup v2 tier (a qemu VM)
 	qemu-system-x86_64:qemu-system-x86
 	/usr/sbin/depmod:kmod
