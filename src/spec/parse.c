@@ -735,6 +735,7 @@ static int spec_parse_text(const char *text, size_t len,
 	yajl_tree_free(doc);
 	if (r < 0) {
 		calyx_spec_free(s);
+		calyx_json_error_printable(err);
 		return r;
 	}
 	*out = s;
@@ -791,6 +792,8 @@ int calyx_process_parse(const char *json, size_t len,
 	else
 		r = parse_process_object(&c, doc, out);
 	yajl_tree_free(doc);
+	if (r < 0)
+		calyx_json_error_printable(err);
 	return r < 0 ? r : 0;
 }
 

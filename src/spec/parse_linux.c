@@ -286,6 +286,7 @@ int calyx_seccomp_parse(const char *json, size_t len,
 	yajl_tree_free(doc);
 	if (r < 0) {
 		calyx_spec_seccomp_free(s);
+		calyx_json_error_printable(err);
 		return r;
 	}
 	*out = s;

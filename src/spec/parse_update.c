@@ -35,6 +35,8 @@ int calyx_resources_parse(const char *json, size_t len,
 	path_push_key(&c, "resources");
 	r = parse_resources_object(&c, doc, out);
 	yajl_tree_free(doc);
+	if (r < 0)
+		calyx_json_error_printable(err);
 	return r;
 }
 

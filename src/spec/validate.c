@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "parse_internal.h"
+#include "util/json.h"
 
 #define INVALID(err, ...) calyx_error_setx(err, EINVAL, __VA_ARGS__)
 
@@ -310,9 +311,11 @@ int calyx_spec_validate(const struct calyx_spec *s, calyx_error **err)
 
 	if ((r = validate_namespaces(s, err)) < 0 ||
 	    (r = validate_mounts(s, err)) < 0 ||
-	    (r = validate_hooks(s, err)) < 0)
+	    (r = validate_hooks(s, err)) < 0 ||
+	    (s->linux && (r = validate_linux(s->linux, err)) < 0)) {
+		/* messages quote the document's strings */
+		calyx_json_error_printable(err);
 		return r;
-	if (s->linux && (r = validate_linux(s->linux, err)) < 0)
-		return r;
+	}
 	return 0;
 }

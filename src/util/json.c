@@ -115,6 +115,37 @@ static int fail_oom(struct builder *b)
 	return 0;
 }
 
+void calyx_json_error_printable(calyx_error **err)
+{
+	const unsigned char *m;
+	char *out, *o;
+
+	if (!err || !*err || !(*err)->msg)
+		return;
+	for (m = (const unsigned char *)(*err)->msg; *m; m++)
+		if (*m < 0x20 || *m == 0x7f)
+			break;
+	if (!*m)
+		return;	/* nothing to escape */
+	m = (const unsigned char *)(*err)->msg;
+	out = o = malloc(strlen((const char *)m) * 4 + 1);
+	if (!out)
+		return;
+	for (; *m; m++) {
+		if (*m == '\n')
+			o += sprintf(o, "\\n");
+		else if (*m == '\t')
+			o += sprintf(o, "\\t");
+		else if (*m < 0x20 || *m == 0x7f)
+			o += sprintf(o, "\\x%02x", *m);
+		else
+			*o++ = (char)*m;
+	}
+	*o = '\0';
+	free((*err)->msg);
+	(*err)->msg = out;
+}
+
 /* ---- string checks ----------------------------------------------------- */
 
 static int hex4(const char *p)
@@ -447,6 +478,7 @@ yajl_val calyx_json_parse(const char *text, size_t len, const char *prefix,
 		yajl_tree_free(root);
 		if (!b.failed && st == yajl_status_ok)
 			calyx_error_setx(err, EINVAL, "invalid JSON: empty");
+		calyx_json_error_printable(err);
 		return NULL;
 	}
 	return root;

@@ -37,6 +37,14 @@ static inline int calyx_json_error_code(calyx_error **err)
 	return err && *err ? calyx_error_code(*err) : -EINVAL;
 }
 
+/*
+ * Keys and values of a document end up in messages ("annotations.k\n: ...",
+ * "unknown namespace type \"a\nb\""): rewrite *err's message with control
+ * characters escaped (\n, \t, \xNN) so it stays one line and cannot
+ * drive the terminal it is printed on.  Entry points call it on failure.
+ */
+void calyx_json_error_printable(calyx_error **err);
+
 /* True when s[0..len) is well-formed UTF-8 (RFC 3629: no overlong forms,
  * no surrogates, nothing past U+10FFFF). */
 bool calyx_utf8_valid(const char *s, size_t len);
