@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <yajl/yajl_parse.h>
 
 #include "util/cleanup.h"
@@ -21,7 +22,14 @@ struct frame {
 	yajl_val node;	/* an object or array being filled */
 	char *key;	/* object: the key whose value comes next */
 	size_t cap;	/* allocated slots in node's arrays */
+	/* object with many keys: open-addressing table of key index + 1,
+	 * so repeated keys are found without a quadratic scan */
+	size_t *index;
+	size_t index_cap;	/* a power of two, or 0 */
 };
+
+/* Objects up to this many keys are searched by a plain scan. */
+#define SCAN_KEYS 16
 
 struct builder {
 	yajl_handle handle;
@@ -253,6 +261,63 @@ static bool grow(void **arr, size_t *cap, size_t len, size_t size)
 	return true;
 }
 
+static size_t key_hash(const char *k)
+{
+	size_t h = 14695981039346656037ULL;	/* FNV-1a */
+
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+	return h;
+}
+
+/* Position of key among the object's keys, or -1. */
+static ssize_t key_find(const struct frame *f, const char *key)
+{
+	const yajl_val c = f->node;
+
+	if (!f->index) {
+		for (size_t i = 0; i < c->u.object.len; i++)
+			if (strcmp(c->u.object.keys[i], key) == 0)
+				return (ssize_t)i;
+		return -1;
+	}
+	for (size_t h = key_hash(key) & (f->index_cap - 1); f->index[h];
+	     h = (h + 1) & (f->index_cap - 1))
+		if (strcmp(c->u.object.keys[f->index[h] - 1], key) == 0)
+			return (ssize_t)(f->index[h] - 1);
+	return -1;
+}
+
+static void index_put(struct frame *f, size_t pos)
+{
+	size_t h = key_hash(f->node->u.object.keys[pos]) & (f->index_cap - 1);
+
+	while (f->index[h])
+		h = (h + 1) & (f->index_cap - 1);
+	f->index[h] = pos + 1;
+}
+
+/* Keeps the table (once past SCAN_KEYS) at most half full for len keys. */
+static bool index_reserve(struct frame *f, size_t len)
+{
+	size_t ncap = f->index_cap ? f->index_cap : 64;
+
+	if (len <= SCAN_KEYS || len * 2 <= f->index_cap)
+		return true;
+	while (len * 2 > ncap)
+		ncap *= 2;
+	free(f->index);
+	f->index_cap = 0;
+	f->index = calloc(ncap, sizeof(*f->index));
+	if (!f->index)
+		return false;
+	f->index_cap = ncap;
+	/* the new key is entered by the caller, once it is in keys[] */
+	for (size_t i = 0; i + 1 < len; i++)
+		index_put(f, i);
+	return true;
+}
+
 /* Hands v to its container (or makes it the root); v is owned on return. */
 static int add_value(struct builder *b, yajl_val v)
 {
@@ -277,14 +342,20 @@ static int add_value(struct builder *b, yajl_val v)
 		return 1;
 	}
 	/* a repeated key: the last value wins, in the first one's place */
-	for (size_t i = 0; i < c->u.object.len; i++) {
-		if (strcmp(c->u.object.keys[i], f->key) == 0) {
+	{
+		ssize_t i = key_find(f, f->key);
+
+		if (i >= 0) {
 			yajl_tree_free(c->u.object.values[i]);
 			c->u.object.values[i] = v;
 			free(f->key);
 			f->key = NULL;
 			return 1;
 		}
+	}
+	if (!index_reserve(f, c->u.object.len + 1)) {
+		yajl_tree_free(v);
+		return fail_oom(b);
 	}
 	if (!grow((void **)&c->u.object.keys, &f->cap, c->u.object.len,
 		  sizeof(char *))) {
@@ -305,6 +376,8 @@ static int add_value(struct builder *b, yajl_val v)
 	c->u.object.keys[c->u.object.len] = f->key;
 	c->u.object.values[c->u.object.len++] = v;
 	f->key = NULL;
+	if (f->index)
+		index_put(f, c->u.object.len - 1);
 	return 1;
 }
 
@@ -326,6 +399,7 @@ static int close_container(struct builder *b)
 	struct frame f = b->stack[--b->depth];
 
 	free(f.key);
+	free(f.index);
 	return add_value(b, f.node);
 }
 
@@ -471,6 +545,7 @@ yajl_val calyx_json_parse(const char *text, size_t len, const char *prefix,
 		struct frame *f = &b.stack[--b.depth];
 
 		free(f->key);
+		free(f->index);
 		yajl_tree_free(f->node);
 	}
 	root = b.root;

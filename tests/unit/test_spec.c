@@ -865,6 +865,36 @@ TEST(process_parse_bare)
 	CHECK(p == NULL);
 }
 
+/* Past 16 keys an object is searched by hash: the same rule there. */
+static void many_keys_last_wins(void)
+{
+	char json[8192];
+	size_t n = 0;
+	struct calyx_spec *s = NULL;
+	_cleanup_error_ calyx_error *err = NULL;
+
+	n += (size_t)snprintf(json + n, sizeof(json) - n,
+			      "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"r\"},"
+			      "\"annotations\":{");
+	for (int i = 0; i < 300; i++)
+		n += (size_t)snprintf(json + n, sizeof(json) - n,
+				      "\"k%d\":\"%d\",", i % 200, i);
+	snprintf(json + n, sizeof(json) - n, "\"k7\":\"last\"}}");
+	CHECK(calyx_spec_parse(json, strlen(json), &s, &err) == 0);
+	if (!s)
+		return;
+	CHECK(s->n_annotations == 200);
+	for (size_t i = 0; i < s->n_annotations && i < 200; i++) {
+		char key[16], want[16];
+
+		snprintf(key, sizeof(key), "k%zu", i);
+		snprintf(want, sizeof(want), "%zu", i < 100 ? i + 200 : i);
+		CHECK_STR(s->annotations[i].key, key);
+		CHECK_STR(s->annotations[i].value, i == 7 ? "last" : want);
+	}
+	calyx_spec_free(s);
+}
+
 /* A repeated key keeps its last value, as runc's decoder does. */
 TEST(duplicate_keys_last_wins)
 {
@@ -893,6 +923,7 @@ TEST(duplicate_keys_last_wins)
 	CHECK(calyx_process_parse(pj, strlen(pj), &p, &err) == 0);
 	CHECK(p && p->cwd && strcmp(p->cwd, "/b") == 0);
 	calyx_process_free(p);
+	many_keys_last_wins();
 }
 
 /* What stays accepted: real UTF-8, escaped pairs, escaped backslashes. */
