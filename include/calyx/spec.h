@@ -416,6 +416,14 @@ int calyx_spec_parse_file(const char *path, struct calyx_spec **out,
 int calyx_process_parse(const char *json, size_t len,
 			struct calyx_process **out, calyx_error **err);
 /*
+ * Parse a bare seccomp object (`run --seccomp FILE`); errors name
+ * "linux.seccomp.<field>".  Anything but an object (null included) is an
+ * error.  Free with calyx_spec_seccomp_free().
+ */
+int calyx_seccomp_parse(const char *json, size_t len,
+			struct calyx_seccomp **out, calyx_error **err);
+void calyx_spec_seccomp_free(struct calyx_seccomp *seccomp);
+/*
  * The spec's MUST rules that need the whole document (not the host):
  * duplicate namespaces, mappings/timeOffsets/hostname vs namespaces,
  * absolute paths, device numbers, propagation, sysctl keys, cgroupsPath.

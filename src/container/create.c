@@ -24,6 +24,7 @@
 #include "container/container.h"
 #include "container/create.h"
 #include "container/hooks.h"
+#include "container/setup_death.h"
 #include "linux/network.h"
 #include "linux/affinity.h"
 #include "linux/process.h"
@@ -565,7 +566,7 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		return r;
 	r = drive_setup(job, err);
 	if (r < 0)
-		return r;
+		return container_explain_setup_death(job, r, err);
 	r = write_record(job, err);
 	if (r < 0)
 		return r;

@@ -22,6 +22,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/host_user.h"
+#include "util/json.h"
 
 void container_record_free(struct container_record *rec)
 {
@@ -125,16 +126,17 @@ int container_record_read(int state_dirfd, struct container_record **out,
 	_cleanup_free_ char *text = NULL;
 	_cleanup_record_ struct container_record *rec = NULL;
 	const char *apath[] = { "annotations", NULL };
-	char errbuf[256];
 	yajl_val root, ann;
+	size_t len = 0;
 	int r;
 
-	r = calyx_read_file_at(state_dirfd, STATE_FILE, &text, NULL, err);
+	r = calyx_read_file_at(state_dirfd, STATE_FILE, &text, &len, err);
 	if (r < 0)
 		return r;
-	root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
+	/* one line, and a repeated key read as runc reads it (last wins) */
+	root = calyx_json_parse(text, len, NULL, err);
 	if (!root)
-		return calyx_error_setx(err, EINVAL, "state.json is corrupt: %s", errbuf);
+		return calyx_error_prefix(err, "state.json is corrupt");
 	rec = calloc(1, sizeof(*rec));
 	if (!rec) {
 		yajl_tree_free(root);

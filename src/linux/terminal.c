@@ -133,9 +133,9 @@ void terminal_relay_start(struct terminal_relay *tr, int master)
 	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &tr->saved) == 0) {
 		struct termios raw = tr->saved;
 
+		/* all of it, output too (as runc): the pty already turned \n
+		 * into \r\n, a second ONLCR here made it \r\r\n */
 		cfmakeraw(&raw);
-		/* keep output post-processing so our own messages stay readable */
-		raw.c_oflag = tr->saved.c_oflag;
 		if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0)
 			tr->raw = true;
 	}

@@ -478,26 +478,24 @@ static int set_resources(struct calyx_spec *spec, const struct sandbox_options *
 	return 0;
 }
 
-/* A seccomp object from a file: parsed as the linux.seccomp of a spec so
- * errors carry the same JSON paths. */
+/*
+ * A seccomp object from a file, parsed as its own document: a file holding
+ * null must not mean "no filter", nor may a crafted file reach any other
+ * field of the spec.
+ */
 static int seccomp_from_file(const char *path, struct calyx_seccomp **out,
 			     calyx_error **err)
 {
-	_cleanup_free_ char *raw = NULL, *doc = NULL;
-	_cleanup_spec_ struct calyx_spec *wrapper = NULL;
+	_cleanup_free_ char *raw = NULL;
 	size_t len = 0;
 	int r;
 
 	r = calyx_read_file_at(AT_FDCWD, path, &raw, &len, err);
 	if (r < 0)
 		return calyx_error_prefix(err, "--seccomp");
-	if (asprintf(&doc, "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"/\"},"
-		     "\"linux\":{\"seccomp\":%s}}", raw) < 0)
-		return calyx_error_set(err, ENOMEM, "--seccomp");
-	r = calyx_spec_parse(doc, strlen(doc), &wrapper, err);
+	r = calyx_seccomp_parse(raw, len, out, err);
 	if (r < 0)
 		return calyx_error_prefix(err, "--seccomp %s", path);
-	*out = TAKE_PTR(wrapper->linux->seccomp);
 	return 0;
 }
 

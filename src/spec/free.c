@@ -92,7 +92,7 @@ void resources_free(struct calyx_resources *r)
 	free(r);
 }
 
-static void seccomp_free(struct calyx_seccomp *s)
+void calyx_spec_seccomp_free(struct calyx_seccomp *s)
 {
 	if (!s)
 		return;
@@ -137,7 +137,7 @@ void linux_free(struct calyx_linux *l)
 	free(l->cgroups_path);
 	resources_free(l->resources);
 	free(l->rootfs_propagation);
-	seccomp_free(l->seccomp);
+	calyx_spec_seccomp_free(l->seccomp);
 	kv_free(l->sysctl, l->n_sysctl);
 	strv_free(l->masked_paths);
 	strv_free(l->readonly_paths);

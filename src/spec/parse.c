@@ -18,6 +18,7 @@
 #include "parse_internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/json.h"
 
 /* ---- JSON path --------------------------------------------------------- */
 
@@ -267,6 +268,18 @@ int get_u32(struct spec_ctx *c, yajl_val obj, const char *key, uint32_t *out,
 	return r;
 }
 
+int get_id(struct spec_ctx *c, yajl_val obj, const char *key, uint32_t *out,
+	   bool *has)
+{
+	uint64_t v;
+	int r = get_uint(c, obj, key, CALYX_ID_MAX, &v);
+
+	if (r > 0)
+		*out = (uint32_t)v;
+	set_has(has, r);
+	return r;
+}
+
 int get_u16(struct spec_ctx *c, yajl_val obj, const char *key, uint16_t *out,
 	    bool *has)
 {
@@ -416,11 +429,27 @@ int parse_id_mappings(struct spec_ctx *c, yajl_val obj, const char *key,
 			goto out;
 		}
 		for (size_t k = 0; k < ARRAY_SIZE(req); k++) {
-			r = get_u32(c, e, req[k], dst[k], NULL);
+			/* a size may span all 2^32-1 ids ("0 0 4294967295") */
+			r = k == 2 ? get_u32(c, e, req[k], dst[k], NULL) :
+				     get_id(c, e, req[k], dst[k], NULL);
 			if (r == 0)
 				r = key_error(c, req[k], "is required");
 			if (r < 0)
 				goto out;
+		}
+		/* every id of the range must be a valid id on both sides */
+		if (m[i].size == 0) {
+			r = key_error(c, "size", "must be at least 1");
+			goto out;
+		}
+		if (m[i].size - 1 > CALYX_ID_MAX - m[i].container_id ||
+		    m[i].size - 1 > CALYX_ID_MAX - m[i].host_id) {
+			r = key_error(c, "size", "%" PRIu32 " ids from %" PRIu32
+				      " (container) / %" PRIu32 " (host) go "
+				      "past the last id, %u", m[i].size,
+				      m[i].container_id, m[i].host_id,
+				      CALYX_ID_MAX);
+			goto out;
 		}
 		path_pop(c, at);
 	}
@@ -685,33 +714,6 @@ static int parse_document(struct spec_ctx *c, yajl_val doc,
 
 /* ---- entry points ------------------------------------------------------ */
 
-/* yajl's message, cut to its first line (it appends a caret diagram). */
-static int json_error(calyx_error **err, const char *yajl_msg)
-{
-	size_t n;
-
-	if (strncmp(yajl_msg, "parse error: ", 13) == 0)
-		yajl_msg += 13;	/* "invalid JSON" says it already */
-	n = strcspn(yajl_msg, "\n");
-
-	while (n && (yajl_msg[n - 1] == ' ' || yajl_msg[n - 1] == '\t'))
-		n--;
-	if (!n)
-		return calyx_error_setx(err, EINVAL, "invalid JSON");
-	return calyx_error_setx(err, EINVAL, "invalid JSON: %.*s", (int)n,
-				yajl_msg);
-}
-
-static yajl_val parse_json(const char *text, calyx_error **err)
-{
-	char errbuf[512] = "";
-	yajl_val doc = yajl_tree_parse(text, errbuf, sizeof(errbuf));
-
-	if (!doc)
-		json_error(err, errbuf);
-	return doc;
-}
-
 /* text is NUL-terminated at len (one copy at most, by the caller). */
 static int spec_parse_text(const char *text, size_t len,
 			   struct calyx_spec **out, calyx_error **err)
@@ -721,12 +723,9 @@ static int spec_parse_text(const char *text, size_t len,
 	yajl_val doc;
 	int r;
 
-	if (strlen(text) != len)
-		return calyx_error_setx(err, EINVAL,
-					"invalid JSON: contains a NUL byte");
-	doc = parse_json(text, err);
+	doc = calyx_json_parse(text, len, NULL, err);
 	if (!doc)
-		return -EINVAL;
+		return calyx_json_error_code(err);
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		yajl_tree_free(doc);
@@ -736,6 +735,7 @@ static int spec_parse_text(const char *text, size_t len,
 	yajl_tree_free(doc);
 	if (r < 0) {
 		calyx_spec_free(s);
+		calyx_json_error_printable(err);
 		return r;
 	}
 	*out = s;
@@ -784,17 +784,16 @@ int calyx_process_parse(const char *json, size_t len,
 
 	if (!text)
 		return calyx_error_setx(err, ENOMEM, "out of memory");
-	if (strlen(text) != len)
-		return calyx_error_setx(err, EINVAL,
-					"invalid JSON: contains a NUL byte");
-	doc = parse_json(text, err);
+	doc = calyx_json_parse(text, len, NULL, err);
 	if (!doc)
-		return -EINVAL;
+		return calyx_json_error_code(err);
 	if (!YAJL_IS_OBJECT(doc))
 		r = path_error(&c, "the process must be a JSON object");
 	else
 		r = parse_process_object(&c, doc, out);
 	yajl_tree_free(doc);
+	if (r < 0)
+		calyx_json_error_printable(err);
 	return r < 0 ? r : 0;
 }
 

@@ -77,6 +77,15 @@ int get_i32(struct spec_ctx *c, yajl_val obj, const char *key, int32_t *out,
 int get_u16(struct spec_ctx *c, yajl_val obj, const char *key, uint16_t *out,
 	    bool *has);
 
+/*
+ * A uid or gid: 0 .. 4294967294.  (uid_t)-1 is no id: setresuid, chown and
+ * friends read it as "leave unchanged", so a process meant to run as it
+ * would keep the runtime's root.
+ */
+#define CALYX_ID_MAX 4294967294U
+int get_id(struct spec_ctx *c, yajl_val obj, const char *key, uint32_t *out,
+	   bool *has);
+
 int parse_id_mappings(struct spec_ctx *c, yajl_val obj, const char *key,
 		      struct calyx_id_mapping **out, size_t *n);
 

@@ -11,6 +11,7 @@
 
 #include "parse_internal.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 
 #define OOM(c) calyx_error_setx((c)->err, ENOMEM, "out of memory")
 
@@ -108,8 +109,8 @@ static int parse_device(struct spec_ctx *c, yajl_val e, void *item)
 		return r;
 	if ((r = get_i64(c, e, "major", &d->major, &d->has_major)) < 0 ||
 	    (r = get_i64(c, e, "minor", &d->minor, &d->has_minor)) < 0 ||
-	    (r = get_u32(c, e, "uid", &d->uid, &d->has_uid)) < 0 ||
-	    (r = get_u32(c, e, "gid", &d->gid, &d->has_gid)) < 0)
+	    (r = get_id(c, e, "uid", &d->uid, &d->has_uid)) < 0 ||
+	    (r = get_id(c, e, "gid", &d->gid, &d->has_gid)) < 0)
 		return r;
 	/*
 	 * Permission bits only (0777; the schema's maximum is 511).  podman
@@ -216,22 +217,17 @@ static int parse_syscall(struct spec_ctx *c, yajl_val e, void *item)
 				  parse_syscall_arg);
 }
 
-static int parse_seccomp(struct spec_ctx *c, yajl_val lin,
-			 struct calyx_linux *l)
+/* A seccomp object (path already pointing at it) into a new *out. */
+static int parse_seccomp_object(struct spec_ctx *c, yajl_val v,
+				struct calyx_seccomp **out)
 {
 	struct calyx_seccomp *s;
-	yajl_val v = NULL;
-	size_t old;
 	int r;
 
-	r = get_object(c, lin, "seccomp", &v);
-	if (r <= 0)
-		return r;
-	s = l->seccomp = calloc(1, sizeof(*s));
+	s = *out = calloc(1, sizeof(*s));
 	if (!s)
 		return OOM(c);
 	/* Action, arch, flag and syscall names are checked by seccomp/. */
-	old = path_push_key(c, "seccomp");
 	r = get_string(c, v, "defaultAction", &s->default_action);
 	if (r == 0)
 		r = key_error(c, "defaultAction", "is required");
@@ -247,8 +243,54 @@ static int parse_seccomp(struct spec_ctx *c, yajl_val lin,
 		r = parse_object_array(c, v, "syscalls", sizeof(*s->syscalls),
 				       (void **)&s->syscalls, &s->n_syscalls,
 				       parse_syscall);
-	path_pop(c, old);
 	return r < 0 ? r : 0;
+}
+
+static int parse_seccomp(struct spec_ctx *c, yajl_val lin,
+			 struct calyx_linux *l)
+{
+	yajl_val v = NULL;
+	size_t old;
+	int r;
+
+	r = get_object(c, lin, "seccomp", &v);
+	if (r <= 0)
+		return r;
+	old = path_push_key(c, "seccomp");
+	r = parse_seccomp_object(c, v, &l->seccomp);
+	path_pop(c, old);
+	return r;
+}
+
+int calyx_seccomp_parse(const char *json, size_t len,
+			struct calyx_seccomp **out, calyx_error **err)
+{
+	_cleanup_free_ char *text = strndup(json, len);
+	struct spec_ctx c = { .err = err };
+	struct calyx_seccomp *s = NULL;
+	yajl_val doc;
+	int r;
+
+	if (!text)
+		return calyx_error_setx(err, ENOMEM, "out of memory");
+	doc = calyx_json_parse(text, len, "linux.seccomp", err);
+	if (!doc)
+		return calyx_json_error_code(err);
+	path_push_key(&c, "linux");
+	path_push_key(&c, "seccomp");
+	/* null, a string or an array is no profile: never "no filter" */
+	if (!YAJL_IS_OBJECT(doc))
+		r = path_error(&c, "must be a seccomp object");
+	else
+		r = parse_seccomp_object(&c, doc, &s);
+	yajl_tree_free(doc);
+	if (r < 0) {
+		calyx_spec_seccomp_free(s);
+		calyx_json_error_printable(err);
+		return r;
+	}
+	*out = s;
+	return 0;
 }
 
 static int check_no_newline(struct spec_ctx *c, const char *key,

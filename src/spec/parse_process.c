@@ -19,8 +19,8 @@ static int parse_user(struct spec_ctx *c, yajl_val p, struct calyx_user *u)
 		return r;
 	old = path_push_key(c, "user");
 	/* uid/gid are REQUIRED by config.md but runc defaults them to 0. */
-	if ((r = get_u32(c, user, "uid", &u->uid, NULL)) < 0 ||
-	    (r = get_u32(c, user, "gid", &u->gid, NULL)) < 0 ||
+	if ((r = get_id(c, user, "uid", &u->uid, NULL)) < 0 ||
+	    (r = get_id(c, user, "gid", &u->gid, NULL)) < 0 ||
 	    (r = get_u32(c, user, "umask", &u->umask, &u->has_umask)) < 0 ||
 	    (r = get_string(c, user, "username", &u->username)) < 0 ||
 	    (r = get_array(c, user, "additionalGids", &gids)) < 0)
@@ -40,8 +40,8 @@ static int parse_user(struct spec_ctx *c, yajl_val p, struct calyx_user *u)
 			size_t ai = path_push_index(c, i);
 			uint64_t g;
 
-			r = value_uint(c, gids->u.array.values[i], UINT32_MAX,
-				       &g);
+			r = value_uint(c, gids->u.array.values[i],
+				       CALYX_ID_MAX, &g);
 			u->additional_gids[i] = (uint32_t)g;
 			path_pop(c, ai);
 		}

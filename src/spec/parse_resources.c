@@ -37,9 +37,18 @@ static int parse_device_rule(struct spec_ctx *c, yajl_val e, void *item)
 					 "\"b\", not \"%s\"", type);
 		d->type = type[0];
 	}
-	if ((r = get_i64(c, e, "major", &d->major, &d->has_major)) < 0 ||
-	    (r = get_i64(c, e, "minor", &d->minor, &d->has_minor)) < 0 ||
-	    (r = get_string(c, e, "access", &d->access)) < 0)
+	/*
+	 * -1 (or absent) is the wildcard, as in runc; any other negative
+	 * number was once read as a wildcard too, and a number past 32 bits
+	 * matches no device the kernel can name.
+	 */
+	if ((r = get_int(c, e, "major", -1, UINT32_MAX, &d->major)) < 0)
+		return r;
+	d->has_major = r > 0;
+	if ((r = get_int(c, e, "minor", -1, UINT32_MAX, &d->minor)) < 0)
+		return r;
+	d->has_minor = r > 0;
+	if ((r = get_string(c, e, "access", &d->access)) < 0)
 		return r;
 	if (d->access && strspn(d->access, "rwm") != strlen(d->access))
 		return key_error(c, "access", "must be a combination of "

@@ -11,25 +11,21 @@
 #include "calyx/calyx.h"
 #include "spec/parse_internal.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 
 int calyx_resources_parse(const char *json, size_t len,
 			  struct calyx_resources **out, calyx_error **err)
 {
 	_cleanup_free_ char *text = strndup(json, len);
 	struct spec_ctx c = { .err = err };
-	char errbuf[256] = "";
 	yajl_val doc;
 	int r;
 
 	if (!text)
 		return calyx_error_setx(err, ENOMEM, "out of memory");
-	if (strlen(text) != len)
-		return calyx_error_setx(err, EINVAL,
-					"invalid JSON: contains a NUL byte");
-	doc = yajl_tree_parse(text, errbuf, sizeof(errbuf));
+	doc = calyx_json_parse(text, len, "linux.resources", err);
 	if (!doc)
-		return calyx_error_setx(err, EINVAL, "invalid JSON: %s",
-					errbuf[0] ? errbuf : "parse error");
+		return calyx_json_error_code(err);
 	if (!YAJL_IS_OBJECT(doc)) {
 		yajl_tree_free(doc);
 		return calyx_error_setx(err, EINVAL,
@@ -39,6 +35,8 @@ int calyx_resources_parse(const char *json, size_t len,
 	path_push_key(&c, "resources");
 	r = parse_resources_object(&c, doc, out);
 	yajl_tree_free(doc);
+	if (r < 0)
+		calyx_json_error_printable(err);
 	return r;
 }
 

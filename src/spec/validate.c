@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "parse_internal.h"
+#include "util/json.h"
 
 #define INVALID(err, ...) calyx_error_setx(err, EINVAL, __VA_ARGS__)
 
@@ -24,6 +25,29 @@ static bool has_dotdot_component(const char *p, const char *seps)
 			p++;
 	}
 	return false;
+}
+
+/*
+ * True when a path names "/" once "." and ".." are taken as the kernel
+ * takes them inside the rootfs (".." stops at the root): "/", ".", "..",
+ * "/a/../".  A mount there would cover the whole rootfs.
+ */
+static bool names_root(const char *p)
+{
+	size_t depth = 0;
+
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			depth = depth ? depth - 1 : 0;
+		else if (n && !(n == 1 && p[0] == '.'))
+			depth++;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return depth == 0;
 }
 
 static int validate_namespaces(const struct calyx_spec *s, calyx_error **err)
@@ -109,6 +133,11 @@ static int validate_mounts(const struct calyx_spec *s, calyx_error **err)
 		if (m->destination[0] != '/')
 			return INVALID(err, "mounts[%zu].destination: must be "
 				       "an absolute path", i);
+		if (names_root(m->destination))
+			return INVALID(err, "mounts[%zu].destination: \"%s\" "
+				       "is the container's root; a mount "
+				       "there would cover the rootfs", i,
+				       m->destination);
 		if ((m->n_uid_mappings == 0) != (m->n_gid_mappings == 0))
 			return INVALID(err, "mounts[%zu].%s: must be set "
 				       "together with %s", i,
@@ -145,6 +174,9 @@ static int validate_hooks(const struct calyx_spec *s, calyx_error **err)
 	return 0;
 }
 
+#define DEV_MAJOR_MAX ((1 << 12) - 1)
+#define DEV_MINOR_MAX ((1 << 20) - 1)
+
 static int validate_devices(const struct calyx_linux *l, calyx_error **err)
 {
 	for (size_t i = 0; i < l->n_devices; i++) {
@@ -168,6 +200,17 @@ static int validate_devices(const struct calyx_linux *l, calyx_error **err)
 			return INVALID(err, "linux.devices[%zu].%s: must not be "
 				       "negative", i,
 				       d->major < 0 ? "major" : "minor");
+		/*
+		 * The kernel's dev_t has a 12-bit major and a 20-bit minor;
+		 * mknod would silently truncate a larger number into some
+		 * other device (major 2^32+1 made 1:3).
+		 */
+		if (d->major > DEV_MAJOR_MAX)
+			return INVALID(err, "linux.devices[%zu].major: must be "
+				       "at most %d", i, DEV_MAJOR_MAX);
+		if (d->minor > DEV_MINOR_MAX)
+			return INVALID(err, "linux.devices[%zu].minor: must be "
+				       "at most %d", i, DEV_MINOR_MAX);
 	}
 	return 0;
 }
@@ -268,9 +311,11 @@ int calyx_spec_validate(const struct calyx_spec *s, calyx_error **err)
 
 	if ((r = validate_namespaces(s, err)) < 0 ||
 	    (r = validate_mounts(s, err)) < 0 ||
-	    (r = validate_hooks(s, err)) < 0)
+	    (r = validate_hooks(s, err)) < 0 ||
+	    (s->linux && (r = validate_linux(s->linux, err)) < 0)) {
+		/* messages quote the document's strings */
+		calyx_json_error_printable(err);
 		return r;
-	if (s->linux && (r = validate_linux(s->linux, err)) < 0)
-		return r;
+	}
 	return 0;
 }

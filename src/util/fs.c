@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,9 +76,34 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/*
+ * "<dir>/<name>" for a message about a file under dirfd ("No space left"
+ * must say where); just name when the directory cannot be told.
+ */
+static const char *path_at(int dirfd, const char *name, char *buf, size_t size)
+{
+	char link[64];
+	ssize_t n;
+
+	if (dirfd == AT_FDCWD) {
+		if (!getcwd(buf, size))
+			return name;
+		n = (ssize_t)strlen(buf);
+	} else {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+		n = readlink(link, buf, size - 1);
+		if (n <= 0)
+			return name;
+	}
+	if (snprintf(buf + n, size - (size_t)n, "/%s", name) >= (int)(size - (size_t)n))
+		return name;
+	return buf;
+}
+
 int calyx_write_file_atomic_at(int dirfd, const char *name, const void *data,
 			       size_t len, mode_t mode, calyx_error **err)
 {
+	char where[PATH_MAX + 64];
 	char tmp[512];
 	_cleanup_close_ int fd = -1;
 	int r;
@@ -86,17 +112,23 @@ int calyx_write_file_atomic_at(int dirfd, const char *name, const void *data,
 	if (r < 0 || (size_t)r >= sizeof(tmp))
 		return calyx_error_setx(err, ENAMETOOLONG, "%s: name too long", name);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return calyx_error_set(err, errno, "create %s", tmp);
+	if (fd < 0) {
+		r = errno;
+		return calyx_error_set(err, r, "create %s",
+				       path_at(dirfd, tmp, where, sizeof(where)));
+	}
 	r = write_all(fd, data, len);
 	if (r < 0) {
 		unlinkat(dirfd, tmp, 0);
-		return calyx_error_set(err, -r, "write %s", tmp);
+		return calyx_error_set(err, -r, "write %s",
+				       path_at(dirfd, tmp, where, sizeof(where)));
 	}
 	if (renameat(dirfd, tmp, dirfd, name) < 0) {
 		r = errno;
 		unlinkat(dirfd, tmp, 0);
-		return calyx_error_set(err, r, "rename %s to %s", tmp, name);
+		return calyx_error_set(err, r, "rename %s to %s",
+				       path_at(dirfd, tmp, where, sizeof(where)),
+				       name);
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@
 #   test    what tests/run adds: bats, the reference runtime, the engines
 #           (podman, containerd, Docker), the qemu VM tier, the fuzz replay
 #   bench   what tests/bench/run.sh adds: the runtimes it compares against
+#   fuzz    what tests/fuzz/fuzz.sh adds: clang's libFuzzer
 #   fresh   what tests/fresh/run.sh needs to make a fresh Debian to try the
 #           example in
 #
@@ -68,18 +69,25 @@ CALYX_DEPS_BENCH=(
 	hyperfine:hyperfine
 )
 
+# tests/fuzz/fuzz.sh: libFuzzer targets with ASan+UBSan (replay.sh, which
+# tests/run calls, needs only gcc)
+CALYX_DEPS_FUZZ=(
+	clang:clang
+	/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
+)
+
 CALYX_DEPS_FRESH=(
 	debootstrap:debootstrap
 )
 
-# Prints the packages of the named sets (build, test, bench, fresh) whose probe is
+# Prints the packages of the named sets (build, test, bench, fuzz, fresh) whose probe is
 # missing.
 calyx_missing_packages()
 {
 	local set list dep probe pkg
 	for set in "$@"; do
 		case $set in
-		build|test|bench|fresh) list="CALYX_DEPS_${set^^}[@]" ;;
+		build|test|bench|fuzz|fresh) list="CALYX_DEPS_${set^^}[@]" ;;
 		*) echo "calyx_missing_packages: unknown set $set" >&2; return 2 ;;
 		esac
 		for dep in "${!list}"; do

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "calyx/calyx.h"
 #include "calyx/spec.h"
 #include "unit.h"
 #include "util/cleanup.h"
@@ -235,7 +236,7 @@ TEST(spec_example_all_fields)
 /* The 1.1-1.3 fields the upstream example lacks. */
 static const char newer_fields[] = HEAD ","
 	"'process':{'cwd':'/w','args':['a','b'],'consoleSize':{'height':24,"
-	"'width':80},'user':{'uid':4294967295,'gid':7,'umask':18,"
+	"'width':80},'user':{'uid':4294967294,'gid':7,'umask':18,"
 	"'username':'u'},'oomScoreAdj':-1000,'ioPriority':{'class':"
 	"'IOPRIO_CLASS_IDLE','priority':7},'scheduler':{'policy':"
 	"'SCHED_DEADLINE','nice':-5,'priority':3,'flags':["
@@ -278,7 +279,7 @@ TEST(newer_fields)
 	CHECK(p->has_console_size && p->console_height == 24 &&
 	      p->console_width == 80);
 	CHECK(p->n_args == 2);
-	CHECK(p->user.uid == UINT32_MAX && p->user.gid == 7);
+	CHECK(p->user.uid == UINT32_MAX - 1 && p->user.gid == 7);
 	CHECK(p->user.has_umask && p->user.umask == 18);
 	CHECK_STR(p->user.username, "u");
 	CHECK_STR(p->command_line, "x");
@@ -436,10 +437,10 @@ static const struct error_case error_cases[] = {
 	{ HEAD ",'process':{'args':['sh'],'cwd':'/','env':'A=1'}}",
 	  "process.env: must be an array of strings" },
 	{ HEAD ",'process':{'args':['sh'],'cwd':'/','user':{'uid':-1}}}",
-	  "process.user.uid: must be an integer between 0 and 4294967295" },
+	  "process.user.uid: must be an integer between 0 and 4294967294" },
 	{ HEAD ",'process':{'args':['sh'],'cwd':'/','user':{'gid':"
 	  "4294967296}}}",
-	  "process.user.gid: must be an integer between 0 and 4294967295" },
+	  "process.user.gid: must be an integer between 0 and 4294967294" },
 	{ HEAD ",'process':{'args':['sh'],'cwd':'/','user':{'uid':1.5}}}",
 	  "process.user.uid: must be an integer" },
 	{ HEAD ",'process':{'args':['sh'],'cwd':'/','user':{'uid':'0'}}}",
@@ -542,7 +543,92 @@ static const struct error_case error_cases[] = {
 	{ HEAD ",'linux':{'uidMappings':[{'containerID':-1,'hostID':1,"
 	  "'size':1}]}}",
 	  "linux.uidMappings[0].containerID: must be an integer between 0 "
+	  "and 4294967294" },
+	/* (uid_t)-1 is "unchanged" to setresuid/chown: never an id */
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','user':{'uid':"
+	  "4294967295}}}",
+	  "process.user.uid: must be an integer between 0 and 4294967294" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','user':{'gid':"
+	  "4294967295}}}",
+	  "process.user.gid: must be an integer between 0 and 4294967294" },
+	{ HEAD ",'process':{'args':['sh'],'cwd':'/','user':{"
+	  "'additionalGids':[5,4294967295]}}}",
+	  "process.user.additionalGids[1]: must be an integer between 0 and "
+	  "4294967294" },
+	{ HEAD ",'linux':{'devices':[{'path':'/dev/x','type':'c','major':1,"
+	  "'minor':1,'uid':4294967295}]}}",
+	  "linux.devices[0].uid: must be an integer between 0 and "
+	  "4294967294" },
+	{ HEAD ",'linux':{'uidMappings':[{'containerID':0,'hostID':"
+	  "4294967295,'size':1}]}}",
+	  "linux.uidMappings[0].hostID: must be an integer between 0 "
+	  "and 4294967294" },
+	{ HEAD ",'linux':{'gidMappings':[{'containerID':1,'hostID':0,"
+	  "'size':4294967295}]}}",
+	  "linux.gidMappings[0].size: 4294967295 ids from 1 (container) / 0 "
+	  "(host) go past the last id, 4294967294" },
+	{ HEAD ",'linux':{'uidMappings':[{'containerID':0,'hostID':5,"
+	  "'size':0}]}}",
+	  "linux.uidMappings[0].size: must be at least 1" },
+	{ HEAD ",'mounts':[{'destination':'/a','uidMappings':[{"
+	  "'containerID':4294967290,'hostID':1,'size':6}]}]}",
+	  "mounts[0].uidMappings[0].size: 6 ids from 4294967290" },
+	/* device numbers the kernel cannot hold; wildcard is -1 only */
+	{ HEAD ",'linux':{'devices':[{'path':'/dev/x','type':'c',"
+	  "'major':4294967297,'minor':1}]}}",
+	  "linux.devices[0].major: must be at most 4095" },
+	{ HEAD ",'linux':{'devices':[{'path':'/dev/x','type':'b',"
+	  "'major':1,'minor':1048576}]}}",
+	  "linux.devices[0].minor: must be at most 1048575" },
+	{ HEAD ",'linux':{'resources':{'devices':[{'allow':true,'type':'c',"
+	  "'major':-5,'access':'r'}]}}}",
+	  "linux.resources.devices[0].major: must be an integer between -1 "
 	  "and 4294967295" },
+	{ HEAD ",'linux':{'resources':{'devices':[{'allow':true,'type':'c',"
+	  "'major':1,'minor':-2,'access':'r'}]}}}",
+	  "linux.resources.devices[0].minor: must be an integer between -1 "
+	  "and 4294967295" },
+	/* a mount on the root covers the whole rootfs */
+	{ HEAD ",'mounts':[{'destination':'/','type':'tmpfs'}]}",
+	  "mounts[0].destination: \"/\" is the container's root" },
+	{ HEAD ",'mounts':[{'destination':'/a'},{'destination':'.'}]}",
+	  "mounts[1].destination: \"/.\" is the container's root" },
+	{ HEAD ",'mounts':[{'destination':'..'}]}",
+	  "mounts[0].destination: \"/..\" is the container's root" },
+	{ HEAD ",'mounts':[{'destination':'/tmp/../../'}]}",
+	  "mounts[0].destination: \"/tmp/../../\" is the container's root" },
+	/* strings: NUL and invalid UTF-8 refused where they are, by path */
+	{ HEAD ",'mounts':[{'destination':'/tmp\\u0000/../../etc'}]}",
+	  "mounts[0].destination: contains a NUL character (\\u0000)" },
+	{ "{'ociVersion':'1.3.0','root':{'path':'r\\u0000x'}}",
+	  "root.path: contains a NUL character" },
+	{ HEAD ",'process':{'cwd':'/','args':['/bin/true','a\\u0000b']}}",
+	  "process.args[1]: contains a NUL character" },
+	{ HEAD ",'process':{'cwd':'/','args':['x'],'env':['A=1\\u0000B=2']}}",
+	  "process.env[0]: contains a NUL character" },
+	{ HEAD ",'hostname':'h\\u0000'}", "hostname: contains a NUL character" },
+	{ HEAD ",'annotations':{'k\\u0000':'v'}}",
+	  "annotations: a key contains a NUL character" },
+	/* control characters of keys and values stay out of messages */
+	{ HEAD ",'linux':{'namespaces':[{'type':'a\\nb\\u001b[2J'}]}}",
+	  "linux.namespaces[0].type: unknown namespace type \"a\\nb\\x1b[2J\"" },
+	{ HEAD ",'annotations':{'k\\n\\t':1}}",
+	  "annotations.k\\n\\t: must be a string" },
+	{ HEAD ",'x\\ny':{'a':'\\ud800'}}", "x\\ny.a: is not valid UTF-8" },
+	{ HEAD ",'mounts':[{'destination':'/\\r/..'}]}",
+	  "mounts[0].destination: \"/\\x0d/..\" is the container's root" },
+	{ HEAD ",'hostname':'\xc0\xaf'}", "hostname: is not valid UTF-8" },
+	{ HEAD ",'hostname':'\xe0\x80\xaf'}", "hostname: is not valid UTF-8" },
+	{ HEAD ",'hostname':'\xed\xa0\x80'}", "hostname: is not valid UTF-8" },
+	{ HEAD ",'hostname':'\xf4\x90\x80\x80'}",
+	  "hostname: is not valid UTF-8" },
+	{ HEAD ",'hostname':'a\\ud800'}", "hostname: is not valid UTF-8" },
+	{ HEAD ",'hostname':'a\\ud800\\u0041'}",
+	  "hostname: is not valid UTF-8" },
+	{ HEAD ",'hostname':'\\udc00a'}", "hostname: is not valid UTF-8" },
+	{ HEAD ",'process':{'cwd':'/','args':['x','\\\\ud800']},"
+	  "'hostname':'\\\\\\udfff'}",
+	  "hostname: is not valid UTF-8" },
 	{ HEAD ",'linux':{'timeOffsets':{'monotonic':{'secs':1}}}}",
 	  "linux.timeOffsets: requires a time namespace in "
 	  "linux.namespaces" },
@@ -779,6 +865,112 @@ TEST(process_parse_bare)
 	CHECK(p == NULL);
 }
 
+/* Past 16 keys an object is searched by hash: the same rule there. */
+static void many_keys_last_wins(void)
+{
+	char json[8192];
+	size_t n = 0;
+	struct calyx_spec *s = NULL;
+	_cleanup_error_ calyx_error *err = NULL;
+
+	n += (size_t)snprintf(json + n, sizeof(json) - n,
+			      "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"r\"},"
+			      "\"annotations\":{");
+	for (int i = 0; i < 300; i++)
+		n += (size_t)snprintf(json + n, sizeof(json) - n,
+				      "\"k%d\":\"%d\",", i % 200, i);
+	snprintf(json + n, sizeof(json) - n, "\"k7\":\"last\"}}");
+	CHECK(calyx_spec_parse(json, strlen(json), &s, &err) == 0);
+	if (!s)
+		return;
+	CHECK(s->n_annotations == 200);
+	for (size_t i = 0; i < s->n_annotations && i < 200; i++) {
+		char key[16], want[16];
+
+		snprintf(key, sizeof(key), "k%zu", i);
+		snprintf(want, sizeof(want), "%zu", i < 100 ? i + 200 : i);
+		CHECK_STR(s->annotations[i].key, key);
+		CHECK_STR(s->annotations[i].value, i == 7 ? "last" : want);
+	}
+	calyx_spec_free(s);
+}
+
+/* A repeated key keeps its last value, as runc's decoder does. */
+TEST(duplicate_keys_last_wins)
+{
+	_cleanup_spec_ struct calyx_spec *s = parse_ok(
+		HEAD ",'process':{'cwd':'/','args':['/bin/false'],"
+		"'args':['/bin/true'],'user':{'uid':1,'uid':2}},"
+		"'hostname':'a','hostname':null,'hostname':'c',"
+		"'root':{'path':'other'}}");
+	_cleanup_error_ calyx_error *err = NULL;
+	struct calyx_resources *res = NULL;
+	struct calyx_process *p = NULL;
+	_cleanup_free_ char *rj = dq("{'pids':{'limit':1},'pids':{'limit':7}}");
+	_cleanup_free_ char *pj = dq("{'cwd':'/','args':['a'],'cwd':'/b'}");
+
+	CHECK(s != NULL);
+	if (s) {
+		CHECK_STR(s->process->args[0], "/bin/true");
+		CHECK(s->process->n_args == 1);
+		CHECK(s->process->user.uid == 2);
+		CHECK_STR(s->hostname, "c");
+		CHECK_STR(s->root_path, "other");
+	}
+	CHECK(calyx_resources_parse(rj, strlen(rj), &res, &err) == 0);
+	CHECK(res && res->has_pids_limit && res->pids_limit == 7);
+	calyx_resources_free(res);
+	CHECK(calyx_process_parse(pj, strlen(pj), &p, &err) == 0);
+	CHECK(p && p->cwd && strcmp(p->cwd, "/b") == 0);
+	calyx_process_free(p);
+	many_keys_last_wins();
+}
+
+/* What stays accepted: real UTF-8, escaped pairs, escaped backslashes. */
+TEST(valid_strings_accepted)
+{
+	_cleanup_spec_ struct calyx_spec *s = parse_ok(
+		HEAD ",'process':{'cwd':'/','args':['\xc3\xa9\xe2\x82\xac"
+		"\xf0\x9f\x98\x80','\\ud83d\\ude00','\\\\ud800',"
+		"'a\\u00e9\\/\\\\\\'\\n']}}");
+
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_STR(s->process->args[0], "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	CHECK_STR(s->process->args[1], "\xf0\x9f\x98\x80");
+	CHECK_STR(s->process->args[2], "\\ud800");
+	CHECK_STR(s->process->args[3], "a\xc3\xa9/\\\"\n");
+}
+
+/* The same string rules in process.json and update -r, by path. */
+TEST(strings_checked_in_every_document)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	struct calyx_resources *res = NULL;
+	struct calyx_process *p = NULL;
+	_cleanup_free_ char *pj = dq("{'cwd':'/','args':['a\\u0000b']}");
+	_cleanup_free_ char *rj = dq("{'unified':{'memory.max':'1\\u0000'}}");
+	char deep[2 * 300 + 1];
+
+	CHECK(calyx_process_parse(pj, strlen(pj), &p, &err) == -EINVAL);
+	CHECK_STR(err ? err->msg : NULL,
+		  "args[0]: contains a NUL character (\\u0000)");
+	calyx_error_free(&err);
+	CHECK(calyx_resources_parse(rj, strlen(rj), &res, &err) == -EINVAL);
+	CHECK_STR(err ? err->msg : NULL,
+		  "linux.resources.unified.memory.max: contains a NUL "
+		  "character (\\u0000)");
+	calyx_error_free(&err);
+	/* nesting is bounded (yajl_tree_free recurses) */
+	memset(deep, '[', 300);
+	memset(deep + 300, ']', 300);
+	deep[600] = '\0';
+	CHECK(calyx_process_parse(deep, 600, &p, &err) == -EINVAL);
+	CHECK_CONTAINS(err ? err->msg : NULL, "nested too deeply");
+	CHECK(p == NULL);
+}
+
 TEST(names)
 {
 	CHECK_STR(calyx_ns_type_name(CALYX_NS_NETWORK), "network");
@@ -812,6 +1004,9 @@ int main(void)
 	RUN(error_paths);
 	RUN(invalid_json_message_is_one_line);
 	RUN(nul_byte_rejected);
+	RUN(duplicate_keys_last_wins);
+	RUN(valid_strings_accepted);
+	RUN(strings_checked_in_every_document);
 	RUN(parse_file);
 	RUN(process_parse_bare);
 	RUN(names);
