@@ -196,11 +196,11 @@ cfg_text()
 	jq -n '{args: ["/bin/probe", "id"], cwd: "/", user: {uid: 4294967295, gid: 0}}' \
 		> "$BATS_TEST_TMPDIR/p.json"
 	run --separate-stderr calyx exec --process "$BATS_TEST_TMPDIR/p.json" "$ID"
-	expect_error 'user\.uid: must be an integer between 0 and 4294967294'
+	expect_error 'user\.uid: must be an integer between 0 and 4294967294' 255
 	run --separate-stderr calyx exec -u 4294967295 "$ID" /bin/probe id
-	expect_error 'user.*4294967295'
+	expect_error 'user.*4294967295' 255
 	run --separate-stderr calyx exec -u 0:4294967295 "$ID" /bin/probe id
-	expect_error 'user.*4294967295'
+	expect_error 'user.*4294967295' 255
 	run --separate-stderr calyx exec --additional-gids 4294967295 "$ID" /bin/probe id
 	[[ $status -ne 0 ]] || fail "exec --additional-gids 4294967295 ran: $output"
 	calyx delete -f "$ID"

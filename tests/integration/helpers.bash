@@ -415,7 +415,8 @@ validate_schema()
 
 # For a failing command run with `run --separate-stderr`: non-zero exit and,
 # for calyx, exactly one "calyx: ..." line on stderr that matches the
-# extended regex $1.
+# extended regex $1, and exit status $2 (default 1; a failed exec is 255,
+# as runc's).
 expect_error()
 {
 	[[ $status -ne 0 ]] || fail "command succeeded: $output"
@@ -428,7 +429,7 @@ expect_error()
 	[[ $n -eq 1 ]] || fail "expected one line on stderr, got $n:" $'\n'"$stderr"
 	[[ $stderr == "calyx: "* ]] || fail "stderr lacks the calyx: prefix: $stderr"
 	[[ $stderr =~ $1 ]] || fail "stderr does not match /$1/: $stderr"
-	[[ $status -eq 1 ]] || fail "expected exit 1, got $status"
+	[[ $status -eq ${2:-1} ]] || fail "expected exit ${2:-1}, got $status"
 }
 
 # A console-socket receiver (tests/helpers/recvtty.py) in the background:
