@@ -27,9 +27,11 @@ int container_explain_setup_death(struct create_job *job, int r,
 	calyx_error *ignored = NULL;
 	uint64_t ooms = 0;
 
-	/* only "the container process exited while the runtime waited" */
-	if (r != -ECHILD || !job->cgroup || job->pid <= 0 ||
-	    !killed_by_sigkill(job->pid))
+	/* only when the container process is gone: the runtime saw it exit
+	 * (ECHILD) or its end of the sync socket close (EPIPE, ECONNRESET),
+	 * so the wait below does not block for long */
+	if ((r != -ECHILD && r != -EPIPE && r != -ECONNRESET) || !job->cgroup ||
+	    job->pid <= 0 || !killed_by_sigkill(job->pid))
 		return r;
 	if (calyx_cgroup_oom_kills(job->cgroup, &ooms, &ignored) < 0 || !ooms) {
 		calyx_error_free(&ignored);

@@ -368,9 +368,10 @@ cfg_text()
 @test "a memory limit too small for the setup says so and names the limit" {
 	[[ -e /sys/fs/cgroup/memory || -e /sys/fs/cgroup/cgroup.controllers ]] ||
 		skip "no memory cgroup"
-	cfg '.linux.resources.memory = {"limit": 99999}'
+	# a few pages: the setup cannot fit, wherever it is when it runs out
+	cfg '.linux.resources.memory = {"limit": 16384}'
 	run --separate-stderr calyx run -b "$BUNDLE" "$ID" < /dev/null
-	expect_error 'killed by the OOM killer: linux\.resources\.memory\.limit \(99999 bytes\) is too small'
+	expect_error 'killed by the OOM killer: linux\.resources\.memory\.limit \(16384 bytes\) is too small'
 	assert_nothing_left "$ID"
 }
 
