@@ -127,7 +127,7 @@ static void gen_linux(struct json_out *jo)
 	jo_map_open(jo);
 	jo_key_bool(jo, "v1", true);
 	jo_key_bool(jo, "v2", true);
-	jo_key_bool(jo, "systemd", false);
+	jo_key_bool(jo, "systemd", true);
 	jo_key_bool(jo, "systemdUser", false);
 	jo_key_bool(jo, "rdma", true);
 	jo_map_close(jo);
