@@ -66,7 +66,7 @@ static char *unescape(const char *v, size_t n)
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (v[i] == '%' && i + 2 < n + 1 && hexval(v[i + 1]) >= 0 &&
+		if (v[i] == '%' && i + 2 < n && hexval(v[i + 1]) >= 0 &&
 		    hexval(v[i + 2]) >= 0) {
 			*o++ = (char)(hexval(v[i + 1]) << 4 | hexval(v[i + 2]));
 			i += 2;
@@ -368,26 +368,62 @@ static int authenticate(struct dbus_conn *c, calyx_error **err)
 	return send_all(c, "BEGIN\r\n", 7, err);
 }
 
+/* The bus's socket address from the environment or the default. */
+static int bus_sockaddr(bool user, struct sockaddr_un *sa, socklen_t *salen,
+			char **path, calyx_error **err)
+{
+	int r = bus_socket_path(user, path, err);
+
+	if (r < 0)
+		return r;
+	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	if (strlen(*path) >= sizeof(sa->sun_path))
+		return calyx_error_setx(err, ENAMETOOLONG, "D-Bus socket path too long: %s", *path);
+	memcpy(sa->sun_path, *path, strlen(*path));
+	if ((*path)[0] == '@')
+		sa->sun_path[0] = '\0';
+	*salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(*path) +
+			     ((*path)[0] == '@' ? 0 : 1));
+	return 0;
+}
+
+static const char *bus_name(bool user)
+{
+	return user ? "the user's D-Bus" : "the system D-Bus";
+}
+
+int dbus_check(bool user, calyx_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	struct sockaddr_un sa;
+	socklen_t salen;
+	int r;
+
+	r = bus_sockaddr(user, &sa, &salen, &path, err);
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return calyx_error_set(err, errno, "D-Bus socket");
+	if (connect(fd, (struct sockaddr *)&sa, salen) < 0)
+		return calyx_error_set(err, errno, "connecting to %s at %s", bus_name(user), path);
+	return 0;
+}
+
 int dbus_open(bool user, struct dbus_conn **out, calyx_error **err)
 {
 	_cleanup_free_ char *path = NULL;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
 	socklen_t salen;
 	struct dbus_conn *c;
 	struct dbus_msg reply;
-	const char *bus = user ? "the user's D-Bus" : "the system D-Bus";
+	const char *bus = bus_name(user);
 	int r;
 
-	r = bus_socket_path(user, &path, err);
+	r = bus_sockaddr(user, &sa, &salen, &path, err);
 	if (r < 0)
 		return r;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return calyx_error_setx(err, ENAMETOOLONG, "D-Bus socket path too long: %s", path);
-	memcpy(sa.sun_path, path, strlen(path));
-	if (path[0] == '@')
-		sa.sun_path[0] = '\0';
-	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) +
-			    (path[0] == '@' ? 0 : 1));
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return calyx_error_set(err, ENOMEM, "D-Bus");

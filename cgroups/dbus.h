@@ -115,6 +115,8 @@ struct dbus_conn;
  */
 int dbus_open(bool user, struct dbus_conn **out, calyx_error **err);
 void dbus_close(struct dbus_conn *c);
+/* Is the bus there?  Connects and closes at once (no fd is kept). */
+int dbus_check(bool user, calyx_error **err);
 
 /* The parsed bus address, for the unit tests: a unix socket path, or
  * "@name" for an abstract one. */

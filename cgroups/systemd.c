@@ -182,9 +182,15 @@ int cg_systemd_create(const struct calyx_cgroup_config *cfg,
 						cfg->n_annotations, &n, err);
 	if (r < 0)
 		return r;
-	r = bus(sd, err);
+	/*
+	 * Only see that the bus is there: the connection itself is opened
+	 * after the clone.  The container process must never inherit a
+	 * root-authenticated bus socket (with CAP_SYS_PTRACE, pidfd_getfd()
+	 * before its exec would hand the container systemd).
+	 */
+	r = dbus_check(sd->user, err);
 	if (r < 0)
-		return r;
+		return calyx_error_prefix(err, "systemd cgroup driver");
 	r = calyx_cgroup_detect_mode(&mode, err);
 	if (r < 0)
 		return r;

@@ -19,6 +19,7 @@
 
 #include "cgroups/systemd.h"
 #include "util/cleanup.h"
+#include "util/json_escape.h"
 
 #define ANNOTATION_PREFIX "org.systemd.property."
 #define INFINITY_U64 UINT64_MAX
@@ -37,11 +38,12 @@ int cg_systemd_expand_slice(const char *slice, char **out, calyx_error **err)
 	size_t n = strlen(slice), len;
 	_cleanup_free_ char *path = NULL;
 	const char *name_end;
-	char *p;
+	char *p, q[160];
 
+	calyx_json_escape(slice, q, sizeof(q));
 	if (n <= 6 || strcmp(slice + n - 6, ".slice") || !valid_unit_chars(slice) ||
 	    n > 255)
-		return calyx_error_setx(err, EINVAL, "\"%s\" is not a valid slice name", slice);
+		return calyx_error_setx(err, EINVAL, "\"%s\" is not a valid slice name", q);
 	if (!strcmp(slice, "-.slice")) {
 		*out = strdup("");
 		return *out ? 0 : calyx_error_set(err, ENOMEM, "slice");
@@ -49,7 +51,7 @@ int cg_systemd_expand_slice(const char *slice, char **out, calyx_error **err)
 	name_end = slice + n - 6;
 	/* each '-' opens a level: "a-b-c.slice" is /a.slice/a-b.slice/a-b-c.slice */
 	if (slice[0] == '-' || name_end[-1] == '-' || strstr(slice, "--"))
-		return calyx_error_setx(err, EINVAL, "\"%s\" is not a valid slice name", slice);
+		return calyx_error_setx(err, EINVAL, "\"%s\" is not a valid slice name", q);
 	len = 0;
 	for (const char *c = slice; c <= name_end; c++)
 		if (c == name_end || *c == '-')
@@ -71,7 +73,7 @@ int cg_systemd_parse_path(const char *cgroups_path, const char *id,
 {
 	_cleanup_free_ char *copy = NULL, *expanded = NULL;
 	const char *slice, *prefix, *name;
-	char *c1, *c2;
+	char *c1, *c2, q[160];	/* q: the path as quoted in errors */
 	int r;
 
 	if (!cgroups_path || !*cgroups_path) {
@@ -86,6 +88,7 @@ int cg_systemd_parse_path(const char *cgroups_path, const char *id,
 						"container id \"%s\" cannot name a systemd unit", id);
 		return 0;
 	}
+	calyx_json_escape(cgroups_path, q, sizeof(q));
 	copy = strdup(cgroups_path);
 	if (!copy)
 		return calyx_error_set(err, ENOMEM, "cgroup path");
@@ -94,7 +97,7 @@ int cg_systemd_parse_path(const char *cgroups_path, const char *id,
 	if (!c1 || !c2 || strchr(c2 + 1, ':'))
 		return calyx_error_setx(err, EINVAL,
 					"linux.cgroupsPath: \"%s\": the systemd cgroup driver wants \"slice:prefix:name\" (e.g. \"system.slice:docker:ID\")",
-					cgroups_path);
+					q);
 	*c1 = *c2 = '\0';
 	slice = *copy ? copy : rootless ? "user.slice" : "system.slice";
 	prefix = c1 + 1;
@@ -102,10 +105,10 @@ int cg_systemd_parse_path(const char *cgroups_path, const char *id,
 	if (!*name || !valid_unit_chars(prefix) || !valid_unit_chars(name))
 		return calyx_error_setx(err, EINVAL,
 					"linux.cgroupsPath: \"%s\": prefix and name must be non-empty systemd unit name parts ([A-Za-z0-9:_.\\-])",
-					cgroups_path);
+					q);
 	r = cg_systemd_expand_slice(slice, &expanded, err);
 	if (r < 0)
-		return calyx_error_prefix(err, "linux.cgroupsPath: \"%s\"", cgroups_path);
+		return calyx_error_prefix(err, "linux.cgroupsPath: \"%s\"", q);
 	sd->slice = strdup(slice);
 	if (!sd->slice)
 		return calyx_error_set(err, ENOMEM, "cgroup path");
@@ -115,7 +118,7 @@ int cg_systemd_parse_path(const char *cgroups_path, const char *id,
 		expanded = NULL;
 		r = cg_systemd_expand_slice(name, &expanded, err);
 		if (r < 0)
-			return calyx_error_prefix(err, "linux.cgroupsPath: \"%s\"", cgroups_path);
+			return calyx_error_prefix(err, "linux.cgroupsPath: \"%s\"", q);
 		sd->unit = strdup(name);
 	} else if (*prefix) {
 		r = asprintf(&sd->unit, "%s-%s.scope", prefix, name);
@@ -131,7 +134,7 @@ int cg_systemd_parse_path(const char *cgroups_path, const char *id,
 	if (strlen(sd->unit) > 255)
 		return calyx_error_setx(err, EINVAL,
 					"linux.cgroupsPath: \"%s\": unit name longer than 255 characters",
-					cgroups_path);
+					q);
 	return 0;
 }
 
@@ -190,8 +193,9 @@ static int prop_bitmask(struct dbus_buf *b, size_t *n, const char *name,
 	(*n)++;
 	return 0;
 bad:
+	calyx_json_escape(list, (char *)mask, 160);
 	return calyx_error_setx(err, EINVAL, "linux.resources.cpu.%s: \"%s\" is not a list of numbers and ranges",
-				field, list);
+				field, (char *)mask);
 }
 
 static void prop_devices(struct dbus_buf *b, size_t *n, const char *name,
@@ -431,15 +435,20 @@ static int one_annotation(struct dbus_buf *b, const char *key, const char *name,
 	size_t i;
 	uint64_t v;
 	const char *s;
-	char usec_name[64];
+	char usec_name[64], q[160];
 
 	for (i = 0; i < ARRAY_SIZE(allowed); i++)
 		if (!strcmp(allowed[i].name, name))
 			break;
-	if (i == ARRAY_SIZE(allowed))
+	if (i == ARRAY_SIZE(allowed)) {
+		char qk[160];
+
+		calyx_json_escape(key, qk, sizeof(qk));
+		calyx_json_escape(*name ? name : "(empty)", q, sizeof(q));
 		return calyx_error_setx(err, EPERM,
 					"annotations: %s: %s is not a unit property calyx lets a config set",
-					key, *name ? name : "(empty)");
+					qk, q);
+	}
 	switch (allowed[i].kind) {
 	case PK_BOOL:
 		if (strcmp(value, "true") && strcmp(value, "false"))
@@ -472,8 +481,9 @@ static int one_annotation(struct dbus_buf *b, const char *key, const char *name,
 		(*n)++;
 		return 0;
 	}
+	calyx_json_escape(value, q, sizeof(q));
 	return calyx_error_setx(err, EINVAL, "annotations: %s: \"%s\" is not a valid %s",
-				key, value,
+				key, q,
 				allowed[i].kind == PK_BOOL ? "boolean (true or false)" :
 				allowed[i].kind == PK_USEC ? "time span (e.g. 10s, 500ms)" :
 				allowed[i].kind == PK_COLLECT ? "CollectMode (inactive or inactive-or-failed)" :

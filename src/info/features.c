@@ -117,6 +117,8 @@ static void gen_seccomp(struct json_out *jo)
 	jo_map_close(jo);
 }
 
+static const char *const unsafe_annotations[] = { "org.systemd.property.", NULL };
+
 static void gen_linux(struct json_out *jo)
 {
 	jo_key(jo, "linux");
@@ -168,6 +170,9 @@ int calyx_features_json(char **json_out, calyx_error **err)
 	jo_key_str(&jo, "io.github.calyx.version", CALYX_VERSION);
 	jo_key_str(&jo, "io.github.seccomp.libseccomp.version", seccomp_ver);
 	jo_map_close(&jo);
+	/* features.md: they pass unit properties to systemd (checked strictly,
+	 * but an engine that filters untrusted annotations should know) */
+	jo_key_strv(&jo, "potentiallyUnsafeConfigAnnotations", unsafe_annotations);
 	jo_map_close(&jo);
 	return jo_finish(&jo, json_out, err);
 }

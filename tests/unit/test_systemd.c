@@ -229,10 +229,12 @@ TEST(cgroups_path_forms)
 		"/calyx/x", "a:b", "a:b:c:d", "system.slice:x:", "system:x:y",
 		"a--b.slice:x:y", "-a.slice:x:y", "a-.slice:x:y", "a/b.slice:x:y",
 		"system.slice:x y:z", "system.slice:x:a/b", "system.slice:x:y=z",
+		"system.slice:x:y\nz", "a\n.slice:x:y",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		CHECK(cg_systemd_parse_path(bad[i], "x", false, &sd, &err) < 0);
 		CHECK_CONTAINS(err ? err->msg : NULL, "linux.cgroupsPath");
+		CHECK(err && !strchr(err->msg, '\n'));
 		calyx_error_free(&err);
 		unit_free(&sd);
 	}
@@ -361,6 +363,8 @@ TEST(annotations_strict)
 			CHECK(r < 0);
 			CHECK_CONTAINS(err ? err->msg : NULL, cases[i].key);
 			CHECK_CONTAINS(err ? err->msg : NULL, cases[i].expect);
+			/* one line, whatever the value holds */
+			CHECK(err && !strchr(err->msg, '\n'));
 		}
 		calyx_error_free(&err);
 		dbus_buf_release(&b);

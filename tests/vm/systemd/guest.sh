@@ -46,7 +46,7 @@ done
 if [[ -n ${CALYX_VM_CMD:-} ]]; then
 	bash -c "$CALYX_VM_CMD" >> "$job/tap" 2>&1
 else
-	bats --tap "${files[@]}" >> "$job/tap" 2>&1
+	bats --tap --timing "${files[@]}" >> "$job/tap" 2>&1
 fi
 echo $? > "$job/bats-rc"
 echo "# guest: bats finished at $(cut -d' ' -f1 /proc/uptime)s of uptime" >> "$job/tap"

@@ -55,6 +55,26 @@ assert_no_unit()
 	assert_nothing_left "$ID" "$pid"
 }
 
+@test "the container process never holds the runtime's D-Bus connection" {
+	# created = its init waits before exec, holding whatever it inherited;
+	# a bus socket there is root on the host for a CAP_SYS_PTRACE process
+	# in the container (pidfd_getfd)
+	set_args /bin/probe sleep 100
+	create_ct "$ID"
+	expect_status 0
+	pid=$(state_field "$ID" pid)
+	mine=$(for f in /proc/"$pid"/fd/*; do readlink "$f"; done |
+		sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')
+	# ss -x: the bus's ends name its socket; their peers are the clients
+	clients=$(ss -xa | awk '$5 == "/run/dbus/system_bus_socket" { print $8 }')
+	[[ -n $clients ]] || fail "no D-Bus clients seen: the check would be vacuous"
+	for ino in $mine; do
+		! grep -qx "$ino" <<< "$clients" || fail "init holds a D-Bus socket (inode $ino)"
+	done
+	run -0 calyx delete -f "$ID"
+	assert_no_unit "calyx-$ID.scope"
+}
+
 @test "slice:prefix:name makes prefix-name.scope; nested slices expand as systemd does" {
 	cfg --arg p "calyx7t-a-b.slice:pfx:$ID" '.linux.cgroupsPath = $p'
 	set_args /bin/probe sleep 100
