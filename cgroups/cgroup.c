@@ -320,10 +320,12 @@ int calyx_cgroup_update(struct calyx_cgroup *cg,
 		return 0;
 	}
 	if (cg->sd) {
-		int r = cg_systemd_update(cg, resources, err);
+		/* the files first: they check the values against the live
+		 * cgroup (a memory limit below usage is refused there, where
+		 * systemd would set it and have the container OOM-killed) */
+		int r = cg_apply(cg, resources, true, err);
 
-		if (r < 0)
-			return r;
+		return r < 0 ? r : cg_systemd_update(cg, resources, err);
 	}
 	return cg_apply(cg, resources, true, err);
 }

@@ -57,6 +57,9 @@ CALYX_DEPS_TEST=(
 	qemu-system-x86_64:qemu-system-x86
 	/usr/sbin/depmod:kmod
 	cpio:cpio
+	# tests/vm/run-systemd.sh: the systemd tier's Debian guest and its image
+	/usr/sbin/debootstrap:debootstrap
+	/usr/sbin/mkfs.ext4:e2fsprogs
 )
 
 CALYX_DEPS_BENCH=(
@@ -66,7 +69,7 @@ CALYX_DEPS_BENCH=(
 )
 
 CALYX_DEPS_FRESH=(
-	debootstrap:debootstrap
+	/usr/sbin/debootstrap:debootstrap
 )
 
 # Prints the packages of the named sets (build, test, bench, fresh) whose probe is

@@ -4,7 +4,7 @@
 # update, exec, annotations, and bad input refused with nothing left.
 # Run by tests/vm/run-systemd.sh (CALYX_TEST_CGROUP_DRIVER=systemd).
 
-load ../../integration/helpers
+load ../integration/helpers
 bats_require_minimum_version 1.5.0
 
 setup_file()
