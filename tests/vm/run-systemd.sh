@@ -26,6 +26,9 @@
 #   CALYX_VM_TIMEOUT    seconds the VM may run (default 900)
 #   CALYX_VM_TEST_TIMEOUT  seconds per bats test inside the VM (default 180)
 #   CALYX_VM_CMD        a bash command to run in the guest instead of bats
+#   SD_VM_FULL=1        all of lifecycle.bats, not only its cgroup tests
+#   SUITES              as in tests/run: when set without cgroups, lifecycle
+#                       or systemd and no files are given, not selected
 #   NO_VM=1             the tier is not selected (when no files are given)
 set -uo pipefail
 
@@ -74,6 +77,12 @@ if (($# > 0)); then
 else
 	if [[ -n ${NO_VM:-} ]]; then
 		echo "systemd tier not selected (NO_VM=$NO_VM)"
+		report 0 0 0
+		exit 0
+	fi
+	if [[ -n ${SUITES:-} && " $SUITES " != *" cgroups "* && " $SUITES " != *" lifecycle "* &&
+		" $SUITES " != *" systemd "* ]]; then
+		echo "systemd tier not selected (SUITES=$SUITES)"
 		report 0 0 0
 		exit 0
 	fi
