@@ -144,6 +144,26 @@ TEST(dbus_parser_hostile_input)
 			calyx_error_free(&err);
 		}
 	}
+	/* and a fixed-seed storm of multi-byte corruptions */
+	srand(1);
+	for (int iter = 0; iter < 20000; iter++) {
+		struct dbus_msg m;
+		calyx_error *err = NULL;
+		long len;
+
+		memcpy(copy, msg.data, msg.len);
+		for (int k = 1 + rand() % 4; k > 0; k--)
+			copy[(size_t)rand() % msg.len] = (uint8_t)rand();
+		len = dbus_message_length(copy, msg.len);
+		if (len > 0 && (size_t)len <= msg.len &&
+		    dbus_parse_message(copy, (size_t)len, &m, &err) == 0 && m.signature) {
+			const char *sig = m.signature;
+
+			while (*sig && !m.body.bad)
+				dbus_skip(&m.body, &sig);
+		}
+		calyx_error_free(&err);
+	}
 	free(copy);
 	dbus_buf_release(&msg);
 }
