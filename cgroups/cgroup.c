@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cgroups/internal.h"
+#include "cgroups/systemd.h"
 #include "util/cleanup.h"
 
 static struct calyx_cgroup *cg_new(const char *root,
@@ -50,6 +51,7 @@ void calyx_cgroup_free(struct calyx_cgroup *cg)
 		free(cg->h[i].dir);
 	}
 	free(cg->h);
+	cg_systemd_free(cg->sd);
 	free(cg->root);
 	free(cg->path);
 	free(cg);
@@ -184,6 +186,8 @@ int calyx_cgroup_create(const struct calyx_cgroup_config *cfg,
 	enum calyx_cgroup_mode mode;
 	int r;
 
+	if (cfg->systemd)
+		return cg_systemd_create(cfg, out, err);
 	r = calyx_cgroup_detect_mode(&mode, err);
 	if (r < 0)
 		return r;
@@ -199,6 +203,8 @@ int calyx_cgroup_open(const char *path, const struct calyx_log *log,
 
 	if (!path || !*path)
 		return null_manager(CG_DEFAULT_ROOT, log, out, err);
+	if (!strncmp(path, CG_SYSTEMD_PREFIX, strlen(CG_SYSTEMD_PREFIX)))
+		return cg_systemd_open(path, log, out, err);
 	r = calyx_cgroup_detect_mode(&mode, err);
 	if (r < 0)
 		return r;
@@ -222,6 +228,8 @@ int calyx_cgroup_open(const char *path, const struct calyx_log *log,
 
 const char *calyx_cgroup_path(const struct calyx_cgroup *cg)
 {
+	if (cg->sd && cg->sd->saved)
+		return cg->sd->saved;
 	return cg->null ? "" : cg->path;
 }
 
@@ -238,6 +246,9 @@ int calyx_cgroup_enter(struct calyx_cgroup *cg, pid_t pid, calyx_error **err)
 
 	if (cg->null)
 		return 0;
+	/* systemd driver: the first process starts the unit */
+	if (cg->sd && !cg->sd->started)
+		return cg_systemd_start(cg, pid, err);
 	for (size_t i = 0; i < cg->n_h; i++) {
 		struct cg_hierarchy *h = &cg->h[i];
 
@@ -366,6 +377,14 @@ int calyx_cgroup_update(struct calyx_cgroup *cg,
 						"linux.resources: the container has no cgroup to apply them to");
 		return 0;
 	}
+	if (cg->sd) {
+		/* the files first: they check the values against the live
+		 * cgroup (a memory limit below usage is refused there, where
+		 * systemd would set it and have the container OOM-killed) */
+		int r = cg_apply(cg, resources, true, err);
+
+		return r < 0 ? r : cg_systemd_update(cg, resources, err);
+	}
 	return cg_apply(cg, resources, true, err);
 }
 
@@ -378,6 +397,8 @@ int calyx_cgroup_destroy(struct calyx_cgroup *cg, calyx_error **err)
 	r = cg_kill_and_wait(cg, err);
 	if (r < 0)
 		return r;
+	if (cg->sd)
+		return cg_systemd_stop(cg, err);
 	for (size_t i = 0; i < cg->n_h; i++) {
 		if (!cg->h[i].dir)
 			continue;

@@ -28,6 +28,10 @@ struct calyx_cgroup_config {
 	const char *cgroups_path;	/* linux.cgroupsPath; NULL = "/calyx/<id>" */
 	const struct calyx_resources *resources;	/* may be NULL */
 	bool rootless;			/* not root: use a delegated cgroup or none */
+	bool systemd;			/* --systemd-cgroup: a transient unit */
+	/* org.systemd.property.* pass unit properties (systemd driver) */
+	const struct calyx_kv *annotations;
+	size_t n_annotations;
 	const struct calyx_log *log;
 };
 
@@ -47,7 +51,8 @@ int calyx_cgroup_create(const struct calyx_cgroup_config *cfg,
 int calyx_cgroup_open(const char *path, const struct calyx_log *log,
 		      struct calyx_cgroup **out, calyx_error **err);
 
-/* The normalized path ("/calyx/ID") to save in the state; "" for null. */
+/* The normalized path ("/calyx/ID") to save in the state; "" for null;
+ * "systemd:/system.slice/calyx-ID.scope" for a systemd unit. */
 const char *calyx_cgroup_path(const struct calyx_cgroup *cg);
 
 /* On pure v2, an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP);

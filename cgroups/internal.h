@@ -65,6 +65,7 @@ struct calyx_cgroup {
 	const struct calyx_log *log;
 	struct cg_hierarchy *h;
 	size_t n_h;
+	struct cg_systemd *sd;	/* the systemd driver's unit, else NULL */
 };
 
 /* The controller's bit from a v1 or v2 name; -1 if unknown. */

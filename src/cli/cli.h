@@ -25,7 +25,7 @@ struct cli_command {
 	const char *help;	/* `calyx NAME --help`, from "Usage:" on */
 	/* argv[0] is the command name; returns the process exit code. */
 	int (*run)(struct calyx_context *ctx, int argc, char **argv);
-	bool needs_cgroups;	/* refused with --systemd-cgroup for now */
+	bool needs_cgroups;	/* acts on a cgroup (informational) */
 };
 
 extern const struct cli_command cli_cmd_create;

@@ -58,7 +58,8 @@ static void print_usage(void)
 	       "   --log-format FMT    log format: 'text' (default) or 'json'\n"
 	       "   --root DIR          directory for container state (default: \"%s\",\n"
 	       "                       for non-root $XDG_RUNTIME_DIR/calyx)\n"
-	       "   --systemd-cgroup    use the systemd cgroup manager (not supported yet)\n"
+	       "   --systemd-cgroup    the systemd cgroup manager: each container is a\n"
+	       "                       transient unit (linux.cgroupsPath slice:prefix:name)\n"
 	       "   --cgroup-manager M  cgroupfs (default), systemd (= --systemd-cgroup)\n"
 	       "                       or disabled (no cgroups, resources not applied)\n"
 	       "   --rootless VALUE    accepted for runc compatibility and ignored\n"
@@ -278,10 +279,6 @@ int main(int argc, char **argv)
 		cli_failf(&ctx, "unknown command '%s'", argv[0]);
 		fputs("Run 'calyx --help' for the list of commands.\n", stderr);
 		r = CLI_EXIT_UNKNOWN_COMMAND;
-		goto out;
-	}
-	if (ctx.systemd_cgroup && cmd->needs_cgroups) {
-		r = cli_failf(&ctx, "--systemd-cgroup: not supported yet");
 		goto out;
 	}
 	r = cmd->run(&ctx, argc, argv);

@@ -489,6 +489,9 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		.cgroups_path = lx ? lx->cgroups_path : NULL,
 		.resources = lx ? lx->resources : NULL,
 		.rootless = geteuid() != 0,
+		.systemd = job->ctx->systemd_cgroup,
+		.annotations = spec->annotations,
+		.n_annotations = spec->n_annotations,
 		.log = &job->ctx->log,
 	};
 	int sv[2], r;

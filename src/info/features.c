@@ -117,6 +117,8 @@ static void gen_seccomp(struct json_out *jo)
 	jo_map_close(jo);
 }
 
+static const char *const unsafe_annotations[] = { "org.systemd.property.", NULL };
+
 static void gen_linux(struct json_out *jo)
 {
 	jo_key(jo, "linux");
@@ -127,7 +129,7 @@ static void gen_linux(struct json_out *jo)
 	jo_map_open(jo);
 	jo_key_bool(jo, "v1", true);
 	jo_key_bool(jo, "v2", true);
-	jo_key_bool(jo, "systemd", false);
+	jo_key_bool(jo, "systemd", true);
 	jo_key_bool(jo, "systemdUser", false);
 	jo_key_bool(jo, "rdma", true);
 	jo_map_close(jo);
@@ -168,6 +170,9 @@ int calyx_features_json(char **json_out, calyx_error **err)
 	jo_key_str(&jo, "io.github.calyx.version", CALYX_VERSION);
 	jo_key_str(&jo, "io.github.seccomp.libseccomp.version", seccomp_ver);
 	jo_map_close(&jo);
+	/* features.md: they pass unit properties to systemd (checked strictly,
+	 * but an engine that filters untrusted annotations should know) */
+	jo_key_strv(&jo, "potentiallyUnsafeConfigAnnotations", unsafe_annotations);
 	jo_map_close(&jo);
 	return jo_finish(&jo, json_out, err);
 }

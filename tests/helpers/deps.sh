@@ -61,6 +61,9 @@ CALYX_DEPS_TEST=(
 	qemu-system-x86_64:qemu-system-x86
 	/usr/sbin/depmod:kmod
 	cpio:cpio
+	# tests/vm/run-systemd.sh: the systemd tier's Debian guest and its image
+	/usr/sbin/debootstrap:debootstrap
+	/usr/sbin/mkfs.ext4:e2fsprogs
 )
 
 CALYX_DEPS_BENCH=(
@@ -77,7 +80,7 @@ CALYX_DEPS_FUZZ=(
 )
 
 CALYX_DEPS_FRESH=(
-	debootstrap:debootstrap
+	/usr/sbin/debootstrap:debootstrap
 )
 
 # Prints the packages of the named sets (build, test, bench, fuzz, fresh) whose probe is

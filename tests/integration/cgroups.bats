@@ -67,8 +67,10 @@ start_sh()
 assert_no_cgroup()
 {
 	local left
-	left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$1" 2>/dev/null)
+	left=$(find /sys/fs/cgroup -maxdepth 6 -type d \( -name "$1" -o -name "calyx-$1.scope" \) 2>/dev/null)
 	[[ -z $left ]] || fail "cgroup of $1 left: $left"
+	left=$(systemd_units_of "$1")
+	[[ -z $left ]] || fail "unit of $1 left: $left"
 }
 
 # The counter the pause test's container keeps renaming into /cnt, once

@@ -386,3 +386,31 @@ cfg_text()
 	[[ $out != *'\r \r'* ]] || fail "\\r\\r\\n in the output: $out"
 	assert_nothing_left "$ID"
 }
+
+# The systemd driver's bad input that needs no systemd: checked before the
+# bus is even opened, so these hold on any host (and in the systemd tier).
+@test "systemd driver: a cgroupsPath not slice:prefix:name, a bad slice, a refused annotation, no D-Bus" {
+	calyx_only
+	cfg '.linux.cgroupsPath = "/calyx/x"'
+	run --separate-stderr "$CALYX" --root "$STATE_ROOT" --systemd-cgroup create -b "$BUNDLE" "$ID"
+	expect_error 'linux\.cgroupsPath: "/calyx/x": the systemd cgroup driver wants "slice:prefix:name"'
+	assert_nothing_left "$ID"
+	cfg '.linux.cgroupsPath = "a--b.slice:pfx:x"'
+	run --separate-stderr "$CALYX" --root "$STATE_ROOT" --systemd-cgroup create -b "$BUNDLE" "$ID"
+	expect_error 'linux\.cgroupsPath: "a--b\.slice:pfx:x": "a--b\.slice" is not a valid slice name'
+	assert_nothing_left "$ID"
+	# CVE-2024-3154: a property that runs a command on the host
+	cfg '.linux.cgroupsPath = "" | .annotations["org.systemd.property.ExecStopPost"] = "[\"/bin/touch\", \"/tmp/x\"]"'
+	run --separate-stderr "$CALYX" --root "$STATE_ROOT" --systemd-cgroup create -b "$BUNDLE" "$ID"
+	expect_error 'annotations: org\.systemd\.property\.ExecStopPost: ExecStopPost is not a unit property'
+	assert_nothing_left "$ID"
+	cfg '.annotations = {"org.systemd.property.TasksMax": "5\nExecStart=/bin/sh"}'
+	run --separate-stderr "$CALYX" --root "$STATE_ROOT" --systemd-cgroup create -b "$BUNDLE" "$ID"
+	expect_error 'annotations: org\.systemd\.property\.TasksMax: .* is not a valid unsigned number or infinity'
+	assert_nothing_left "$ID"
+	cfg '.annotations = {}'
+	DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus \
+		run --separate-stderr "$CALYX" --root "$STATE_ROOT" --systemd-cgroup create -b "$BUNDLE" "$ID"
+	expect_error 'systemd cgroup driver: connecting to the system D-Bus at /nonexistent/bus: No such file or directory'
+	assert_nothing_left "$ID"
+}

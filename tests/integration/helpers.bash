@@ -36,11 +36,23 @@ runc_deviates()
 	[[ $(runtime_name) != runc ]] || skip "runc deviates: $*"
 }
 
-# The runtime with this file's private state root.
+# The runtime with this file's private state root; with
+# CALYX_TEST_CGROUP_DRIVER=systemd (the systemd VM tier) every call uses
+# the systemd cgroup driver, so the same files test either driver.
 calyx()
 {
+	local driver=()
+	[[ ${CALYX_TEST_CGROUP_DRIVER:-} != systemd ]] || driver=(--systemd-cgroup)
 	pin_cgroup_path "$@"
-	"$CALYX" --root "$STATE_ROOT" "$@"
+	"$CALYX" --root "$STATE_ROOT" "${driver[@]}" "$@"
+}
+
+# Under the systemd driver: the units of container $1 (its default scope)
+# that systemd still lists, failed ones included; empty otherwise.
+systemd_units_of()
+{
+	[[ ${CALYX_TEST_CGROUP_DRIVER:-} == systemd ]] || return 0
+	systemctl list-units --all --plain --no-legend "calyx-$1.scope" 2>/dev/null
 }
 
 # runc and crun put a container without linux.cgroupsPath below the
@@ -276,8 +288,9 @@ assert_nothing_left()
 	if [[ -n $pid ]] && pid_alive "$pid"; then
 		fail "process $pid of $id still alive"
 	fi
-	[[ -z $(find /sys/fs/cgroup -maxdepth 5 -name "$id" 2>/dev/null) ]] ||
-		fail "cgroup of $id left: $(find /sys/fs/cgroup -maxdepth 5 -name "$id")"
+	[[ -z $(find /sys/fs/cgroup -maxdepth 5 \( -name "$id" -o -name "calyx-$id.scope" \) 2>/dev/null) ]] ||
+		fail "cgroup of $id left: $(find /sys/fs/cgroup -maxdepth 5 -name "*$id*")"
+	[[ -z $(systemd_units_of "$id") ]] || fail "unit of $id left: $(systemd_units_of "$id")"
 	! grep -qF "$BUNDLE" /proc/self/mountinfo ||
 		fail "mounts of $BUNDLE left: $(grep -F "$BUNDLE" /proc/self/mountinfo)"
 }

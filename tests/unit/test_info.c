@@ -306,8 +306,14 @@ TEST(features_lists_what_calyx_knows)
 	CHECK(array_has_string(v, "CAP_CHECKPOINT_RESTORE"));
 	CHECK(YAJL_IS_TRUE(get(tree, yajl_t_true, "linux", "cgroup", "v2",
 			       NULL)));
+	/* the systemd driver exists; the user's manager is not supported */
+	CHECK(YAJL_IS_TRUE(get(tree, yajl_t_true, "linux", "cgroup",
+			       "systemd", NULL)));
 	CHECK(YAJL_IS_FALSE(get(tree, yajl_t_false, "linux", "cgroup",
-				"systemd", NULL)));
+				"systemdUser", NULL)));
+	CHECK(array_has_string(get(tree, yajl_t_array, "potentiallyUnsafeConfigAnnotations",
+				   NULL),
+			       "org.systemd.property."));
 	CHECK(YAJL_IS_TRUE(get(tree, yajl_t_true, "linux", "seccomp",
 			       "enabled", NULL)));
 	CHECK(array_has_string(get(tree, yajl_t_array, "linux", "seccomp",

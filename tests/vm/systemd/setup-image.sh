@@ -1,0 +1,54 @@
+#!/bin/bash
+# Configures the systemd tier's guest (the debootstrapped Debian in $1) for
+# a quick, unattended boot: the host's root and the job dir over 9p, the
+# test service that runs guest.sh and powers off, nothing else that waits.
+# run-systemd.sh rebuilds the image whenever this file changes.
+set -euo pipefail
+root=$1
+
+mkdir -p "$root/host" "$root/job"
+cat > "$root/etc/fstab" <<'FSTAB'
+/dev/vda / ext4 rw,noatime 0 1
+# the host's root (cached: exec over uncached 9p is slow) and the job dir
+# the host follows while the guest writes (uncached)
+hostroot /host 9p trans=virtio,version=9p2000.L,msize=512000,cache=loose 0 0
+calyxjob /job 9p trans=virtio,version=9p2000.L,msize=512000 0 0
+FSTAB
+echo calyx-vm > "$root/etc/hostname"
+# the 9p modules are loaded by mount(8) on demand; load them early anyway
+printf '%s\n' 9p 9pnet_virtio > "$root/etc/modules-load.d/9p.conf"
+
+cat > "$root/etc/systemd/system/calyx-vm-test.service" <<'UNIT'
+[Unit]
+Description=calyx systemd tier tests
+Requires=dbus.socket host.mount job.mount
+After=dbus.socket dbus.service host.mount job.mount systemd-udev-settle.service
+
+[Service]
+Type=oneshot
+# the guest script's path (below /host) is on the kernel command line
+ExecStart=/bin/sh -c 'exec /bin/bash "$(tr " " "\\n" < /proc/cmdline | sed -n "s/^calyx_guest=//p")" /job'
+StandardOutput=journal+console
+StandardError=journal+console
+TimeoutStartSec=infinity
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
+ln -sfn /etc/systemd/system/calyx-vm-test.service \
+	"$root/etc/systemd/system/multi-user.target.wants/calyx-vm-test.service"
+ln -sfn /lib/systemd/system/multi-user.target "$root/etc/systemd/system/default.target"
+
+# nothing else to wait for: no logins, no timers, no network
+for unit in getty@tty1.service serial-getty@ttyS0.service console-getty.service \
+	apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+	e2scrub_all.timer e2scrub_reap.service fstrim.timer man-db.timer \
+	systemd-networkd.service systemd-networkd-wait-online.service \
+	systemd-timesyncd.service systemd-resolved.service; do
+	ln -sfn /dev/null "$root/etc/systemd/system/$unit"
+done
+# root without a password is fine: nothing listens
+sed -i 's/^root:[^:]*:/root::/' "$root/etc/shadow"
