@@ -10,6 +10,11 @@
 #   cri.py exec-sync ID TIMEOUT CMD...
 #                               ExecSync: the command's stdout and stderr
 #                               relayed, its exit code as ours
+#   cri.py bench-pods N IMAGE CGROUP-PARENT LOGDIR HANDLER...
+#                               times N pod starts per handler (interleaved):
+#                               RunPodSandbox (host network) + CreateContainer
+#                               + StartContainer, one client connection;
+#                               prints "HANDLER MEDIAN-MS" lines
 #   cri.py stream URL [--stdin TEXT] [--until TEXT] [--timeout S]
 #                               opens an Exec or Attach URL of the CRI's
 #                               streaming server (websocket, protocol
@@ -243,12 +248,52 @@ def cmd_stream(url, stdin_text, until, timeout):
             return exit_code_of(data.decode(errors="replace"))
 
 
+def cmd_bench_pods(n, image, cg_parent, log_dir, handlers):
+    import statistics
+    import time
+    from google.protobuf import json_format
+    pb, pb_grpc = load_stubs()
+    rt = pb_grpc.RuntimeServiceStub(channel())
+    times = {h: [] for h in handlers}
+    for i in range(n):
+        for h in handlers:
+            name = "bench-%s-%d" % (h, i)
+            pod_cfg = json_format.ParseDict({
+                "metadata": {"name": name, "uid": name, "namespace": "bench"},
+                "log_directory": log_dir,
+                "linux": {"cgroup_parent": "%s/%s" % (cg_parent, name),
+                          "security_context": {"namespace_options": {
+                              "network": "NODE", "pid": "CONTAINER"}}}},
+                pb.PodSandboxConfig())
+            ctr_cfg = json_format.ParseDict({
+                "metadata": {"name": "c"}, "image": {"image": image},
+                "command": ["true"], "log_path": name + ".log",
+                "linux": {"security_context": {"namespace_options": {
+                    "network": "NODE", "pid": "CONTAINER"}}}},
+                pb.ContainerConfig())
+            t0 = time.perf_counter()
+            pod = rt.RunPodSandbox(pb.RunPodSandboxRequest(
+                config=pod_cfg, runtime_handler=h)).pod_sandbox_id
+            cid = rt.CreateContainer(pb.CreateContainerRequest(
+                pod_sandbox_id=pod, config=ctr_cfg,
+                sandbox_config=pod_cfg)).container_id
+            rt.StartContainer(pb.StartContainerRequest(container_id=cid))
+            times[h].append((time.perf_counter() - t0) * 1000)
+            rt.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=pod))
+            rt.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pod))
+    for h in handlers:
+        print("%s %.1f" % (h, statistics.median(times[h])))
+    return 0
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__ if __doc__ else "usage: cri.py METHOD [JSON]")
     what = argv[1]
     if what == "exec-sync":
         return cmd_exec_sync(argv[2], argv[3], argv[4:])
+    if what == "bench-pods":
+        return cmd_bench_pods(int(argv[2]), argv[3], argv[4], argv[5], argv[6:])
     if what == "stream":
         url, stdin_text, until, timeout = argv[2], None, None, 30.0
         rest = argv[3:]

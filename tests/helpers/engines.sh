@@ -384,13 +384,17 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
-# Starts a private containerd with the CRI on ($1 = pause image), and
-# waits until the CRI answers.
+# Starts a private containerd with the CRI on ($1 = pause image; more
+# arguments NAME=BINARY add runtime handlers), and waits until the CRI
+# answers.
 engine_start_containerd_cri()
 {
-	local i
+	local i h
 	mkdir -p "$ENG/c"
 	engine_cri_config "$(engine_free_port)" "$1"
+	for h in "${@:2}"; do
+		engine_cri_add_handler "${h%%=*}" "${h#*=}"
+	done
 	containerd --config "$ENG/c/config.toml" > "$ENG/c/log" 2>&1 3>&- &
 	echo $! > "$ENG/c/pid"
 	engine_wait_socket "$ENG/c/sock" "$ENG/c/pid"
@@ -458,4 +462,18 @@ engine_cri_cleanup()
 		find "$d" -depth -type d -empty -delete 2>/dev/null
 	done
 	return 0
+}
+
+# Adds runtime handler $1 (io.containerd.runc.v2, BinaryName $2, its own
+# state root) to the config engine_cri_config wrote; before the start.
+engine_cri_add_handler()
+{
+	local t="plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.$1"
+	cat >> "$ENG/c/config.toml" <<-EOF
+	[$t]
+	  runtime_type = "io.containerd.runc.v2"
+	[$t.options]
+	  BinaryName = "$2"
+	  Root = "$ENG/c/rt-$1"
+	EOF
 }
