@@ -7,6 +7,10 @@
 #   cri.py METHOD [JSON]        any RuntimeService or ImageService call: the
 #                               request as proto3 JSON (field names as in the
 #                               proto), the response printed the same way
+#   cri.py run-container POD-ID CONFIG SANDBOX-CONFIG
+#                               CreateContainer + StartContainer (JSON
+#                               configs); prints the CreateContainer response
+#   cri.py remove-pods          stops and removes every pod sandbox
 #   cri.py exec-sync ID TIMEOUT CMD...
 #                               ExecSync: the command's stdout and stderr
 #                               relayed, its exit code as ours
@@ -105,6 +109,42 @@ def cmd_call(method, request_json):
     print(json_format.MessageToJson(resp, preserving_proto_field_name=True,
                                     indent=None))
     return 0
+
+
+def cmd_run_container(pod, config, sandbox_config):
+    """Two calls in one process: each start of this client costs more than
+    a call on a loaded 2-core host."""
+    import grpc
+    req = '{"pod_sandbox_id": %s, "config": %s, "sandbox_config": %s}' % (
+        json.dumps(pod), config, sandbox_config)
+    try:
+        cid = call("CreateContainer", req).container_id
+        call("StartContainer", json.dumps({"container_id": cid}))
+    except grpc.RpcError as e:
+        print("cri.py: %s: %s" % (e.code().name, e.details()), file=sys.stderr)
+        return 1
+    print(json.dumps({"container_id": cid}))
+    return 0
+
+
+def cmd_remove_pods():
+    import grpc
+    rc = 0
+    try:
+        pods = call("ListPodSandbox", "{}").items
+    except grpc.RpcError as e:
+        print("cri.py: ListPodSandbox: %s" % e.details(), file=sys.stderr)
+        return 1
+    for pod in pods:
+        req = json.dumps({"pod_sandbox_id": pod.id})
+        for method in ("StopPodSandbox", "RemovePodSandbox"):
+            try:
+                call(method, req)
+            except grpc.RpcError as e:
+                print("cri.py: %s %s: %s" % (method, pod.id, e.details()),
+                      file=sys.stderr)
+                rc = 1
+    return rc
 
 
 def cmd_exec_sync(cid, timeout, argv):
@@ -292,6 +332,10 @@ def main(argv):
     what = argv[1]
     if what == "exec-sync":
         return cmd_exec_sync(argv[2], argv[3], argv[4:])
+    if what == "run-container":
+        return cmd_run_container(argv[2], argv[3], argv[4])
+    if what == "remove-pods":
+        return cmd_remove_pods()
     if what == "bench-pods":
         return cmd_bench_pods(int(argv[2]), argv[3], argv[4], argv[5], argv[6:])
     if what == "stream":

@@ -81,11 +81,7 @@ teardown()
 
 remove_all_pods()
 {
-	local id
-	for id in $(cri ListPodSandbox '{}' 2>/dev/null | jq -r '.items[]?.id'); do
-		cri StopPodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null 2>&1
-		cri RemovePodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null 2>&1
-	done
+	cri remove-pods >/dev/null 2>&1
 	return 0
 }
 
@@ -113,10 +109,11 @@ pod_config()
 		| if $net == "POD" then .hostname = ("host-" + $n) else . end'
 }
 
-# Runs pod $1 (network $2, pid $3): sets $POD (its id) and $POD_CFG.
+# Runs pod $1 (network $2, pid $3; $4 a jq filter adding to its config):
+# sets $POD (its id) and $POD_CFG.
 run_pod()
 {
-	POD_CFG=$(pod_config "$1" "$2" "$3")
+	POD_CFG=$(pod_config "$1" "$2" "$3" | jq -c "${4:-.}")
 	cri_ok RunPodSandbox "{\"config\": $POD_CFG, \"runtime_handler\": \"calyx\"}"
 	POD=$(jq -r .pod_sandbox_id <<< "$output")
 }
@@ -141,10 +138,9 @@ run_ctr()
 	cfg=$(ctr_config "$1" "$2" "${3:-.}" | jq -c --argjson pod "$POD_CFG" '
 		.linux.security_context.namespace_options //=
 			$pod.linux.security_context.namespace_options')
-	cri_ok CreateContainer "{\"pod_sandbox_id\": \"$POD\", \"config\": $cfg,
-		\"sandbox_config\": $POD_CFG}"
+	# CreateContainer + StartContainer
+	cri_ok run-container "$POD" "$cfg" "$POD_CFG"
 	CID=$(jq -r .container_id <<< "$output")
-	cri_ok StartContainer "{\"container_id\": \"$CID\"}"
 }
 
 # ExecSync in container $1 with a timeout of 10s: "$@" after it.
@@ -229,8 +225,10 @@ engine_pids_of()
 	grep -qE '^[0-9T:.+Z-]+ stderr F err-log$' "$log" || fail "$(cat "$log")"
 }
 
-@test "CNI pod network: two containers share the pause container's network, IPC and UTS; a pid-shared pod sees one pid namespace" {
-	run_pod "$P" POD POD
+@test "CNI pod network: two containers share the pause container's network, IPC and UTS; a pid-shared pod sees one pid namespace; pod sysctls" {
+	run_pod "$P" POD POD '.linux.sysctls = {
+		"net.ipv4.ip_unprivileged_port_start": "81",
+		"kernel.shm_rmid_forced": "1"}'
 	cri_ok PodSandboxStatus "{\"pod_sandbox_id\": \"$POD\", \"verbose\": true}"
 	local ip pause_pid
 	ip=$(jq -r .status.network.ip <<< "$output")
@@ -255,6 +253,10 @@ engine_pids_of()
 	contains " $ip/"
 	engine_expect 0 xsync "$b" hostname
 	has_line "host-$P"
+	# the pod's sysctls, set in the pause's namespaces, seen by both
+	engine_expect 0 xsync "$b" cat /proc/sys/net/ipv4/ip_unprivileged_port_start \
+		/proc/sys/kernel/shm_rmid_forced
+	[[ $output == $'81\n1' ]] || fail "pod sysctls: $output"
 	# the host reaches the pod through the bridge
 	cri exec-sync "$a" 10 sh -c 'echo pong | nc -l -p 8080' >/dev/null 2>&1 &
 	local reply="" i
@@ -288,9 +290,11 @@ engine_pids_of()
 		| .linux = {
 			resources: {memory_limit_in_bytes: 67108864,
 				    cpu_period: 100000, cpu_quota: 50000,
-				    cpu_shares: 256},
+				    cpu_shares: 256, oom_score_adj: 500},
 			security_context: {
 				run_as_user: {value: 1000},
+				run_as_group: {value: 2000},
+				supplemental_groups: [3000],
 				capabilities: {add_capabilities: ["NET_ADMIN"],
 					       drop_capabilities: ["CHOWN"]},
 				readonly_rootfs: true,
@@ -298,12 +302,15 @@ engine_pids_of()
 				seccomp: {profile_type: "RuntimeDefault"}}}'
 	local sec=$CID
 	engine_expect 0 xsync "$sec" sh -c 'echo "g=$GREETING"; id -u; cat /vol/f
+		echo "groups=$(id -g) $(id -G)"; echo "oom=$(cat /proc/1/oom_score_adj)"
 		echo x > /vol/g 2>/dev/null && echo wrote-vol
 		touch /newfile 2>/dev/null && echo wrote-root
 		grep -E "^(NoNewPrivs|Seccomp|CapBnd):" /proc/1/status'
 	has_line "g=hello cri"
 	has_line 1000
 	has_line volume-data
+	has_line "groups=2000 2000 3000"
+	has_line oom=500
 	no_line wrote-vol
 	no_line wrote-root
 	has_line $'NoNewPrivs:\t1'
@@ -328,7 +335,7 @@ engine_pids_of()
 	has_line $'NoNewPrivs:\t0'
 }
 
-@test "Exec and Attach: the streaming server's URLs run the command and reach the container's stdio" {
+@test "Exec and Attach: the streaming server's URLs run the command and reach the container's stdio; terminals" {
 	run_pod "$P" NODE CONTAINER
 	run_ctr att 'while read -r line; do echo "got:$line"; done' \
 		'.stdin = true'
@@ -347,6 +354,27 @@ engine_pids_of()
 	url=$(jq -r .url <<< "$output")
 	engine_expect 0 cri stream "$url" --stdin $'attached-ok\n' --until got:attached-ok
 	contains got:attached-ok
+
+	# a terminal: the runtime gets a console socket from the shim. With
+	# stdin, as kubectl exec -t comes with -i: containerd 1.6 drops a tty
+	# exec's output when no stdin is streamed (runc's too)
+	cri_ok Exec "{\"container_id\": \"$CID\", \"cmd\": [\"sh\", \"-c\",
+		\"tty; [ -t 1 ] && echo is-a-tty; exit 4\"], \"stdout\": true,
+		\"stdin\": true, \"tty\": true}"
+	url=$(jq -r .url <<< "$output")
+	engine_expect 4 cri stream "$url"
+	contains /dev/pts/
+	contains is-a-tty
+	run_ctr ttyc 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; exec sleep 1000' \
+		'.tty = true | .stdin = true'
+	engine_expect 0 xsync "$CID" true
+	local log=$ENG/logs/$P/ttyc.log i
+	for ((i = 0; i < 40; i++)); do
+		grep -q both-tty "$log" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q 'stdout F /dev/pts/' "$log" || fail "tty container: $(cat "$log")"
+	grep -q 'both-tty' "$log" || fail "tty container: $(cat "$log")"
 }
 
 @test "ContainerStats, ListContainerStats and UpdateContainerResources landing in the cgroup" {
@@ -396,6 +424,25 @@ engine_pids_of()
 	cri_ok RemoveContainer "{\"container_id\": \"$stubborn\"}"
 	[[ -z $(find "$ENG/c/rt" -mindepth 2 -maxdepth 2 -name "$stubborn") ]] ||
 		fail "runtime state of $stubborn left"
+}
+
+@test "privileged pod and container with the host's pid namespace" {
+	run_pod "$P" NODE NODE '.linux.security_context.privileged = true'
+	run_ctr priv 'exec sleep 1000' '.linux.security_context.privileged = true'
+	engine_expect 0 xsync "$CID" sh -c 'grep -E "^(CapEff|Seccomp):" /proc/self/status
+		cat /proc/1/comm; ls /dev'
+	local eff
+	eff=$(awk '/^CapEff:/ { print $2 }' <<< "$output")
+	[[ $eff == "$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)" ]] ||
+		fail "privileged CapEff $eff"
+	has_line $'Seccomp:\t0'
+	# the host's pid 1 and the host's devices
+	has_line "$(cat /proc/1/comm)"
+	[[ ! -e /dev/kmsg ]] || has_line kmsg
+	[[ ! -e /dev/loop-control ]] || has_line loop-control
+	# /sys writable (only looked at)
+	engine_expect 0 xsync "$CID" grep -w sysfs /proc/self/mounts
+	contains "sysfs /sys sysfs rw"
 }
 
 @test "an OOM kill is reported in ContainerStatus (reason OOMKilled, exit 137)" {
