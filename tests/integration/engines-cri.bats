@@ -279,7 +279,7 @@ engine_pids_of()
 	[[ $output == "$want" ]] || fail "b: pid ns $output, pause has $want"
 }
 
-@test "CreateContainer: resources, mounts, env, run_as_user, capabilities, read-only root, no_new_privs, seccomp RuntimeDefault and Unconfined" {
+@test "CreateContainer: resources, mounts, env, run_as_user/group, capabilities, read-only root, masked paths, no_new_privs, seccomp RuntimeDefault and Unconfined" {
 	run_pod "$P" NODE CONTAINER
 	mkdir -p "$ENG/vol-$P"
 	echo volume-data > "$ENG/vol-$P/f"
@@ -298,15 +298,25 @@ engine_pids_of()
 				capabilities: {add_capabilities: ["NET_ADMIN"],
 					       drop_capabilities: ["CHOWN"]},
 				readonly_rootfs: true,
+				masked_paths: ["/proc/kcore", "/proc/keys",
+					       "/sys/firmware"],
+				readonly_paths: ["/proc/sys", "/proc/sysrq-trigger"],
 				no_new_privs: true,
 				seccomp: {profile_type: "RuntimeDefault"}}}'
 	local sec=$CID
-	engine_expect 0 xsync "$sec" sh -c 'echo "g=$GREETING"; id -u; cat /vol/f
+	engine_expect 0 xsync "$sec" sh -c '[ -c /proc/keys ] && echo keys-masked
+		[ -z "$(ls /sys/firmware)" ] && echo firmware-masked
+		grep -qE "^([^ ]+ ){4}/proc/sys ro[ ,]" /proc/self/mountinfo && echo proc-sys-ro
+		echo "g=$GREETING"; id -u; cat /vol/f
 		echo "groups=$(id -g) $(id -G)"; echo "oom=$(cat /proc/1/oom_score_adj)"
 		echo x > /vol/g 2>/dev/null && echo wrote-vol
 		touch /newfile 2>/dev/null && echo wrote-root
 		grep -E "^(NoNewPrivs|Seccomp|CapBnd):" /proc/1/status'
 	has_line "g=hello cri"
+	# masked and read-only paths (the kubelet sends its defaults)
+	[[ ! -e /proc/keys ]] || has_line keys-masked
+	[[ -z $(ls /sys/firmware 2>/dev/null) ]] || has_line firmware-masked
+	has_line proc-sys-ro
 	has_line 1000
 	has_line volume-data
 	has_line "groups=2000 2000 3000"
@@ -393,12 +403,14 @@ engine_pids_of()
 
 	cri_ok UpdateContainerResources "{\"container_id\": \"$CID\", \"linux\": {
 		\"memory_limit_in_bytes\": 100663296, \"cpu_period\": 100000,
-		\"cpu_quota\": 20000, \"cpu_shares\": 512}}"
+		\"cpu_quota\": 20000, \"cpu_shares\": 512, \"cpuset_cpus\": \"0\"}}"
 	local f
 	f=$(ctr_cgroup_file "$CID" memory.limit_in_bytes memory.max memory)
 	[[ $(cat "$f") == 100663296 ]] || fail "$f: $(cat "$f")"
 	f=$(ctr_cgroup_file "$CID" cpu.cfs_quota_us cpu.max cpu)
 	[[ $(cat "$f") == 20000 || $(cat "$f") == "20000 100000" ]] || fail "$f: $(cat "$f")"
+	f=$(ctr_cgroup_file "$CID" cpuset.cpus cpuset.cpus cpuset)
+	[[ $(cat "$f") == 0 ]] || fail "$f: $(cat "$f")"
 	cri_ok ContainerStatus "{\"container_id\": \"$CID\"}"
 	[[ $(jq -r .status.resources.linux.memory_limit_in_bytes <<< "$output") == 100663296 ]] ||
 		[[ $(jq -r .status.resources <<< "$output") == null ]] || fail "$output"
@@ -426,8 +438,9 @@ engine_pids_of()
 		fail "runtime state of $stubborn left"
 }
 
-@test "privileged pod and container with the host's pid namespace" {
-	run_pod "$P" NODE NODE '.linux.security_context.privileged = true'
+@test "privileged pod and container with the host's pid and IPC namespaces" {
+	run_pod "$P" NODE NODE '.linux.security_context.privileged = true
+		| .linux.security_context.namespace_options.ipc = "NODE"'
 	run_ctr priv 'exec sleep 1000' '.linux.security_context.privileged = true'
 	engine_expect 0 xsync "$CID" sh -c 'grep -E "^(CapEff|Seccomp):" /proc/self/status
 		cat /proc/1/comm; ls /dev'
@@ -443,6 +456,8 @@ engine_pids_of()
 	# /sys writable (only looked at)
 	engine_expect 0 xsync "$CID" grep -w sysfs /proc/self/mounts
 	contains "sysfs /sys sysfs rw"
+	engine_expect 0 xsync "$CID" readlink /proc/self/ns/ipc
+	[[ $output == "$(readlink /proc/self/ns/ipc)" ]] || fail "ipc ns $output"
 }
 
 @test "an OOM kill is reported in ContainerStatus (reason OOMKilled, exit 137)" {
