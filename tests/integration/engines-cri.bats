@@ -196,6 +196,18 @@ engine_pids_of()
 
 @test "host-network pod: the pause container and a container run; ExecSync output and exit codes; logs where the CRI asks" {
 	run_pod "$P" NODE CONTAINER
+	# the pause asks for oomScoreAdj -998; restrict_oom_score_adj (see
+	# docs/kubernetes.md) raises it to containerd's own, which the
+	# runtime then wrote
+	cri_ok PodSandboxStatus "{\"pod_sandbox_id\": \"$POD\", \"verbose\": true}"
+	local pause_pid want_oom spec_oom
+	pause_pid=$(jq -r '.info.info | fromjson | .pid' <<< "$output")
+	spec_oom=$(jq -r '.info.info | fromjson | .runtimeSpec.process.oomScoreAdj' <<< "$output")
+	want_oom=$(cat "/proc/$(cat "$ENG/c/pid")/oom_score_adj")
+	((spec_oom == (want_oom > -998 ? want_oom : -998))) ||
+		fail "pause oomScoreAdj $spec_oom, containerd has $want_oom"
+	[[ $(cat "/proc/$pause_pid/oom_score_adj") == "$spec_oom" ]] ||
+		fail "pause oom_score_adj $(cat "/proc/$pause_pid/oom_score_adj"), spec $spec_oom"
 	run_ctr c1 'echo hello-log; echo err-log >&2; exec sleep 1000'
 	engine_expect 3 xsync "$CID" sh -c 'echo out-$((1 + 2)); echo to-err >&2; exit 3'
 	has_line out-3
