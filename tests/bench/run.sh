@@ -603,12 +603,8 @@ section_cri()
 	engine_cri_snapshot
 	cri_teardown()
 	{
-		local id
 		set +e
-		for id in $(cri ListPodSandbox '{}' 2>/dev/null | jq -r '.items[]?.id'); do
-			cri StopPodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null 2>&1
-			cri RemovePodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null 2>&1
-		done
+		cri remove-pods >/dev/null 2>&1
 		engine_stop_pidfile "$ENG/c/pid"
 		engine_cri_cleanup
 		engine_cleanup

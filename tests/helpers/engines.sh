@@ -389,12 +389,20 @@ print(s.getsockname()[1])'
 # answers.
 engine_start_containerd_cri()
 {
-	local i h
+	local h
 	mkdir -p "$ENG/c"
 	engine_cri_config "$(engine_free_port)" "$1"
 	for h in "${@:2}"; do
 		engine_cri_add_handler "${h%%=*}" "${h#*=}"
 	done
+	engine_cri_launch
+}
+
+# Starts containerd with the config in $ENG/c and waits until the CRI
+# answers.
+engine_cri_launch()
+{
+	local i
 	containerd --config "$ENG/c/config.toml" > "$ENG/c/log" 2>&1 3>&- &
 	echo $! > "$ENG/c/pid"
 	engine_wait_socket "$ENG/c/sock" "$ENG/c/pid"
@@ -405,10 +413,11 @@ engine_start_containerd_cri()
 	fail "the CRI never answered: $(tail -20 "$ENG/c/log")"
 }
 
-# The CRI client on the private containerd.
+# The CRI client on the private containerd (its generated stubs are kept
+# in $ENG_CRI_STUBS, default $ENG/cri-stubs).
 cri()
 {
-	CRI_SOCKET=$ENG/c/sock CRI_STUBS=$ENG/cri-stubs \
+	CRI_SOCKET=$ENG/c/sock CRI_STUBS=${ENG_CRI_STUBS:-$ENG/cri-stubs} \
 		/usr/bin/python3 "$TOP/tests/helpers/cri.py" "$@"
 }
 

@@ -37,6 +37,7 @@ setup_file()
 	[[ -z $(cri_missing) ]] || return 0
 	ENGINE_HOST_PATHS+=("${ENGINE_CRI_HOST_PATHS[@]}")
 	engine_begin
+	export ENG_CRI_STUBS=$ENG/cri-stubs
 	engine_cri_snapshot
 	# a short bridge name (IFNAMSIZ) and a subnet of its own
 	export BRIDGE=cx${ENG##*.}
@@ -235,6 +236,37 @@ engine_pids_of()
 	[[ $(jq -r .status.log_path <<< "$output") == "$log" ]]
 	grep -qE '^[0-9T:.+Z-]+ stdout F hello-log$' "$log" || fail "$(cat "$log")"
 	grep -qE '^[0-9T:.+Z-]+ stderr F err-log$' "$log" || fail "$(cat "$log")"
+}
+
+@test "restrict_oom_score_adj: without it the pause's -998 needs CAP_SYS_RESOURCE (docs/kubernetes.md)" {
+	# a second containerd with the documented snippet, the setting off
+	local main=$ENG pod_cfg rc=0 out
+	ENG=$main/noclamp
+	mkdir -p "$ENG"
+	engine_cri_cni "$BRIDGE" "$SUBNET_PREFIX.0/24"
+	engine_cri_config "$(engine_free_port)" "$PAUSE_IMG"
+	sed -i 's/^  restrict_oom_score_adj = true$/  restrict_oom_score_adj = false/' \
+		"$ENG/c/config.toml"
+	grep -q '^  restrict_oom_score_adj = false$' "$ENG/c/config.toml"
+	engine_cri_launch
+	ctr --address "$ENG/c/sock" -n k8s.io image import "$main/pause.tar" >/dev/null
+	pod_cfg=$(ENG=$main pod_config "$P" NODE CONTAINER)
+	out=$(cri RunPodSandbox "{\"config\": $pod_cfg, \"runtime_handler\": \"calyx\"}" 2>&1) ||
+		rc=$?
+	cri remove-pods >/dev/null 2>&1
+	engine_stop_pidfile "$ENG/c/pid"
+	ENG=$main
+	if (( (0x$(awk '/^CapBnd:/ { print $2 }' /proc/self/status) >> 24) & 1 )); then
+		# CAP_SYS_RESOURCE: the pause gets what it asked for
+		[[ $rc -eq 0 ]] || fail "RunPodSandbox failed: $out"
+	else
+		[[ $rc -ne 0 ]] || fail "RunPodSandbox set -998 without CAP_SYS_RESOURCE: $out"
+		# calyx names the field (runc's shim error only says "can't
+		# get final child's PID from pipe: EOF")
+		[[ $(runtime_name) != calyx* ]] ||
+			[[ $out == *"process.oomScoreAdj: write -998: Permission denied"* ]] ||
+			fail "calyx's message: $out"
+	fi
 }
 
 @test "CNI pod network: two containers share the pause container's network, IPC and UTS; a pid-shared pod sees one pid namespace; pod sysctls" {
@@ -511,7 +543,7 @@ engine_pids_of()
 		[[ -z $(engine_pids_of "$id") ]] || fail "a process of $id is left"
 	done
 	[[ ! -e $netns ]] || fail "netns $netns left"
-	[[ -z $(ip netns list | grep -F "$(basename "$netns")") ]] ||
+	! ip netns list | grep -qF "$(basename "$netns")" ||
 		fail "netns $netns still listed"
 	[[ -z $(ip link show master "$BRIDGE" 2>/dev/null) ]] ||
 		fail "a veth is left on $BRIDGE: $(ip link show master "$BRIDGE")"
