@@ -34,7 +34,9 @@ setup_file()
 {
 	common_setup_file
 	export PAUSE_BIN=${PAUSE:-$(dirname "$(dirname "$PROBE")")/helpers/pause}
-	[[ -z $(cri_missing) ]] || return 0
+	CRI_MISSING=$(cri_missing)
+	export CRI_MISSING
+	[[ -z $CRI_MISSING ]] || return 0
 	ENGINE_HOST_PATHS+=("${ENGINE_CRI_HOST_PATHS[@]}")
 	engine_begin
 	export ENG_CRI_STUBS=$ENG/cri-stubs
@@ -67,9 +69,7 @@ teardown_file()
 
 setup()
 {
-	local missing
-	missing=$(cri_missing)
-	[[ -z $missing ]] || skip "not installed: $missing"
+	[[ -z ${CRI_MISSING:-} ]] || skip "not installed: $CRI_MISSING"
 	[[ -e ${ENG:-/nonexistent}/ready ]] || skip "CRI setup failed"
 	P=p$BATS_TEST_NUMBER
 }
@@ -186,7 +186,7 @@ ctr_cgroup_file()
 }
 
 # Processes (shims, containers) whose command line names $1.
-engine_pids_of()
+pids_naming()
 {
 	local p
 	for p in /proc/[0-9]*; do
@@ -540,7 +540,7 @@ engine_pids_of()
 			-path "*/$ENG_TAG/$P/$id") ]] || fail "the cgroup of $id is left"
 		[[ -z $(find "$ENG/c/rt" -mindepth 2 -maxdepth 2 -name "$id") ]] ||
 			fail "runtime state of $id left"
-		[[ -z $(engine_pids_of "$id") ]] || fail "a process of $id is left"
+		[[ -z $(pids_naming "$id") ]] || fail "a process of $id is left"
 	done
 	[[ ! -e $netns ]] || fail "netns $netns left"
 	! ip netns list | grep -qF "$(basename "$netns")" ||
