@@ -183,149 +183,38 @@ engine_start_containerd()
 	engine_wait_socket "$ENG/c/sock" "$ENG/c/pid"
 }
 
-# Everything the engines left: processes, mounts, cgroups, state dirs.
-# Call last in teardown_file, after the engine-specific removal.
-engine_cleanup()
-{
-	local pid mnt n d fwd
-	[[ -n ${ENG:-} && -d $ENG ]] || return 0
-	for pid in $(engine_pids); do
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	while read -r mnt; do
-		umount -l "$mnt" 2>/dev/null || true
-	done < <(awk -v d="$ENG" 'index($5, d) == 1 { print $5 }' \
-		/proc/self/mountinfo | sort -r)
-	while read -r d; do
-		engine_rmdir_tree "$d" report
-	done < <(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d \
-		-name "$ENG_TAG*" 2>/dev/null)
-	for n in "${ENGINE_SHARED_CGROUPS[@]}"; do
-		while read -r d; do
-			engine_existed "$d" || engine_rmdir_tree "$d"
-		done < <(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d \
-			-name "$n" 2>/dev/null)
-	done
-	for d in "${ENGINE_PLAIN_CGROUP_DIRS[@]}"; do
-		d=/sys/fs/cgroup/$d
-		[[ -d $d ]] && ! engine_existed "$d" && ! mountpoint -q "$d" &&
-			engine_rmdir_tree "$d"
-	done
-	# the runc shim makes its default state root even when given another
-	rmdir "/run/containerd/runc/$ENG_TAG" 2>/dev/null
-	# empty dirs only: a concurrent engine may be using them
-	for d in "${ENGINE_HOST_PATHS[@]}"; do
-		[[ -e $d ]] && ! engine_existed "$d" || continue
-		if [[ -d $d ]]; then
-			find "$d" -depth -type d -empty -delete 2>/dev/null
-		else
-			rm -f "$d"
-		fi
-	done
-	fwd=$(cat "$ENG/.ip_forward" 2>/dev/null)
-	[[ -n $fwd ]] && echo "$fwd" > /proc/sys/net/ipv4/ip_forward 2>/dev/null
-	rm -rf "$ENG"
-}
-
-# A docker-archive-free image source: the tests' busybox rootfs (with the
-# probe) as a tar stream on stdout.
-engine_rootfs_tar()
-{
-	tar -C "$WORK/rootfs" --exclude=./.complete -c .
-}
-
-# Writes a docker-archive (what `docker save` makes, what `ctr image import`
-# reads) of the tests' rootfs to $1, tagged $2: one layer, a minimal config.
-engine_docker_archive()
-{
-	local out=$1 tag=$2 dir diff
-	dir=$(mktemp -d "$ENG/archive.XXXXXX")
-	engine_rootfs_tar > "$dir/layer.tar"
-	diff=$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)
-	jq -n --arg d "sha256:$diff" '{
-		architecture: "amd64", os: "linux",
-		config: {Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"]},
-		rootfs: {type: "layers", diff_ids: [$d]}}' > "$dir/config.json"
-	jq -n --arg t "$tag" '[{Config: "config.json", RepoTags: [$t],
-		Layers: ["layer.tar"]}]' > "$dir/manifest.json"
-	tar -C "$dir" -cf "$out" manifest.json config.json layer.tar
-	rm -rf "$dir"
-}
-
-# Runs "$@" and fails with its output unless it exits with status $want.
-# Sets $status and $output like bats' run.
-engine_expect()
-{
-	local want=$1
-	shift
-	status=0
-	output=$("$@" 2>&1) || status=$?
-	mapfile -t lines <<< "$output"
-	[[ $status -eq $want ]] ||
-		fail "expected exit $want from '$*', got $status:" $'\n'"$output"
-}
-
-# The message calyx gives for a missing executable, as engines relay it.
-ENGINE_NOEXEC_MSG='exec: "nosuchcmd": executable file not found in $PATH'
-
-# True when $CALYX lacks command $1 (e.g. pause, ps): engines shell out to
-# runc's full command set.
-engine_runtime_lacks()
-{
-	local out
-	out=$("$ENG_RUNTIME" "$1" --help 2>&1)
-	[[ $out == *"unknown command"* || $out == *"No help topic"* ]]
-}
-
-# Skips when the runtime reported that terminals are unsupported ($1 is the
-# output of the engine command that asked for one).
-engine_skip_if_no_tty()
-{
-	[[ $1 == *"terminals are not supported"* ]] &&
-		skip "runtime lacks terminal support: $1"
-	return 0
-}
-
-# Runs shell command line $1 on a fresh pty (script(1)), as a user at a
-# terminal would; sets $status and $output (NUL bytes dropped).
-in_pty()
-{
-	status=0
-	timeout 30 script -qec "$1" /dev/null < /dev/null > "$ENG/pty.out" 2>&1 ||
-		status=$?
-	output=$(tr -d '\0' < "$ENG/pty.out")
-	mapfile -t lines <<< "$output"
-}
-
 # --- the CRI (engines-cri.bats) ------------------------------------------
 
 # Host paths the CRI and its CNI plugins create on first use.
 ENGINE_CRI_HOST_PATHS=(/var/lib/cni /run/netns /var/run/netns)
 
 # The containerd snippet docs/kubernetes.md shows for a calyx handler: the
-# fenced block after its "calyx-cri-handler" marker.
+# fenced block after its "snippet: kubernetes-containerd.toml" marker.
 engine_cri_doc_snippet()
 {
-	awk '/<!-- calyx-cri-handler/ { m = 1; next }
+	awk '/^<!-- snippet: kubernetes-containerd.toml / { m = 1; next }
 	     m == 1 && /^```/ { m = 2; next }
 	     m == 2 && /^```/ { exit }
 	     m == 2 { print }' "$TOP/docs/kubernetes.md"
 }
 
 # Writes $ENG/c/config.toml: the documentation's snippet with BinaryName set
-# to the runtime under test, plus this instance's own root, state, sockets,
-# runtime state root, streaming port, pause image and CNI dirs ($1 = the
-# streaming server's port, $2 = the pause image).
+# to the runtime under test and Root to a private runtime state root, plus
+# this instance's own root, state, sockets, streaming port, pause image and
+# CNI dirs ($1 = the streaming server's port, $2 = the pause image).
 engine_cri_config()
 {
 	local port=$1 pause=$2 snippet
 	snippet=$(engine_cri_doc_snippet)
-	[[ $snippet == *'BinaryName = "/usr/local/bin/calyx"'* ]] ||
+	[[ $snippet == *'BinaryName = "/usr/local/bin/calyx"'* &&
+	   $snippet == *'Root = "/run/calyx"'* ]] ||
 		fail "docs/kubernetes.md: no calyx handler snippet"
 	mkdir -p "$ENG/c/cni" "$ENG/c/rt"
 	awk -v eng="$ENG" -v rt="$ENG_RUNTIME" -v port="$port" -v pause="$pause" '
 	{
 		sub(/"\/usr\/local\/bin\/calyx"/, "\"" rt "\"")
+		# a private state root for the runtime
+		sub(/^  Root = "\/run\/calyx"$/, "  Root = \"" eng "/c/rt\"")
 		print
 	}
 	$0 == "version = 2" {
@@ -337,9 +226,7 @@ engine_cri_config()
 		print "  stream_server_address = \"127.0.0.1\""
 		print "  stream_server_port = \"" port "\""
 	}
-	$0 ~ /runtimes\.calyx\.options\]$/ {
-		print "  Root = \"" eng "/c/rt\""
-	}' <<< "$snippet" > "$ENG/c/config.toml"
+	' <<< "$snippet" > "$ENG/c/config.toml"
 	cat >> "$ENG/c/config.toml" <<-EOF
 
 	[grpc]
@@ -485,4 +372,118 @@ engine_cri_add_handler()
 	  BinaryName = "$2"
 	  Root = "$ENG/c/rt-$1"
 	EOF
+}
+
+# Everything the engines left: processes, mounts, cgroups, state dirs.
+# Call last in teardown_file, after the engine-specific removal.
+engine_cleanup()
+{
+	local pid mnt n d fwd
+	[[ -n ${ENG:-} && -d $ENG ]] || return 0
+	for pid in $(engine_pids); do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	while read -r mnt; do
+		umount -l "$mnt" 2>/dev/null || true
+	done < <(awk -v d="$ENG" 'index($5, d) == 1 { print $5 }' \
+		/proc/self/mountinfo | sort -r)
+	while read -r d; do
+		engine_rmdir_tree "$d" report
+	done < <(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d \
+		-name "$ENG_TAG*" 2>/dev/null)
+	for n in "${ENGINE_SHARED_CGROUPS[@]}"; do
+		while read -r d; do
+			engine_existed "$d" || engine_rmdir_tree "$d"
+		done < <(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d \
+			-name "$n" 2>/dev/null)
+	done
+	for d in "${ENGINE_PLAIN_CGROUP_DIRS[@]}"; do
+		d=/sys/fs/cgroup/$d
+		[[ -d $d ]] && ! engine_existed "$d" && ! mountpoint -q "$d" &&
+			engine_rmdir_tree "$d"
+	done
+	# the runc shim makes its default state root even when given another
+	rmdir "/run/containerd/runc/$ENG_TAG" 2>/dev/null
+	# empty dirs only: a concurrent engine may be using them
+	for d in "${ENGINE_HOST_PATHS[@]}"; do
+		[[ -e $d ]] && ! engine_existed "$d" || continue
+		if [[ -d $d ]]; then
+			find "$d" -depth -type d -empty -delete 2>/dev/null
+		else
+			rm -f "$d"
+		fi
+	done
+	fwd=$(cat "$ENG/.ip_forward" 2>/dev/null)
+	[[ -n $fwd ]] && echo "$fwd" > /proc/sys/net/ipv4/ip_forward 2>/dev/null
+	rm -rf "$ENG"
+}
+
+# A docker-archive-free image source: the tests' busybox rootfs (with the
+# probe) as a tar stream on stdout.
+engine_rootfs_tar()
+{
+	tar -C "$WORK/rootfs" --exclude=./.complete -c .
+}
+
+# Writes a docker-archive (what `docker save` makes, what `ctr image import`
+# reads) of the tests' rootfs to $1, tagged $2: one layer, a minimal config.
+engine_docker_archive()
+{
+	local out=$1 tag=$2 dir diff
+	dir=$(mktemp -d "$ENG/archive.XXXXXX")
+	engine_rootfs_tar > "$dir/layer.tar"
+	diff=$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)
+	jq -n --arg d "sha256:$diff" '{
+		architecture: "amd64", os: "linux",
+		config: {Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"]},
+		rootfs: {type: "layers", diff_ids: [$d]}}' > "$dir/config.json"
+	jq -n --arg t "$tag" '[{Config: "config.json", RepoTags: [$t],
+		Layers: ["layer.tar"]}]' > "$dir/manifest.json"
+	tar -C "$dir" -cf "$out" manifest.json config.json layer.tar
+	rm -rf "$dir"
+}
+
+# Runs "$@" and fails with its output unless it exits with status $want.
+# Sets $status and $output like bats' run.
+engine_expect()
+{
+	local want=$1
+	shift
+	status=0
+	output=$("$@" 2>&1) || status=$?
+	mapfile -t lines <<< "$output"
+	[[ $status -eq $want ]] ||
+		fail "expected exit $want from '$*', got $status:" $'\n'"$output"
+}
+
+# The message calyx gives for a missing executable, as engines relay it.
+ENGINE_NOEXEC_MSG='exec: "nosuchcmd": executable file not found in $PATH'
+
+# True when $CALYX lacks command $1 (e.g. pause, ps): engines shell out to
+# runc's full command set.
+engine_runtime_lacks()
+{
+	local out
+	out=$("$ENG_RUNTIME" "$1" --help 2>&1)
+	[[ $out == *"unknown command"* || $out == *"No help topic"* ]]
+}
+
+# Skips when the runtime reported that terminals are unsupported ($1 is the
+# output of the engine command that asked for one).
+engine_skip_if_no_tty()
+{
+	[[ $1 == *"terminals are not supported"* ]] &&
+		skip "runtime lacks terminal support: $1"
+	return 0
+}
+
+# Runs shell command line $1 on a fresh pty (script(1)), as a user at a
+# terminal would; sets $status and $output (NUL bytes dropped).
+in_pty()
+{
+	status=0
+	timeout 30 script -qec "$1" /dev/null < /dev/null > "$ENG/pty.out" 2>&1 ||
+		status=$?
+	output=$(tr -d '\0' < "$ENG/pty.out")
+	mapfile -t lines <<< "$output"
 }
