@@ -22,6 +22,8 @@
 #               bubblewrap with (nearly) the same isolation
 #   engines     podman and ctr (private storage, daemon and roots) driving
 #               each runtime; slow, so only when named in --only
+#   cri         pod start through containerd's CRI, a handler per runtime,
+#               and the runtime's share of it; only when named in --only
 #
 # Times come from hyperfine (-N: no shell in between) when installed, else
 # from a loop over $EPOCHREALTIME; always medians.
@@ -62,7 +64,7 @@ done
 	{ echo "--runs and --repeat take positive numbers" >&2; exit 2; }
 for s in ${only//,/ }; do
 	case $s in
-	run|limits|exec|bundleless|engines) ;;
+	run|limits|exec|bundleless|engines|cri) ;;
 	*) echo "unknown section: $s" >&2; usage 2 >&2 ;;
 	esac
 done
@@ -572,6 +574,107 @@ section_engines()
 	return 0
 }
 
+# --- cri -------------------------------------------------------------------
+
+# Pod start through containerd's CRI (what the kubelet does): RunPodSandbox
+# (host network: CNI time is the engine's, not the runtime's) +
+# CreateContainer + StartContainer of /bin/true, timed by tests/helpers/
+# cri.py over one connection, one private containerd with a handler per
+# runtime, interleaved. A second pass runs each runtime through a wrapper
+# that logs how long each of its calls took: that is the runtime's share.
+# In a subshell: its own engine dir, and its own cleanup on every exit.
+section_cri()
+(
+	local round name n m h log out total handlers=() traced=()
+	local pause=$top/build/tests/helpers/pause
+	best=()
+	if ! command -v containerd >/dev/null 2>&1 ||
+	   ! /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null ||
+	   [[ ! -x $pause ]]; then
+		printf '\n== cri: needs containerd, python3-grpcio, python3-grpc-tools and build/tests/helpers/pause\n'
+		exit 0
+	fi
+	fail() { echo "cri: $*" >&2; exit 1; }
+	skip() { echo "cri: $*" >&2; exit 1; }
+	export WORK=$work TOP=$top CALYX=$calyx
+	# shellcheck source=/dev/null
+	. "$top/tests/helpers/engines.sh"
+	engine_begin
+	engine_cri_snapshot
+	cri_teardown()
+	{
+		set +e
+		cri remove-pods >/dev/null 2>&1
+		engine_stop_pidfile "$ENG/c/pid"
+		engine_cri_cleanup
+		engine_cleanup
+	}
+	trap cri_teardown EXIT
+	for name in "${runtimes[@]}"; do
+		handlers+=("bench-$name=${bins[$name]}")
+		# the wrapper: "SUBCOMMAND START END" per call, in seconds
+		cat > "$ENG/wrap-$name" <<-EOF
+		#!/bin/bash
+		t0=\$EPOCHREALTIME
+		"${bins[$name]}" "\$@"
+		rc=\$?
+		for a; do
+			case \$a in create|start|delete|kill|state|update|exec) break ;; esac
+		done
+		echo "\$a \$t0 \$EPOCHREALTIME" >> "$ENG/trace-$name"
+		exit \$rc
+		EOF
+		chmod 755 "$ENG/wrap-$name"
+		traced+=("traced-$name=$ENG/wrap-$name")
+	done
+	mkdir -p "$ENG/pause-root" "$ENG/logs"
+	cp "$pause" "$ENG/pause-root/pause"
+	engine_start_containerd_cri localhost/calyx-pause:bench \
+		"${handlers[@]}" "${traced[@]}"
+	engine_image_archive_of "$ENG/pause.tar" localhost/calyx-pause:bench \
+		"$ENG/pause-root" '["/pause"]'
+	engine_image_archive_of "$ENG/img.tar" "$img" "$rootfs" '["/bin/sh"]'
+	ctr --address "$ENG/c/sock" -n k8s.io image import "$ENG/pause.tar" >/dev/null
+	ctr --address "$ENG/c/sock" -n k8s.io image import "$ENG/img.tar" >/dev/null
+	n=$(( runs / 5 > 5 ? runs / 5 : 5 ))
+	for ((round = 0; round < repeat; round++)); do
+		if out=$(cri bench-pods "$n" "$img" "/$ENG_TAG" "$ENG/logs" \
+			"${handlers[@]%%=*}" 2> "$work/err"); then
+			while read -r h m; do
+				keep_best "${h#bench-},median" "$m"
+			done <<< "$out"
+		else
+			for name in "${runtimes[@]}"; do
+				keep_best "$name,median" "failed: $(tail -1 "$work/err")"
+			done
+		fi
+	done
+	# the traced pass: once, its own numbers (the wrapper adds a bash)
+	cri bench-pods "$n" "$img" "/$ENG_TAG" "$ENG/logs" "${traced[@]%%=*}" \
+		> "$ENG/traced" 2> "$work/err" || fail "traced: $(tail -1 "$work/err")"
+	header "cri: pod start = RunPodSandbox + CreateContainer + StartContainer ($n pods, best of $repeat)" "median ms"
+	for name in "${runtimes[@]}"; do
+		row_line "$name" median
+	done
+	ratio calyx runc
+	[[ " ${runtimes[*]} " == *" crun "* ]] && ratio calyx crun
+	echo "where the time goes (traced pass: the runtime's create and start"
+	echo "calls, for the pause and the container, per pod start):"
+	for name in "${runtimes[@]}"; do
+		log=$ENG/trace-$name
+		[[ -s $log ]] || continue
+		total=$(awk -v h="traced-$name" '$1 == h { print $2 }' "$ENG/traced")
+		awk -v n="$n" -v name="$name" -v total="$total" '
+			$1 == "create" || $1 == "start" {
+				t[$1] += ($3 - $2) * 1000; c[$1]++ }
+			END {
+				s = (t["create"] + t["start"]) / n
+				printf "  %-6s pod start %7.1f ms: runtime %6.1f ms (create %5.1f ms x%d, start %5.1f ms x%d), containerd + shim + CRI %6.1f ms\n",
+					name, total, s, t["create"] / c["create"], c["create"] / n,
+					t["start"] / c["start"], c["start"] / n, total - s }' "$log"
+	done
+)
+
 timer='bash loop (EPOCHREALTIME)'
 [[ -n $have_hyperfine ]] && timer="hyperfine -N ($(hyperfine --version))"
 printf '%s; timing: %s; medians; state roots on a tmpfs\n' "$("$calyx" --version | head -1)" "$timer"
@@ -580,4 +683,5 @@ want limits && section_run limits 'run of /bin/true, memory 64 MiB + pids 64'
 want exec && section_exec
 want bundleless && section_bundleless
 want engines && section_engines
+want cri && section_cri
 exit 0

@@ -57,6 +57,11 @@ CALYX_DEPS_TEST=(
 	containerd:containerd
 	dockerd:docker.io
 	iptables:iptables
+	# engines-cri.bats: its CRI client's gRPC stubs (made at test time,
+	# for Debian's /usr/bin/python3) and the pods' CNI network
+	/usr/lib/python3/dist-packages/grpc:python3-grpcio
+	/usr/lib/python3/dist-packages/grpc_tools:python3-grpc-tools
+	/usr/lib/cni/bridge:containernetworking-plugins
 	# tests/vm: the pure cgroup v2 tier (a qemu VM)
 	qemu-system-x86_64:qemu-system-x86
 	/usr/sbin/depmod:kmod

@@ -183,6 +183,197 @@ engine_start_containerd()
 	engine_wait_socket "$ENG/c/sock" "$ENG/c/pid"
 }
 
+# --- the CRI (engines-cri.bats) ------------------------------------------
+
+# Host paths the CRI and its CNI plugins create on first use.
+ENGINE_CRI_HOST_PATHS=(/var/lib/cni /run/netns /var/run/netns)
+
+# The containerd snippet docs/kubernetes.md shows for a calyx handler: the
+# fenced block after its "snippet: kubernetes-containerd.toml" marker.
+engine_cri_doc_snippet()
+{
+	awk '/^<!-- snippet: kubernetes-containerd.toml / { m = 1; next }
+	     m == 1 && /^```/ { m = 2; next }
+	     m == 2 && /^```/ { exit }
+	     m == 2 { print }' "$TOP/docs/kubernetes.md"
+}
+
+# Writes $ENG/c/config.toml: the documentation's snippet with BinaryName set
+# to the runtime under test and Root to a private runtime state root, plus
+# this instance's own root, state, sockets, streaming port, pause image and
+# CNI dirs ($1 = the streaming server's port, $2 = the pause image).
+engine_cri_config()
+{
+	local port=$1 pause=$2 snippet
+	snippet=$(engine_cri_doc_snippet)
+	[[ $snippet == *'BinaryName = "/usr/local/bin/calyx"'* &&
+	   $snippet == *'Root = "/run/calyx"'* ]] ||
+		fail "docs/kubernetes.md: no calyx handler snippet"
+	mkdir -p "$ENG/c/cni" "$ENG/c/rt"
+	awk -v eng="$ENG" -v rt="$ENG_RUNTIME" -v port="$port" -v pause="$pause" '
+	{
+		sub(/"\/usr\/local\/bin\/calyx"/, "\"" rt "\"")
+		# a private state root for the runtime
+		sub(/^  Root = "\/run\/calyx"$/, "  Root = \"" eng "/c/rt\"")
+		print
+	}
+	$0 == "version = 2" {
+		print "root = \"" eng "/c/root\""
+		print "state = \"" eng "/c/state\""
+	}
+	$0 == "[plugins.\"io.containerd.grpc.v1.cri\"]" {
+		print "  sandbox_image = \"" pause "\""
+		print "  stream_server_address = \"127.0.0.1\""
+		print "  stream_server_port = \"" port "\""
+	}
+	' <<< "$snippet" > "$ENG/c/config.toml"
+	cat >> "$ENG/c/config.toml" <<-EOF
+
+	[grpc]
+	  address = "$ENG/c/sock"
+	[ttrpc]
+	  address = "$ENG/c/sock.ttrpc"
+	[debug]
+	  address = ""
+	[metrics]
+	  address = ""
+	[plugins."io.containerd.internal.v1.opt"]
+	  path = "$ENG/c/opt"
+	[plugins."io.containerd.grpc.v1.cri".containerd]
+	  default_runtime_name = "calyx"
+	[plugins."io.containerd.grpc.v1.cri".cni]
+	  bin_dir = "/usr/lib/cni"
+	  conf_dir = "$ENG/c/cni"
+	EOF
+}
+
+# Writes the CNI network: a bridge named $1 (host-local addresses from
+# subnet $2, kept under $ENG; no masquerading, so no iptables rules).
+engine_cri_cni()
+{
+	mkdir -p "$ENG/c/cni"
+	jq -n --arg br "$1" --arg net "$2" --arg dir "$ENG/c/ipam" \
+		--arg name "$ENG_TAG" '{
+		cniVersion: "1.0.0", name: $name,
+		plugins: [{type: "bridge", bridge: $br, isGateway: true,
+			   ipMasq: false,
+			   ipam: {type: "host-local", ranges: [[{subnet: $net}]],
+				  dataDir: $dir}}]}' > "$ENG/c/cni/10-calyx.conflist"
+}
+
+# A free TCP port on 127.0.0.1 for the CRI's streaming server (containerd
+# builds its URLs from the configured port, so 0 will not do).
+engine_free_port()
+{
+	/usr/bin/python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# Starts a private containerd with the CRI on ($1 = pause image; more
+# arguments NAME=BINARY add runtime handlers), and waits until the CRI
+# answers.
+engine_start_containerd_cri()
+{
+	local h
+	mkdir -p "$ENG/c"
+	engine_cri_config "$(engine_free_port)" "$1"
+	for h in "${@:2}"; do
+		engine_cri_add_handler "${h%%=*}" "${h#*=}"
+	done
+	engine_cri_launch
+}
+
+# Starts containerd with the config in $ENG/c and waits until the CRI
+# answers.
+engine_cri_launch()
+{
+	local i
+	containerd --config "$ENG/c/config.toml" > "$ENG/c/log" 2>&1 3>&- &
+	echo $! > "$ENG/c/pid"
+	engine_wait_socket "$ENG/c/sock" "$ENG/c/pid"
+	for ((i = 0; i < 200; i++)); do
+		cri Version >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	fail "the CRI never answered: $(tail -20 "$ENG/c/log")"
+}
+
+# The CRI client on the private containerd (its generated stubs are kept
+# in $ENG_CRI_STUBS, default $ENG/cri-stubs).
+cri()
+{
+	CRI_SOCKET=$ENG/c/sock CRI_STUBS=${ENG_CRI_STUBS:-$ENG/cri-stubs} \
+		/usr/bin/python3 "$TOP/tests/helpers/cri.py" "$@"
+}
+
+# A docker-archive at $1 tagged $2 with the files of dir $3 as its one
+# layer and $4 (a JSON array) as its entrypoint.
+engine_image_archive_of()
+{
+	local out=$1 tag=$2 src=$3 entry=$4 dir diff
+	dir=$(mktemp -d "$ENG/archive.XXXXXX")
+	tar -C "$src" -cf "$dir/layer.tar" .
+	diff=$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)
+	jq -n --arg d "sha256:$diff" --argjson e "$entry" '{
+		architecture: "amd64", os: "linux",
+		config: {Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
+			 Entrypoint: $e},
+		rootfs: {type: "layers", diff_ids: [$d]}}' > "$dir/config.json"
+	jq -n --arg t "$tag" '[{Config: "config.json", RepoTags: [$t],
+		Layers: ["layer.tar"]}]' > "$dir/manifest.json"
+	tar -C "$dir" -cf "$out" manifest.json config.json layer.tar
+	rm -rf "$dir"
+}
+
+# Records the network namespaces and links that exist before the CRI
+# starts (see engine_cri_cleanup).
+engine_cri_snapshot()
+{
+	local d
+	ip netns list 2>/dev/null | awk '{ print $1 }' > "$ENG/.netns"
+	for d in "${ENGINE_CRI_HOST_PATHS[@]}"; do
+		[[ -e $d ]] && echo "$d"
+	done > "$ENG/.cri-paths"
+}
+
+# What the CRI's networking left: network namespaces that appeared (CNI's
+# cni-<uuid>), the bridge $1, and host paths first made during the test.
+# Call before engine_cleanup.
+engine_cri_cleanup()
+{
+	local ns d
+	[[ -n ${ENG:-} && -d $ENG ]] || return 0
+	while read -r ns; do
+		[[ $ns == cni-* ]] || continue
+		grep -qxF "$ns" "$ENG/.netns" 2>/dev/null && continue
+		echo "residue: netns $ns" >> "${CALYX_TEST_RESIDUE:-/dev/stderr}"
+		ip netns delete "$ns" 2>/dev/null || true
+	done < <(ip netns list 2>/dev/null | awk '{ print $1 }')
+	[[ -n ${1:-} ]] && ip link delete "$1" 2>/dev/null
+	for d in "${ENGINE_CRI_HOST_PATHS[@]}"; do
+		[[ -e $d ]] || continue
+		grep -qxF "$d" "$ENG/.cri-paths" 2>/dev/null && continue
+		find "$d" -depth -type d -empty -delete 2>/dev/null
+	done
+	return 0
+}
+
+# Adds runtime handler $1 (io.containerd.runc.v2, BinaryName $2, its own
+# state root) to the config engine_cri_config wrote; before the start.
+engine_cri_add_handler()
+{
+	local t="plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.$1"
+	cat >> "$ENG/c/config.toml" <<-EOF
+	[$t]
+	  runtime_type = "io.containerd.runc.v2"
+	[$t.options]
+	  BinaryName = "$2"
+	  Root = "$ENG/c/rt-$1"
+	EOF
+}
+
 # Everything the engines left: processes, mounts, cgroups, state dirs.
 # Call last in teardown_file, after the engine-specific removal.
 engine_cleanup()
