@@ -27,7 +27,8 @@ int calyx_error_set(calyx_error **err, int errnum, const char *fmt, ...)
 int calyx_error_setx(calyx_error **err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Prepend "fmt...: " to an existing error; returns the error's -errnum. */
+/* Prepend "fmt...: " to an existing error ("fmt...:" when the message starts
+ * with a "LINE:COL: " position in the file fmt names); returns -errnum. */
 int calyx_error_prefix(calyx_error **err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

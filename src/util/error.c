@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,21 @@ int calyx_error_setx(calyx_error **err, int errnum, const char *fmt, ...)
 	return r;
 }
 
+/* "LINE:COL: ...": a place in the file the prefix names, joined as
+ * "file:LINE:COL: ..." */
+static bool is_position(const char *msg)
+{
+	size_t a, b;
+
+	if (!msg)
+		return false;
+	a = strspn(msg, "0123456789");
+	if (!a || msg[a] != ':')
+		return false;
+	b = strspn(msg + a + 1, "0123456789");
+	return b && msg[a + 1 + b] == ':';
+}
+
 int calyx_error_prefix(calyx_error **err, const char *fmt, ...)
 {
 	char *ctx = NULL, *full = NULL;
@@ -74,7 +90,8 @@ int calyx_error_prefix(calyx_error **err, const char *fmt, ...)
 	if (vasprintf(&ctx, fmt, ap) < 0)
 		ctx = NULL;
 	va_end(ap);
-	if (ctx && asprintf(&full, "%s: %s", ctx, (*err)->msg ? (*err)->msg : "") >= 0) {
+	if (ctx && asprintf(&full, is_position((*err)->msg) ? "%s:%s" : "%s: %s", ctx,
+			    (*err)->msg ? (*err)->msg : "") >= 0) {
 		free((*err)->msg);
 		(*err)->msg = full;
 	}

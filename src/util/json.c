@@ -494,23 +494,37 @@ static const yajl_callbacks callbacks = {
 	.yajl_end_array = on_end,
 };
 
-/* yajl's message cut to one line, without its "parse error: " lead. */
+/*
+ * yajl's message cut to one line, without its "parse error: " lead, after
+ * the 1-based line and column where parsing stopped: "LINE:COL: invalid
+ * JSON: ...", which calyx_error_prefix() joins to a file name as
+ * "config.json:LINE:COL: ..." (crun's and the compilers' form).
+ */
 static void syntax_error(struct builder *b, size_t len)
 {
 	unsigned char *msg = yajl_get_error(b->handle, 0,
 					    (const unsigned char *)b->text, len);
 	const char *m = msg ? (const char *)msg : "";
-	size_t n;
+	size_t n, at = yajl_get_bytes_consumed(b->handle), line = 1, col = 1;
 
+	for (size_t i = 0; i < at && i < len; i++) {
+		if (b->text[i] == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
 	if (strncmp(m, "parse error: ", 13) == 0)
 		m += 13;
 	n = strcspn(m, "\n");
 	while (n && (m[n - 1] == ' ' || m[n - 1] == '\t'))
 		n--;
 	if (n)
-		calyx_error_setx(b->err, EINVAL, "invalid JSON: %.*s", (int)n, m);
+		calyx_error_setx(b->err, EINVAL, "%zu:%zu: invalid JSON: %.*s",
+				 line, col, (int)n, m);
 	else
-		calyx_error_setx(b->err, EINVAL, "invalid JSON");
+		calyx_error_setx(b->err, EINVAL, "%zu:%zu: invalid JSON", line, col);
 	if (msg)
 		yajl_free_error(b->handle, msg);
 }

@@ -30,6 +30,14 @@ create_err()
 	assert_nothing_left "$ID"
 }
 
+@test "invalid JSON: the error gives the line and column, as crun's" {
+	calyx_only
+	printf '{\n  "ociVersion": "1.3.0",\n  "process": nope\n}\n' > "$BUNDLE/config.json"
+	create_err
+	expect_error '^calyx: config\.json:3:[0-9]+: invalid JSON: '
+	assert_nothing_left "$ID"
+}
+
 @test "process.args of the wrong type names the JSON path" {
 	cfg '.process.args = "sh"'
 	create_err
@@ -316,7 +324,7 @@ cfg_text()
 	# text that would close the object and add other fields of the spec
 	echo '{"defaultAction":"SCMP_ACT_ALLOW"},"process":{"args":["/bin/probe","exit","7"],"cwd":"/"}' > "$p"
 	run --separate-stderr calyx run --rootfs "$root" --seccomp "$p" -- /bin/probe exit 0
-	expect_error "^calyx: --seccomp $p: invalid JSON"
+	expect_error "^calyx: --seccomp $p:1:[0-9]+: invalid JSON"
 	echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["x\u0000"],"action":"SCMP_ACT_ALLOW"}]}' > "$p"
 	run --separate-stderr calyx run --rootfs "$root" --seccomp "$p" -- /bin/probe exit 0
 	expect_error 'linux\.seccomp\.syscalls\[0\]\.names\[0\]: contains a NUL character'

@@ -398,8 +398,8 @@ struct error_case {
 
 static const struct error_case error_cases[] = {
 	/* document and version */
-	{ "{]", "invalid JSON: " },
-	{ "", "invalid JSON" },
+	{ "{]", "1:3: invalid JSON: " },
+	{ "", "1:1: invalid JSON" },
 	{ "[1]", "the configuration must be a JSON object" },
 	{ "{'root':{'path':'r'}}", "ociVersion: is required" },
 	{ "{'ociVersion':1,'root':{'path':'r'}}",
@@ -779,6 +779,24 @@ TEST(invalid_json_message_is_one_line)
 	CHECK(strchr(msg, '\n') == NULL);
 }
 
+/* where parsing stopped, 1-based line:column, joined to the file's name */
+TEST(invalid_json_says_line_and_column)
+{
+	const char *text = "{\n  \"ociVersion\": \"1.3.0\",\n  \"process\": nope\n}\n";
+	_cleanup_spec_ struct calyx_spec *spec = NULL;
+	_cleanup_error_ calyx_error *err = NULL;
+
+	CHECK(calyx_spec_parse(text, strlen(text), &spec, &err) < 0);
+	CHECK(err && strncmp(err->msg, "3:15: invalid JSON: ", 20) == 0);
+	calyx_error_prefix(&err, "config.json");
+	CHECK(err && strncmp(err->msg, "config.json:3:15: invalid JSON: ", 32) == 0);
+	/* other messages keep ": " after the prefix */
+	calyx_error_free(&err);
+	calyx_error_setx(&err, EINVAL, "process.args: must be an array");
+	calyx_error_prefix(&err, "config.json");
+	CHECK_STR(err->msg, "config.json: process.args: must be an array");
+}
+
 TEST(nul_byte_rejected)
 {
 	_cleanup_error_ calyx_error *err = NULL;
@@ -1003,6 +1021,7 @@ int main(void)
 	RUN(oci_versions_accepted);
 	RUN(error_paths);
 	RUN(invalid_json_message_is_one_line);
+	RUN(invalid_json_says_line_and_column);
 	RUN(nul_byte_rejected);
 	RUN(duplicate_keys_last_wins);
 	RUN(valid_strings_accepted);
