@@ -385,7 +385,7 @@ struct calyx_spec {
 	struct calyx_hook_list hooks[CALYX_HOOK__COUNT];
 	struct calyx_kv *annotations;
 	size_t n_annotations;
-	struct calyx_linux *linux;	/* NULL = absent */
+	struct calyx_linux *linux_cfg;	/* NULL = absent */
 };
 
 /*

@@ -387,8 +387,8 @@ static int exec_child_setup(struct exec_job *job, bool joined, calyx_error **err
 		r = proc_set_oom_score_adj(p, err);
 	if (r >= 0)
 		r = proc_apply_scheduling(p, err);
-	if (r >= 0 && job->spec->linux && job->spec->linux->memory_policy)
-		r = memory_policy_apply(job->spec->linux->memory_policy, err);
+	if (r >= 0 && job->spec->linux_cfg && job->spec->linux_cfg->memory_policy)
+		r = memory_policy_apply(job->spec->linux_cfg->memory_policy, err);
 	/* in the container's cgroup now: the final CPU list (config.md) */
 	if (r >= 0)
 		r = cpu_affinity_apply(p->exec_cpu_affinity_final,
@@ -702,10 +702,10 @@ static int prepare(struct exec_job *job, const char *id, int dirfd,
 	if (job->process->capabilities &&
 	    calyx_caps_validate(job->process->capabilities, err) < 0)
 		return -EINVAL;
-	if (job->spec->linux && job->spec->linux->seccomp) {
+	if (job->spec->linux_cfg && job->spec->linux_cfg->seccomp) {
 		_cleanup_close_ int cachefd = container_open_cache_dir();
 
-		r = calyx_seccomp_prepare(job->spec->linux->seccomp, cachefd,
+		r = calyx_seccomp_prepare(job->spec->linux_cfg->seccomp, cachefd,
 					  &job->ctx->log, &job->seccomp, err);
 		if (r < 0)
 			return calyx_error_prefix(err, "linux.seccomp");

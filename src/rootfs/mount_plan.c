@@ -652,7 +652,7 @@ static bool selinux_enabled(void)
 /* runc: the label is only passed on when SELinux is on */
 const char *rootfs_effective_mount_label(const struct calyx_rootfs_ctx *ctx)
 {
-	const struct calyx_linux *lnx = ctx->spec->linux;
+	const struct calyx_linux *lnx = ctx->spec->linux_cfg;
 
 	if (!lnx || !lnx->mount_label || !*lnx->mount_label)
 		return NULL;
@@ -803,7 +803,7 @@ int mount_plan_build(const struct calyx_rootfs_ctx *ctx,
 		     struct mount_plan *plan, calyx_error **err)
 {
 	const struct calyx_spec *spec = ctx->spec;
-	const struct calyx_linux *lnx = spec->linux;
+	const struct calyx_linux *lnx = spec->linux_cfg;
 	int r;
 
 	memset(plan, 0, sizeof(*plan));

@@ -194,6 +194,6 @@ void calyx_spec_free(struct calyx_spec *s)
 		free(list->hooks);
 	}
 	kv_free(s->annotations, s->n_annotations);
-	linux_free(s->linux);
+	linux_free(s->linux_cfg);
 	free(s);
 }

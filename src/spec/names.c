@@ -58,11 +58,11 @@ int calyx_ns_clone_flag(enum calyx_ns_type t)
 const struct calyx_namespace *calyx_spec_namespace(const struct calyx_spec *spec,
 						   enum calyx_ns_type t)
 {
-	if (!spec || !spec->linux)
+	if (!spec || !spec->linux_cfg)
 		return NULL;
-	for (size_t i = 0; i < spec->linux->n_namespaces; i++)
-		if (spec->linux->namespaces[i].type == t)
-			return &spec->linux->namespaces[i];
+	for (size_t i = 0; i < spec->linux_cfg->n_namespaces; i++)
+		if (spec->linux_cfg->namespaces[i].type == t)
+			return &spec->linux_cfg->namespaces[i];
 	return NULL;
 }
 

@@ -674,7 +674,7 @@ static int parse_document(struct spec_ctx *c, yajl_val doc,
 	if (r > 0) {
 		size_t old = path_push_key(c, "linux");
 
-		r = parse_linux_object(c, v, &s->linux);
+		r = parse_linux_object(c, v, &s->linux_cfg);
 		path_pop(c, old);
 		if (r < 0)
 			return r;

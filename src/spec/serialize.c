@@ -678,7 +678,7 @@ int calyx_spec_serialize(const struct calyx_spec *spec, char **out,
 	gen_mounts(g, spec->mounts, spec->n_mounts);
 	gen_hooks(g, spec->hooks);
 	gen_kv_map(g, "annotations", spec->annotations, spec->n_annotations);
-	gen_linux(g, spec->linux);
+	gen_linux(g, spec->linux_cfg);
 	yajl_gen_map_close(g);
 	/* a generator error (bad UTF-8 in a string) shows up here */
 	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {

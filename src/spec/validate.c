@@ -28,7 +28,7 @@ static bool has_dotdot_component(const char *p, const char *seps)
 
 static int validate_namespaces(const struct calyx_spec *s, calyx_error **err)
 {
-	const struct calyx_linux *l = s->linux;
+	const struct calyx_linux *l = s->linux_cfg;
 	const struct calyx_namespace *user, *uts;
 	bool seen[CALYX_NS__COUNT] = { false };
 
@@ -270,7 +270,7 @@ int calyx_spec_validate(const struct calyx_spec *s, calyx_error **err)
 	    (r = validate_mounts(s, err)) < 0 ||
 	    (r = validate_hooks(s, err)) < 0)
 		return r;
-	if (s->linux && (r = validate_linux(s->linux, err)) < 0)
+	if (s->linux_cfg && (r = validate_linux(s->linux_cfg, err)) < 0)
 		return r;
 	return 0;
 }

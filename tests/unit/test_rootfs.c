@@ -423,7 +423,7 @@ TEST(no_mount_ns_refuses_what_would_mount)
 	struct calyx_linux lnx = { .namespaces = &mntns, .n_namespaces = 1,
 				   .masked_paths = masked };
 	struct calyx_spec spec = { .mounts = mounts, .n_mounts = 1,
-				   .linux = &lnx };
+				   .linux_cfg = &lnx };
 	calyx_error *err = NULL;
 
 	/* with a mount namespace everything goes */
@@ -513,7 +513,7 @@ TEST(prepare_pivot_basic)
 		  .source = file_src },
 	};
 	struct calyx_spec spec = { .mounts = mounts, .n_mounts = 4,
-				   .linux = &lnx };
+				   .linux_cfg = &lnx };
 	struct scenario s = { .fx = &fx, .spec = &spec };
 
 	CHECK(fixture_init(&fx) == 0);
@@ -586,7 +586,7 @@ TEST(masked_readonly_root_readonly)
 		{ .destination = "/tmp", .type = "tmpfs", .source = "tmpfs" },
 	};
 	struct calyx_spec spec = { .mounts = mounts, .n_mounts = 2,
-				   .linux = &lnx, .root_readonly = true };
+				   .linux_cfg = &lnx, .root_readonly = true };
 	struct scenario s = { .fx = &fx, .spec = &spec };
 	char p[192];
 
@@ -623,7 +623,7 @@ TEST(masked_refuses_fake_dev_null)
 	struct fixture fx;
 	char *masked[] = { "/marker", NULL };
 	struct calyx_linux lnx = { .masked_paths = masked };
-	struct calyx_spec spec = { .linux = &lnx };
+	struct calyx_spec spec = { .linux_cfg = &lnx };
 	struct scenario s = { .fx = &fx, .spec = &spec };
 
 	CHECK(fixture_init(&fx) == 0);
@@ -719,7 +719,7 @@ TEST(dev_symlink_to_host_is_refused)
 			  .major = 1, .minor = 3 },
 		};
 		struct calyx_linux lnx = { .devices = devices, .n_devices = 1 };
-		struct calyx_spec spec = { .linux = &lnx };
+		struct calyx_spec spec = { .linux_cfg = &lnx };
 		struct scenario s = { .fx = &fx, .spec = &spec };
 		char p[192];
 
@@ -786,7 +786,7 @@ static int child_sys_cgroup(void *arg)
 	struct scenario *s = arg;
 	int failures = 0;
 
-	if (s->spec->linux && unshare(CLONE_NEWCGROUP) < 0)
+	if (s->spec->linux_cfg && unshare(CLONE_NEWCGROUP) < 0)
 		return 1;
 	if (run_all_steps(s) < 0)
 		return 1;
@@ -825,7 +825,7 @@ TEST(sysfs_and_cgroup)
 	s.host_has_cpu_comount = access("/sys/fs/cgroup/cpu,cpuacct", F_OK) == 0;
 	/* without and with a cgroup namespace */
 	CHECK(run_in_mntns((int (*)(void *))child_sys_cgroup, &s) == 0);
-	spec.linux = &lnx;
+	spec.linux_cfg = &lnx;
 	CHECK(run_in_mntns((int (*)(void *))child_sys_cgroup, &s) == 0);
 	fixture_cleanup(&fx);
 }
@@ -864,7 +864,7 @@ TEST(user_namespace)
 		  .options = opts_ro },
 	};
 	struct calyx_spec spec = { .mounts = mounts, .n_mounts = 2,
-				   .linux = &lnx };
+				   .linux_cfg = &lnx };
 	struct scenario s = { .fx = &fx, .spec = &spec, .in_userns = true };
 
 	CHECK(fixture_init(&fx) == 0);
@@ -917,7 +917,7 @@ static int child_copyup_propagation(void *arg)
 	n = readlink("/seed/l", link, sizeof(link) - 1);
 	CHILD_CHECK(n == 11 && memcmp(link, "/etc/passwd", 11) == 0);
 	CHILD_CHECK(root_propagation(prop, sizeof(prop)));
-	if (strcmp(s->spec->linux->rootfs_propagation, "private") == 0)
+	if (strcmp(s->spec->linux_cfg->rootfs_propagation, "private") == 0)
 		CHILD_CHECK(!strstr(prop, "shared:") && !strstr(prop, "master:"));
 	else
 		CHILD_CHECK(strstr(prop, "shared:") != NULL);
@@ -940,7 +940,7 @@ TEST(tmpcopyup_and_rootfs_propagation)
 			  .source = "tmpfs", .options = copyup },
 		};
 		struct calyx_spec spec = { .mounts = mounts, .n_mounts = 2,
-					   .linux = &lnx };
+					   .linux_cfg = &lnx };
 		struct scenario s = { .fx = &fx, .spec = &spec };
 		char p[192];
 

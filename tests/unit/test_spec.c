@@ -140,7 +140,7 @@ TEST(spec_example_all_fields)
 	CHECK_STR(s->annotations[1].key, "com.example.key2");
 	CHECK_STR(s->annotations[1].value, "value2");
 
-	l = s->linux;
+	l = s->linux_cfg;
 	CHECK(l != NULL);
 	if (!l)
 		return;
@@ -302,7 +302,7 @@ TEST(newer_fields)
 	CHECK(s->mounts[0].n_gid_mappings == 1 &&
 	      s->mounts[0].gid_mappings[0].size == 20);
 
-	l = s->linux;
+	l = s->linux_cfg;
 	CHECK_STR(l->namespaces[0].path, "/proc/1/ns/user");
 	CHECK(l->n_net_devices == 2);
 	CHECK_STR(l->net_devices[0].host_name, "eth0");
@@ -353,9 +353,9 @@ TEST(minimal_and_nulls)
 	if (!s)
 		return;
 	CHECK(s->process == NULL);
-	CHECK(s->linux && s->linux->n_namespaces == 0);
-	CHECK(s->linux->resources->memory &&
-	      !s->linux->resources->memory->has_limit);
+	CHECK(s->linux_cfg && s->linux_cfg->n_namespaces == 0);
+	CHECK(s->linux_cfg->resources->memory &&
+	      !s->linux_cfg->resources->memory->has_limit);
 	CHECK(s->n_mounts == 0 && s->hooks[0].n == 0);
 	CHECK(calyx_spec_validate(s, NULL) == 0);
 	CHECK(calyx_spec_namespace(s, CALYX_NS_PID) == NULL);
