@@ -92,7 +92,7 @@ struct calyx_user {
 };
 
 struct calyx_io_priority {
-	int class;	/* IOPRIO_CLASS_RT=1, BE=2, IDLE=3 */
+	int prio_class;	/* IOPRIO_CLASS_RT=1, BE=2, IDLE=3 */
 	int32_t priority;
 };
 

@@ -67,7 +67,7 @@ int proc_apply_scheduling(const struct calyx_process *p, calyx_error **err)
 {
 	if (p->io_priority) {
 		/* ioprio_set(IOPRIO_WHO_PROCESS, self, class << 13 | prio) */
-		int prio = (p->io_priority->class << 13) | p->io_priority->priority;
+		int prio = (p->io_priority->prio_class << 13) | p->io_priority->priority;
 
 		if (syscall(SYS_ioprio_set, 1, 0, prio) < 0)
 			return calyx_error_set(err, errno, "process.ioPriority");

@@ -176,7 +176,7 @@ static void gen_process_extras(G g, const struct calyx_process *p)
 	if (p->io_priority) {
 		key(g, "ioPriority");
 		yajl_gen_map_open(g);
-		key_str(g, "class", ioprio_class_name(p->io_priority->class));
+		key_str(g, "class", ioprio_class_name(p->io_priority->prio_class));
 		key_i64(g, "priority", p->io_priority->priority);
 		yajl_gen_map_close(g);
 	}

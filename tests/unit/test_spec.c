@@ -284,7 +284,7 @@ TEST(newer_fields)
 	CHECK_STR(p->command_line, "x");
 	CHECK(p->env == NULL && p->capabilities == NULL);
 	CHECK(p->has_oom_score_adj && p->oom_score_adj == -1000);
-	CHECK(p->io_priority && p->io_priority->class == 3 &&
+	CHECK(p->io_priority && p->io_priority->prio_class == 3 &&
 	      p->io_priority->priority == 7);
 	CHECK(p->scheduler && p->scheduler->policy_value == 6);
 	CHECK_STR(p->scheduler->policy, "SCHED_DEADLINE");
