@@ -10,11 +10,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
+#include "calyx/api.h"
 #include "calyx/error.h"
 #include "calyx/log.h"
 #include "calyx/spec.h"
+
+CALYX_BEGIN_DECLS
 
 #define CALYX_OCI_VERSION "1.3.0"
 #define CALYX_DEFAULT_ROOT "/run/calyx"
@@ -87,11 +91,14 @@ struct calyx_state {
 	size_t n_annotations;
 };
 
+CALYX_PUBLIC
 const char *calyx_status_name(enum calyx_status s);
 
+CALYX_PUBLIC
 int calyx_container_create(struct calyx_context *ctx, const char *id,
 			   const struct calyx_create_options *opts,
 			   calyx_error **err);
+CALYX_PUBLIC
 int calyx_container_start(struct calyx_context *ctx, const char *id,
 			  calyx_error **err);
 /*
@@ -99,16 +106,21 @@ int calyx_container_start(struct calyx_context *ctx, const char *id,
  * container unless opts->keep, and stores the exit status the CLI should
  * return (code, or 128+N for a signal) in *exit_status.
  */
+CALYX_PUBLIC
 int calyx_container_run(struct calyx_context *ctx, const char *id,
 			const struct calyx_run_options *opts, int *exit_status,
 			calyx_error **err);
+CALYX_PUBLIC
 int calyx_container_kill(struct calyx_context *ctx, const char *id, int sig,
 			 bool all, calyx_error **err);
+CALYX_PUBLIC
 int calyx_container_delete(struct calyx_context *ctx, const char *id,
 			   bool force, calyx_error **err);
+CALYX_PUBLIC
 int calyx_container_state(struct calyx_context *ctx, const char *id,
 			  struct calyx_state **out, calyx_error **err);
 /* Every container under the state root; *out is an array of *n states. */
+CALYX_PUBLIC
 int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
 			 size_t *n, calyx_error **err);
 
@@ -141,42 +153,53 @@ struct calyx_exec_options {
 };
 
 /* In the foreground: waits, forwards signals, *exit_status like `run`. */
+CALYX_PUBLIC
 int calyx_container_exec(struct calyx_context *ctx, const char *id,
 			 const struct calyx_exec_options *opts, int *exit_status,
 			 calyx_error **err);
 
 /* "UID" or "UID:GID": decimal, whole string, each within 0..2^32-2. */
+CALYX_PUBLIC
 int calyx_parse_user(const char *text, uint32_t *uid, uint32_t *gid,
 		     bool *has_gid, calyx_error **err);
 
 /* JSON as `runc state` prints it (pretty, two-space indent). */
+CALYX_PUBLIC
 char *calyx_state_to_json(const struct calyx_state *state);
+CALYX_PUBLIC
 void calyx_state_free(struct calyx_state *state);
 
 /* A container ID must match [A-Za-z0-9][A-Za-z0-9_.+-]* (no '/', no ".."). */
+CALYX_PUBLIC
 int calyx_id_validate(const char *id, calyx_error **err);
 
 /* "KILL", "SIGKILL", "9" -> 9; -EINVAL with a message otherwise. */
+CALYX_PUBLIC
 int calyx_signal_parse(const char *text, int *sig, calyx_error **err);
 
 /* The config.json `calyx spec` writes (runnable as is with a busybox rootfs). */
+CALYX_PUBLIC
 int calyx_spec_generate_default(bool rootless, char **json_out,
 				calyx_error **err);
 /* The JSON `calyx features` prints (schema/features-schema.json). */
+CALYX_PUBLIC
 int calyx_features_json(char **json_out, calyx_error **err);
 
 /* ---- cgroup operations on a live container (src/container/ops.c) ---- */
-#include <stdio.h>
 
 /* Freeze / thaw every process; runc's errors for the wrong state. */
+CALYX_PUBLIC
 int calyx_container_pause(struct calyx_context *ctx, const char *id,
 			  calyx_error **err);
+CALYX_PUBLIC
 int calyx_container_resume(struct calyx_context *ctx, const char *id,
 			   calyx_error **err);
 /* The container's processes (host pids, from its cgroup); *pids malloc'd. */
+CALYX_PUBLIC
 int calyx_container_ps(struct calyx_context *ctx, const char *id,
 		       pid_t **pids, size_t *n, calyx_error **err);
 /* Apply the limits res sets (only those) to the running container. */
+CALYX_PUBLIC
 int calyx_container_update(struct calyx_context *ctx, const char *id,
 			   const struct calyx_resources *res,
 			   calyx_error **err);
@@ -185,13 +208,18 @@ int calyx_container_update(struct calyx_context *ctx, const char *id,
  * line.  Otherwise a stats line every interval_ms and an {"type":"oom"}
  * line per OOM event, until the container's init exits.
  */
+CALYX_PUBLIC
 int calyx_container_events(struct calyx_context *ctx, const char *id,
 			   bool stats_once, unsigned int interval_ms,
 			   FILE *out, calyx_error **err);
 
 /* A bare linux.resources JSON object (`update -r`); errors name the field. */
+CALYX_PUBLIC
 int calyx_resources_parse(const char *json, size_t len,
 			  struct calyx_resources **out, calyx_error **err);
+CALYX_PUBLIC
 void calyx_resources_free(struct calyx_resources *res);
+
+CALYX_END_DECLS
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "calyx/error.h"
+#include "calyx/spec.h"
 
 static inline void cleanup_freep(void *p)
 {
@@ -62,6 +63,7 @@ static inline void cleanup_errorp(calyx_error **e)
 #define _cleanup_closedir_ _cleanup_(cleanup_closedirp)
 #define _cleanup_strv_ _cleanup_(cleanup_strvp)
 #define _cleanup_error_ _cleanup_(cleanup_errorp)
+#define _cleanup_spec_ _cleanup_(calyx_spec_freep)
 
 #define TAKE_PTR(p)                           \
 	({                                    \

@@ -38,6 +38,9 @@ CALYX_DEPS_TEST=(
 	unshare:util-linux
 	script:bsdutils
 	python3:python3
+	# library.bats: the public headers as C++, the shared library's symbols
+	g++:g++
+	nm:binutils
 	/usr/lib/python3/dist-packages/jsonschema:python3-jsonschema
 	# the reference runtime the tests are validated against (CALYX=runc)
 	runc:runc
