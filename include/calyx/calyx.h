@@ -3,6 +3,37 @@
  * libcalyx: the runtime as a library.  The `calyx` CLI is a thin client of
  * these calls: it turns argv into options, calls one function, prints the
  * error once.
+ *
+ * What the calls do to the calling process (they were written for a
+ * short-lived CLI process; a long-lived caller must plan for them):
+ *
+ * - Non-dumpable for good: create and run (as root) and exec (always) set
+ *   PR_SET_DUMPABLE to 0 on the caller and never restore it, so no process
+ *   in a container can ptrace or read the runtime while it is near one.
+ *   The caller no longer dumps core and /proc/self belongs to root.
+ * - Re-execution: when a container could reach the runtime before it
+ *   execs (exec into a container that shares our user namespace, create
+ *   joining a pid namespace by path), create/run/exec re-execute the
+ *   calling program once, with the same argv and environment, from a
+ *   read-only view of its binary (CVE-2019-5736; see security/exe_guard.h).
+ *   The program must therefore reach the same call again from its argv, as
+ *   the calyx CLI does; otherwise avoid those configurations.
+ * - Signal mask: run and exec in the foreground (detach false) block every
+ *   signal except SIGKILL, SIGSTOP and the synchronous faults for the whole
+ *   call, forward the ones that arrive to the container process, and
+ *   restore the mask on return.  Other threads should block them too, or
+ *   they take signals meant for the container.
+ * - CPU affinity: exec moves the calling thread to
+ *   process.execCPUAffinity.initial (when the config sets it) and does not
+ *   move it back.
+ * - Children: create/run/exec clone the container process (and hooks) as
+ *   children of the caller, with SIGCHLD as exit signal.  A detached
+ *   container's init stays the caller's child: reap it (waitpid on the
+ *   state's pid) or it lingers as a zombie after it exits.  Never reap with
+ *   waitpid(-1) while a call runs: calyx waits on its own pidfds.
+ * - File descriptors: none are left open; the container process closes
+ *   every fd of the caller except stdio and preserve_fds, so the caller's
+ *   fds need not be O_CLOEXEC for the container's sake.
  */
 #ifndef CALYX_CALYX_H
 #define CALYX_CALYX_H
