@@ -87,7 +87,7 @@ static int check_spec(const struct calyx_spec *spec, calyx_error **err)
 					"process.args: must be a non-empty array of strings");
 	if (!spec->root_path)
 		return calyx_error_setx(err, EINVAL, "root.path: required");
-	if (calyx_rootfs_check_no_mount_ns(spec, err) < 0)
+	if (calyx_rootfs_check_config(spec, err) < 0)
 		return -EINVAL;
 	if (p->capabilities && calyx_caps_validate(p->capabilities, err) < 0)
 		return -EINVAL;

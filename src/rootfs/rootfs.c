@@ -107,6 +107,17 @@ int calyx_rootfs_check_no_mount_ns(const struct calyx_spec *spec,
 	return 0;
 }
 
+int calyx_rootfs_check_config(const struct calyx_spec *spec,
+			      calyx_error **err)
+{
+	const struct calyx_linux *lnx = spec->linux_cfg;
+
+	for (size_t i = 0; lnx && i < lnx->n_namespaces; i++)
+		if (lnx->namespaces[i].type == CALYX_NS_MOUNT)
+			return mount_plan_check(spec, err);
+	return calyx_rootfs_check_no_mount_ns(spec, err);
+}
+
 static int check_prepare_no_mount_ns(const struct calyx_rootfs_ctx *ctx,
 				     calyx_error **err)
 {

@@ -446,6 +446,56 @@ TEST(no_mount_ns_refuses_what_would_mount)
 	calyx_error_free(&err);
 }
 
+/* The runtime finds the mounts' config errors before it makes anything:
+ * pure (no root, no fd from the runtime), the same messages as the plan. */
+TEST(check_config_finds_mount_errors_before_anything_is_made)
+{
+	struct calyx_namespace mntns = { .type = CALYX_NS_MOUNT };
+	char *copyup[] = { "tmpcopyup", NULL };
+	char *idmap[] = { "idmap", NULL };
+	struct calyx_mount m = { .destination = "/mnt", .type = "proc",
+				 .source = "proc" };
+	struct calyx_linux lnx = { .namespaces = &mntns, .n_namespaces = 1 };
+	struct calyx_spec spec = { .mounts = &m, .n_mounts = 1, .linux_cfg = &lnx };
+	const struct {
+		const char *dest, *type, *source;
+		char **options;
+		const char *want;
+	} bad[] = {
+		{ "/mnt", "proc", "proc", copyup, "mounts[0] (/mnt): tmpcopyup needs a tmpfs" },
+		{ "/mnt", "bind", "/x", copyup, "tmpcopyup needs a tmpfs" },
+		{ "/mnt", "tmpfs", "tmpfs", idmap, "idmap is supported on bind mounts only" },
+		{ "/mnt", "bind", NULL, NULL, "mounts[0].source: required for a bind mount" },
+		{ "/mnt", NULL, "x", NULL, "mounts[0].type: required" },
+		{ "/", "tmpfs", "tmpfs", NULL, "is the root itself" },
+		{ NULL, "tmpfs", "tmpfs", NULL, "mounts[0].destination: missing" },
+	};
+	calyx_error *err = NULL;
+
+	CHECK(calyx_rootfs_check_config(&spec, &err) == 0);
+	calyx_error_free(&err);
+	/* an idmapped bind is fine: its tree comes from the runtime later */
+	m.type = "bind";
+	m.source = "/x";
+	m.options = idmap;
+	CHECK(calyx_rootfs_check_config(&spec, &err) == 0);
+	calyx_error_free(&err);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		m = (struct calyx_mount){ .destination = (char *)bad[i].dest,
+					  .type = (char *)bad[i].type,
+					  .source = (char *)bad[i].source,
+					  .options = bad[i].options };
+		CHECK(calyx_rootfs_check_config(&spec, &err) < 0);
+		CHECK_CONTAINS(err ? err->msg : NULL, bad[i].want);
+		calyx_error_free(&err);
+	}
+	/* without a mount namespace: the refusals of check_no_mount_ns */
+	lnx.n_namespaces = 0;
+	CHECK(calyx_rootfs_check_config(&spec, &err) < 0);
+	CHECK_CONTAINS(err ? err->msg : NULL, "needs a mount namespace");
+	calyx_error_free(&err);
+}
+
 /* ---- in a mount namespace ------------------------------------------- */
 
 static int child_basic(void *arg)
@@ -971,6 +1021,7 @@ int main(void)
 	RUN(plan_defers_readonly_under_nested_mounts);
 	RUN(plan_refuses_the_root_as_destination);
 	RUN(no_mount_ns_refuses_what_would_mount);
+	RUN(check_config_finds_mount_errors_before_anything_is_made);
 	/* the rest mount in a private mount namespace: root only */
 	const char *no_root = geteuid() != 0 ? "needs root (mounts)" : NULL;
 
