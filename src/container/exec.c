@@ -37,6 +37,7 @@
 #include "seccomp/seccomp.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/strv.h"
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
@@ -137,33 +138,6 @@ int calyx_parse_user(const char *text, uint32_t *uid, uint32_t *gid,
 	return 0;
 }
 
-static int strv_append(char ***list, char *const *extra, calyx_error **err)
-{
-	size_t n = 0, m = 0;
-	char **grown;
-
-	while (*list && (*list)[n])
-		n++;
-	while (extra && extra[m])
-		m++;
-	if (!m)
-		return 0;
-	grown = realloc(*list, (n + m + 1) * sizeof(char *));
-	if (!grown)
-		return calyx_error_set(err, ENOMEM, "exec");
-	for (size_t i = 0; i < m; i++) {
-		grown[n + i] = strdup(extra[i]);
-		if (!grown[n + i]) {
-			grown[n + i] = NULL;
-			*list = grown;
-			return calyx_error_set(err, ENOMEM, "exec");
-		}
-	}
-	grown[n + m] = NULL;
-	*list = grown;
-	return 0;
-}
-
 static int replace_str(char **field, const char *value, calyx_error **err)
 {
 	char *copy = strdup(value);
@@ -179,22 +153,17 @@ static int replace_str(char **field, const char *value, calyx_error **err)
 static int merge_process(struct calyx_process *p,
 			 const struct calyx_exec_options *o, calyx_error **err)
 {
-	int r;
+	int r = 0;
 
 	if (!o->args || !o->args[0])
 		return calyx_error_setx(err, EINVAL, "exec: a command (args) is required");
-	for (char **a = p->args; a && *a; a++)
-		free(*a);
-	free(p->args);
+	calyx_strv_free(p->args);
 	p->args = NULL;
-	p->n_args = 0;
-	r = strv_append(&p->args, o->args, err);
-	if (r < 0)
-		return r;
-	while (p->args[p->n_args])
-		p->n_args++;
-	r = strv_append(&p->env, o->env, err);
-	if (r >= 0 && o->cwd)
+	if (calyx_strv_extend(&p->args, o->args) < 0 ||
+	    calyx_strv_extend(&p->env, o->env) < 0)
+		return calyx_error_set(err, ENOMEM, "exec");
+	p->n_args = calyx_strv_length(p->args);
+	if (o->cwd)
 		r = replace_str(&p->cwd, o->cwd, err);
 	if (r >= 0 && o->apparmor)
 		r = replace_str(&p->apparmor_profile, o->apparmor, err);
@@ -208,11 +177,11 @@ static int merge_process(struct calyx_process *p,
 			if (!p->capabilities)
 				return calyx_error_set(err, ENOMEM, "exec");
 		}
-		if (strv_append(&p->capabilities->bounding, o->caps, err) < 0 ||
-		    strv_append(&p->capabilities->effective, o->caps, err) < 0 ||
-		    strv_append(&p->capabilities->permitted, o->caps, err) < 0 ||
-		    strv_append(&p->capabilities->ambient, o->caps, err) < 0)
-			return -ENOMEM;
+		if (calyx_strv_extend(&p->capabilities->bounding, o->caps) < 0 ||
+		    calyx_strv_extend(&p->capabilities->effective, o->caps) < 0 ||
+		    calyx_strv_extend(&p->capabilities->permitted, o->caps) < 0 ||
+		    calyx_strv_extend(&p->capabilities->ambient, o->caps) < 0)
+			return calyx_error_set(err, ENOMEM, "exec");
 	}
 	p->terminal = o->set_tty ? o->tty : false;
 	if (o->set_no_new_privs)

@@ -15,6 +15,7 @@
 
 #include "calyx/error.h"
 #include "calyx/spec.h"
+#include "util/strv.h"
 
 static inline void cleanup_freep(void *p)
 {
@@ -44,11 +45,7 @@ static inline void cleanup_closedirp(DIR **d)
 
 static inline void cleanup_strvp(char ***v)
 {
-	if (*v) {
-		for (char **p = *v; *p; p++)
-			free(*p);
-		free(*v);
-	}
+	calyx_strv_free(*v);
 }
 
 static inline void cleanup_errorp(calyx_error **e)

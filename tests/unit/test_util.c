@@ -6,6 +6,7 @@
 #include "unit.h"
 #include "util/cleanup.h"
 #include "util/json_escape.h"
+#include "util/strv.h"
 
 TEST(error_set_formats_strerror)
 {
@@ -46,11 +47,35 @@ TEST(json_escape)
 	CHECK_STR(out, "abc");
 }
 
+TEST(strv)
+{
+	_cleanup_strv_ char **v = NULL;
+	_cleanup_strv_ char **copy = NULL;
+	char *const more[] = { "b", "a", "c", NULL };
+
+	CHECK(calyx_strv_length(NULL) == 0);
+	CHECK(!calyx_strv_contains(NULL, "a"));
+	CHECK(calyx_strv_dup(NULL) == NULL);
+	CHECK(calyx_strv_push(&v, "a") == 0);
+	CHECK(calyx_strv_extend(&v, more) == 0);
+	CHECK(calyx_strv_extend(&v, NULL) == 0);
+	CHECK(calyx_strv_length(v) == 4);
+	CHECK(calyx_strv_contains(v, "c") && !calyx_strv_contains(v, "d"));
+	copy = calyx_strv_dup(v);
+	CHECK(copy && calyx_strv_length(copy) == 4 && copy[0] != v[0]);
+	calyx_strv_remove(v, "a");	/* every "a", the order kept */
+	CHECK(calyx_strv_length(v) == 2);
+	CHECK_STR(v[0], "b");
+	CHECK_STR(v[1], "c");
+	CHECK_STR(copy[3], "c");
+}
+
 int main(void)
 {
 	RUN(error_set_formats_strerror);
 	RUN(error_prefix_adds_context);
 	RUN(error_first_one_wins);
 	RUN(json_escape);
+	RUN(strv);
 	return unit_summary("unit/util");
 }
