@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "calyx/error.h"
 #include "unit.h"
 #include "util/cleanup.h"
 #include "util/json_escape.h"
+#include "util/rfc3339.h"
 #include "util/strv.h"
 
 TEST(error_set_formats_strerror)
@@ -70,6 +72,16 @@ TEST(strv)
 	CHECK_STR(copy[3], "c");
 }
 
+TEST(rfc3339_now)
+{
+	char t[CALYX_RFC3339_LEN];
+
+	calyx_now_rfc3339(t, sizeof(t));
+	/* 2026-11-24T01:02:03.123456789Z */
+	CHECK(strlen(t) == 30 && t[4] == '-' && t[10] == 'T' && t[19] == '.' &&
+	      t[29] == 'Z');
+}
+
 int main(void)
 {
 	RUN(error_set_formats_strerror);
@@ -77,5 +89,6 @@ int main(void)
 	RUN(error_first_one_wins);
 	RUN(json_escape);
 	RUN(strv);
+	RUN(rfc3339_now);
 	return unit_summary("unit/util");
 }
