@@ -22,6 +22,8 @@ CALYX_DEPS_BUILD=(
 	meson:meson
 	ninja:ninja-build
 	pkg-config:pkg-config
+	# ld -r/objcopy make the installed libcalyx.a (src/localize_archive.sh)
+	objcopy:binutils
 	/usr/include/seccomp.h:libseccomp-dev
 	/usr/include/sys/capability.h:libcap-dev
 	/usr/include/yajl/yajl_parse.h:libyajl-dev
@@ -38,9 +40,8 @@ CALYX_DEPS_TEST=(
 	unshare:util-linux
 	script:bsdutils
 	python3:python3
-	# library.bats: the public headers as C++, the shared library's symbols
+	# library.bats: the public headers compiled as C++
 	g++:g++
-	nm:binutils
 	/usr/lib/python3/dist-packages/jsonschema:python3-jsonschema
 	# the reference runtime the tests are validated against (CALYX=runc)
 	runc:runc

@@ -90,6 +90,18 @@ build_example()
 	! nm -D "$LIBDIR/libcalyx.so" | grep -wE 'obj_get|get_string|strv_free'
 }
 
+@test "the static libcalyx.a defines the same API and keeps its internals local" {
+	calyx_only
+	local want got
+	want=$(nm -D --defined-only "$LIBDIR/libcalyx.so" |
+		awk '$2 != "A" { sub(/@.*/, "", $3); print $3 }' | sort)
+	# global definitions only: a static consumer's own get_string or
+	# strv_free must not clash with ours
+	got=$(nm -g --defined-only "$LIBDIR/libcalyx.a" | awk 'NF == 3 { print $3 }' | sort -u)
+	[[ $got == "$want" ]] ||
+		fail "archive globals differ from the API: $(diff <(echo "$want") <(echo "$got"))"
+}
+
 @test "examples/libcalyx runs a container through the installed library" {
 	calyx_only
 	build_example -Wl,-rpath,"$LIBDIR"
@@ -105,8 +117,11 @@ build_example()
 
 @test "examples/libcalyx links against the static libcalyx.a too" {
 	calyx_only
+	# a program with functions of the names libcalyx uses inside
+	printf 'int get_string(void) { return 0; }\nint strv_free(void) { return 0; }\n' \
+		> "$BATS_TEST_TMPDIR/own.c"
 	# shellcheck disable=SC2046
-	cc -Wall -Werror -o "$BATS_TEST_TMPDIR/hello-static" \
+	cc -Wall -Werror -o "$BATS_TEST_TMPDIR/hello-static" "$BATS_TEST_TMPDIR/own.c" \
 		"$TOP/examples/libcalyx/hello.c" $(pkg-config --cflags calyx) \
 		"$LIBDIR/libcalyx.a" $(pkg-config --static --libs-only-l calyx | sed 's/-lcalyx//')
 	run -0 ldd "$BATS_TEST_TMPDIR/hello-static"
