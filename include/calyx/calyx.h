@@ -23,9 +23,10 @@
  *   call, forward the ones that arrive to the container process, and
  *   restore the mask on return.  Other threads should block them too, or
  *   they take signals meant for the container.
- * - CPU affinity: exec moves the calling thread to
- *   process.execCPUAffinity.initial (when the config sets it) and does not
- *   move it back.
+ * - CPU affinity: exec runs the calling thread on
+ *   process.execCPUAffinity.initial (when the config sets it) until the
+ *   process is cloned into the container's cgroup, then puts the thread's
+ *   own CPUs back (not on hosts with more than CPU_SETSIZE CPUs).
  * - Children: create/run/exec clone the container process (and hooks) as
  *   children of the caller, with SIGCHLD as exit signal.  A detached
  *   container's init stays the caller's child: reap it (waitpid on the

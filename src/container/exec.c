@@ -731,6 +731,9 @@ int calyx_container_exec(struct calyx_context *ctx, const char *id,
 		.tty_master = -1,
 	};
 	_cleanup_close_ int dirfd = -1;
+	const char *initial_cpus;
+	cpu_set_t caller_cpus;
+	bool cpus_saved = false;
 	sigset_t sigs, old;
 	int sv[2], r;
 
@@ -766,15 +769,21 @@ int calyx_container_exec(struct calyx_context *ctx, const char *id,
 	job.sync_parent = sv[0];
 	job.sync_child = sv[1];
 	/* the runtime parent runs on the initial CPUs before the process
-	 * moves into the container's cgroup; the child inherits them */
-	r = cpu_affinity_apply(job.process->exec_cpu_affinity_initial,
-			       "process.execCPUAffinity.initial", err);
+	 * moves into the container's cgroup; the child inherits them.  The
+	 * caller (a library user keeps running) gets its own CPUs back once
+	 * the child exists. */
+	initial_cpus = job.process->exec_cpu_affinity_initial;
+	if (initial_cpus && *initial_cpus)
+		cpus_saved = sched_getaffinity(0, sizeof(caller_cpus), &caller_cpus) == 0;
+	r = cpu_affinity_apply(initial_cpus, "process.execCPUAffinity.initial", err);
 	if (r < 0)
 		goto out;
 	container_forwarded_signals(&sigs);
 	if (!opts->detach)
 		sigprocmask(SIG_BLOCK, &sigs, &old);
 	r = spawn(&job, err);
+	if (cpus_saved)
+		sched_setaffinity(0, sizeof(caller_cpus), &caller_cpus);
 	if (r >= 0 && opts->pid_file)
 		r = calyx_write_pid_file(opts->pid_file, job.pid, err);
 	if (r >= 0 && !opts->detach)

@@ -130,3 +130,50 @@ build_example()
 	run -0 "$BATS_TEST_TMPDIR/hello-static" "$BUNDLE" "$ID" "$STATE_ROOT"
 	has_line "static ok"
 }
+
+@test "exec through the library gives the caller its CPUs back after execCPUAffinity.initial" {
+	calyx_only
+	(($(nproc) >= 2)) || skip "needs two CPUs to see the affinity change"
+	cat > "$BATS_TEST_TMPDIR/affinity.c" <<'C'
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdio.h>
+
+#include <calyx/calyx.h>
+
+static int cpus(void)
+{
+	cpu_set_t s;
+
+	return sched_getaffinity(0, sizeof(s), &s) == 0 ? CPU_COUNT(&s) : -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct calyx_context ctx = { .state_root = argv[1], .log = { .fd = -1 } };
+	char *args[] = { "/bin/true", NULL };
+	struct calyx_exec_options opts = { .args = args };
+	calyx_error *err = NULL;
+	int before = cpus(), status;
+
+	if (argc < 3 || calyx_container_exec(&ctx, argv[2], &opts, &status, &err) < 0) {
+		fprintf(stderr, "exec: %s\n", err ? err->msg : "usage");
+		return 1;
+	}
+	printf("status %d cpus before %d after %d\n", status, before, cpus());
+	return 0;
+}
+C
+	# shellcheck disable=SC2046
+	cc -Wall -Werror -o "$BATS_TEST_TMPDIR/affinity" "$BATS_TEST_TMPDIR/affinity.c" \
+		$(pkg-config --cflags --libs calyx) -Wl,-rpath,"$LIBDIR"
+	cfg '.process.args = ["/bin/sleep", "100"]
+	     | .process.execCPUAffinity.initial = "0"'
+	run_detached "$ID"
+	expect_status 0
+	run -0 "$BATS_TEST_TMPDIR/affinity" "$STATE_ROOT" "$ID"
+	[[ $output =~ ^status\ 0\ cpus\ before\ ([0-9]+)\ after\ ([0-9]+)$ ]] || fail "$output"
+	((BASH_REMATCH[1] >= 2)) || skip "the test runs on one CPU only"
+	[[ ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" ]] ||
+		fail "the caller was left on ${BASH_REMATCH[2]} CPU(s): $output"
+}
