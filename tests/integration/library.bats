@@ -83,11 +83,15 @@ build_example()
 	[[ $(wc -l <<< "$want") -gt 30 ]] || fail "too few CALYX_PUBLIC: $want"
 	got=$(nm -D --defined-only "$LIBDIR/libcalyx.so" |
 		awk '$2 != "A" { sub(/@.*/, "", $3); print $3 }' | sort)
-	grep -v '^calyx_' <<< "$got" && fail "exported without the calyx_ prefix"
+	if grep -v '^calyx_' <<< "$got"; then
+		fail "exported without the calyx_ prefix"
+	fi
 	[[ $got == "$want" ]] ||
 		fail "exports differ from the API: $(diff <(echo "$want") <(echo "$got"))"
 	# internals (the JSON object helpers, the string lists) stay inside
-	! nm -D "$LIBDIR/libcalyx.so" | grep -wE 'obj_get|get_string|strv_free'
+	if nm -D "$LIBDIR/libcalyx.so" | grep -wE 'obj_get|get_string|strv_free'; then
+		fail "internals exported"
+	fi
 }
 
 @test "the static libcalyx.a defines the same API and keeps its internals local" {
