@@ -65,7 +65,7 @@ enum calyx_hook_kind {
 	CALYX_HOOK_START_CONTAINER,
 	CALYX_HOOK_POSTSTART,
 	CALYX_HOOK_POSTSTOP,
-	CALYX_HOOK__COUNT
+	CALYX_HOOK_COUNT
 };
 
 struct calyx_rlimit {
@@ -144,7 +144,7 @@ enum calyx_ns_type {
 	CALYX_NS_USER,
 	CALYX_NS_CGROUP,
 	CALYX_NS_TIME,
-	CALYX_NS__COUNT
+	CALYX_NS_COUNT
 };
 
 struct calyx_namespace {
@@ -385,7 +385,7 @@ struct calyx_spec {
 	struct calyx_process *process;	/* NULL = absent */
 	char *hostname;
 	char *domainname;
-	struct calyx_hook_list hooks[CALYX_HOOK__COUNT];
+	struct calyx_hook_list hooks[CALYX_HOOK_COUNT];
 	struct calyx_kv *annotations;
 	size_t n_annotations;
 	struct calyx_linux *linux_cfg;	/* NULL = absent */

@@ -54,7 +54,7 @@ struct exec_job {
 	const struct calyx_process *process;	/* what runs */
 	struct calyx_seccomp_program *seccomp;
 	struct calyx_cgroup *cgroup;
-	int ns_fd[CALYX_NS__COUNT];
+	int ns_fd[CALYX_NS_COUNT];
 	/* no mount namespace of its own: its root.path, to chroot into */
 	int root_fd;
 	int saved_pid_fd;
@@ -80,7 +80,7 @@ struct exec_job {
 
 static void exec_job_release(struct exec_job *job)
 {
-	for (int i = 0; i < CALYX_NS__COUNT; i++)
+	for (int i = 0; i < CALYX_NS_COUNT; i++)
 		if (job->ns_fd[i] >= 0)
 			close(job->ns_fd[i]);
 	if (job->root_fd >= 0)
@@ -208,7 +208,7 @@ static int merge_process(struct calyx_process *p,
 	return 0;
 }
 
-static const char *const ns_file[CALYX_NS__COUNT] = {
+static const char *const ns_file[CALYX_NS_COUNT] = {
 	[CALYX_NS_PID] = "pid", [CALYX_NS_NETWORK] = "net",
 	[CALYX_NS_MOUNT] = "mnt", [CALYX_NS_IPC] = "ipc",
 	[CALYX_NS_UTS] = "uts", [CALYX_NS_USER] = "user",
@@ -220,7 +220,7 @@ static int open_namespaces(struct exec_job *job, pid_t pid, calyx_error **err)
 {
 	char path[64];
 
-	for (int t = 0; t < CALYX_NS__COUNT; t++) {
+	for (int t = 0; t < CALYX_NS_COUNT; t++) {
 		struct stat theirs, ours;
 		int fd;
 
@@ -409,7 +409,7 @@ static _Noreturn void exec_child(struct exec_job *job, bool joined)
  */
 static _Noreturn void exec_intermediate(struct exec_job *job)
 {
-	int keep[CALYX_NS__COUNT + 3], n = 0, pidfd = -1;
+	int keep[CALYX_NS_COUNT + 3], n = 0, pidfd = -1;
 	struct clone_args args = {
 		.flags = CLONE_PARENT | CLONE_PIDFD,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
@@ -428,7 +428,7 @@ static _Noreturn void exec_intermediate(struct exec_job *job)
 		keep[n++] = job->console_sock;
 	if (job->root_fd >= 0)
 		keep[n++] = job->root_fd;
-	for (int t = 0; t < CALYX_NS__COUNT; t++)
+	for (int t = 0; t < CALYX_NS_COUNT; t++)
 		if (job->ns_fd[t] >= 0)
 			keep[n++] = job->ns_fd[t];
 	if (calyx_close_fds_except(3 + job->opts->preserve_fds, keep, (size_t)n, &err) < 0 ||
@@ -442,10 +442,10 @@ static _Noreturn void exec_intermediate(struct exec_job *job)
 		calyx_error_set(&err, errno, "joining the container's time namespace");
 	if (err)
 		exec_child_fail(job, err);
-	for (int t = 0; t < CALYX_NS__COUNT; t++)
+	for (int t = 0; t < CALYX_NS_COUNT; t++)
 		if (job->ns_fd[t] >= 0)
 			close(job->ns_fd[t]);
-	for (int t = 0; t < CALYX_NS__COUNT; t++)
+	for (int t = 0; t < CALYX_NS_COUNT; t++)
 		job->ns_fd[t] = -1;
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0)
@@ -738,7 +738,7 @@ int calyx_container_exec(struct calyx_context *ctx, const char *id,
 	int sv[2], r;
 
 	*exit_status = 0;
-	for (int i = 0; i < CALYX_NS__COUNT; i++)
+	for (int i = 0; i < CALYX_NS_COUNT; i++)
 		job.ns_fd[i] = -1;
 	r = container_open_dir(ctx, id, &dirfd, err);
 	if (r < 0)

@@ -25,7 +25,7 @@
 void ns_plan_init(struct ns_plan *plan)
 {
 	memset(plan, 0, sizeof(*plan));
-	for (int i = 0; i < CALYX_NS__COUNT; i++)
+	for (int i = 0; i < CALYX_NS_COUNT; i++)
 		plan->join_fd[i] = -1;
 	plan->saved_pid_fd = -1;
 	plan->saved_time_fd = -1;
@@ -33,7 +33,7 @@ void ns_plan_init(struct ns_plan *plan)
 
 void ns_plan_release(struct ns_plan *plan)
 {
-	for (int i = 0; i < CALYX_NS__COUNT; i++) {
+	for (int i = 0; i < CALYX_NS_COUNT; i++) {
 		if (plan->join_fd[i] >= 0)
 			close(plan->join_fd[i]);
 		plan->join_fd[i] = -1;

@@ -258,13 +258,13 @@ static void gen_hooks(G g, const struct calyx_hook_list *hooks)
 {
 	bool any = false;
 
-	for (int k = 0; k < CALYX_HOOK__COUNT; k++)
+	for (int k = 0; k < CALYX_HOOK_COUNT; k++)
 		any = any || hooks[k].n;
 	if (!any)
 		return;
 	key(g, "hooks");
 	yajl_gen_map_open(g);
-	for (int k = 0; k < CALYX_HOOK__COUNT; k++) {
+	for (int k = 0; k < CALYX_HOOK_COUNT; k++) {
 		if (!hooks[k].n)
 			continue;
 		key(g, calyx_hook_kind_name((enum calyx_hook_kind)k));

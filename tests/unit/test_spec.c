@@ -783,7 +783,7 @@ TEST(names)
 {
 	CHECK_STR(calyx_ns_type_name(CALYX_NS_NETWORK), "network");
 	CHECK_STR(calyx_ns_type_name(CALYX_NS_TIME), "time");
-	CHECK(calyx_ns_type_name(CALYX_NS__COUNT) == NULL);
+	CHECK(calyx_ns_type_name(CALYX_NS_COUNT) == NULL);
 	CHECK(calyx_ns_type_from_name("mount") == CALYX_NS_MOUNT);
 	CHECK(calyx_ns_type_from_name("cgroup") == CALYX_NS_CGROUP);
 	CHECK(calyx_ns_type_from_name("net") == -1);
@@ -793,13 +793,13 @@ TEST(names)
 	CHECK(calyx_ns_clone_flag(CALYX_NS_USER) == CLONE_NEWUSER);
 	CHECK(calyx_ns_clone_flag(CALYX_NS_TIME) == 0x80);
 	CHECK(calyx_ns_clone_flag(CALYX_NS_CGROUP) == 0x02000000);
-	for (int t = 0; t < CALYX_NS__COUNT; t++)
+	for (int t = 0; t < CALYX_NS_COUNT; t++)
 		CHECK(calyx_ns_type_from_name(calyx_ns_type_name(t)) == t);
 	CHECK_STR(calyx_hook_kind_name(CALYX_HOOK_PRESTART), "prestart");
 	CHECK_STR(calyx_hook_kind_name(CALYX_HOOK_CREATE_CONTAINER),
 		  "createContainer");
 	CHECK_STR(calyx_hook_kind_name(CALYX_HOOK_POSTSTOP), "poststop");
-	CHECK(calyx_hook_kind_name(CALYX_HOOK__COUNT) == NULL);
+	CHECK(calyx_hook_kind_name(CALYX_HOOK_COUNT) == NULL);
 }
 
 /* ---- the serializer against its input, field by field ------------------ */
