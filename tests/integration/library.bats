@@ -65,6 +65,10 @@ build_example()
 		run -0 g++ -std=c++17 -Wall -Wextra -Werror -I"$inc" \
 			-c "$BATS_TEST_TMPDIR/t.cc" -o /dev/null
 	done
+	# no reserved identifiers: _x at file scope, _X or __ anywhere (C++)
+	run grep -nE '(^|[^A-Za-z0-9_])_[A-Za-z_]|[A-Za-z0-9]__[A-Za-z0-9]' "$inc"/calyx/*.h
+	output=$(grep -vE '__attribute__|__cplusplus|__VA_ARGS__' <<< "$output" || true)
+	[[ -z $output ]] || fail "reserved identifiers: $output"
 	# and the functions get C linkage from C++
 	printf '#include <calyx/calyx.h>\nint main() { return calyx_id_validate("x", nullptr); }\n' \
 		> "$BATS_TEST_TMPDIR/t.cc"
