@@ -31,37 +31,10 @@ struct default_rule {
 
 #include "seccomp/default_profile.h"
 
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-static char **strv_dup(const char *const *v)
-{
-	size_t n = 0;
-	char **copy;
-
-	while (v[n])
-		n++;
-	copy = calloc(n + 1, sizeof(*copy));
-	if (!copy)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		copy[i] = strdup(v[i]);
-		if (!copy[i]) {
-			strv_free(copy);
-			return NULL;
-		}
-	}
-	return copy;
-}
-
 static int copy_rule(struct calyx_syscall_rule *dst,
 		     const struct default_rule *src)
 {
-	dst->names = strv_dup(src->names);
+	dst->names = calyx_strv_dup((char *const *)src->names);
 	dst->action = strdup(src->action);
 	if (!dst->names || !dst->action)
 		return -ENOMEM;
@@ -95,7 +68,7 @@ int calyx_seccomp_default_profile(struct calyx_seccomp **out, calyx_error **err)
 	cfg->default_action = strdup(DEFAULT_ACTION);
 	cfg->has_default_errno_ret = DEFAULT_HAS_ERRNO_RET;
 	cfg->default_errno_ret = DEFAULT_ERRNO_RET;
-	cfg->architectures = strv_dup(default_archs);
+	cfg->architectures = calyx_strv_dup((char *const *)default_archs);
 	cfg->syscalls = calloc(ARRAY_SIZE(default_rules), sizeof(*cfg->syscalls));
 	if (!cfg->default_action || !cfg->architectures || !cfg->syscalls)
 		goto oom;
@@ -117,14 +90,14 @@ void calyx_seccomp_free(struct calyx_seccomp *cfg)
 	if (!cfg)
 		return;
 	free(cfg->default_action);
-	strv_free(cfg->architectures);
-	strv_free(cfg->flags);
+	calyx_strv_free(cfg->architectures);
+	calyx_strv_free(cfg->flags);
 	free(cfg->listener_path);
 	free(cfg->listener_metadata);
 	for (size_t i = 0; i < cfg->n_syscalls; i++) {
 		struct calyx_syscall_rule *rule = &cfg->syscalls[i];
 
-		strv_free(rule->names);
+		calyx_strv_free(rule->names);
 		free(rule->action);
 		for (size_t a = 0; a < rule->n_args; a++)
 			free(rule->args[a].op);

@@ -3,6 +3,38 @@
  * libcalyx: the runtime as a library.  The `calyx` CLI is a thin client of
  * these calls: it turns argv into options, calls one function, prints the
  * error once.
+ *
+ * What the calls do to the calling process (they were written for a
+ * short-lived CLI process; a long-lived caller must plan for them):
+ *
+ * - Non-dumpable for good: create and run (as root) and exec (always) set
+ *   PR_SET_DUMPABLE to 0 on the caller and never restore it, so no process
+ *   in a container can ptrace or read the runtime while it is near one.
+ *   The caller no longer dumps core and /proc/self belongs to root.
+ * - Re-execution: when a container could reach the runtime before it
+ *   execs (exec into a container that shares our user namespace, create
+ *   joining a pid namespace by path), create/run/exec re-execute the
+ *   calling program once, with the same argv and environment, from a
+ *   read-only view of its binary (CVE-2019-5736; see security/exe_guard.h).
+ *   The program must therefore reach the same call again from its argv, as
+ *   the calyx CLI does; otherwise avoid those configurations.
+ * - Signal mask: run and exec in the foreground (detach false) block every
+ *   signal except SIGKILL, SIGSTOP and the synchronous faults for the whole
+ *   call, forward the ones that arrive to the container process, and
+ *   restore the mask on return.  Other threads should block them too, or
+ *   they take signals meant for the container.
+ * - CPU affinity: exec runs the calling thread on
+ *   process.execCPUAffinity.initial (when the config sets it) until the
+ *   process is cloned into the container's cgroup, then puts the thread's
+ *   own CPUs back (not on hosts with more than CPU_SETSIZE CPUs).
+ * - Children: create/run/exec clone the container process (and hooks) as
+ *   children of the caller, with SIGCHLD as exit signal.  A detached
+ *   container's init stays the caller's child: reap it (waitpid on the
+ *   state's pid) or it lingers as a zombie after it exits.  Never reap with
+ *   waitpid(-1) while a call runs: calyx waits on its own pidfds.
+ * - File descriptors: none are left open; the container process closes
+ *   every fd of the caller except stdio and preserve_fds, so the caller's
+ *   fds need not be O_CLOEXEC for the container's sake.
  */
 #ifndef CALYX_CALYX_H
 #define CALYX_CALYX_H
@@ -10,11 +42,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
+#include "calyx/api.h"
 #include "calyx/error.h"
 #include "calyx/log.h"
 #include "calyx/spec.h"
+
+CALYX_BEGIN_DECLS
 
 #define CALYX_OCI_VERSION "1.3.0"
 #define CALYX_DEFAULT_ROOT "/run/calyx"
@@ -102,11 +138,14 @@ struct calyx_state {
 	size_t n_annotations;
 };
 
+CALYX_PUBLIC
 const char *calyx_status_name(enum calyx_status s);
 
+CALYX_PUBLIC
 int calyx_container_create(struct calyx_context *ctx, const char *id,
 			   const struct calyx_create_options *opts,
 			   calyx_error **err);
+CALYX_PUBLIC
 int calyx_container_start(struct calyx_context *ctx, const char *id,
 			  calyx_error **err);
 /*
@@ -114,16 +153,21 @@ int calyx_container_start(struct calyx_context *ctx, const char *id,
  * container unless opts->keep, and stores the exit status the CLI should
  * return (code, or 128+N for a signal) in *exit_status.
  */
+CALYX_PUBLIC
 int calyx_container_run(struct calyx_context *ctx, const char *id,
 			const struct calyx_run_options *opts, int *exit_status,
 			calyx_error **err);
+CALYX_PUBLIC
 int calyx_container_kill(struct calyx_context *ctx, const char *id, int sig,
 			 bool all, calyx_error **err);
+CALYX_PUBLIC
 int calyx_container_delete(struct calyx_context *ctx, const char *id,
 			   bool force, calyx_error **err);
+CALYX_PUBLIC
 int calyx_container_state(struct calyx_context *ctx, const char *id,
 			  struct calyx_state **out, calyx_error **err);
 /* Every container under the state root; *out is an array of *n states. */
+CALYX_PUBLIC
 int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
 			 size_t *n, calyx_error **err);
 
@@ -157,43 +201,54 @@ struct calyx_exec_options {
 };
 
 /* In the foreground: waits, forwards signals, *exit_status like `run`. */
+CALYX_PUBLIC
 int calyx_container_exec(struct calyx_context *ctx, const char *id,
 			 const struct calyx_exec_options *opts, int *exit_status,
 			 calyx_error **err);
 
 /* "UID" or "UID:GID": decimal, whole string, each within 0..2^32-2. */
+CALYX_PUBLIC
 int calyx_parse_user(const char *text, uint32_t *uid, uint32_t *gid,
 		     bool *has_gid, calyx_error **err);
 
 /* JSON as `runc state` prints it (pretty, two-space indent). */
+CALYX_PUBLIC
 char *calyx_state_to_json(const struct calyx_state *state);
+CALYX_PUBLIC
 void calyx_state_free(struct calyx_state *state);
 
 /* A container ID must match [A-Za-z0-9][A-Za-z0-9_.+-]* (no '/', no ".."). */
+CALYX_PUBLIC
 int calyx_id_validate(const char *id, calyx_error **err);
 
 /* "KILL", "SIGKILL", "9" -> 9; "0" -> 0 (a probe, as kill(2));
  * -EINVAL with a message otherwise. */
+CALYX_PUBLIC
 int calyx_signal_parse(const char *text, int *sig, calyx_error **err);
 
 /* The config.json `calyx spec` writes (runnable as is with a busybox rootfs). */
+CALYX_PUBLIC
 int calyx_spec_generate_default(bool rootless, char **json_out,
 				calyx_error **err);
 /* The JSON `calyx features` prints (schema/features-schema.json). */
+CALYX_PUBLIC
 int calyx_features_json(char **json_out, calyx_error **err);
 
 /* ---- cgroup operations on a live container (src/container/ops.c) ---- */
-#include <stdio.h>
 
 /* Freeze / thaw every process; runc's errors for the wrong state. */
+CALYX_PUBLIC
 int calyx_container_pause(struct calyx_context *ctx, const char *id,
 			  calyx_error **err);
+CALYX_PUBLIC
 int calyx_container_resume(struct calyx_context *ctx, const char *id,
 			   calyx_error **err);
 /* The container's processes (host pids, from its cgroup); *pids malloc'd. */
+CALYX_PUBLIC
 int calyx_container_ps(struct calyx_context *ctx, const char *id,
 		       pid_t **pids, size_t *n, calyx_error **err);
 /* Apply the limits res sets (only those) to the running container. */
+CALYX_PUBLIC
 int calyx_container_update(struct calyx_context *ctx, const char *id,
 			   const struct calyx_resources *res,
 			   calyx_error **err);
@@ -202,13 +257,18 @@ int calyx_container_update(struct calyx_context *ctx, const char *id,
  * line.  Otherwise a stats line every interval_ms and an {"type":"oom"}
  * line per OOM event, until the container's init exits.
  */
+CALYX_PUBLIC
 int calyx_container_events(struct calyx_context *ctx, const char *id,
 			   bool stats_once, unsigned int interval_ms,
 			   FILE *out, calyx_error **err);
 
 /* A bare linux.resources JSON object (`update -r`); errors name the field. */
+CALYX_PUBLIC
 int calyx_resources_parse(const char *json, size_t len,
 			  struct calyx_resources **out, calyx_error **err);
+CALYX_PUBLIC
 void calyx_resources_free(struct calyx_resources *res);
+
+CALYX_END_DECLS
 
 #endif

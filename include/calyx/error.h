@@ -10,6 +10,10 @@
 
 #include <stdarg.h>
 
+#include "calyx/api.h"
+
+CALYX_BEGIN_DECLS
+
 typedef struct calyx_error {
 	int errnum;	/* errno at the failure, 0 when not a syscall error */
 	char *msg;	/* full message, context first; never NULL */
@@ -20,21 +24,28 @@ typedef struct calyx_error {
  * return -errnum (or -EINVAL when errnum is 0).  Use as
  *	return calyx_error_set(err, errno, "open %s", path);
  */
+CALYX_PUBLIC
 int calyx_error_set(calyx_error **err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Like calyx_error_set but without appending strerror(errnum). */
+CALYX_PUBLIC
 int calyx_error_setx(calyx_error **err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Prepend "fmt...: " to an existing error ("fmt...:" when the message starts
  * with a "LINE:COL: " position in the file fmt names); returns -errnum. */
+CALYX_PUBLIC
 int calyx_error_prefix(calyx_error **err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+CALYX_PUBLIC
 void calyx_error_free(calyx_error **err);
 
 /* The negative code an existing error stands for. */
+CALYX_PUBLIC
 int calyx_error_code(const calyx_error *err);
+
+CALYX_END_DECLS
 
 #endif

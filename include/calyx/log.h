@@ -11,6 +11,10 @@
 
 #include <stdbool.h>
 
+#include "calyx/api.h"
+
+CALYX_BEGIN_DECLS
+
 enum calyx_log_level {
 	CALYX_LOG_ERROR,
 	CALYX_LOG_WARNING,
@@ -29,10 +33,13 @@ struct calyx_log {
 	enum calyx_log_level max_level;	/* WARNING by default, DEBUG with --debug */
 };
 
+CALYX_PUBLIC
 void calyx_log(const struct calyx_log *log, enum calyx_log_level level,
 	       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #define calyx_debug(log, ...) calyx_log((log), CALYX_LOG_DEBUG, __VA_ARGS__)
 #define calyx_warn(log, ...) calyx_log((log), CALYX_LOG_WARNING, __VA_ARGS__)
+
+CALYX_END_DECLS
 
 #endif

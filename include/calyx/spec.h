@@ -18,7 +18,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "calyx/api.h"
 #include "calyx/error.h"
+
+CALYX_BEGIN_DECLS
 
 struct calyx_kv {
 	char *key;
@@ -62,7 +65,7 @@ enum calyx_hook_kind {
 	CALYX_HOOK_START_CONTAINER,
 	CALYX_HOOK_POSTSTART,
 	CALYX_HOOK_POSTSTOP,
-	CALYX_HOOK__COUNT
+	CALYX_HOOK_COUNT
 };
 
 struct calyx_rlimit {
@@ -92,7 +95,7 @@ struct calyx_user {
 };
 
 struct calyx_io_priority {
-	int class;	/* IOPRIO_CLASS_RT=1, BE=2, IDLE=3 */
+	int prio_class;	/* IOPRIO_CLASS_RT=1, BE=2, IDLE=3 */
 	int32_t priority;
 };
 
@@ -141,7 +144,7 @@ enum calyx_ns_type {
 	CALYX_NS_USER,
 	CALYX_NS_CGROUP,
 	CALYX_NS_TIME,
-	CALYX_NS__COUNT
+	CALYX_NS_COUNT
 };
 
 struct calyx_namespace {
@@ -382,10 +385,10 @@ struct calyx_spec {
 	struct calyx_process *process;	/* NULL = absent */
 	char *hostname;
 	char *domainname;
-	struct calyx_hook_list hooks[CALYX_HOOK__COUNT];
+	struct calyx_hook_list hooks[CALYX_HOOK_COUNT];
 	struct calyx_kv *annotations;
 	size_t n_annotations;
-	struct calyx_linux *linux;	/* NULL = absent */
+	struct calyx_linux *linux_cfg;	/* NULL = absent */
 };
 
 /*
@@ -401,18 +404,21 @@ struct calyx_spec {
  * args (non-empty) and cwd (absolute) are required.
  * Rules spanning several fields are in calyx_spec_validate(): call both.
  */
+CALYX_PUBLIC
 int calyx_spec_parse(const char *json, size_t len, struct calyx_spec **out,
 		     calyx_error **err);
 /*
  * Read and parse a file.  Errors: "open <path>: <strerror>", or the parse
  * error prefixed with the file's basename ("config.json: process.cwd: ...").
  */
+CALYX_PUBLIC
 int calyx_spec_parse_file(const char *path, struct calyx_spec **out,
 			  calyx_error **err);
 /*
  * Parse a bare process object (for `exec --process`); error paths are
  * relative to it ("args: ...", "user.uid: ...").
  */
+CALYX_PUBLIC
 int calyx_process_parse(const char *json, size_t len,
 			struct calyx_process **out, calyx_error **err);
 /*
@@ -429,24 +435,33 @@ void calyx_spec_seccomp_free(struct calyx_seccomp *seccomp);
  * absolute paths, device numbers, propagation, sysctl keys, cgroupsPath.
  * Errors read "<json path>: <why>".
  */
+CALYX_PUBLIC
 int calyx_spec_validate(const struct calyx_spec *spec, calyx_error **err);
 
+CALYX_PUBLIC
 void calyx_spec_free(struct calyx_spec *spec);
+CALYX_PUBLIC
 void calyx_process_free(struct calyx_process *process);
 
 /* Helpers over a parsed spec. */
+CALYX_PUBLIC
 const char *calyx_ns_type_name(enum calyx_ns_type t);	/* "pid" ... */
+CALYX_PUBLIC
 int calyx_ns_type_from_name(const char *name);		/* -1 if unknown */
+CALYX_PUBLIC
 int calyx_ns_clone_flag(enum calyx_ns_type t);		/* CLONE_NEW* */
 /* The namespace entry of that type, or NULL when the config has none. */
+CALYX_PUBLIC
 const struct calyx_namespace *calyx_spec_namespace(const struct calyx_spec *spec,
 						   enum calyx_ns_type t);
+CALYX_PUBLIC
 const char *calyx_hook_kind_name(enum calyx_hook_kind k);	/* "prestart" ... */
 
 static inline void calyx_spec_freep(struct calyx_spec **s)
 {
 	calyx_spec_free(*s);
 }
-#define _cleanup_spec_ __attribute__((cleanup(calyx_spec_freep)))
+
+CALYX_END_DECLS
 
 #endif

@@ -137,7 +137,7 @@ int become_finish(struct become *b, calyx_error **err)
 int become_exec(struct become *b, calyx_error **err)
 {
 	const struct calyx_seccomp *sc =
-		b->spec && b->spec->linux ? b->spec->linux->seccomp : NULL;
+		b->spec && b->spec->linux_cfg ? b->spec->linux_cfg->seccomp : NULL;
 
 	return in_root_exec(&b->exe, calyx_seccomp_surely_allows(sc, "execveat"),
 			    b->process->args, b->env, err);

@@ -88,7 +88,7 @@ static int check_spec(const struct calyx_spec *spec, calyx_error **err)
 					"process.args: must be a non-empty array of strings");
 	if (!spec->root_path)
 		return calyx_error_setx(err, EINVAL, "root.path: required");
-	if (calyx_rootfs_check_no_mount_ns(spec, err) < 0)
+	if (calyx_rootfs_check_config(spec, err) < 0)
 		return -EINVAL;
 	if (p->capabilities && calyx_caps_validate(p->capabilities, err) < 0)
 		return -EINVAL;
@@ -96,14 +96,14 @@ static int check_spec(const struct calyx_spec *spec, calyx_error **err)
 	 * is made (the write at exec would fail after `create` returned) */
 	if (calyx_lsm_check(p, err) < 0)
 		return -EOPNOTSUPP;
-	if (spec->linux && spec->linux->intel_rdt)
+	if (spec->linux_cfg && spec->linux_cfg->intel_rdt)
 		return calyx_error_setx(err, ENOTSUP,
 					"linux.intelRdt: not supported (calyx does not manage resctrl)");
-	if (spec->linux && spec->linux->memory_policy &&
-	    memory_policy_validate(spec->linux->memory_policy, err) < 0)
+	if (spec->linux_cfg && spec->linux_cfg->memory_policy &&
+	    memory_policy_validate(spec->linux_cfg->memory_policy, err) < 0)
 		return -EINVAL;
-	if (spec->linux && spec->linux->seccomp &&
-	    calyx_seccomp_validate(spec->linux->seccomp, err) < 0)
+	if (spec->linux_cfg && spec->linux_cfg->seccomp &&
+	    calyx_seccomp_validate(spec->linux_cfg->seccomp, err) < 0)
 		return -EINVAL;
 	return proc_validate_sysctl(spec, err);
 }
@@ -367,14 +367,14 @@ static int drive_setup(struct create_job *job, calyx_error **err)
 	struct calyx_sync_msg msg;
 	int r;
 
-	if (job->ns.new_user && job->spec->linux) {
+	if (job->ns.new_user && job->spec->linux_cfg) {
 		r = ns_write_id_maps(job->spec, job->pid, err);
 		if (r < 0)
 			return r;
 	}
-	if (job->spec->linux && job->spec->linux->n_net_devices) {
-		r = net_devices_move(job->spec->linux->net_devices,
-				     job->spec->linux->n_net_devices,
+	if (job->spec->linux_cfg && job->spec->linux_cfg->n_net_devices) {
+		r = net_devices_move(job->spec->linux_cfg->net_devices,
+				     job->spec->linux_cfg->n_net_devices,
 				     job->ns.join_fd[CALYX_NS_NETWORK] >= 0 ?
 				     job->ns.join_fd[CALYX_NS_NETWORK] :
 				     job->ns.new_net ? job->pidfd : -1, err);
@@ -409,7 +409,7 @@ static int drive_setup(struct create_job *job, calyx_error **err)
 			continue;
 		}
 		if (msg.type == CALYX_SYNC_FD && msg.value == CALYX_SYNC_FD_SECCOMP_NOTIFY &&
-		    job->spec->linux && job->spec->linux->seccomp) {
+		    job->spec->linux_cfg && job->spec->linux_cfg->seccomp) {
 			r = container_hand_seccomp_listener(job->spec, job->id,
 							    CALYX_STATUS_CREATING, job->pid,
 							    job->pid, job->bundle, passed, err);
@@ -483,7 +483,7 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 			calyx_error **err)
 {
 	const struct calyx_spec *spec = job->spec;
-	const struct calyx_linux *lx = spec->linux;
+	const struct calyx_linux *lx = spec->linux_cfg;
 	struct calyx_cgroup_config cgcfg = {
 		.id = job->id,
 		.cgroups_path = lx ? lx->cgroups_path : NULL,

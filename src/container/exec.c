@@ -37,6 +37,7 @@
 #include "seccomp/seccomp.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/strv.h"
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
@@ -53,7 +54,7 @@ struct exec_job {
 	const struct calyx_process *process;	/* what runs */
 	struct calyx_seccomp_program *seccomp;
 	struct calyx_cgroup *cgroup;
-	int ns_fd[CALYX_NS__COUNT];
+	int ns_fd[CALYX_NS_COUNT];
 	/* no mount namespace of its own: its root.path, to chroot into */
 	int root_fd;
 	int saved_pid_fd;
@@ -79,7 +80,7 @@ struct exec_job {
 
 static void exec_job_release(struct exec_job *job)
 {
-	for (int i = 0; i < CALYX_NS__COUNT; i++)
+	for (int i = 0; i < CALYX_NS_COUNT; i++)
 		if (job->ns_fd[i] >= 0)
 			close(job->ns_fd[i]);
 	if (job->root_fd >= 0)
@@ -137,33 +138,6 @@ int calyx_parse_user(const char *text, uint32_t *uid, uint32_t *gid,
 	return 0;
 }
 
-static int strv_append(char ***list, char *const *extra, calyx_error **err)
-{
-	size_t n = 0, m = 0;
-	char **grown;
-
-	while (*list && (*list)[n])
-		n++;
-	while (extra && extra[m])
-		m++;
-	if (!m)
-		return 0;
-	grown = realloc(*list, (n + m + 1) * sizeof(char *));
-	if (!grown)
-		return calyx_error_set(err, ENOMEM, "exec");
-	for (size_t i = 0; i < m; i++) {
-		grown[n + i] = strdup(extra[i]);
-		if (!grown[n + i]) {
-			grown[n + i] = NULL;
-			*list = grown;
-			return calyx_error_set(err, ENOMEM, "exec");
-		}
-	}
-	grown[n + m] = NULL;
-	*list = grown;
-	return 0;
-}
-
 static int replace_str(char **field, const char *value, calyx_error **err)
 {
 	char *copy = strdup(value);
@@ -179,22 +153,17 @@ static int replace_str(char **field, const char *value, calyx_error **err)
 static int merge_process(struct calyx_process *p,
 			 const struct calyx_exec_options *o, calyx_error **err)
 {
-	int r;
+	int r = 0;
 
 	if (!o->args || !o->args[0])
 		return calyx_error_setx(err, EINVAL, "exec: a command (args) is required");
-	for (char **a = p->args; a && *a; a++)
-		free(*a);
-	free(p->args);
+	calyx_strv_free(p->args);
 	p->args = NULL;
-	p->n_args = 0;
-	r = strv_append(&p->args, o->args, err);
-	if (r < 0)
-		return r;
-	while (p->args[p->n_args])
-		p->n_args++;
-	r = strv_append(&p->env, o->env, err);
-	if (r >= 0 && o->cwd)
+	if (calyx_strv_extend(&p->args, o->args) < 0 ||
+	    calyx_strv_extend(&p->env, o->env) < 0)
+		return calyx_error_set(err, ENOMEM, "exec");
+	p->n_args = calyx_strv_length(p->args);
+	if (o->cwd)
 		r = replace_str(&p->cwd, o->cwd, err);
 	if (r >= 0 && o->apparmor)
 		r = replace_str(&p->apparmor_profile, o->apparmor, err);
@@ -208,11 +177,11 @@ static int merge_process(struct calyx_process *p,
 			if (!p->capabilities)
 				return calyx_error_set(err, ENOMEM, "exec");
 		}
-		if (strv_append(&p->capabilities->bounding, o->caps, err) < 0 ||
-		    strv_append(&p->capabilities->effective, o->caps, err) < 0 ||
-		    strv_append(&p->capabilities->permitted, o->caps, err) < 0 ||
-		    strv_append(&p->capabilities->ambient, o->caps, err) < 0)
-			return -ENOMEM;
+		if (calyx_strv_extend(&p->capabilities->bounding, o->caps) < 0 ||
+		    calyx_strv_extend(&p->capabilities->effective, o->caps) < 0 ||
+		    calyx_strv_extend(&p->capabilities->permitted, o->caps) < 0 ||
+		    calyx_strv_extend(&p->capabilities->ambient, o->caps) < 0)
+			return calyx_error_set(err, ENOMEM, "exec");
 	}
 	p->terminal = o->set_tty ? o->tty : false;
 	if (o->set_no_new_privs)
@@ -239,7 +208,7 @@ static int merge_process(struct calyx_process *p,
 	return 0;
 }
 
-static const char *const ns_file[CALYX_NS__COUNT] = {
+static const char *const ns_file[CALYX_NS_COUNT] = {
 	[CALYX_NS_PID] = "pid", [CALYX_NS_NETWORK] = "net",
 	[CALYX_NS_MOUNT] = "mnt", [CALYX_NS_IPC] = "ipc",
 	[CALYX_NS_UTS] = "uts", [CALYX_NS_USER] = "user",
@@ -251,7 +220,7 @@ static int open_namespaces(struct exec_job *job, pid_t pid, calyx_error **err)
 {
 	char path[64];
 
-	for (int t = 0; t < CALYX_NS__COUNT; t++) {
+	for (int t = 0; t < CALYX_NS_COUNT; t++) {
 		struct stat theirs, ours;
 		int fd;
 
@@ -387,8 +356,8 @@ static int exec_child_setup(struct exec_job *job, bool joined, calyx_error **err
 		r = proc_set_oom_score_adj(p, err);
 	if (r >= 0)
 		r = proc_apply_scheduling(p, err);
-	if (r >= 0 && job->spec->linux && job->spec->linux->memory_policy)
-		r = memory_policy_apply(job->spec->linux->memory_policy, err);
+	if (r >= 0 && job->spec->linux_cfg && job->spec->linux_cfg->memory_policy)
+		r = memory_policy_apply(job->spec->linux_cfg->memory_policy, err);
 	/* in the container's cgroup now: the final CPU list (config.md) */
 	if (r >= 0)
 		r = cpu_affinity_apply(p->exec_cpu_affinity_final,
@@ -440,7 +409,7 @@ static _Noreturn void exec_child(struct exec_job *job, bool joined)
  */
 static _Noreturn void exec_intermediate(struct exec_job *job)
 {
-	int keep[CALYX_NS__COUNT + 3], n = 0, pidfd = -1;
+	int keep[CALYX_NS_COUNT + 3], n = 0, pidfd = -1;
 	struct clone_args args = {
 		.flags = CLONE_PARENT | CLONE_PIDFD,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
@@ -459,7 +428,7 @@ static _Noreturn void exec_intermediate(struct exec_job *job)
 		keep[n++] = job->console_sock;
 	if (job->root_fd >= 0)
 		keep[n++] = job->root_fd;
-	for (int t = 0; t < CALYX_NS__COUNT; t++)
+	for (int t = 0; t < CALYX_NS_COUNT; t++)
 		if (job->ns_fd[t] >= 0)
 			keep[n++] = job->ns_fd[t];
 	if (calyx_close_fds_except(3 + job->opts->preserve_fds, keep, (size_t)n, &err) < 0 ||
@@ -473,10 +442,10 @@ static _Noreturn void exec_intermediate(struct exec_job *job)
 		calyx_error_set(&err, errno, "joining the container's time namespace");
 	if (err)
 		exec_child_fail(job, err);
-	for (int t = 0; t < CALYX_NS__COUNT; t++)
+	for (int t = 0; t < CALYX_NS_COUNT; t++)
 		if (job->ns_fd[t] >= 0)
 			close(job->ns_fd[t]);
-	for (int t = 0; t < CALYX_NS__COUNT; t++)
+	for (int t = 0; t < CALYX_NS_COUNT; t++)
 		job->ns_fd[t] = -1;
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0)
@@ -711,10 +680,10 @@ static int prepare(struct exec_job *job, const char *id, int dirfd,
 	if (job->process->capabilities &&
 	    calyx_caps_validate(job->process->capabilities, err) < 0)
 		return -EINVAL;
-	if (job->spec->linux && job->spec->linux->seccomp) {
+	if (job->spec->linux_cfg && job->spec->linux_cfg->seccomp) {
 		_cleanup_close_ int cachefd = container_open_cache_dir();
 
-		r = calyx_seccomp_prepare(job->spec->linux->seccomp, cachefd,
+		r = calyx_seccomp_prepare(job->spec->linux_cfg->seccomp, cachefd,
 					  &job->ctx->log, &job->seccomp, err);
 		if (r < 0)
 			return calyx_error_prefix(err, "linux.seccomp");
@@ -771,11 +740,14 @@ int calyx_container_exec(struct calyx_context *ctx, const char *id,
 		.tty_master = -1,
 	};
 	_cleanup_close_ int dirfd = -1;
+	const char *initial_cpus;
+	cpu_set_t caller_cpus;
+	bool cpus_saved = false;
 	sigset_t sigs, old;
 	int sv[2], r;
 
 	*exit_status = 0;
-	for (int i = 0; i < CALYX_NS__COUNT; i++)
+	for (int i = 0; i < CALYX_NS_COUNT; i++)
 		job.ns_fd[i] = -1;
 	r = container_open_dir(ctx, id, &dirfd, err);
 	if (r < 0)
@@ -806,15 +778,21 @@ int calyx_container_exec(struct calyx_context *ctx, const char *id,
 	job.sync_parent = sv[0];
 	job.sync_child = sv[1];
 	/* the runtime parent runs on the initial CPUs before the process
-	 * moves into the container's cgroup; the child inherits them */
-	r = cpu_affinity_apply(job.process->exec_cpu_affinity_initial,
-			       "process.execCPUAffinity.initial", err);
+	 * moves into the container's cgroup; the child inherits them.  The
+	 * caller (a library user keeps running) gets its own CPUs back once
+	 * the child exists. */
+	initial_cpus = job.process->exec_cpu_affinity_initial;
+	if (initial_cpus && *initial_cpus)
+		cpus_saved = sched_getaffinity(0, sizeof(caller_cpus), &caller_cpus) == 0;
+	r = cpu_affinity_apply(initial_cpus, "process.execCPUAffinity.initial", err);
 	if (r < 0)
 		goto out;
 	container_forwarded_signals(&sigs);
 	if (!opts->detach)
 		sigprocmask(SIG_BLOCK, &sigs, &old);
 	r = spawn(&job, err);
+	if (cpus_saved)
+		sched_setaffinity(0, sizeof(caller_cpus), &caller_cpus);
 	if (r >= 0 && opts->pid_file)
 		r = calyx_write_pid_file(opts->pid_file, job.pid, err);
 	if (r >= 0 && !opts->detach)

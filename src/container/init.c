@@ -158,8 +158,8 @@ static int setup_environment(struct create_job *job, pid_t host_pid,
 	r = proc_apply_personality(spec, err);
 	if (r < 0)
 		return r;
-	if (spec->linux && spec->linux->memory_policy) {
-		r = memory_policy_apply(spec->linux->memory_policy, err);
+	if (spec->linux_cfg && spec->linux_cfg->memory_policy) {
+		r = memory_policy_apply(spec->linux_cfg->memory_policy, err);
 		if (r < 0)
 			return r;
 	}

@@ -54,7 +54,7 @@ int container_hand_seccomp_listener(const struct calyx_spec *spec, const char *i
 				    pid_t process_pid, const char *bundle, int fd,
 				    calyx_error **err)
 {
-	const struct calyx_seccomp *sc = spec->linux->seccomp;
+	const struct calyx_seccomp *sc = spec->linux_cfg->seccomp;
 	_cleanup_free_ char *state = NULL, *msg = NULL;
 
 	if (!sc->listener_path)

@@ -23,7 +23,7 @@ int container_explain_setup_death(struct create_job *job, int r,
 				  calyx_error **err)
 {
 	const struct calyx_resources *res =
-		job->spec->linux ? job->spec->linux->resources : NULL;
+		job->spec->linux_cfg ? job->spec->linux_cfg->resources : NULL;
 	calyx_error *ignored = NULL;
 	uint64_t ooms = 0;
 

@@ -25,7 +25,7 @@
 void ns_plan_init(struct ns_plan *plan)
 {
 	memset(plan, 0, sizeof(*plan));
-	for (int i = 0; i < CALYX_NS__COUNT; i++)
+	for (int i = 0; i < CALYX_NS_COUNT; i++)
 		plan->join_fd[i] = -1;
 	plan->saved_pid_fd = -1;
 	plan->saved_time_fd = -1;
@@ -33,7 +33,7 @@ void ns_plan_init(struct ns_plan *plan)
 
 void ns_plan_release(struct ns_plan *plan)
 {
-	for (int i = 0; i < CALYX_NS__COUNT; i++) {
+	for (int i = 0; i < CALYX_NS_COUNT; i++) {
 		if (plan->join_fd[i] >= 0)
 			close(plan->join_fd[i]);
 		plan->join_fd[i] = -1;
@@ -79,7 +79,7 @@ static bool proc_takes_pidns(int nsfd)
 int ns_plan_build(const struct calyx_spec *spec, struct ns_plan *plan,
 		  calyx_error **err)
 {
-	const struct calyx_linux *lx = spec->linux;
+	const struct calyx_linux *lx = spec->linux_cfg;
 	bool join_user = false;
 	int r;
 
@@ -158,8 +158,8 @@ static int write_time_offsets(const struct calyx_spec *spec, calyx_error **err)
 	char buf[256];
 	size_t len = 0;
 
-	for (size_t i = 0; i < spec->linux->n_time_offsets; i++) {
-		const struct calyx_time_offset *t = &spec->linux->time_offsets[i];
+	for (size_t i = 0; i < spec->linux_cfg->n_time_offsets; i++) {
+		const struct calyx_time_offset *t = &spec->linux_cfg->time_offsets[i];
 		int n = snprintf(buf + len, sizeof(buf) - len, "%s %lld %u\n",
 				 t->clock, (long long)t->secs, t->nanosecs);
 
@@ -377,7 +377,7 @@ int ns_userns_with_maps(const struct calyx_id_mapping *uid, size_t n_uid,
 int ns_write_id_maps(const struct calyx_spec *spec, pid_t pid,
 		     calyx_error **err)
 {
-	const struct calyx_linux *lx = spec->linux;
+	const struct calyx_linux *lx = spec->linux_cfg;
 	bool rootless = geteuid() != 0;
 	bool uid_helper = rootless &&
 			  needs_helper(lx->uid_mappings, lx->n_uid_mappings, geteuid());

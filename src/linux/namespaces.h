@@ -29,7 +29,7 @@
 struct ns_plan {
 	unsigned long long clone_flags;	/* CLONE_NEW* given to clone3 */
 	int unshare_flags;		/* CLONE_NEW* the child unshares itself */
-	int join_fd[CALYX_NS__COUNT];	/* -1, or an fd the child setns()es */
+	int join_fd[CALYX_NS_COUNT];	/* -1, or an fd the child setns()es */
 	bool new_user;
 	bool new_net;
 	bool new_mount;

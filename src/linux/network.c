@@ -534,6 +534,17 @@ static int veth_configure(struct nl_conn *c, const char *host_name,
 	return 0;
 }
 
+/* RTM_DELLINK by name: 0 or the kernel's -errno. */
+static int link_delete(struct nl_conn *c, const char *name)
+{
+	char buf[NL_BUF_SIZE] __attribute__((aligned(4)));
+	struct nl_msg m;
+
+	put_link_header(&m, buf, RTM_DELLINK, 0);
+	nl_attr_put_strz(&m, IFLA_IFNAME, name);
+	return nl_request(c, &m, NULL, NULL);
+}
+
 int net_veth_create(const char *host_name, const char *peer_name,
 		    struct in_addr host, struct in_addr peer, calyx_error **err)
 {
@@ -553,28 +564,21 @@ int net_veth_create(const char *host_name, const char *peer_name,
 	if (r < 0)
 		r = calyx_error_set(err, -r, "creating veth pair %s/%s", host_name,
 				    peer_name);
-	else if ((r = veth_configure(&c, host_name, peer_name, host, peer, err)) < 0) {
-		put_link_header(&m, buf, RTM_DELLINK, 0);
-		nl_attr_put_strz(&m, IFLA_IFNAME, host_name);
-		nl_request(&c, &m, NULL, NULL);
-	}
+	else if ((r = veth_configure(&c, host_name, peer_name, host, peer, err)) < 0)
+		link_delete(&c, host_name);	/* the peer goes with it */
 	nl_close(&c);
 	return r;
 }
 
 int net_link_delete(const char *name, calyx_error **err)
 {
-	char buf[NL_BUF_SIZE] __attribute__((aligned(4)));
 	struct nl_conn c = { 0 };
-	struct nl_msg m;
 	int r;
 
 	r = nl_open(&c, err);
 	if (r < 0)
 		return r;
-	put_link_header(&m, buf, RTM_DELLINK, 0);
-	nl_attr_put_strz(&m, IFLA_IFNAME, name);
-	r = nl_request(&c, &m, NULL, NULL);
+	r = link_delete(&c, name);
 	nl_close(&c);
 	if (r < 0 && r != -ENODEV)
 		return calyx_error_set(err, -r, "deleting link %s", name);

@@ -67,7 +67,7 @@ int proc_apply_scheduling(const struct calyx_process *p, calyx_error **err)
 {
 	if (p->io_priority) {
 		/* ioprio_set(IOPRIO_WHO_PROCESS, self, class << 13 | prio) */
-		int prio = (p->io_priority->class << 13) | p->io_priority->priority;
+		int prio = (p->io_priority->prio_class << 13) | p->io_priority->priority;
 
 		if (syscall(SYS_ioprio_set, 1, 0, prio) < 0)
 			return calyx_error_set(err, errno, "process.ioPriority");
@@ -126,7 +126,7 @@ int proc_apply_scheduling(const struct calyx_process *p, calyx_error **err)
 
 int proc_apply_personality(const struct calyx_spec *spec, calyx_error **err)
 {
-	const struct calyx_personality *pers = spec->linux ? spec->linux->personality : NULL;
+	const struct calyx_personality *pers = spec->linux_cfg ? spec->linux_cfg->personality : NULL;
 	unsigned long domain;
 
 	if (!pers)
@@ -169,10 +169,10 @@ int proc_validate_sysctl(const struct calyx_spec *spec, calyx_error **err)
 		"kernel.shm_rmid_forced",
 	};
 
-	if (!spec->linux)
+	if (!spec->linux_cfg)
 		return 0;
-	for (size_t i = 0; i < spec->linux->n_sysctl; i++) {
-		const char *key = spec->linux->sysctl[i].key;
+	for (size_t i = 0; i < spec->linux_cfg->n_sysctl; i++) {
+		const char *key = spec->linux_cfg->sysctl[i].key;
 		bool ok = false;
 
 		if (strstr(key, "..") || strchr(key, '/') == key)
@@ -213,7 +213,7 @@ int proc_apply_sysctl(const struct calyx_spec *spec, calyx_error **err)
 	_cleanup_close_ int sysfd = -1;
 	struct statfs sfs;
 
-	if (!spec->linux || !spec->linux->n_sysctl)
+	if (!spec->linux_cfg || !spec->linux_cfg->n_sysctl)
 		return 0;
 	sysfd = open("/proc/sys", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sysfd < 0)
@@ -222,8 +222,8 @@ int proc_apply_sysctl(const struct calyx_spec *spec, calyx_error **err)
 		return calyx_error_set(err, errno, "linux.sysctl: statfs /proc/sys");
 	if (sfs.f_type != PROC_SUPER_MAGIC)
 		return calyx_error_setx(err, EPERM, "linux.sysctl: /proc/sys is not procfs");
-	for (size_t i = 0; i < spec->linux->n_sysctl; i++) {
-		const struct calyx_kv *kv = &spec->linux->sysctl[i];
+	for (size_t i = 0; i < spec->linux_cfg->n_sysctl; i++) {
+		const struct calyx_kv *kv = &spec->linux_cfg->sysctl[i];
 		_cleanup_free_ char *rel = strdup(kv->key);
 		_cleanup_close_ int fd = -1;
 		size_t len = strlen(kv->value);

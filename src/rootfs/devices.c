@@ -159,7 +159,7 @@ static bool spec_has_device(const struct calyx_linux *lnx, const char *rel)
 static int make_devices(const struct calyx_rootfs_ctx *ctx, int rootfd,
 			calyx_error **err)
 {
-	const struct calyx_linux *lnx = ctx->spec->linux;
+	const struct calyx_linux *lnx = ctx->spec->linux_cfg;
 	int r;
 
 	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {

@@ -102,6 +102,7 @@ struct mount_plan {
 	int proc_pidns_fd;
 	bool in_userns;
 	bool cgroupns;
+	bool checking;		/* mount_plan_check: config errors only */
 	char *root_real;	/* execute: the rootfs's path, as the kernel says */
 };
 
@@ -109,6 +110,7 @@ int mount_plan_build(const struct calyx_rootfs_ctx *ctx,
 		     struct mount_plan *plan, calyx_error **err);
 int mount_plan_execute(const struct calyx_rootfs_ctx *ctx,
 		       struct mount_plan *plan, int rootfd, calyx_error **err);
+int mount_plan_check(const struct calyx_spec *spec, calyx_error **err);
 /* After the devices: the read-only flags held back (ro_later). */
 int mount_plan_finish(struct mount_plan *plan, calyx_error **err);
 void mount_plan_free(struct mount_plan *plan);

@@ -136,24 +136,6 @@ static void attr_apply(uint64_t *set, uint64_t *clr, const struct opt_def *d)
 	}
 }
 
-static int strv_push(char ***v, const char *s)
-{
-	size_t n = 0;
-	char **nv;
-
-	while (*v && (*v)[n])
-		n++;
-	nv = realloc(*v, (n + 2) * sizeof(char *));
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	nv[n] = strdup(s);
-	if (!nv[n])
-		return -ENOMEM;
-	nv[n + 1] = NULL;
-	return 0;
-}
-
 static int data_append(char **data, const char *opt)
 {
 	char *nd;
@@ -200,7 +182,7 @@ int mount_opts_parse(char *const *options, struct mount_opts *o,
 			break;
 		case OPT_SB_FLAG:
 			o->ms_set |= d->ms;
-			r = strv_push(&o->sb_flags, d->name);
+			r = calyx_strv_push(&o->sb_flags, d->name);
 			break;
 		case OPT_LEGACY:
 			o->ms_set |= d->ms;

@@ -652,7 +652,7 @@ static bool selinux_enabled(void)
 /* runc: the label is only passed on when SELinux is on */
 const char *rootfs_effective_mount_label(const struct calyx_rootfs_ctx *ctx)
 {
-	const struct calyx_linux *lnx = ctx->spec->linux;
+	const struct calyx_linux *lnx = ctx->spec->linux_cfg;
 
 	if (!lnx || !lnx->mount_label || !*lnx->mount_label)
 		return NULL;
@@ -708,12 +708,14 @@ static int plan_add_spec_mount(const struct calyx_rootfs_ctx *ctx,
 			return calyx_error_setx(err, EINVAL,
 						"%s: idmap is supported on bind mounts only",
 						op->what);
-		/* made by the runtime, which can: see idmap.c */
-		if (!ctx->mount_fds || ctx->mount_fds[i] < 0)
+		/* made by the runtime, which can (see idmap.c); when checking
+		 * the config it has not been made yet */
+		if (!plan->checking && (!ctx->mount_fds || ctx->mount_fds[i] < 0))
 			return calyx_error_setx(err, EINVAL,
 						"%s: no idmapped mount from the runtime",
 						op->what);
-		op->tree_fd = ctx->mount_fds[i];
+		if (!plan->checking)
+			op->tree_fd = ctx->mount_fds[i];
 	} else if (op->opts.bind && ctx->mount_fds && ctx->mount_fds[i] >= 0) {
 		/* a source our user namespace may not reach: see idmap.c */
 		op->source_fd = ctx->mount_fds[i];
@@ -799,18 +801,19 @@ static void plan_defer_readonly(struct mount_plan *plan)
 	}
 }
 
-int mount_plan_build(const struct calyx_rootfs_ctx *ctx,
-		     struct mount_plan *plan, calyx_error **err)
+static int plan_build(const struct calyx_rootfs_ctx *ctx, bool checking,
+		      struct mount_plan *plan, calyx_error **err)
 {
 	const struct calyx_spec *spec = ctx->spec;
-	const struct calyx_linux *lnx = spec->linux;
+	const struct calyx_linux *lnx = spec->linux_cfg;
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
+	plan->checking = checking;
 	plan->in_userns = ctx->in_userns;
 	plan->proc_pidns = ctx->proc_pidns;
 	plan->proc_pidns_fd = ctx->proc_pidns_fd;
-	if (lnx) {
+	if (lnx && !checking) {
 		for (size_t i = 0; i < lnx->n_namespaces; i++)
 			if (lnx->namespaces[i].type == CALYX_NS_CGROUP)
 				plan->cgroupns = true;
@@ -845,6 +848,25 @@ int mount_plan_build(const struct calyx_rootfs_ctx *ctx,
 	}
 	plan_defer_readonly(plan);
 	return 0;
+}
+
+int mount_plan_build(const struct calyx_rootfs_ctx *ctx,
+		     struct mount_plan *plan, calyx_error **err)
+{
+	return plan_build(ctx, false, plan, err);
+}
+
+/*
+ * The config's part of building: every error mount_plan_build would find
+ * in the spec's mounts, found before anything is created.  Nothing is
+ * opened and the host is not asked (the runtime's fds do not exist yet).
+ */
+int mount_plan_check(const struct calyx_spec *spec, calyx_error **err)
+{
+	const struct calyx_rootfs_ctx ctx = { .spec = spec };
+	_cleanup_(mount_plan_free) struct mount_plan plan = { 0 };
+
+	return plan_build(&ctx, true, &plan, err);
 }
 
 void mount_plan_free(struct mount_plan *plan)

@@ -33,7 +33,7 @@ static const struct propagation_name propagation_names[] = {
 static int rootfs_propagation(const struct calyx_rootfs_ctx *ctx,
 			      unsigned long *flags, calyx_error **err)
 {
-	const struct calyx_linux *lnx = ctx->spec->linux;
+	const struct calyx_linux *lnx = ctx->spec->linux_cfg;
 	const char *name = lnx ? lnx->rootfs_propagation : NULL;
 
 	*flags = 0;
@@ -77,7 +77,7 @@ static bool dev_is_bind(const struct calyx_spec *spec)
 int calyx_rootfs_check_no_mount_ns(const struct calyx_spec *spec,
 				   calyx_error **err)
 {
-	const struct calyx_linux *lnx = spec->linux;
+	const struct calyx_linux *lnx = spec->linux_cfg;
 
 	for (size_t i = 0; lnx && i < lnx->n_namespaces; i++)
 		if (lnx->namespaces[i].type == CALYX_NS_MOUNT)
@@ -105,6 +105,17 @@ int calyx_rootfs_check_no_mount_ns(const struct calyx_spec *spec,
 					"linux.devices: needs a mount namespace (linux.namespaces has no \"mount\"): "
 					"the nodes would be made in the image");
 	return 0;
+}
+
+int calyx_rootfs_check_config(const struct calyx_spec *spec,
+			      calyx_error **err)
+{
+	const struct calyx_linux *lnx = spec->linux_cfg;
+
+	for (size_t i = 0; lnx && i < lnx->n_namespaces; i++)
+		if (lnx->namespaces[i].type == CALYX_NS_MOUNT)
+			return mount_plan_check(spec, err);
+	return calyx_rootfs_check_no_mount_ns(spec, err);
 }
 
 static int check_prepare_no_mount_ns(const struct calyx_rootfs_ctx *ctx,
@@ -250,7 +261,7 @@ int calyx_rootfs_pivot(const struct calyx_rootfs_ctx *ctx, calyx_error **err)
 	if (prop && mount(NULL, "/", NULL, prop, NULL) < 0)
 		return calyx_error_set(err, errno,
 				       "linux.rootfsPropagation: %s",
-				       ctx->spec->linux->rootfs_propagation);
+				       ctx->spec->linux_cfg->rootfs_propagation);
 	return 0;
 }
 
@@ -299,7 +310,7 @@ static int clone_onto(int fromfd, int destfd, const struct mount_opts *o,
 static int mask_paths(const struct calyx_rootfs_ctx *ctx, int rootfd,
 		      calyx_error **err)
 {
-	const struct calyx_linux *lnx = ctx->spec->linux;
+	const struct calyx_linux *lnx = ctx->spec->linux_cfg;
 	const char *label = rootfs_effective_mount_label(ctx);
 	const struct mount_opts ro = { .attr_set = MOUNT_ATTR_RDONLY };
 	_cleanup_close_ int nullfd = -1;
@@ -348,7 +359,7 @@ static int mask_paths(const struct calyx_rootfs_ctx *ctx, int rootfd,
 static int readonly_paths(const struct calyx_rootfs_ctx *ctx, int rootfd,
 			  calyx_error **err)
 {
-	const struct calyx_linux *lnx = ctx->spec->linux;
+	const struct calyx_linux *lnx = ctx->spec->linux_cfg;
 	const struct mount_opts ro = {
 		.rattr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 			     MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
@@ -410,7 +421,7 @@ int calyx_rootfs_finalize(const struct calyx_rootfs_ctx *ctx,
 		return calyx_error_set(err, errno, "open /");
 	if (!ctx->root_source || ctx->root_source->upper_dir)
 		make_missing_cwd(ctx->spec, rootfd);
-	if (ctx->spec->linux) {
+	if (ctx->spec->linux_cfg) {
 		r = mask_paths(ctx, rootfd, err);
 		if (r < 0)
 			return r;

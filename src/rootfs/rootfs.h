@@ -63,6 +63,14 @@ int calyx_rootfs_bind_source(const struct calyx_mount *m, size_t index,
 int calyx_rootfs_check_no_mount_ns(const struct calyx_spec *spec,
 				   calyx_error **err);
 
+/*
+ * Every config error the container process would meet in the mounts
+ * (mounts[] options, destinations, sources, tmpcopyup; or the refusals
+ * above without a mount namespace), found by the runtime before it creates
+ * anything: the state dir, the cgroups, the clone.  Pure: opens nothing.
+ */
+int calyx_rootfs_check_config(const struct calyx_spec *spec, calyx_error **err);
+
 int calyx_rootfs_prepare(const struct calyx_rootfs_ctx *ctx, calyx_error **err);
 int calyx_rootfs_pivot(const struct calyx_rootfs_ctx *ctx, calyx_error **err);
 int calyx_rootfs_finalize(const struct calyx_rootfs_ctx *ctx, calyx_error **err);

@@ -407,7 +407,7 @@ static int set_process(struct calyx_spec *spec, const struct sandbox_options *o,
 static int set_namespaces(struct calyx_spec *spec, const struct sandbox_options *o,
 			  const struct sandbox_plan *plan, calyx_error **err)
 {
-	struct calyx_linux *l = spec->linux;
+	struct calyx_linux *l = spec->linux_cfg;
 	bool has_net = calyx_spec_namespace(spec, CALYX_NS_NETWORK) != NULL;
 	size_t j = 0;
 
@@ -446,12 +446,12 @@ static int set_namespaces(struct calyx_spec *spec, const struct sandbox_options 
 static int set_resources(struct calyx_spec *spec, const struct sandbox_options *o,
 			 calyx_error **err)
 {
-	struct calyx_resources *res = spec->linux->resources;
+	struct calyx_resources *res = spec->linux_cfg->resources;
 
 	if (!o->has_memory && !o->has_cpus && !o->has_pids)
 		return 0;
 	if (!res) {
-		res = spec->linux->resources = calloc(1, sizeof(*res));
+		res = spec->linux_cfg->resources = calloc(1, sizeof(*res));
 		if (!res)
 			return calyx_error_set(err, ENOMEM, "spec");
 	}
@@ -507,8 +507,8 @@ static int set_seccomp(struct calyx_spec *spec, const struct sandbox_options *o,
 	if (strcmp(profile, "unconfined") == 0)
 		return 0;
 	if (strcmp(profile, "default") == 0)
-		return calyx_seccomp_default_profile(&spec->linux->seccomp, err);
-	return seccomp_from_file(profile, &spec->linux->seccomp, err);
+		return calyx_seccomp_default_profile(&spec->linux_cfg->seccomp, err);
+	return seccomp_from_file(profile, &spec->linux_cfg->seccomp, err);
 }
 
 static int add_annotation(struct calyx_spec *spec, calyx_error **err)
@@ -569,7 +569,7 @@ int sandbox_build_spec(const struct sandbox_options *o, char *const *cmd,
 	if (r >= 0)
 		r = base_spec(&spec, err);
 	if (r >= 0 && geteuid() != 0)
-		r = sandbox_add_subids(spec->linux, err);
+		r = sandbox_add_subids(spec->linux_cfg, err);
 	if (r < 0)
 		return r;
 	if (set_str(&spec->root_path, plan->root_path, err) < 0)

@@ -183,7 +183,7 @@ void calyx_spec_free(struct calyx_spec *s)
 	calyx_process_free(s->process);
 	free(s->hostname);
 	free(s->domainname);
-	for (int k = 0; k < CALYX_HOOK__COUNT; k++) {
+	for (int k = 0; k < CALYX_HOOK_COUNT; k++) {
 		struct calyx_hook_list *list = &s->hooks[k];
 
 		for (size_t i = 0; list->hooks && i < list->n; i++) {
@@ -194,6 +194,6 @@ void calyx_spec_free(struct calyx_spec *s)
 		free(list->hooks);
 	}
 	kv_free(s->annotations, s->n_annotations);
-	linux_free(s->linux);
+	linux_free(s->linux_cfg);
 	free(s);
 }

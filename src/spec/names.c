@@ -22,7 +22,7 @@
 static const struct {
 	const char *name;
 	int flag;
-} ns_table[CALYX_NS__COUNT] = {
+} ns_table[CALYX_NS_COUNT] = {
 	[CALYX_NS_PID] = { "pid", CLONE_NEWPID },
 	[CALYX_NS_NETWORK] = { "network", CLONE_NEWNET },
 	[CALYX_NS_MOUNT] = { "mount", CLONE_NEWNS },
@@ -35,14 +35,14 @@ static const struct {
 
 const char *calyx_ns_type_name(enum calyx_ns_type t)
 {
-	if ((unsigned)t >= CALYX_NS__COUNT)
+	if ((unsigned)t >= CALYX_NS_COUNT)
 		return NULL;
 	return ns_table[t].name;
 }
 
 int calyx_ns_type_from_name(const char *name)
 {
-	for (int t = 0; name && t < CALYX_NS__COUNT; t++)
+	for (int t = 0; name && t < CALYX_NS_COUNT; t++)
 		if (strcmp(ns_table[t].name, name) == 0)
 			return t;
 	return -1;
@@ -50,7 +50,7 @@ int calyx_ns_type_from_name(const char *name)
 
 int calyx_ns_clone_flag(enum calyx_ns_type t)
 {
-	if ((unsigned)t >= CALYX_NS__COUNT)
+	if ((unsigned)t >= CALYX_NS_COUNT)
 		return 0;
 	return ns_table[t].flag;
 }
@@ -58,15 +58,15 @@ int calyx_ns_clone_flag(enum calyx_ns_type t)
 const struct calyx_namespace *calyx_spec_namespace(const struct calyx_spec *spec,
 						   enum calyx_ns_type t)
 {
-	if (!spec || !spec->linux)
+	if (!spec || !spec->linux_cfg)
 		return NULL;
-	for (size_t i = 0; i < spec->linux->n_namespaces; i++)
-		if (spec->linux->namespaces[i].type == t)
-			return &spec->linux->namespaces[i];
+	for (size_t i = 0; i < spec->linux_cfg->n_namespaces; i++)
+		if (spec->linux_cfg->namespaces[i].type == t)
+			return &spec->linux_cfg->namespaces[i];
 	return NULL;
 }
 
-static const char *const hook_names[CALYX_HOOK__COUNT] = {
+static const char *const hook_names[CALYX_HOOK_COUNT] = {
 	[CALYX_HOOK_PRESTART] = "prestart",
 	[CALYX_HOOK_CREATE_RUNTIME] = "createRuntime",
 	[CALYX_HOOK_CREATE_CONTAINER] = "createContainer",
@@ -77,7 +77,7 @@ static const char *const hook_names[CALYX_HOOK__COUNT] = {
 
 const char *calyx_hook_kind_name(enum calyx_hook_kind k)
 {
-	if ((unsigned)k >= CALYX_HOOK__COUNT)
+	if ((unsigned)k >= CALYX_HOOK_COUNT)
 		return NULL;
 	return hook_names[k];
 }

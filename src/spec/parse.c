@@ -631,7 +631,7 @@ static int parse_hooks(struct spec_ctx *c, yajl_val doc, struct calyx_spec *s)
 	if (r <= 0)
 		return r;
 	old = path_push_key(c, "hooks");
-	for (int k = 0; k < CALYX_HOOK__COUNT && r >= 0; k++) {
+	for (int k = 0; k < CALYX_HOOK_COUNT && r >= 0; k++) {
 		const char *name = calyx_hook_kind_name(k);
 		struct calyx_hook_list *list = &s->hooks[k];
 		yajl_val arr = NULL;
@@ -703,7 +703,7 @@ static int parse_document(struct spec_ctx *c, yajl_val doc,
 	if (r > 0) {
 		size_t old = path_push_key(c, "linux");
 
-		r = parse_linux_object(c, v, &s->linux);
+		r = parse_linux_object(c, v, &s->linux_cfg);
 		path_pop(c, old);
 		if (r < 0)
 			return r;

@@ -158,8 +158,8 @@ static int parse_io_priority(struct spec_ctx *c, yajl_val p,
 	if (r == 0)
 		r = key_error(c, "class", "is required");
 	if (r > 0) {
-		io->class = ioprio_class_from_name(class);
-		if (io->class < 0)
+		io->prio_class = ioprio_class_from_name(class);
+		if (io->prio_class < 0)
 			r = key_error(c, "class",
 				      "unknown I/O priority class \"%s\"",
 				      class);

@@ -176,7 +176,7 @@ static void gen_process_extras(G g, const struct calyx_process *p)
 	if (p->io_priority) {
 		key(g, "ioPriority");
 		yajl_gen_map_open(g);
-		key_str(g, "class", ioprio_class_name(p->io_priority->class));
+		key_str(g, "class", ioprio_class_name(p->io_priority->prio_class));
 		key_i64(g, "priority", p->io_priority->priority);
 		yajl_gen_map_close(g);
 	}
@@ -258,13 +258,13 @@ static void gen_hooks(G g, const struct calyx_hook_list *hooks)
 {
 	bool any = false;
 
-	for (int k = 0; k < CALYX_HOOK__COUNT; k++)
+	for (int k = 0; k < CALYX_HOOK_COUNT; k++)
 		any = any || hooks[k].n;
 	if (!any)
 		return;
 	key(g, "hooks");
 	yajl_gen_map_open(g);
-	for (int k = 0; k < CALYX_HOOK__COUNT; k++) {
+	for (int k = 0; k < CALYX_HOOK_COUNT; k++) {
 		if (!hooks[k].n)
 			continue;
 		key(g, calyx_hook_kind_name((enum calyx_hook_kind)k));
@@ -678,7 +678,7 @@ int calyx_spec_serialize(const struct calyx_spec *spec, char **out,
 	gen_mounts(g, spec->mounts, spec->n_mounts);
 	gen_hooks(g, spec->hooks);
 	gen_kv_map(g, "annotations", spec->annotations, spec->n_annotations);
-	gen_linux(g, spec->linux);
+	gen_linux(g, spec->linux_cfg);
 	yajl_gen_map_close(g);
 	/* a generator error (bad UTF-8 in a string) shows up here */
 	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {

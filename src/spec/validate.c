@@ -52,9 +52,9 @@ static bool names_root(const char *p)
 
 static int validate_namespaces(const struct calyx_spec *s, calyx_error **err)
 {
-	const struct calyx_linux *l = s->linux;
+	const struct calyx_linux *l = s->linux_cfg;
 	const struct calyx_namespace *user, *uts;
-	bool seen[CALYX_NS__COUNT] = { false };
+	bool seen[CALYX_NS_COUNT] = { false };
 
 	for (size_t i = 0; l && i < l->n_namespaces; i++) {
 		const struct calyx_namespace *ns = &l->namespaces[i];
@@ -157,7 +157,7 @@ static int validate_mounts(const struct calyx_spec *s, calyx_error **err)
 
 static int validate_hooks(const struct calyx_spec *s, calyx_error **err)
 {
-	for (int k = 0; k < CALYX_HOOK__COUNT; k++) {
+	for (int k = 0; k < CALYX_HOOK_COUNT; k++) {
 		for (size_t i = 0; i < s->hooks[k].n; i++) {
 			const struct calyx_hook *h = &s->hooks[k].hooks[i];
 
@@ -312,7 +312,7 @@ int calyx_spec_validate(const struct calyx_spec *s, calyx_error **err)
 	if ((r = validate_namespaces(s, err)) < 0 ||
 	    (r = validate_mounts(s, err)) < 0 ||
 	    (r = validate_hooks(s, err)) < 0 ||
-	    (s->linux && (r = validate_linux(s->linux, err)) < 0)) {
+	    (s->linux_cfg && (r = validate_linux(s->linux_cfg, err)) < 0)) {
 		/* messages quote the document's strings */
 		calyx_json_error_printable(err);
 		return r;

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "calyx/error.h"
+#include "calyx/spec.h"
+#include "util/strv.h"
 
 static inline void cleanup_freep(void *p)
 {
@@ -43,11 +45,7 @@ static inline void cleanup_closedirp(DIR **d)
 
 static inline void cleanup_strvp(char ***v)
 {
-	if (*v) {
-		for (char **p = *v; *p; p++)
-			free(*p);
-		free(*v);
-	}
+	calyx_strv_free(*v);
 }
 
 static inline void cleanup_errorp(calyx_error **e)
@@ -62,6 +60,7 @@ static inline void cleanup_errorp(calyx_error **e)
 #define _cleanup_closedir_ _cleanup_(cleanup_closedirp)
 #define _cleanup_strv_ _cleanup_(cleanup_strvp)
 #define _cleanup_error_ _cleanup_(cleanup_errorp)
+#define _cleanup_spec_ _cleanup_(calyx_spec_freep)
 
 #define TAKE_PTR(p)                           \
 	({                                    \

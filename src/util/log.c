@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "calyx/log.h"
 #include "util/json_escape.h"
+#include "util/rfc3339.h"
 
 static const char *const level_names[] = {
 	[CALYX_LOG_ERROR] = "error",
@@ -26,18 +26,6 @@ static void write_all(int fd, const char *buf, size_t len)
 		buf += n;
 		len -= (size_t)n;
 	}
-}
-
-static void format_time(char *out, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	char base[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, size, "%s.%09ldZ", base, ts.tv_nsec);
 }
 
 void calyx_log(const struct calyx_log *log, enum calyx_log_level level,
@@ -59,7 +47,7 @@ void calyx_log(const struct calyx_log *log, enum calyx_log_level level,
 		char escaped[8192];
 
 		calyx_json_escape(msg, escaped, sizeof(escaped));
-		format_time(when, sizeof(when));
+		calyx_now_rfc3339(when, sizeof(when));
 		n = snprintf(line, sizeof(line),
 			     "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
 			     level_names[level], escaped, when);
@@ -68,7 +56,7 @@ void calyx_log(const struct calyx_log *log, enum calyx_log_level level,
 			     level == CALYX_LOG_ERROR ? "" : level_names[level],
 			     level == CALYX_LOG_ERROR ? "" : ": ", msg);
 	} else {
-		format_time(when, sizeof(when));
+		calyx_now_rfc3339(when, sizeof(when));
 		n = snprintf(line, sizeof(line), "%s %s: %s\n", when,
 			     level_names[level], msg);
 	}

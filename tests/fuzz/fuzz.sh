@@ -3,7 +3,7 @@
 #
 #   tests/fuzz/fuzz.sh [-t SECONDS] [TARGET...]     (default: all, 120 s each)
 #
-# Builds libcalyx.a instrumented in build-fuzz/ (clang, -fsanitize=
+# Builds libcalyx_internal.a instrumented in build-fuzz/ (clang, -fsanitize=
 # fuzzer-no-link,address,undefined), each target against it, then fuzzes
 # from the seed corpus.  New inputs go to build-fuzz/corpus/<target>/ (not
 # the repository); a crash input is written to tests/fuzz/crashes/<target>/
@@ -36,7 +36,7 @@ if [[ ! -f $BUILD/build.ninja ]]; then
 	CC=$CC meson setup "$BUILD" "$TOP" -Db_sanitize=$san -Db_lundef=false \
 		-Dc_args="-fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer" >/dev/null
 fi
-ninja -C "$BUILD" libcalyx.a >/dev/null
+ninja -C "$BUILD" libcalyx_internal.a >/dev/null
 # shellcheck disable=SC2207
 libs=($(pkg-config --libs yajl libseccomp libcap libmnl))
 
@@ -46,7 +46,7 @@ for t in "${targets[@]}"; do
 	"$CC" -std=gnu17 -O1 -g -D_GNU_SOURCE -Ulinux -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,$san -fno-sanitize-recover=undefined \
 		-I"$TOP/include" -I"$TOP/src" -I"$TOP" -I"$BUILD" \
-		"$FUZZ/fuzz_$t.c" "$FUZZ/round_trip.c" "$BUILD/libcalyx.a" "${libs[@]}" -o "$bin"
+		"$FUZZ/fuzz_$t.c" "$FUZZ/round_trip.c" "$BUILD/libcalyx_internal.a" "${libs[@]}" -o "$bin"
 	mkdir -p "$BUILD/corpus/$t" "$FUZZ/crashes/$t"
 	echo "fuzz: $t for $secs s"
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct calyx_seccomp *sc = NULL;
 	struct calyx_linux lin = { 0 };
 	struct calyx_spec spec = { .oci_version = "1.3.0", .root_path = "r",
-				   .linux = &lin };
+				   .linux_cfg = &lin };
 
 	if (calyx_seccomp_parse((const char *)data, size, &sc, &err) < 0) {
 		fuzz_check_error(err);

@@ -2,7 +2,8 @@
 # Replays the seed corpus and every kept crash input through each fuzz
 # target, built without libFuzzer or clang: the targets' own
 # LLVMFuzzerTestOneInput() with replay_main.c, linked against the project's
-# libcalyx.a.  Takes seconds.
+# libcalyx_internal.a (the library with its internals, as the calyx binary
+# links it).  Takes seconds.
 #
 #   tests/fuzz/replay.sh            (BUILD=build by default; builds it)
 #
@@ -19,9 +20,9 @@ out=$(mktemp -d /tmp/calyx-fuzz-replay.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
 passed=0 failed=0 skipped=0
-if [[ ! -f $BUILD/build.ninja ]] || ! ninja -C "$BUILD" libcalyx.a >"$out/build.log" 2>&1; then
+if [[ ! -f $BUILD/build.ninja ]] || ! ninja -C "$BUILD" libcalyx_internal.a >"$out/build.log" 2>&1; then
 	cat "$out/build.log" >&2 2>/dev/null
-	echo "fuzz: cannot build libcalyx.a in $BUILD" >&2
+	echo "fuzz: cannot build libcalyx_internal.a in $BUILD" >&2
 	echo "fuzz: 0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
@@ -33,7 +34,7 @@ for t in "${TARGETS[@]}"; do
 	if ! "$CC" -std=gnu17 -O1 -g -D_GNU_SOURCE -Ulinux -Wall -Wextra -Werror \
 		-Wno-unused-parameter -I"$TOP/include" -I"$TOP/src" -I"$TOP" -I"$BUILD" \
 		"$FUZZ/fuzz_$t.c" "$FUZZ/round_trip.c" "$FUZZ/replay_main.c" \
-		"$BUILD/libcalyx.a" "${libs[@]}" -o "$bin" 2>"$out/cc-$t.log"; then
+		"$BUILD/libcalyx_internal.a" "${libs[@]}" -o "$bin" 2>"$out/cc-$t.log"; then
 		cat "$out/cc-$t.log" >&2
 		echo "fuzz: $t: does not build" >&2
 		failed=$((failed + 1))

@@ -23,6 +23,8 @@ CALYX_DEPS_BUILD=(
 	meson:meson
 	ninja:ninja-build
 	pkg-config:pkg-config
+	# ld -r/objcopy make the installed libcalyx.a (src/localize_archive.sh)
+	objcopy:binutils
 	/usr/include/seccomp.h:libseccomp-dev
 	/usr/include/sys/capability.h:libcap-dev
 	/usr/include/yajl/yajl_parse.h:libyajl-dev
@@ -39,6 +41,8 @@ CALYX_DEPS_TEST=(
 	unshare:util-linux
 	script:bsdutils
 	python3:python3
+	# library.bats: the public headers compiled as C++
+	g++:g++
 	/usr/lib/python3/dist-packages/jsonschema:python3-jsonschema
 	# completions/: the zsh and fish files are checked by those shells
 	zsh:zsh

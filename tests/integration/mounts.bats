@@ -207,6 +207,18 @@ propagation_case()
 	assert_nothing_left "$ID"
 }
 
+@test "a mount config error is found before any cgroup or process is made" {
+	calyx_only
+	add_mount /mnt/t proc proc tmpcopyup
+	# a cgroupsPath that cannot be made: the mount error must come first
+	cfg '.linux.cgroupsPath = "/cgroup.procs/calyx-never"'
+	run calyx create -b "$BUNDLE" "$ID"
+	[[ $status -ne 0 ]]
+	[[ ${#lines[@]} -eq 1 &&
+	   $output == *"mounts["*"(/mnt/t): tmpcopyup needs a tmpfs"* ]] || fail "$output"
+	assert_nothing_left "$ID"
+}
+
 @test "a ro tmpfs with a mount nested under it: read-only once the nested mount is made" {
 	add_mount /mnt/ro tmpfs tmpfs ro size=1m
 	add_mount /mnt/ro/sub/dir tmpfs tmpfs size=1m

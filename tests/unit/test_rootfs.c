@@ -423,7 +423,7 @@ TEST(no_mount_ns_refuses_what_would_mount)
 	struct calyx_linux lnx = { .namespaces = &mntns, .n_namespaces = 1,
 				   .masked_paths = masked };
 	struct calyx_spec spec = { .mounts = mounts, .n_mounts = 1,
-				   .linux = &lnx };
+				   .linux_cfg = &lnx };
 	calyx_error *err = NULL;
 
 	/* with a mount namespace everything goes */
@@ -443,6 +443,56 @@ TEST(no_mount_ns_refuses_what_would_mount)
 	calyx_error_free(&err);
 	spec.root_readonly = false;
 	CHECK(calyx_rootfs_check_no_mount_ns(&spec, &err) == 0);
+	calyx_error_free(&err);
+}
+
+/* The runtime finds the mounts' config errors before it makes anything:
+ * pure (no root, no fd from the runtime), the same messages as the plan. */
+TEST(check_config_finds_mount_errors_before_anything_is_made)
+{
+	struct calyx_namespace mntns = { .type = CALYX_NS_MOUNT };
+	char *copyup[] = { "tmpcopyup", NULL };
+	char *idmap[] = { "idmap", NULL };
+	struct calyx_mount m = { .destination = "/mnt", .type = "proc",
+				 .source = "proc" };
+	struct calyx_linux lnx = { .namespaces = &mntns, .n_namespaces = 1 };
+	struct calyx_spec spec = { .mounts = &m, .n_mounts = 1, .linux_cfg = &lnx };
+	const struct {
+		const char *dest, *type, *source;
+		char **options;
+		const char *want;
+	} bad[] = {
+		{ "/mnt", "proc", "proc", copyup, "mounts[0] (/mnt): tmpcopyup needs a tmpfs" },
+		{ "/mnt", "bind", "/x", copyup, "tmpcopyup needs a tmpfs" },
+		{ "/mnt", "tmpfs", "tmpfs", idmap, "idmap is supported on bind mounts only" },
+		{ "/mnt", "bind", NULL, NULL, "mounts[0].source: required for a bind mount" },
+		{ "/mnt", NULL, "x", NULL, "mounts[0].type: required" },
+		{ "/", "tmpfs", "tmpfs", NULL, "is the root itself" },
+		{ NULL, "tmpfs", "tmpfs", NULL, "mounts[0].destination: missing" },
+	};
+	calyx_error *err = NULL;
+
+	CHECK(calyx_rootfs_check_config(&spec, &err) == 0);
+	calyx_error_free(&err);
+	/* an idmapped bind is fine: its tree comes from the runtime later */
+	m.type = "bind";
+	m.source = "/x";
+	m.options = idmap;
+	CHECK(calyx_rootfs_check_config(&spec, &err) == 0);
+	calyx_error_free(&err);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		m = (struct calyx_mount){ .destination = (char *)bad[i].dest,
+					  .type = (char *)bad[i].type,
+					  .source = (char *)bad[i].source,
+					  .options = bad[i].options };
+		CHECK(calyx_rootfs_check_config(&spec, &err) < 0);
+		CHECK_CONTAINS(err ? err->msg : NULL, bad[i].want);
+		calyx_error_free(&err);
+	}
+	/* without a mount namespace: the refusals of check_no_mount_ns */
+	lnx.n_namespaces = 0;
+	CHECK(calyx_rootfs_check_config(&spec, &err) < 0);
+	CHECK_CONTAINS(err ? err->msg : NULL, "needs a mount namespace");
 	calyx_error_free(&err);
 }
 
@@ -513,7 +563,7 @@ TEST(prepare_pivot_basic)
 		  .source = file_src },
 	};
 	struct calyx_spec spec = { .mounts = mounts, .n_mounts = 4,
-				   .linux = &lnx };
+				   .linux_cfg = &lnx };
 	struct scenario s = { .fx = &fx, .spec = &spec };
 
 	CHECK(fixture_init(&fx) == 0);
@@ -586,7 +636,7 @@ TEST(masked_readonly_root_readonly)
 		{ .destination = "/tmp", .type = "tmpfs", .source = "tmpfs" },
 	};
 	struct calyx_spec spec = { .mounts = mounts, .n_mounts = 2,
-				   .linux = &lnx, .root_readonly = true };
+				   .linux_cfg = &lnx, .root_readonly = true };
 	struct scenario s = { .fx = &fx, .spec = &spec };
 	char p[192];
 
@@ -623,7 +673,7 @@ TEST(masked_refuses_fake_dev_null)
 	struct fixture fx;
 	char *masked[] = { "/marker", NULL };
 	struct calyx_linux lnx = { .masked_paths = masked };
-	struct calyx_spec spec = { .linux = &lnx };
+	struct calyx_spec spec = { .linux_cfg = &lnx };
 	struct scenario s = { .fx = &fx, .spec = &spec };
 
 	CHECK(fixture_init(&fx) == 0);
@@ -719,7 +769,7 @@ TEST(dev_symlink_to_host_is_refused)
 			  .major = 1, .minor = 3 },
 		};
 		struct calyx_linux lnx = { .devices = devices, .n_devices = 1 };
-		struct calyx_spec spec = { .linux = &lnx };
+		struct calyx_spec spec = { .linux_cfg = &lnx };
 		struct scenario s = { .fx = &fx, .spec = &spec };
 		char p[192];
 
@@ -786,7 +836,7 @@ static int child_sys_cgroup(void *arg)
 	struct scenario *s = arg;
 	int failures = 0;
 
-	if (s->spec->linux && unshare(CLONE_NEWCGROUP) < 0)
+	if (s->spec->linux_cfg && unshare(CLONE_NEWCGROUP) < 0)
 		return 1;
 	if (run_all_steps(s) < 0)
 		return 1;
@@ -825,7 +875,7 @@ TEST(sysfs_and_cgroup)
 	s.host_has_cpu_comount = access("/sys/fs/cgroup/cpu,cpuacct", F_OK) == 0;
 	/* without and with a cgroup namespace */
 	CHECK(run_in_mntns((int (*)(void *))child_sys_cgroup, &s) == 0);
-	spec.linux = &lnx;
+	spec.linux_cfg = &lnx;
 	CHECK(run_in_mntns((int (*)(void *))child_sys_cgroup, &s) == 0);
 	fixture_cleanup(&fx);
 }
@@ -864,7 +914,7 @@ TEST(user_namespace)
 		  .options = opts_ro },
 	};
 	struct calyx_spec spec = { .mounts = mounts, .n_mounts = 2,
-				   .linux = &lnx };
+				   .linux_cfg = &lnx };
 	struct scenario s = { .fx = &fx, .spec = &spec, .in_userns = true };
 
 	CHECK(fixture_init(&fx) == 0);
@@ -917,7 +967,7 @@ static int child_copyup_propagation(void *arg)
 	n = readlink("/seed/l", link, sizeof(link) - 1);
 	CHILD_CHECK(n == 11 && memcmp(link, "/etc/passwd", 11) == 0);
 	CHILD_CHECK(root_propagation(prop, sizeof(prop)));
-	if (strcmp(s->spec->linux->rootfs_propagation, "private") == 0)
+	if (strcmp(s->spec->linux_cfg->rootfs_propagation, "private") == 0)
 		CHILD_CHECK(!strstr(prop, "shared:") && !strstr(prop, "master:"));
 	else
 		CHILD_CHECK(strstr(prop, "shared:") != NULL);
@@ -940,7 +990,7 @@ TEST(tmpcopyup_and_rootfs_propagation)
 			  .source = "tmpfs", .options = copyup },
 		};
 		struct calyx_spec spec = { .mounts = mounts, .n_mounts = 2,
-					   .linux = &lnx };
+					   .linux_cfg = &lnx };
 		struct scenario s = { .fx = &fx, .spec = &spec };
 		char p[192];
 
@@ -971,6 +1021,7 @@ int main(void)
 	RUN(plan_defers_readonly_under_nested_mounts);
 	RUN(plan_refuses_the_root_as_destination);
 	RUN(no_mount_ns_refuses_what_would_mount);
+	RUN(check_config_finds_mount_errors_before_anything_is_made);
 	/* the rest mount in a private mount namespace: root only */
 	const char *no_root = geteuid() != 0 ? "needs root (mounts)" : NULL;
 

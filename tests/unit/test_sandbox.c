@@ -81,11 +81,11 @@ TEST(serialize_keeps_the_fields)
 	CHECK(a->n_mounts == b->n_mounts);
 	CHECK(a->process->n_rlimits == b->process->n_rlimits);
 	CHECK(a->process->rlimits[0].hard == b->process->rlimits[0].hard);
-	CHECK(a->linux->n_namespaces == b->linux->n_namespaces);
-	CHECK(a->linux->n_uid_mappings == b->linux->n_uid_mappings);
-	CHECK(a->linux->resources->memory->limit == b->linux->resources->memory->limit);
-	CHECK(a->linux->resources->n_devices == b->linux->resources->n_devices);
-	CHECK(a->linux->seccomp->n_syscalls == b->linux->seccomp->n_syscalls);
+	CHECK(a->linux_cfg->n_namespaces == b->linux_cfg->n_namespaces);
+	CHECK(a->linux_cfg->n_uid_mappings == b->linux_cfg->n_uid_mappings);
+	CHECK(a->linux_cfg->resources->memory->limit == b->linux_cfg->resources->memory->limit);
+	CHECK(a->linux_cfg->resources->n_devices == b->linux_cfg->resources->n_devices);
+	CHECK(a->linux_cfg->seccomp->n_syscalls == b->linux_cfg->seccomp->n_syscalls);
 	CHECK(a->hooks[CALYX_HOOK_PRESTART].n == b->hooks[CALYX_HOOK_PRESTART].n);
 	CHECK(a->n_annotations == b->n_annotations);
 	CHECK_CONTAINS(json, "\"ociVersion\"");
@@ -203,12 +203,12 @@ TEST(build_spec_from_flags)
 		CHECK(spec->process->user.uid == 7 && spec->process->user.gid == 8);
 		/* `/` without an overlay is never writable */
 		CHECK(spec->root_readonly);
-		CHECK(spec->linux->resources->has_pids_limit &&
-		      spec->linux->resources->pids_limit == 10);
-		CHECK(spec->linux->n_net_devices == 1);
-		CHECK_STR(spec->linux->net_devices[0].host_name, "cxc1");
-		CHECK_STR(spec->linux->net_devices[0].name, "eth0");
-		CHECK(spec->linux->seccomp == NULL);
+		CHECK(spec->linux_cfg->resources->has_pids_limit &&
+		      spec->linux_cfg->resources->pids_limit == 10);
+		CHECK(spec->linux_cfg->n_net_devices == 1);
+		CHECK_STR(spec->linux_cfg->net_devices[0].host_name, "cxc1");
+		CHECK_STR(spec->linux_cfg->net_devices[0].name, "eth0");
+		CHECK(spec->linux_cfg->seccomp == NULL);
 		for (char **c = spec->process->capabilities->bounding; *c; c++)
 			CHECK(strcmp(*c, "CAP_KILL") != 0);
 	}

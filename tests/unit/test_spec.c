@@ -141,7 +141,7 @@ TEST(spec_example_all_fields)
 	CHECK_STR(s->annotations[1].key, "com.example.key2");
 	CHECK_STR(s->annotations[1].value, "value2");
 
-	l = s->linux;
+	l = s->linux_cfg;
 	CHECK(l != NULL);
 	if (!l)
 		return;
@@ -285,7 +285,7 @@ TEST(newer_fields)
 	CHECK_STR(p->command_line, "x");
 	CHECK(p->env == NULL && p->capabilities == NULL);
 	CHECK(p->has_oom_score_adj && p->oom_score_adj == -1000);
-	CHECK(p->io_priority && p->io_priority->class == 3 &&
+	CHECK(p->io_priority && p->io_priority->prio_class == 3 &&
 	      p->io_priority->priority == 7);
 	CHECK(p->scheduler && p->scheduler->policy_value == 6);
 	CHECK_STR(p->scheduler->policy, "SCHED_DEADLINE");
@@ -303,7 +303,7 @@ TEST(newer_fields)
 	CHECK(s->mounts[0].n_gid_mappings == 1 &&
 	      s->mounts[0].gid_mappings[0].size == 20);
 
-	l = s->linux;
+	l = s->linux_cfg;
 	CHECK_STR(l->namespaces[0].path, "/proc/1/ns/user");
 	CHECK(l->n_net_devices == 2);
 	CHECK_STR(l->net_devices[0].host_name, "eth0");
@@ -354,9 +354,9 @@ TEST(minimal_and_nulls)
 	if (!s)
 		return;
 	CHECK(s->process == NULL);
-	CHECK(s->linux && s->linux->n_namespaces == 0);
-	CHECK(s->linux->resources->memory &&
-	      !s->linux->resources->memory->has_limit);
+	CHECK(s->linux_cfg && s->linux_cfg->n_namespaces == 0);
+	CHECK(s->linux_cfg->resources->memory &&
+	      !s->linux_cfg->resources->memory->has_limit);
 	CHECK(s->n_mounts == 0 && s->hooks[0].n == 0);
 	CHECK(calyx_spec_validate(s, NULL) == 0);
 	CHECK(calyx_spec_namespace(s, CALYX_NS_PID) == NULL);
@@ -993,7 +993,7 @@ TEST(names)
 {
 	CHECK_STR(calyx_ns_type_name(CALYX_NS_NETWORK), "network");
 	CHECK_STR(calyx_ns_type_name(CALYX_NS_TIME), "time");
-	CHECK(calyx_ns_type_name(CALYX_NS__COUNT) == NULL);
+	CHECK(calyx_ns_type_name(CALYX_NS_COUNT) == NULL);
 	CHECK(calyx_ns_type_from_name("mount") == CALYX_NS_MOUNT);
 	CHECK(calyx_ns_type_from_name("cgroup") == CALYX_NS_CGROUP);
 	CHECK(calyx_ns_type_from_name("net") == -1);
@@ -1003,13 +1003,194 @@ TEST(names)
 	CHECK(calyx_ns_clone_flag(CALYX_NS_USER) == CLONE_NEWUSER);
 	CHECK(calyx_ns_clone_flag(CALYX_NS_TIME) == 0x80);
 	CHECK(calyx_ns_clone_flag(CALYX_NS_CGROUP) == 0x02000000);
-	for (int t = 0; t < CALYX_NS__COUNT; t++)
+	for (int t = 0; t < CALYX_NS_COUNT; t++)
 		CHECK(calyx_ns_type_from_name(calyx_ns_type_name(t)) == t);
 	CHECK_STR(calyx_hook_kind_name(CALYX_HOOK_PRESTART), "prestart");
 	CHECK_STR(calyx_hook_kind_name(CALYX_HOOK_CREATE_CONTAINER),
 		  "createContainer");
 	CHECK_STR(calyx_hook_kind_name(CALYX_HOOK_POSTSTOP), "poststop");
-	CHECK(calyx_hook_kind_name(CALYX_HOOK__COUNT) == NULL);
+	CHECK(calyx_hook_kind_name(CALYX_HOOK_COUNT) == NULL);
+}
+
+/* ---- the serializer against its input, field by field ------------------ */
+
+#include <yajl/yajl_tree.h>
+
+#include "spec/serialize.h"
+
+/* What the parser ignores by contract: non-Linux platforms, and the
+ * pre-1.0 linux.resources.oomScoreAdj (process.oomScoreAdj since rc5). */
+static bool serialize_may_drop(const char *path)
+{
+	static const char *const ignored[] = {
+		"solaris", "windows", "vm", "zos", "linux.resources.oomScoreAdj",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ignored); i++)
+		if (strcmp(path, ignored[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Is every field of `in` in `out` with the same value?  Reports each
+ * difference by its JSON path; returns how many.  A relative mount
+ * destination comes back made absolute, as the parser stores it.
+ */
+static int json_covers(yajl_val in, yajl_val out, const char *path)
+{
+	char sub[512];
+	int bad = 0;
+
+	if (!out) {
+		fprintf(stderr, "  %s: dropped by the serializer\n", path);
+		return 1;
+	}
+	if (in->type != out->type) {
+		fprintf(stderr, "  %s: type %d became %d\n", path, in->type, out->type);
+		return 1;
+	}
+	switch (in->type) {
+	case yajl_t_object:
+		for (size_t i = 0; i < in->u.object.len; i++) {
+			const char *key = in->u.object.keys[i];
+			yajl_val o = NULL;
+
+			snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", key);
+			if (serialize_may_drop(sub))
+				continue;
+			for (size_t j = 0; j < out->u.object.len; j++)
+				if (strcmp(out->u.object.keys[j], key) == 0)
+					o = out->u.object.values[j];
+			bad += json_covers(in->u.object.values[i], o, sub);
+		}
+		return bad;
+	case yajl_t_array:
+		if (in->u.array.len != out->u.array.len) {
+			fprintf(stderr, "  %s: %zu elements became %zu\n", path,
+				in->u.array.len, out->u.array.len);
+			return 1;
+		}
+		for (size_t i = 0; i < in->u.array.len; i++) {
+			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			bad += json_covers(in->u.array.values[i], out->u.array.values[i], sub);
+		}
+		return bad;
+	case yajl_t_string: {
+		const char *a = in->u.string, *b = out->u.string;
+		size_t n = strlen(path);
+
+		if (n > 12 && strcmp(path + n - 12, ".destination") == 0 &&
+		    strncmp(path, "mounts[", 7) == 0 && a[0] != '/' && b[0] == '/')
+			b++;
+		if (strcmp(a, b) == 0)
+			return 0;
+		fprintf(stderr, "  %s: \"%s\" became \"%s\"\n", path, a, b);
+		return 1;
+	}
+	case yajl_t_number:
+		if (strcmp(in->u.number.r, out->u.number.r) == 0)
+			return 0;
+		fprintf(stderr, "  %s: %s became %s\n", path, in->u.number.r, out->u.number.r);
+		return 1;
+	default:	/* true, false, null: the type says it all */
+		return 0;
+	}
+}
+
+/* Fields of 1.1-1.3 the upstream example lacks, each with a non-default value. */
+static const char serialize_newer_fields[] =
+	"{'ociVersion':'1.3.0','root':{'path':'rootfs','readonly':true},"
+	"'hostname':'h','domainname':'d',"
+	"'mounts':[{'destination':'/m','type':'bind','source':'/s',"
+	"'options':['rbind','idmap'],"
+	"'uidMappings':[{'containerID':0,'hostID':1000,'size':10}],"
+	"'gidMappings':[{'containerID':0,'hostID':2000,'size':10}]}],"
+	"'process':{'terminal':true,'consoleSize':{'height':25,'width':80},"
+	"'args':['a','b'],'commandLine':'c','env':['A=1'],'cwd':'/w',"
+	"'user':{'uid':1,'gid':2,'umask':18,'additionalGids':[3],'username':'u'},"
+	"'capabilities':{'bounding':['CAP_KILL'],'effective':['CAP_KILL'],"
+	"'inheritable':['CAP_KILL'],'permitted':['CAP_KILL'],'ambient':['CAP_KILL']},"
+	"'rlimits':[{'type':'RLIMIT_NOFILE','soft':10,'hard':20}],"
+	"'noNewPrivileges':true,'apparmorProfile':'ap','oomScoreAdj':5,"
+	"'scheduler':{'policy':'SCHED_FIFO','nice':1,'priority':2,'flags':['SCHED_FLAG_RESET_ON_FORK'],"
+	"'runtime':3,'deadline':4,'period':5},"
+	"'selinuxLabel':'sl','ioPriority':{'class':'IOPRIO_CLASS_BE','priority':4},"
+	"'execCPUAffinity':{'initial':'0','final':'0-1'}},"
+	"'hooks':{'prestart':[{'path':'/p','args':['p'],'env':['E=1'],'timeout':3}],"
+	"'createRuntime':[{'path':'/cr'}],'createContainer':[{'path':'/cc'}],"
+	"'startContainer':[{'path':'/sc'}],'poststart':[{'path':'/ps'}],"
+	"'poststop':[{'path':'/po'}]},"
+	"'annotations':{'k':'v'},"
+	"'linux':{'namespaces':[{'type':'user'},{'type':'mount'},{'type':'time'},"
+	"{'type':'network','path':'/proc/1/ns/net'}],"
+	"'uidMappings':[{'containerID':0,'hostID':1000,'size':10}],"
+	"'gidMappings':[{'containerID':0,'hostID':1000,'size':10}],"
+	"'timeOffsets':{'monotonic':{'secs':-5,'nanosecs':7},'boottime':{'secs':9}},"
+	"'devices':[{'path':'/dev/x','type':'c','major':1,'minor':3,"
+	"'fileMode':438,'uid':0,'gid':0}],"
+	"'netDevices':{'eth1':{'name':'ct1'}},"
+	"'cgroupsPath':'/x','rootfsPropagation':'rslave','mountLabel':'ml',"
+	"'sysctl':{'net.ipv4.ip_forward':'1'},'maskedPaths':['/proc/kcore'],"
+	"'readonlyPaths':['/proc/sys'],'personality':{'domain':'LINUX32'},"
+	"'memoryPolicy':{'mode':'MPOL_BIND','nodes':'0','flags':['MPOL_F_STATIC_NODES']},"
+	"'resources':{'devices':[{'allow':false,'access':'rwm'}],"
+	"'memory':{'limit':1000000,'reservation':900000,'swap':2000000,"
+	"'kernel':1,'kernelTCP':2,'swappiness':10,'disableOOMKiller':true,"
+	"'useHierarchy':true,'checkBeforeUpdate':true},"
+	"'cpu':{'shares':1024,'quota':1000,'burst':10,'period':100000,"
+	"'realtimeRuntime':1,'realtimePeriod':2,'cpus':'0','mems':'0','idle':1},"
+	"'blockIO':{'weight':10,'leafWeight':10,'weightDevice':[{'major':8,'minor':0,"
+	"'weight':500,'leafWeight':300}],'throttleReadBpsDevice':[{'major':8,"
+	"'minor':0,'rate':600}]},"
+	"'hugepageLimits':[{'pageSize':'2MB','limit':209715200}],"
+	"'network':{'classID':1048577,'priorities':[{'name':'eth0','priority':500}]},"
+	"'pids':{'limit':32},'rdma':{'mlx5_1':{'hcaHandles':3,'hcaObjects':10000}},"
+	"'unified':{'io.weight':'10'}},"
+	"'seccomp':{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':1,"
+	"'architectures':['SCMP_ARCH_X86_64'],'flags':['SECCOMP_FILTER_FLAG_LOG'],"
+	"'listenerPath':'/l','listenerMetadata':'md',"
+	"'syscalls':[{'names':['getcwd'],'action':'SCMP_ACT_ALLOW','errnoRet':2,"
+	"'args':[{'index':0,'value':1,'valueTwo':2,'op':'SCMP_CMP_EQ'}]}]}}}";
+
+/*
+ * serialize(parse(doc)) holds every field of doc with its value: a field
+ * the serializer drops on every pass (which a parse/serialize fixpoint
+ * would not notice) is reported by its path.
+ */
+TEST(serialize_keeps_every_field_of_the_input)
+{
+	_cleanup_free_ char *newer = dq(serialize_newer_fields);
+	_cleanup_free_ char *example = strdup(spec_example_json);
+	const char *docs[] = { example, newer };
+
+	/* the upstream example predates 1.0.0: bumped to a version we take */
+	if (example && strstr(example, "0.5.0-dev"))
+		memcpy(strstr(example, "0.5.0-dev"), "1.3.0-dev", 9);
+	for (size_t d = 0; d < ARRAY_SIZE(docs); d++) {
+		_cleanup_spec_ struct calyx_spec *spec = NULL;
+		_cleanup_error_ calyx_error *err = NULL;
+		_cleanup_free_ char *out = NULL;
+		yajl_val in_tree, out_tree;
+		char ebuf[256];
+
+		CHECK(docs[d] != NULL);
+		if (!docs[d])
+			continue;
+		CHECK(calyx_spec_parse(docs[d], strlen(docs[d]), &spec, &err) == 0);
+		if (err)
+			fprintf(stderr, "  doc %zu: %s\n", d, err->msg);
+		CHECK(spec && calyx_spec_serialize(spec, &out, &err) == 0);
+		if (!out)
+			continue;
+		in_tree = yajl_tree_parse(docs[d], ebuf, sizeof(ebuf));
+		out_tree = yajl_tree_parse(out, ebuf, sizeof(ebuf));
+		CHECK(in_tree && out_tree);
+		if (in_tree && out_tree)
+			CHECK(json_covers(in_tree, out_tree, "") == 0);
+		yajl_tree_free(in_tree);
+		yajl_tree_free(out_tree);
+	}
 }
 
 int main(void)
@@ -1029,5 +1210,6 @@ int main(void)
 	RUN(parse_file);
 	RUN(process_parse_bare);
 	RUN(names);
+	RUN(serialize_keeps_every_field_of_the_input);
 	return unit_summary("unit/spec");
 }

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "calyx/error.h"
 #include "unit.h"
 #include "util/cleanup.h"
 #include "util/json_escape.h"
+#include "util/rfc3339.h"
+#include "util/strv.h"
 
 TEST(error_set_formats_strerror)
 {
@@ -46,11 +49,46 @@ TEST(json_escape)
 	CHECK_STR(out, "abc");
 }
 
+TEST(strv)
+{
+	_cleanup_strv_ char **v = NULL;
+	_cleanup_strv_ char **copy = NULL;
+	char *const more[] = { "b", "a", "c", NULL };
+
+	CHECK(calyx_strv_length(NULL) == 0);
+	CHECK(!calyx_strv_contains(NULL, "a"));
+	CHECK(calyx_strv_dup(NULL) == NULL);
+	CHECK(calyx_strv_push(&v, "a") == 0);
+	CHECK(calyx_strv_extend(&v, more) == 0);
+	CHECK(calyx_strv_extend(&v, NULL) == 0);
+	CHECK(calyx_strv_length(v) == 4);
+	CHECK(calyx_strv_contains(v, "c") && !calyx_strv_contains(v, "d"));
+	copy = calyx_strv_dup(v);
+	CHECK(copy && calyx_strv_length(copy) == 4 && copy[0] != v[0]);
+	calyx_strv_remove(v, "a");	/* every "a", the order kept */
+	CHECK(calyx_strv_length(v) == 2);
+	CHECK_STR(v[0], "b");
+	CHECK_STR(v[1], "c");
+	CHECK_STR(copy[3], "c");
+}
+
+TEST(rfc3339_now)
+{
+	char t[CALYX_RFC3339_LEN];
+
+	calyx_now_rfc3339(t, sizeof(t));
+	/* 2026-11-24T01:02:03.123456789Z */
+	CHECK(strlen(t) == 30 && t[4] == '-' && t[10] == 'T' && t[19] == '.' &&
+	      t[29] == 'Z');
+}
+
 int main(void)
 {
 	RUN(error_set_formats_strerror);
 	RUN(error_prefix_adds_context);
 	RUN(error_first_one_wins);
 	RUN(json_escape);
+	RUN(strv);
+	RUN(rfc3339_now);
 	return unit_summary("unit/util");
 }
