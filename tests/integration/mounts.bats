@@ -284,7 +284,7 @@ propagation_case()
 	run calyx run -b "$BUNDLE" "$ID"
 	[ "$status" -ne 0 ]
 	if [[ $(runtime_name) == calyx* ]]; then
-		contains "destination: / is the root itself"
+		contains "mounts[7].destination: \"/\" is the container's root"
 	fi
 	assert_nothing_left "$ID"
 }
