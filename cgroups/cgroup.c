@@ -126,17 +126,16 @@ static bool permission_error(int r)
 	return r == -EACCES || r == -EPERM || r == -EROFS;
 }
 
-int cg_create_at(const struct calyx_cgroup_config *cfg, const char *root,
-		 enum calyx_cgroup_mode mode, const char *mountinfo,
-		 struct calyx_cgroup **out, calyx_error **err)
+int cg_prepare_at(const struct calyx_cgroup_config *cfg, const char *root,
+		  enum calyx_cgroup_mode mode, const char *mountinfo,
+		  struct calyx_cgroup **out, calyx_error **err)
 {
 	_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
-	bool limits = cg_resources_have_limits(cfg->resources);
 	int r;
 
 	if (cfg->rootless && mode != CALYX_CGROUP_V2) {
 		/* v1 has no safe delegation to unprivileged users */
-		if (limits)
+		if (cg_resources_have_limits(cfg->resources))
 			return calyx_error_setx(err, EPERM,
 						"linux.resources: a rootless container cannot set cgroup limits on a cgroup v1 host");
 		return null_manager(root, cfg->log, out, err);
@@ -150,12 +149,37 @@ int cg_create_at(const struct calyx_cgroup_config *cfg, const char *root,
 	r = resolve_path(cg, cfg, err);
 	if (r < 0)
 		return r;
+	*out = TAKE_PTR(cg);
+	return 0;
+}
+
+/* Rootless without a writable delegated cgroup and without limits: go on
+ * without a cgroup, as runc does. */
+static void become_null(struct calyx_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n_h; i++) {
+		if (cg->h[i].dirfd >= 0)
+			close(cg->h[i].dirfd);
+		cg->h[i].dirfd = -1;
+		cg->h[i].created = 0;
+	}
+	cg->null = true;
+}
+
+int calyx_cgroup_make(struct calyx_cgroup *cg, const struct calyx_cgroup_config *cfg,
+		      calyx_error **err)
+{
+	bool limits = cg_resources_have_limits(cfg->resources);
+	int r = 0;
+
+	if (cg->null)
+		return 0;
 	for (size_t i = 0; i < cg->n_h; i++) {
 		r = cg_hierarchy_create(cg, &cg->h[i], err);
 		if (r < 0)
 			break;
 	}
-	if (r >= 0 && mode == CALYX_CGROUP_V2)
+	if (r >= 0 && cg->mode == CALYX_CGROUP_V2)
 		r = cg_v2_enable(cg, &cg->h[0], ~0u, err);
 	if (r < 0) {
 		remove_all(cg);
@@ -164,9 +188,11 @@ int cg_create_at(const struct calyx_cgroup_config *cfg, const char *root,
 				return calyx_error_prefix(err,
 							  "linux.resources: rootless container without a writable delegated cgroup");
 			calyx_error_free(err);
-			return null_manager(root, cfg->log, out, err);
+			become_null(cg);
+			return 0;
 		}
-		return calyx_error_prefix(err, "creating cgroup %s", cg->path);
+		/* a refusal of an existing cgroup already names it */
+		return r == -EBUSY ? r : calyx_error_prefix(err, "creating cgroup %s", cg->path);
 	}
 	r = cg_apply(cg, cfg->resources, false, err);
 	if (r < 0) {
@@ -174,8 +200,36 @@ int cg_create_at(const struct calyx_cgroup_config *cfg, const char *root,
 		return r;
 	}
 	calyx_debug(cfg->log, "cgroup %s created", cg->path);
+	return 0;
+}
+
+int cg_create_at(const struct calyx_cgroup_config *cfg, const char *root,
+		 enum calyx_cgroup_mode mode, const char *mountinfo,
+		 struct calyx_cgroup **out, calyx_error **err)
+{
+	_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
+	int r;
+
+	r = cg_prepare_at(cfg, root, mode, mountinfo, &cg, err);
+	if (r < 0)
+		return r;
+	r = calyx_cgroup_make(cg, cfg, err);
+	if (r < 0)
+		return r;
 	*out = TAKE_PTR(cg);
 	return 0;
+}
+
+int calyx_cgroup_prepare(const struct calyx_cgroup_config *cfg,
+			 struct calyx_cgroup **out, calyx_error **err)
+{
+	enum calyx_cgroup_mode mode;
+	int r;
+
+	r = calyx_cgroup_detect_mode(&mode, err);
+	if (r < 0)
+		return r;
+	return cg_prepare_at(cfg, CG_DEFAULT_ROOT, mode, NULL, out, err);
 }
 
 int calyx_cgroup_create(const struct calyx_cgroup_config *cfg,

@@ -43,6 +43,18 @@ int calyx_cgroup_detect_mode(enum calyx_cgroup_mode *mode, calyx_error **err);
 int calyx_cgroup_create(const struct calyx_cgroup_config *cfg,
 			struct calyx_cgroup **out, calyx_error **err);
 
+/*
+ * The same in two steps, so that the caller can record the path before
+ * anything exists (a runtime killed in between leaves a record that names
+ * everything it may have made): prepare finds the hierarchies and resolves
+ * the path, making nothing; make creates and applies, removing on error
+ * what it made.  A rootless make may turn the manager into a null one.
+ */
+int calyx_cgroup_prepare(const struct calyx_cgroup_config *cfg,
+			 struct calyx_cgroup **out, calyx_error **err);
+int calyx_cgroup_make(struct calyx_cgroup *cg, const struct calyx_cgroup_config *cfg,
+		      calyx_error **err);
+
 /* Reopen a container's existing cgroup from the path saved in its state. */
 int calyx_cgroup_open(const char *path, const struct calyx_log *log,
 		      struct calyx_cgroup **out, calyx_error **err);

@@ -429,7 +429,7 @@ static char *owner_name(void)
 	return strdup(pw ? pw->pw_name : "");
 }
 
-static int write_record(struct create_job *job, calyx_error **err)
+static int write_record(struct create_job *job, bool creating, calyx_error **err)
 {
 	char created[64];
 	_cleanup_free_ char *owner = owner_name();
@@ -444,12 +444,35 @@ static int write_record(struct create_job *job, calyx_error **err)
 		.cgroup_path = (char *)(job->cgroup ? calyx_cgroup_path(job->cgroup) : ""),
 		.annotations = job->spec->annotations,
 		.n_annotations = job->spec->n_annotations,
+		.creating = creating,
 	};
 
 	if (!owner)
 		return calyx_error_set(err, ENOMEM, "state");
 	container_now_rfc3339(created, sizeof(created));
 	return container_record_write(job->state_dirfd, &rec, err);
+}
+
+/*
+ * `create` is about to exit and leave the container process waiting on the
+ * exec fifo: until now it dies with us (parent-death signal), so a create
+ * killed at any instant leaves no process nobody knows of.  Recorded now:
+ * let it outlive us, and wait until it says it will.
+ */
+static int detach_process(struct create_job *job, calyx_error **err)
+{
+	struct calyx_sync_msg msg;
+	int r;
+
+	r = calyx_sync_send(job->sync_parent, CALYX_SYNC_RECORDED, 0, NULL, err);
+	if (r < 0)
+		return r;
+	r = calyx_sync_recv(job->sync_parent, &msg, "the container process to detach", err);
+	if (r < 0)
+		return r;
+	if (msg.type != CALYX_SYNC_DETACHED)
+		return calyx_error_setx(err, EPROTO, "sync: unexpected message %u", msg.type);
+	return 0;
 }
 
 static void kill_and_reap(struct create_job *job)
@@ -521,9 +544,19 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 	if (job->ctx->cgroups_disabled && lx && lx->resources)
 		calyx_debug(&job->ctx->log, "--cgroup-manager disabled: linux.resources not applied");
 	r = job->opts->no_cgroup || job->ctx->cgroups_disabled ?
-		    0 : calyx_cgroup_create(&cgcfg, &job->cgroup, err);
+		    0 : calyx_cgroup_prepare(&cgcfg, &job->cgroup, err);
 	if (r < 0)
 		return r;
+	/* whatever instant we die from here on, the record names what there
+	 * is to remove (the cgroup path now, the pid once cloned) */
+	r = write_record(job, true, err);
+	if (r < 0)
+		return r;
+	if (job->cgroup) {
+		r = calyx_cgroup_make(job->cgroup, &cgcfg, err);
+		if (r < 0)
+			return r;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return calyx_error_set(err, errno, "socketpair");
 	job->sync_parent = sv[0];
@@ -546,15 +579,21 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		r = -EINVAL;
 	if (r < 0)
 		return r;
+	r = write_record(job, true, err);
+	if (r < 0)
+		return r;
 	r = drive_setup(job, err);
 	if (r < 0)
 		return r;
-	r = write_record(job, err);
+	r = write_record(job, false, err);
 	if (r < 0)
 		return r;
-	if (job->opts->pid_file)
-		return calyx_write_pid_file(job->opts->pid_file, job->pid, err);
-	return 0;
+	if (job->opts->pid_file) {
+		r = calyx_write_pid_file(job->opts->pid_file, job->pid, err);
+		if (r < 0)
+			return r;
+	}
+	return job->run_mode ? 0 : detach_process(job, err);
 }
 
 static int bundle_path(const char *bundle, char **out, calyx_error **err)
