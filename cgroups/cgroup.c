@@ -375,9 +375,22 @@ int calyx_cgroup_destroy(struct calyx_cgroup *cg, calyx_error **err)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < cg->n_h; i++) {
-		if (!cg->h[i].dir)
+		struct cg_hierarchy *h = &cg->h[i];
+		int created = h->created;
+
+		if (!h->dir)
 			continue;
-		r = cg_hierarchy_remove(cg, &cg->h[i], err);
+		r = cg_hierarchy_remove(cg, h, err);
+		if (r == -EBUSY && h->created != CG_NOT_OURS) {
+			/* someone the listed hierarchy does not show: a
+			 * process that a killed runtime had moved into some
+			 * hierarchies only */
+			calyx_error_free(err);
+			r = cg_kill_and_wait_dir(h->dir, err);
+			h->created = created;
+			if (r >= 0)
+				r = cg_hierarchy_remove(cg, h, err);
+		}
 		if (r < 0)
 			return r;
 	}

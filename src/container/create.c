@@ -288,7 +288,7 @@ static long clone_via_userns_helper(struct create_job *job, struct clone_args *a
 	return r < 0 ? r : msg.value;
 }
 
-static int clone_container(struct create_job *job, calyx_error **err)
+static int clone_container(struct create_job *job, bool *in_cgroup, calyx_error **err)
 {
 	struct clone_args args = {
 		.flags = job->ns.clone_flags | CLONE_PIDFD,
@@ -332,10 +332,7 @@ cloned:
 		close(job->console_sock);
 		job->console_sock = -1;
 	}
-	if (cgfd < 0 && job->cgroup) {
-		if (calyx_cgroup_enter(job->cgroup, job->pid, err) < 0)
-			return calyx_error_prefix(err, "linux.cgroupsPath");
-	}
+	*in_cgroup = cgfd >= 0 || !job->cgroup;
 	return 0;
 }
 
@@ -500,6 +497,7 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		.rootless = geteuid() != 0,
 		.log = &job->ctx->log,
 	};
+	bool in_cgroup = false;
 	int sv[2], r;
 
 	r = check_spec(spec, err);
@@ -574,14 +572,18 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 	}
 	r = ns_plan_enter_for_clone(spec, &job->ns, err);
 	if (r >= 0)
-		r = clone_container(job, err);
+		r = clone_container(job, &in_cgroup, err);
 	if (ns_plan_leave_after_clone(&job->ns, r < 0 ? NULL : err) < 0 && r >= 0)
 		r = -EINVAL;
 	if (r < 0)
 		return r;
+	/* the pid before the cgroup: a delete after we die half-way through
+	 * the hierarchies still finds and waits for the process */
 	r = write_record(job, true, err);
 	if (r < 0)
 		return r;
+	if (!in_cgroup && calyx_cgroup_enter(job->cgroup, job->pid, err) < 0)
+		return calyx_error_prefix(err, "linux.cgroupsPath");
 	r = drive_setup(job, err);
 	if (r < 0)
 		return r;

@@ -471,11 +471,16 @@ remove_own_cgroups()
 				continue
 			fi
 			file=cgroup.freeze value=1
+			# runc 1.1.5 refuses a frozen v1 freezer but hangs in a frozen v2 one
+			[[ $(runtime_name) == runc ]] && continue
 		fi
 		mkdir -p "$dir"
 		echo "$value" > "$dir/$file" || { remove_own_cgroups; skip "cannot freeze $dir"; }
 		run --separate-stderr timeout 20 "$CALYX" --root "$STATE_ROOT" create -b "$BUNDLE" "$ID"
-		echo THAWED > "$dir/freezer.state" 2>/dev/null || echo 0 > "$dir/$file"
+		# thaw (when the runtime left the directory) so nothing stays stuck
+		if [[ -e $dir/$file ]]; then
+			[[ $kind == v1 ]] && echo THAWED > "$dir/$file" || echo 0 > "$dir/$file"
+		fi
 		calyx delete -f "$ID" 2>/dev/null || true
 		remove_own_cgroups
 		[[ $status -ne 0 && $status -ne 124 ]] || fail "$kind: create of a frozen cgroup: status $status: $stderr"

@@ -129,7 +129,7 @@ residue()
 # kill_at DELAY CMD...: CMD gets SIGKILL after DELAY seconds (quietly)
 kill_at()
 {
-	( timeout -s KILL "$@" </dev/null >/dev/null 2>&1 ) 2>/dev/null
+	( timeout -s KILL "$@" </dev/null >/dev/null 2>&1; true ) 2>/dev/null
 	return 0
 }
 
