@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -150,6 +151,37 @@ static int resolve_rootfs(struct create_job *job, calyx_error **err)
 	return 0;
 }
 
+/*
+ * The state dir of ID exists.  If it is what a create killed half-way left
+ * (a record still "creating" and nobody holding its lock), remove
+ * all it made -- as `delete -f` would -- so the ID can be used again; true
+ * then.  Decided and done under the lock, so a live container or one being
+ * made right now is never touched.
+ */
+static bool reclaim_abandoned(struct calyx_context *ctx, const char *id)
+{
+	_cleanup_record_ struct container_record *rec = NULL;
+	_cleanup_error_ calyx_error *e = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (container_open_dir(ctx, id, &fd, &e) < 0 ||
+	    flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return false;
+	/* not without a record: a live create makes the directory just
+	 * before it locks it, and writes the first record under the lock */
+	r = container_record_read(fd, &rec, &e);
+	if (r < 0 || !rec->creating)
+		return false;
+	if (container_delete_locked(ctx, id, fd, true, &e) < 0) {
+		calyx_warn(&ctx->log, "removing what a killed create of %s left: %s",
+			   id, e->msg);
+		return false;
+	}
+	calyx_debug(&ctx->log, "removed what a killed create of %s left", id);
+	return true;
+}
+
 static int make_state_dir(struct calyx_context *ctx, const char *id,
 			  int *dirfd, calyx_error **err)
 {
@@ -166,7 +198,14 @@ static int make_state_dir(struct calyx_context *ctx, const char *id,
 	if (rootfd < 0)
 		return calyx_error_set(err, errno, "open state root %s", ctx->state_root);
 	/* 0711: the container user must reach the exec fifo through a dirfd */
-	if (mkdirat(rootfd, id, 0711) < 0) {
+	r = mkdirat(rootfd, id, 0711);
+	if (r < 0 && errno == EEXIST) {
+		if (reclaim_abandoned(ctx, id))
+			r = mkdirat(rootfd, id, 0711);
+		else
+			errno = EEXIST;
+	}
+	if (r < 0) {
 		if (errno == EEXIST)
 			return calyx_error_setx(err, EEXIST,
 						"container with id %s already exists", id);

@@ -211,9 +211,7 @@ int container_teardown_known(struct calyx_context *ctx, const char *id,
 int calyx_container_delete(struct calyx_context *ctx, const char *id,
 			   bool force, calyx_error **err)
 {
-	_cleanup_close_ int dirfd = -1, pidfd = -1;
-	_cleanup_record_ struct container_record *rec = NULL;
-	enum calyx_status status;
+	_cleanup_close_ int dirfd = -1;
 	int r;
 
 	r = container_open_dir(ctx, id, &dirfd, err);
@@ -227,6 +225,17 @@ int calyx_container_delete(struct calyx_context *ctx, const char *id,
 	r = container_lock(dirfd, err);
 	if (r < 0)
 		return r;
+	return container_delete_locked(ctx, id, dirfd, force, err);
+}
+
+int container_delete_locked(struct calyx_context *ctx, const char *id, int dirfd,
+			    bool force, calyx_error **err)
+{
+	_cleanup_close_ int pidfd = -1;
+	_cleanup_record_ struct container_record *rec = NULL;
+	enum calyx_status status;
+	int r;
+
 	r = container_record_read(dirfd, &rec, err);
 	if (r == -ENOENT || (r == -EBADMSG && force)) {
 		/* no record: never recorded, or unreadable; what can be

@@ -2,6 +2,7 @@
 # create/start/state/kill/delete/run/list: the lifecycle in runtime.md.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 @test "create -> created with pid -> start -> running -> kill -> stopped -> delete" {
 	set_args /bin/probe sleep 100
@@ -364,4 +365,24 @@ procs_of()
 		expect_status 0
 		assert_nothing_left "$ID" "$pid"
 	done
+}
+
+@test "the next create of an ID whose create was SIGKILLed half-way works without a delete, and leaves nothing after it" {
+	runc_deviates "runc refuses the ID of a killed create until its state is removed"
+	cfg '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "kill -9 $PPID"]}]'
+	set_args /bin/probe sleep 100
+	create_ct "$ID"
+	[[ $status -eq 137 ]] || fail "create was not killed: $status $output"
+	cfg 'del(.hooks)'
+	create_ct "$ID"
+	expect_status 0
+	[[ $(state_field "$ID" status) == created ]]
+	calyx delete -f "$ID"
+	assert_nothing_left "$ID"
+	# a live container's ID stays refused
+	create_ct "$ID"
+	expect_status 0
+	create_ct "$ID"
+	[[ $status -ne 0 && $output == *"already exists"* ]] || fail "$status $output"
+	[[ $(state_field "$ID" status) == created ]]
 }
