@@ -279,6 +279,14 @@ const char *calyx_cgroup_path(const struct calyx_cgroup *cg)
 	return cg->null ? "" : cg->path;
 }
 
+int calyx_cgroup_birth_fd(struct calyx_cgroup *cg, bool *complete)
+{
+	struct cg_hierarchy *u = cg->null ? NULL : cg_unified(cg);
+
+	*complete = !cg->null && cg->mode == CALYX_CGROUP_V2 && cg->n_h == 1;
+	return u ? u->dirfd : -1;
+}
+
 int calyx_cgroup_clone_fd(const struct calyx_cgroup *cg)
 {
 	if (cg->null || cg->mode != CALYX_CGROUP_V2 || cg->n_h != 1)

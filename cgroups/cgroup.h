@@ -66,6 +66,12 @@ const char *calyx_cgroup_path(const struct calyx_cgroup *cg);
  * -1 otherwise.  Owned by the manager. */
 int calyx_cgroup_clone_fd(const struct calyx_cgroup *cg);
 
+/* The unified hierarchy's leaf fd (pure v2 and hybrid), -1 without one:
+ * cloned into it, a process is in the container's cgroup from its first
+ * instant, so a destroy finds it whenever its runtime dies; *complete
+ * says whether that is every hierarchy (else calyx_cgroup_enter follows). */
+int calyx_cgroup_birth_fd(struct calyx_cgroup *cg, bool *complete);
+
 /* Move a process into the cgroup (every hierarchy). */
 int calyx_cgroup_enter(struct calyx_cgroup *cg, pid_t pid, calyx_error **err);
 

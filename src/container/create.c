@@ -334,7 +334,8 @@ static int clone_container(struct create_job *job, bool *in_cgroup, calyx_error 
 		.pidfd = (uint64_t)(uintptr_t)&job->pidfd,
 		.exit_signal = SIGCHLD,
 	};
-	int cgfd = job->cgroup ? calyx_cgroup_clone_fd(job->cgroup) : -1;
+	bool complete = false;
+	int cgfd = job->cgroup ? calyx_cgroup_birth_fd(job->cgroup, &complete) : -1;
 	long pid;
 
 	if (job->ns.pid_via_helper) {
@@ -371,7 +372,7 @@ cloned:
 		close(job->console_sock);
 		job->console_sock = -1;
 	}
-	*in_cgroup = cgfd >= 0 || !job->cgroup;
+	*in_cgroup = (cgfd >= 0 && complete) || !job->cgroup;
 	return 0;
 }
 
