@@ -192,7 +192,7 @@ int container_teardown(struct calyx_context *ctx, const char *id, int dirfd,
 		if (r < 0)
 			return calyx_error_prefix(err, "removing the cgroup");
 	}
-	/* a creation that never finished never ran prestart: no poststop */
+	/* a creation that never finished made no container for poststop to report on */
 	if (!rec->creating)
 		run_poststop(ctx, dirfd, rec);
 	return remove_state(ctx, id, err);

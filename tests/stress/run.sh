@@ -26,9 +26,9 @@ done
 
 # trial counts: short (inside tests/run) and long (the 1,000-trial runs)
 if ((SHORT)); then
-	KILL_TRIALS=${KILL_TRIALS:-25}
-	PAR_ROUNDS=${PAR_ROUNDS:-3}
-	LOOP_RUNS=${LOOP_RUNS:-40}
+	KILL_TRIALS=${KILL_TRIALS:-15}
+	PAR_ROUNDS=${PAR_ROUNDS:-2}
+	LOOP_RUNS=${LOOP_RUNS:-25}
 else
 	KILL_TRIALS=${KILL_TRIALS:-1000}
 	PAR_ROUNDS=${PAR_ROUNDS:-50}
