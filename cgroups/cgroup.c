@@ -128,17 +128,16 @@ static bool permission_error(int r)
 	return r == -EACCES || r == -EPERM || r == -EROFS;
 }
 
-int cg_create_at(const struct calyx_cgroup_config *cfg, const char *root,
-		 enum calyx_cgroup_mode mode, const char *mountinfo,
-		 struct calyx_cgroup **out, calyx_error **err)
+int cg_prepare_at(const struct calyx_cgroup_config *cfg, const char *root,
+		  enum calyx_cgroup_mode mode, const char *mountinfo,
+		  struct calyx_cgroup **out, calyx_error **err)
 {
 	_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
-	bool limits = cg_resources_have_limits(cfg->resources);
 	int r;
 
 	if (cfg->rootless && mode != CALYX_CGROUP_V2) {
 		/* v1 has no safe delegation to unprivileged users */
-		if (limits)
+		if (cg_resources_have_limits(cfg->resources))
 			return calyx_error_setx(err, EPERM,
 						"linux.resources: a rootless container cannot set cgroup limits on a cgroup v1 host");
 		return null_manager(root, cfg->log, out, err);
@@ -152,12 +151,38 @@ int cg_create_at(const struct calyx_cgroup_config *cfg, const char *root,
 	r = resolve_path(cg, cfg, err);
 	if (r < 0)
 		return r;
+	*out = TAKE_PTR(cg);
+	return 0;
+}
+
+/* Rootless without a writable delegated cgroup and without limits: go on
+ * without a cgroup, as runc does. */
+static void become_null(struct calyx_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n_h; i++) {
+		if (cg->h[i].dirfd >= 0)
+			close(cg->h[i].dirfd);
+		cg->h[i].dirfd = -1;
+		cg->h[i].created = 0;
+	}
+	cg->null = true;
+}
+
+int calyx_cgroup_make(struct calyx_cgroup *cg, const struct calyx_cgroup_config *cfg,
+		      calyx_error **err)
+{
+	bool limits = cg_resources_have_limits(cfg->resources);
+	int r = 0;
+
+	/* systemd makes the unit's cgroup when the first process enters */
+	if (cg->null || cg->sd)
+		return 0;
 	for (size_t i = 0; i < cg->n_h; i++) {
 		r = cg_hierarchy_create(cg, &cg->h[i], err);
 		if (r < 0)
 			break;
 	}
-	if (r >= 0 && mode == CALYX_CGROUP_V2)
+	if (r >= 0 && cg->mode == CALYX_CGROUP_V2)
 		r = cg_v2_enable(cg, &cg->h[0], ~0u, err);
 	if (r < 0) {
 		remove_all(cg);
@@ -166,9 +191,11 @@ int cg_create_at(const struct calyx_cgroup_config *cfg, const char *root,
 				return calyx_error_prefix(err,
 							  "linux.resources: rootless container without a writable delegated cgroup");
 			calyx_error_free(err);
-			return null_manager(root, cfg->log, out, err);
+			become_null(cg);
+			return 0;
 		}
-		return calyx_error_prefix(err, "creating cgroup %s", cg->path);
+		/* a refusal of an existing cgroup already names it */
+		return r == -EBUSY ? r : calyx_error_prefix(err, "creating cgroup %s", cg->path);
 	}
 	r = cg_apply(cg, cfg->resources, false, err);
 	if (r < 0) {
@@ -176,12 +203,28 @@ int cg_create_at(const struct calyx_cgroup_config *cfg, const char *root,
 		return r;
 	}
 	calyx_debug(cfg->log, "cgroup %s created", cg->path);
+	return 0;
+}
+
+int cg_create_at(const struct calyx_cgroup_config *cfg, const char *root,
+		 enum calyx_cgroup_mode mode, const char *mountinfo,
+		 struct calyx_cgroup **out, calyx_error **err)
+{
+	_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
+	int r;
+
+	r = cg_prepare_at(cfg, root, mode, mountinfo, &cg, err);
+	if (r < 0)
+		return r;
+	r = calyx_cgroup_make(cg, cfg, err);
+	if (r < 0)
+		return r;
 	*out = TAKE_PTR(cg);
 	return 0;
 }
 
-int calyx_cgroup_create(const struct calyx_cgroup_config *cfg,
-			struct calyx_cgroup **out, calyx_error **err)
+int calyx_cgroup_prepare(const struct calyx_cgroup_config *cfg,
+			 struct calyx_cgroup **out, calyx_error **err)
 {
 	enum calyx_cgroup_mode mode;
 	int r;
@@ -191,7 +234,22 @@ int calyx_cgroup_create(const struct calyx_cgroup_config *cfg,
 	r = calyx_cgroup_detect_mode(&mode, err);
 	if (r < 0)
 		return r;
-	return cg_create_at(cfg, CG_DEFAULT_ROOT, mode, NULL, out, err);
+	return cg_prepare_at(cfg, CG_DEFAULT_ROOT, mode, NULL, out, err);
+}
+
+int calyx_cgroup_create(const struct calyx_cgroup_config *cfg,
+			struct calyx_cgroup **out, calyx_error **err)
+{
+	_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
+	int r;
+
+	r = calyx_cgroup_prepare(cfg, &cg, err);
+	if (r >= 0)
+		r = calyx_cgroup_make(cg, cfg, err);
+	if (r < 0)
+		return r;
+	*out = TAKE_PTR(cg);
+	return 0;
 }
 
 int calyx_cgroup_open(const char *path, const struct calyx_log *log,
@@ -230,7 +288,22 @@ const char *calyx_cgroup_path(const struct calyx_cgroup *cg)
 {
 	if (cg->sd && cg->sd->saved)
 		return cg->sd->saved;
-	return cg->null ? "" : cg->path;
+	/* a systemd unit not started yet has no cgroup: nothing to record
+	 * (a transient scope goes away with its last process anyway) */
+	return cg->null || !cg->path ? "" : cg->path;
+}
+
+int calyx_cgroup_birth_fd(struct calyx_cgroup *cg, bool *complete)
+{
+	struct cg_hierarchy *u = cg->null ? NULL : cg_unified(cg);
+
+	/* systemd: born outside, the unit is started around the process */
+	if (cg->sd && !cg->sd->started) {
+		*complete = false;
+		return -1;
+	}
+	*complete = !cg->null && cg->mode == CALYX_CGROUP_V2 && cg->n_h == 1;
+	return u ? u->dirfd : -1;
 }
 
 int calyx_cgroup_clone_fd(const struct calyx_cgroup *cg)
@@ -400,9 +473,22 @@ int calyx_cgroup_destroy(struct calyx_cgroup *cg, calyx_error **err)
 	if (cg->sd)
 		return cg_systemd_stop(cg, err);
 	for (size_t i = 0; i < cg->n_h; i++) {
-		if (!cg->h[i].dir)
+		struct cg_hierarchy *h = &cg->h[i];
+		int created = h->created;
+
+		if (!h->dir)
 			continue;
-		r = cg_hierarchy_remove(cg, &cg->h[i], err);
+		r = cg_hierarchy_remove(cg, h, err);
+		if (r == -EBUSY && h->created != CG_NOT_OURS) {
+			/* someone the listed hierarchy does not show: a
+			 * process that a killed runtime had moved into some
+			 * hierarchies only */
+			calyx_error_free(err);
+			r = cg_kill_and_wait_dir(h->dir, err);
+			h->created = created;
+			if (r >= 0)
+				r = cg_hierarchy_remove(cg, h, err);
+		}
 		if (r < 0)
 			return r;
 	}

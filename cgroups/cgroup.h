@@ -47,6 +47,18 @@ int calyx_cgroup_detect_mode(enum calyx_cgroup_mode *mode, calyx_error **err);
 int calyx_cgroup_create(const struct calyx_cgroup_config *cfg,
 			struct calyx_cgroup **out, calyx_error **err);
 
+/*
+ * The same in two steps, so that the caller can record the path before
+ * anything exists (a runtime killed in between leaves a record that names
+ * everything it may have made): prepare finds the hierarchies and resolves
+ * the path, making nothing; make creates and applies, removing on error
+ * what it made.  A rootless make may turn the manager into a null one.
+ */
+int calyx_cgroup_prepare(const struct calyx_cgroup_config *cfg,
+			 struct calyx_cgroup **out, calyx_error **err);
+int calyx_cgroup_make(struct calyx_cgroup *cg, const struct calyx_cgroup_config *cfg,
+		      calyx_error **err);
+
 /* Reopen a container's existing cgroup from the path saved in its state. */
 int calyx_cgroup_open(const char *path, const struct calyx_log *log,
 		      struct calyx_cgroup **out, calyx_error **err);
@@ -58,6 +70,12 @@ const char *calyx_cgroup_path(const struct calyx_cgroup *cg);
 /* On pure v2, an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP);
  * -1 otherwise.  Owned by the manager. */
 int calyx_cgroup_clone_fd(const struct calyx_cgroup *cg);
+
+/* The unified hierarchy's leaf fd (pure v2 and hybrid), -1 without one:
+ * cloned into it, a process is in the container's cgroup from its first
+ * instant, so a destroy finds it whenever its runtime dies; *complete
+ * says whether that is every hierarchy (else calyx_cgroup_enter follows). */
+int calyx_cgroup_birth_fd(struct calyx_cgroup *cg, bool *complete);
 
 /* Move a process into the cgroup (every hierarchy). */
 int calyx_cgroup_enter(struct calyx_cgroup *cg, pid_t pid, calyx_error **err);

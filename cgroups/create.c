@@ -31,16 +31,25 @@ static int count_components(const char *path)
 	return n;
 }
 
-/* A new v1 cpuset cgroup has empty cpus/mems and refuses tasks: copy the
- * parent's (the kernel's cgroup.clone_children would do it, but is off). */
-static int cpuset_inherit(int parentfd, int fd, calyx_error **err)
+/*
+ * A v1 cpuset cgroup with empty cpus or mems refuses tasks (ENOSPC): fill
+ * each empty one from its parent, whoever made the directory -- a level
+ * another create is making right now, or one a killed runtime left behind,
+ * is as empty as a new one (cgroup.clone_children would do it, but is off).
+ */
+static int cpuset_fill(int parentfd, int fd, calyx_error **err)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		_cleanup_free_ char *value = NULL;
+		_cleanup_free_ char *have = NULL, *value = NULL;
 		int r;
 
+		r = cg_read(fd, files[i], &have, err);
+		if (r < 0)
+			return r;
+		if (have[0] != '\n' && have[0] != '\0')
+			continue;
 		r = cg_read(parentfd, files[i], &value, err);
 		if (r < 0)
 			return r;
@@ -68,13 +77,14 @@ static int walk_create(struct cg_hierarchy *h, const char *path,
 		return calyx_error_set(err, errno, "open %s", h->mount);
 	for (char *c = strtok_r(copy, "/", &save); c;
 	     c = strtok_r(NULL, "/", &save), level++) {
-		bool made = false;
 		int next, r;
 
 		if (mkdirat(fd, c, 0755) == 0) {
-			made = true;
 			if (*created == 0)
 				*created = total - level;
+		} else if (errno == ENOENT) {
+			/* the level we stand in was removed under us */
+			return -EAGAIN;
 		} else if (errno != EEXIST) {
 			return calyx_error_set(err, errno, "mkdir %s%s",
 					       h->mount, path);
@@ -84,10 +94,15 @@ static int walk_create(struct cg_hierarchy *h, const char *path,
 			return errno == ENOENT ? -EAGAIN :
 			       calyx_error_set(err, errno, "open %s%s",
 					       h->mount, path);
-		if (made && cpuset) {
-			r = cpuset_inherit(fd, next, err);
+		if (cpuset) {
+			r = cpuset_fill(fd, next, err);
 			if (r < 0) {
 				close(next);
+				/* removed under us (ENOENT/ENODEV): walk again */
+				if (r == -ENOENT || r == -ENODEV) {
+					calyx_error_free(err);
+					return -EAGAIN;
+				}
 				return calyx_error_prefix(err, "%s%s",
 							  h->mount, path);
 			}
@@ -101,13 +116,72 @@ static int walk_create(struct cg_hierarchy *h, const char *path,
 
 static void remove_made(struct cg_hierarchy *h, const char *path, int created);
 
-/* Any pid in the leaf's cgroup.procs?  One read of at most a few bytes. */
-static bool leaf_has_processes(int leaf)
+/* The first few pids in the leaf's cgroup.procs, as "1, 2, 3" ("" when
+ * empty).  One bounded read. */
+static void leaf_pids(int leaf, char *out, size_t size)
 {
 	_cleanup_close_ int fd = openat(leaf, "cgroup.procs", O_RDONLY | O_CLOEXEC);
-	char c;
+	char buf[128];
+	size_t len = 0;
+	ssize_t n;
 
-	return fd >= 0 && read(fd, &c, 1) == 1;
+	out[0] = '\0';
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	/* only whole lines: a cut pid would name another process */
+	if (n == (ssize_t)sizeof(buf) - 1 && strrchr(buf, '\n'))
+		*strrchr(buf, '\n') = '\0';
+	for (char *p = buf; *p && len + 16 < size; p++) {
+		if (*p == '\n') {
+			if (p[1])
+				len += (size_t)snprintf(out + len, size - len, ", ");
+		} else {
+			out[len++] = *p;
+			out[len] = '\0';
+		}
+	}
+}
+
+/*
+ * Is an existing leaf frozen?  A process cloned or moved into it would
+ * stop before telling us anything, and create would wait forever.
+ */
+static bool leaf_frozen(const struct cg_hierarchy *h, int leaf, const char **file)
+{
+	_cleanup_error_ calyx_error *ignored = NULL;
+	_cleanup_free_ char *v = NULL;
+
+	if (h->v2) {
+		*file = "cgroup.freeze";
+		return cg_read(leaf, *file, &v, &ignored) == 0 && v[0] == '1';
+	}
+	if (!(h->controllers & CG_BIT(CG_FREEZER)))
+		return false;
+	*file = "freezer.state";
+	return cg_read(leaf, *file, &v, &ignored) == 0 && strncmp(v, "THAWED", 6);
+}
+
+/* An existing leaf we must not use: frozen, or somebody's processes in it. */
+static int check_existing(struct cg_hierarchy *h, int leaf, calyx_error **err)
+{
+	const char *file = NULL;
+	char pids[96];
+
+	leaf_pids(leaf, pids, sizeof(pids));
+	if (pids[0])
+		/* another container's cgroup: never join it, never remove it */
+		return calyx_error_setx(err, EBUSY,
+					"linux.cgroupsPath: cgroup %s already has processes (pids %s): another container may be using it; stop them (or `delete -f` the container that owns them) or choose another cgroupsPath",
+					h->dir, pids);
+	if (leaf_frozen(h, leaf, &file))
+		return calyx_error_setx(err, EBUSY,
+					"linux.cgroupsPath: cgroup %s exists and is frozen: a process would stop in it before it could start; thaw it (%s/%s) or remove it, or choose another cgroupsPath",
+					h->dir, h->dir, file);
+	return 0;
 }
 
 int cg_hierarchy_create(struct calyx_cgroup *cg, struct cg_hierarchy *h,
@@ -133,13 +207,13 @@ int cg_hierarchy_create(struct calyx_cgroup *cg, struct cg_hierarchy *h,
 					h->dir);
 	if (r < 0)
 		return r;
-	if (created == 0 && leaf_has_processes(leaf)) {
-		/* another container's cgroup: never join it, never remove it */
-		close(leaf);
-		h->created = CG_NOT_OURS;
-		return calyx_error_setx(err, EBUSY,
-					"linux.cgroupsPath: cgroup %s already has processes (is another container using it?)",
-					h->dir);
+	if (created == 0) {
+		r = check_existing(h, leaf, err);
+		if (r < 0) {
+			close(leaf);
+			h->created = CG_NOT_OURS;
+			return r;
+		}
 	}
 	h->dirfd = leaf;
 	h->created = created;
@@ -215,9 +289,25 @@ static int remove_levels(const char *mount, const char *path, int parents)
 	return 0;
 }
 
+/*
+ * How many parents above the leaf go with it: those this create made, but
+ * never the shared default parent "/calyx": containers are made in it in
+ * parallel, and removing it would open a window in which another create's
+ * mkdir fails (retrying only narrows it) or its v1 cpuset level is remade
+ * empty.  An empty directory costs nothing.
+ */
+static int removable_parents(const char *path, int created)
+{
+	if (created <= 1)
+		return 0;
+	if (!strncmp(path, "/calyx/", 7) && !strchr(path + 7, '/'))
+		return 0;
+	return created - 1;
+}
+
 static void remove_made(struct cg_hierarchy *h, const char *path, int created)
 {
-	remove_levels(h->mount, path, created - 1);
+	remove_levels(h->mount, path, removable_parents(path, created));
 }
 
 int cg_hierarchy_remove(struct calyx_cgroup *cg, struct cg_hierarchy *h,
@@ -231,15 +321,7 @@ int cg_hierarchy_remove(struct calyx_cgroup *cg, struct cg_hierarchy *h,
 	}
 	if (h->created == CG_NOT_OURS)
 		return 0;
-	if (h->created > 0)
-		parents = h->created - 1;
-	else
-		parents = 0;
-	/* our own default parent "/calyx" goes with its last container, whoever
-	 * made it (rmdir of a non-empty one fails harmlessly; a concurrent
-	 * create retries when its parent vanishes) */
-	if (parents == 0 && !strncmp(cg->path, "/calyx/", 7) && !strchr(cg->path + 7, '/'))
-		parents = 1;
+	parents = removable_parents(cg->path, h->created);
 	r = remove_levels(h->mount, cg->path, parents);
 	if (r < 0 && r != -ENOENT)
 		return calyx_error_set(err, -r, "removing cgroup %s", h->dir);

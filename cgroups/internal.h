@@ -173,8 +173,12 @@ bool cg_resources_have_limits(const struct calyx_resources *r);
 /* procs.c */
 int cg_read_pids(int dirfd, pid_t **pids, size_t *n, calyx_error **err);
 int cg_kill_and_wait(struct calyx_cgroup *cg, calyx_error **err);
+int cg_kill_and_wait_dir(const char *dir, calyx_error **err);
 
-/* Internal constructor: root and mode given (tests use a fake root). */
+/* Internal constructors: root and mode given (tests use a fake root). */
+int cg_prepare_at(const struct calyx_cgroup_config *cfg, const char *root,
+		  enum calyx_cgroup_mode mode, const char *mountinfo,
+		  struct calyx_cgroup **out, calyx_error **err);
 int cg_create_at(const struct calyx_cgroup_config *cfg, const char *root,
 		 enum calyx_cgroup_mode mode, const char *mountinfo,
 		 struct calyx_cgroup **out, calyx_error **err);

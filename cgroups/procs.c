@@ -257,3 +257,26 @@ int cg_kill_and_wait(struct calyx_cgroup *cg, calyx_error **err)
 				"cgroup %s: processes keep appearing while killing",
 				cg->path);
 }
+
+/*
+ * Kill and wait for what one hierarchy's leaf (and what is nested in it)
+ * holds.  For destroy, when a leaf will not go: a process a killed runtime
+ * had moved into some hierarchies but not yet into the one listed above.
+ */
+int cg_kill_and_wait_dir(const char *dir, calyx_error **err)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+	int r;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : calyx_error_set(err, errno, "open %s", dir);
+	r = cg_read_pids(fd, &pids, &n, err);
+	if (r < 0)
+		return r;
+	r = signal_list(pids, n, SIGKILL, err);
+	if (r < 0)
+		return r;
+	return wait_exited(pids, n, err);
+}

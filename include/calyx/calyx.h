@@ -123,6 +123,9 @@ enum calyx_status {
 	CALYX_STATUS_RUNNING,
 	CALYX_STATUS_PAUSED,
 	CALYX_STATUS_STOPPED,
+	/* `list` only: the state record is unreadable (corrupt or missing);
+	 * `delete -f` cleans up what is left */
+	CALYX_STATUS_BROKEN,
 };
 
 struct calyx_state {

@@ -24,6 +24,9 @@ struct container_record {
 	char *cgroup_path;
 	struct calyx_kv *annotations;
 	size_t n_annotations;
+	/* written before anything is made and rewritten once the container
+	 * is ready: still true, the creating runtime died half-way */
+	bool creating;
 };
 
 void container_record_free(struct container_record *rec);
@@ -36,6 +39,8 @@ static inline void container_record_freep(struct container_record **r)
 
 int container_record_write(int state_dirfd, const struct container_record *rec,
 			   calyx_error **err);
+/* -ENOENT without a record, -EBADMSG (one-line message) when it is not a
+ * record calyx wrote. */
 int container_record_read(int state_dirfd, struct container_record **out,
 			  calyx_error **err);
 

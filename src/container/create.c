@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -151,6 +152,37 @@ static int resolve_rootfs(struct create_job *job, calyx_error **err)
 	return 0;
 }
 
+/*
+ * The state dir of ID exists.  If it is what a create killed half-way left
+ * (a record still "creating" and nobody holding its lock), remove
+ * all it made -- as `delete -f` would -- so the ID can be used again; true
+ * then.  Decided and done under the lock, so a live container or one being
+ * made right now is never touched.
+ */
+static bool reclaim_abandoned(struct calyx_context *ctx, const char *id)
+{
+	_cleanup_record_ struct container_record *rec = NULL;
+	_cleanup_error_ calyx_error *e = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (container_open_dir(ctx, id, &fd, &e) < 0 ||
+	    flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return false;
+	/* not without a record: a live create makes the directory just
+	 * before it locks it, and writes the first record under the lock */
+	r = container_record_read(fd, &rec, &e);
+	if (r < 0 || !rec->creating)
+		return false;
+	if (container_delete_locked(ctx, id, fd, true, &e) < 0) {
+		calyx_warn(&ctx->log, "removing what a killed create of %s left: %s",
+			   id, e->msg);
+		return false;
+	}
+	calyx_debug(&ctx->log, "removed what a killed create of %s left", id);
+	return true;
+}
+
 static int make_state_dir(struct calyx_context *ctx, const char *id,
 			  int *dirfd, calyx_error **err)
 {
@@ -167,7 +199,14 @@ static int make_state_dir(struct calyx_context *ctx, const char *id,
 	if (rootfd < 0)
 		return calyx_error_set(err, errno, "open state root %s", ctx->state_root);
 	/* 0711: the container user must reach the exec fifo through a dirfd */
-	if (mkdirat(rootfd, id, 0711) < 0) {
+	r = mkdirat(rootfd, id, 0711);
+	if (r < 0 && errno == EEXIST) {
+		if (reclaim_abandoned(ctx, id))
+			r = mkdirat(rootfd, id, 0711);
+		else
+			errno = EEXIST;
+	}
+	if (r < 0) {
 		if (errno == EEXIST)
 			return calyx_error_setx(err, EEXIST,
 						"container with id %s already exists", id);
@@ -289,14 +328,15 @@ static long clone_via_userns_helper(struct create_job *job, struct clone_args *a
 	return r < 0 ? r : msg.value;
 }
 
-static int clone_container(struct create_job *job, calyx_error **err)
+static int clone_container(struct create_job *job, bool *in_cgroup, calyx_error **err)
 {
 	struct clone_args args = {
 		.flags = job->ns.clone_flags | CLONE_PIDFD,
 		.pidfd = (uint64_t)(uintptr_t)&job->pidfd,
 		.exit_signal = SIGCHLD,
 	};
-	int cgfd = job->cgroup ? calyx_cgroup_clone_fd(job->cgroup) : -1;
+	bool complete = false;
+	int cgfd = job->cgroup ? calyx_cgroup_birth_fd(job->cgroup, &complete) : -1;
 	long pid;
 
 	if (job->ns.pid_via_helper) {
@@ -339,10 +379,7 @@ cloned:
 		close(job->console_sock);
 		job->console_sock = -1;
 	}
-	if (cgfd < 0 && job->cgroup) {
-		if (calyx_cgroup_enter(job->cgroup, job->pid, err) < 0)
-			return calyx_error_prefix(err, "linux.cgroupsPath");
-	}
+	*in_cgroup = (cgfd >= 0 && complete) || !job->cgroup;
 	return 0;
 }
 
@@ -443,7 +480,7 @@ static char *owner_name(void)
 	return strdup(name);
 }
 
-static int write_record(struct create_job *job, calyx_error **err)
+static int write_record(struct create_job *job, bool creating, calyx_error **err)
 {
 	char created[64];
 	_cleanup_free_ char *owner = owner_name();
@@ -458,12 +495,35 @@ static int write_record(struct create_job *job, calyx_error **err)
 		.cgroup_path = (char *)(job->cgroup ? calyx_cgroup_path(job->cgroup) : ""),
 		.annotations = job->spec->annotations,
 		.n_annotations = job->spec->n_annotations,
+		.creating = creating,
 	};
 
 	if (!owner)
 		return calyx_error_set(err, ENOMEM, "state");
 	container_now_rfc3339(created, sizeof(created));
 	return container_record_write(job->state_dirfd, &rec, err);
+}
+
+/*
+ * `create` is about to exit and leave the container process waiting on the
+ * exec fifo: until now it dies with us (parent-death signal), so a create
+ * killed at any instant leaves no process nobody knows of.  Recorded now:
+ * let it outlive us, and wait until it says it will.
+ */
+static int detach_process(struct create_job *job, calyx_error **err)
+{
+	struct calyx_sync_msg msg;
+	int r;
+
+	r = calyx_sync_send(job->sync_parent, CALYX_SYNC_RECORDED, 0, NULL, err);
+	if (r < 0)
+		return r;
+	r = calyx_sync_recv(job->sync_parent, &msg, "the container process to detach", err);
+	if (r < 0)
+		return r;
+	if (msg.type != CALYX_SYNC_DETACHED)
+		return calyx_error_setx(err, EPROTO, "sync: unexpected message %u", msg.type);
+	return 0;
 }
 
 static void kill_and_reap(struct create_job *job)
@@ -494,6 +554,7 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		.n_annotations = spec->n_annotations,
 		.log = &job->ctx->log,
 	};
+	bool in_cgroup = false;
 	int sv[2], r;
 
 	r = check_spec(spec, err);
@@ -542,9 +603,19 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 	if (job->ctx->cgroups_disabled && lx && lx->resources)
 		calyx_debug(&job->ctx->log, "--cgroup-manager disabled: linux.resources not applied");
 	r = job->opts->no_cgroup || job->ctx->cgroups_disabled ?
-		    0 : calyx_cgroup_create(&cgcfg, &job->cgroup, err);
+		    0 : calyx_cgroup_prepare(&cgcfg, &job->cgroup, err);
 	if (r < 0)
 		return r;
+	/* whatever instant we die from here on, the record names what there
+	 * is to remove (the cgroup path now, the pid once cloned) */
+	r = write_record(job, true, err);
+	if (r < 0)
+		return r;
+	if (job->cgroup) {
+		r = calyx_cgroup_make(job->cgroup, &cgcfg, err);
+		if (r < 0)
+			return r;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return calyx_error_set(err, errno, "socketpair");
 	job->sync_parent = sv[0];
@@ -562,20 +633,30 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 	}
 	r = ns_plan_enter_for_clone(spec, &job->ns, err);
 	if (r >= 0)
-		r = clone_container(job, err);
+		r = clone_container(job, &in_cgroup, err);
 	if (ns_plan_leave_after_clone(&job->ns, r < 0 ? NULL : err) < 0 && r >= 0)
 		r = -EINVAL;
 	if (r < 0)
 		return r;
+	/* the pid before the cgroup: a delete after we die half-way through
+	 * the hierarchies still finds and waits for the process */
+	r = write_record(job, true, err);
+	if (r < 0)
+		return r;
+	if (!in_cgroup && calyx_cgroup_enter(job->cgroup, job->pid, err) < 0)
+		return calyx_error_prefix(err, "linux.cgroupsPath");
 	r = drive_setup(job, err);
 	if (r < 0)
 		return container_explain_setup_death(job, r, err);
-	r = write_record(job, err);
+	r = write_record(job, false, err);
 	if (r < 0)
 		return r;
-	if (job->opts->pid_file)
-		return calyx_write_pid_file(job->opts->pid_file, job->pid, err);
-	return 0;
+	if (job->opts->pid_file) {
+		r = calyx_write_pid_file(job->opts->pid_file, job->pid, err);
+		if (r < 0)
+			return r;
+	}
+	return job->run_mode ? 0 : detach_process(job, err);
 }
 
 static int bundle_path(const char *bundle, char **out, calyx_error **err)

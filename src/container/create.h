@@ -101,6 +101,10 @@ int container_teardown_known(struct calyx_context *ctx, const char *id,
 			     const struct calyx_spec *spec, const char *bundle,
 			     struct calyx_cgroup *cgroup, calyx_error **err);
 
+/* `delete` of the container whose state dir is dirfd, flock'ed by the caller. */
+int container_delete_locked(struct calyx_context *ctx, const char *id, int dirfd,
+			    bool force, calyx_error **err);
+
 /* The spec saved in the state dir at create (NULL without hooks to run). */
 int container_saved_spec(int dirfd, struct calyx_spec **out, calyx_error **err);
 

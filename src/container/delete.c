@@ -120,6 +120,56 @@ static int remove_state(struct calyx_context *ctx, const char *id, calyx_error *
 	return calyx_remove_tree_at(rootfd, id, err);
 }
 
+/*
+ * Where the container's cgroup is when no record says: where create put
+ * it for the config saved in the state dir, else calyx's default.
+ */
+static int unrecorded_cgroup(struct calyx_context *ctx, const char *id, int dirfd,
+			     struct calyx_cgroup **out, calyx_error **err)
+{
+	_cleanup_spec_ struct calyx_spec *spec = NULL;
+	_cleanup_error_ calyx_error *ignored = NULL;
+	_cleanup_cgroup_ struct calyx_cgroup *planned = NULL;
+	struct calyx_cgroup_config cfg = {
+		.id = id,
+		.rootless = geteuid() != 0,
+		.log = &ctx->log,
+	};
+
+	*out = NULL;
+	if (ctx->cgroups_disabled)
+		return 0;
+	if (container_saved_spec(dirfd, &spec, &ignored) == 0 && spec && spec->linux_cfg)
+		cfg.cgroups_path = spec->linux_cfg->cgroups_path;
+	if (calyx_cgroup_prepare(&cfg, &planned, &ignored) < 0) {
+		/* e.g. a saved cgroupsPath that is not valid: the default */
+		cfg.cgroups_path = NULL;
+		calyx_error_free(&ignored);
+		if (calyx_cgroup_prepare(&cfg, &planned, err) < 0)
+			return -EINVAL;
+	}
+	return calyx_cgroup_open(calyx_cgroup_path(planned), &ctx->log, out, err);
+}
+
+/*
+ * No readable record (a runtime killed before writing it, or a corrupt
+ * one): clean what can be found from the ID alone -- the processes in the
+ * cgroup create would have made, the cgroup, the state directory.
+ */
+static int teardown_unrecorded(struct calyx_context *ctx, const char *id, int dirfd,
+			       calyx_error **err)
+{
+	_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
+	int r;
+
+	r = unrecorded_cgroup(ctx, id, dirfd, &cg, err);
+	if (r >= 0 && cg)
+		r = calyx_cgroup_destroy(cg, err);
+	if (r < 0)
+		return calyx_error_prefix(err, "removing the cgroup");
+	return remove_state(ctx, id, err);
+}
+
 int container_teardown(struct calyx_context *ctx, const char *id, int dirfd,
 		       calyx_error **err)
 {
@@ -127,10 +177,9 @@ int container_teardown(struct calyx_context *ctx, const char *id, int dirfd,
 	int r;
 
 	r = container_record_read(dirfd, &rec, err);
-	if (r == -ENOENT) {
-		/* never finished creating: only the directory is left */
+	if (r == -ENOENT || r == -EBADMSG) {
 		calyx_error_free(err);
-		return remove_state(ctx, id, err);
+		return teardown_unrecorded(ctx, id, dirfd, err);
 	}
 	if (r < 0)
 		return r;
@@ -143,7 +192,9 @@ int container_teardown(struct calyx_context *ctx, const char *id, int dirfd,
 		if (r < 0)
 			return calyx_error_prefix(err, "removing the cgroup");
 	}
-	run_poststop(ctx, dirfd, rec);
+	/* a creation that never finished made no container for poststop to report on */
+	if (!rec->creating)
+		run_poststop(ctx, dirfd, rec);
 	return remove_state(ctx, id, err);
 }
 
@@ -160,9 +211,7 @@ int container_teardown_known(struct calyx_context *ctx, const char *id,
 int calyx_container_delete(struct calyx_context *ctx, const char *id,
 			   bool force, calyx_error **err)
 {
-	_cleanup_close_ int dirfd = -1, pidfd = -1;
-	_cleanup_record_ struct container_record *rec = NULL;
-	enum calyx_status status;
+	_cleanup_close_ int dirfd = -1;
 	int r;
 
 	r = container_open_dir(ctx, id, &dirfd, err);
@@ -176,14 +225,31 @@ int calyx_container_delete(struct calyx_context *ctx, const char *id,
 	r = container_lock(dirfd, err);
 	if (r < 0)
 		return r;
+	return container_delete_locked(ctx, id, dirfd, force, err);
+}
+
+int container_delete_locked(struct calyx_context *ctx, const char *id, int dirfd,
+			    bool force, calyx_error **err)
+{
+	_cleanup_close_ int pidfd = -1;
+	_cleanup_record_ struct container_record *rec = NULL;
+	enum calyx_status status;
+	int r;
+
 	r = container_record_read(dirfd, &rec, err);
-	if (r == -ENOENT) {
+	if (r == -ENOENT || (r == -EBADMSG && force)) {
+		/* no record: never recorded, or unreadable; what can be
+		 * found from the ID goes */
 		calyx_error_free(err);
-		return container_teardown(ctx, id, dirfd, err);
+		return teardown_unrecorded(ctx, id, dirfd, err);
 	}
 	if (r < 0)
 		return r;
 	status = container_status(dirfd, rec);
+	/* we hold the lock, so its creator is gone: what it made goes, and
+	 * its process (dying with its creator anyway) first */
+	if (rec->creating)
+		status = rec->pid > 0 ? CALYX_STATUS_CREATED : CALYX_STATUS_STOPPED;
 	if (status != CALYX_STATUS_STOPPED) {
 		if (status != CALYX_STATUS_CREATED && !force)
 			return calyx_error_setx(err, EBUSY,

@@ -208,6 +208,24 @@ static int open_container_proc(calyx_error **err)
 	return TAKE_FD(fd);
 }
 
+/*
+ * `create` exits before `start`: once the runtime has recorded us (and only
+ * then, so a runtime killed earlier takes us with it), stop dying with it
+ * and say so before it may exit.  EOF instead: it died; so do we.
+ */
+static int detach_from_runtime(struct create_job *job)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	struct calyx_sync_msg msg;
+
+	if (calyx_sync_recv(job->sync_child, &msg, "the runtime", &err) < 0 ||
+	    msg.type != CALYX_SYNC_RECORDED)
+		return -1;
+	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
+		return -1;
+	return calyx_sync_send(job->sync_child, CALYX_SYNC_DETACHED, 0, NULL, &err);
+}
+
 static void write_all_best_effort(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
@@ -312,11 +330,12 @@ _Noreturn void container_init(struct create_job *job)
 	 * or to `start` through the fifo, or, at worst, to our stderr */
 	job->ctx->log.fd = -1;
 	job->ctx->log.max_level = CALYX_LOG_ERROR;
-	/* `create` and `run -d` exit now: we must outlive them.  A foreground
-	 * `run` keeps the container tied to calyx (re-armed: the identity
-	 * change cleared it; if calyx died meanwhile, the START recv fails) */
-	prctl(PR_SET_PDEATHSIG, job->foreground ? SIGKILL : 0, 0, 0, 0);
+	/* re-armed (the identity change cleared it): until the runtime has
+	 * recorded us, nothing else would ever remove us */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (calyx_sync_send(job->sync_child, CALYX_SYNC_READY, 0, NULL, &err) < 0)
+		_exit(127);
+	if (!job->run_mode && detach_from_runtime(job) < 0)
 		_exit(127);
 	if (wait_for_start(job, fifo_fd, proc_fd, &start_fd, &err) < 0)
 		fail(job, err, true, start_fd);
@@ -324,6 +343,10 @@ _Noreturn void container_init(struct create_job *job)
 		close(proc_fd);
 	if (fifo_fd >= 0)
 		close(fifo_fd);
+	/* `run -d` exits once we exec; a foreground `run` keeps the
+	 * container tied to calyx */
+	if (job->run_mode && !job->foreground)
+		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	/* startContainer hooks run with the process's final privileges */
 	if (become_finish(&b, &err) < 0 ||
 	    run_container_hooks(job, CALYX_HOOK_START_CONTAINER, CALYX_STATUS_CREATED,

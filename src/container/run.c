@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -82,6 +84,26 @@ static void fill_report(struct calyx_run_report *rep,
 	rep->memory_peak = (uint64_t)after.ru_maxrss * 1024u;
 }
 
+/*
+ * Lock the state again and check that it is still the one we made: a
+ * `delete -f` while we waited removed everything already, and the ID may
+ * since name a new container, whose state and cgroup are not ours to remove.
+ */
+static bool still_ours(struct calyx_context *ctx, struct create_job *job)
+{
+	_cleanup_error_ calyx_error *ignored = NULL;
+	_cleanup_close_ int now = -1;
+	struct stat ours, there;
+
+	if (container_lock(job->state_dirfd, &ignored) < 0 ||
+	    fstat(job->state_dirfd, &ours) < 0)
+		return false;
+	if (container_open_dir(ctx, job->id, &now, &ignored) < 0 ||
+	    fstat(now, &there) < 0)
+		return false;
+	return ours.st_ino == there.st_ino && ours.st_dev == there.st_dev;
+}
+
 int calyx_container_run(struct calyx_context *ctx, const char *id,
 			const struct calyx_run_options *opts, int *exit_status,
 			calyx_error **err)
@@ -109,6 +131,10 @@ int calyx_container_run(struct calyx_context *ctx, const char *id,
 		if (container_record_read(job->state_dirfd, &rec, &rerr) >= 0)
 			container_run_poststart(ctx, job->spec, rec);
 	}
+	/* nobody waits on us while the container runs: `delete -f` of it
+	 * from elsewhere goes through at once (we check for it below) */
+	if (r >= 0 && !opts->detach)
+		flock(job->state_dirfd, LOCK_UN);
 	if (r >= 0 && !opts->detach) {
 		struct container_wait_result res;
 
@@ -123,7 +149,7 @@ int calyx_container_run(struct calyx_context *ctx, const char *id,
 		while (waitid(P_PIDFD, (id_t)job->pidfd, NULL, WEXITED) < 0 && errno == EINTR)
 			;
 	}
-	if (r < 0 || (!opts->detach && !opts->keep)) {
+	if ((r < 0 || (!opts->detach && !opts->keep)) && still_ours(ctx, job)) {
 		_cleanup_error_ calyx_error *terr = NULL;
 
 		r2 = container_teardown_known(ctx, id, job->spec, job->bundle,

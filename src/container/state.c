@@ -95,6 +95,10 @@ int container_record_write(int state_dirfd, const struct container_record *rec,
 	yajl_gen_integer(g, (long long)rec->pid_start);
 	gen_kv_str(g, "cgroupPath", rec->cgroup_path);
 	gen_annotations(g, rec->annotations, rec->n_annotations);
+	if (rec->creating) {
+		gen_str(g, "calyxCreating");
+		yajl_gen_bool(g, 1);
+	}
 	yajl_gen_map_close(g);
 	json = gen_finish(g);
 	if (!json)
@@ -126,6 +130,7 @@ int container_record_read(int state_dirfd, struct container_record **out,
 	_cleanup_free_ char *text = NULL;
 	_cleanup_record_ struct container_record *rec = NULL;
 	const char *apath[] = { "annotations", NULL };
+	const char *ipath[] = { "id", NULL }, *cpath[] = { "calyxCreating", NULL };
 	yajl_val root, ann;
 	size_t len = 0;
 	int r;
@@ -135,8 +140,13 @@ int container_record_read(int state_dirfd, struct container_record **out,
 		return r;
 	/* one line, and a repeated key read as runc reads it (last wins) */
 	root = calyx_json_parse(text, len, NULL, err);
-	if (!root)
-		return calyx_error_prefix(err, "state.json is corrupt");
+	if (!root || !YAJL_IS_OBJECT(root) || !yajl_tree_get(root, ipath, yajl_t_string)) {
+		yajl_tree_free(root);
+		calyx_error_free(err);
+		return calyx_error_setx(err, EBADMSG,
+					"state.json is corrupt (%s); `delete --force` removes what is left of the container",
+					root ? "not a container record" : "not valid JSON");
+	}
 	rec = calloc(1, sizeof(*rec));
 	if (!rec) {
 		yajl_tree_free(root);
@@ -150,6 +160,7 @@ int container_record_read(int state_dirfd, struct container_record **out,
 	rec->cgroup_path = dup_str(root, "cgroupPath");
 	rec->pid = (pid_t)get_int(root, "pid");
 	rec->pid_start = (unsigned long long)get_int(root, "pidStartTime");
+	rec->creating = YAJL_IS_TRUE(yajl_tree_get(root, cpath, yajl_t_true));
 	ann = yajl_tree_get(root, apath, yajl_t_object);
 	if (ann && YAJL_GET_OBJECT(ann)->len) {
 		size_t n = YAJL_GET_OBJECT(ann)->len;
@@ -251,6 +262,11 @@ enum calyx_status container_status(int state_dirfd,
 {
 	struct stat sb;
 
+	/* not cloned yet, or cloned and not ready: the runtime is making it
+	 * (or died doing so; its process dies with it) */
+	if (rec->creating)
+		return rec->pid > 0 && !container_pid_alive(rec->pid, rec->pid_start) ?
+			       CALYX_STATUS_STOPPED : CALYX_STATUS_CREATING;
 	if (!container_pid_alive(rec->pid, rec->pid_start))
 		return CALYX_STATUS_STOPPED;
 	/* a paused created container is "paused" too, as runc's: exec,
@@ -283,6 +299,8 @@ const char *calyx_status_name(enum calyx_status s)
 		return "paused";
 	case CALYX_STATUS_STOPPED:
 		return "stopped";
+	case CALYX_STATUS_BROKEN:
+		return "broken";
 	}
 	return "unknown";
 }
@@ -426,6 +444,32 @@ static void list_owner(int dirfd, struct calyx_state *st)
 	st->owner = owner;
 }
 
+/* A directory without a readable record: being made right now (its
+ * creator holds the lock), or left broken (`delete -f` cleans it). */
+static struct calyx_state *state_unreadable(int dirfd, const char *id)
+{
+	struct calyx_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	if (flock(dirfd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+		st->status = CALYX_STATUS_CREATING;
+	else
+		st->status = CALYX_STATUS_BROKEN;
+	st->oci_version = strdup(CALYX_OCI_VERSION);
+	st->id = strdup(id);
+	st->bundle = strdup("");
+	st->rootfs = strdup("");
+	st->created = strdup("");
+	st->owner = strdup("");
+	if (!st->oci_version || !st->id || !st->bundle || !st->rootfs ||
+	    !st->created || !st->owner) {
+		calyx_state_free(st);
+		return NULL;
+	}
+	return st;
+}
+
 int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
 			 size_t *n, calyx_error **err)
 {
@@ -451,10 +495,12 @@ int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
 			continue;
 		fd = openat(dirfd(dir), de->d_name,
 			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		/* a half-created container has no record yet: not listed */
-		if (fd < 0 || container_record_read(fd, &rec, &ignored) < 0)
+		if (fd < 0)
 			continue;
-		st = state_from_record(fd, rec);
+		if (container_record_read(fd, &rec, &ignored) < 0)
+			st = state_unreadable(fd, de->d_name);
+		else
+			st = state_from_record(fd, rec);
 		if (!st)
 			continue;
 		list_owner(fd, st);

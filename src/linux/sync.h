@@ -23,6 +23,10 @@ enum calyx_sync_type {
 	CALYX_SYNC_READY,		/* set up; waiting for start */
 	CALYX_SYNC_ERROR,		/* value = errno, text = message */
 	CALYX_SYNC_FD,			/* carries one fd (SCM_RIGHTS); value = what */
+	/* `create`: parent -> child, the container is recorded, the child
+	 * may now outlive us; child -> parent, it no longer dies with us */
+	CALYX_SYNC_RECORDED,
+	CALYX_SYNC_DETACHED,
 };
 
 /* What a CALYX_SYNC_FD message carries. */

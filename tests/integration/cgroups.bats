@@ -67,7 +67,8 @@ start_sh()
 assert_no_cgroup()
 {
 	local left
-	left=$(find /sys/fs/cgroup -maxdepth 6 -type d \( -name "$1" -o -name "calyx-$1.scope" \) 2>/dev/null)
+	# find fails when another container's directory vanishes under it
+	left=$(find /sys/fs/cgroup -maxdepth 6 -type d \( -name "$1" -o -name "calyx-$1.scope" \) 2>/dev/null || true)
 	[[ -z $left ]] || fail "cgroup of $1 left: $left"
 	left=$(systemd_units_of "$1")
 	[[ -z $left ]] || fail "unit of $1 left: $left"
@@ -519,4 +520,132 @@ host_blkio_weight_file()
 	assert_nothing_left "$ID"
 	run --separate-stderr "$CALYX" --cgroup-manager bogus list
 	[[ $status -ne 0 && $stderr == *"want cgroupfs, systemd or disabled"* ]] || fail "$stderr"
+}
+
+# A cgroupsPath of our own under the test's parent, for the tests that make
+# the container's cgroup (or its parent) themselves before create.
+own_cgroup_path()
+{
+	cg_parent=calyx-cgtest-${CALYX_TEST_TAG:-}$$
+	cfg --arg p "/$cg_parent/$ID" '.linux.cgroupsPath = $p'
+	rm -f "$BUNDLE/.cgroups-path-auto"
+}
+
+# rmdir what a test made under its parent, deepest first (processes gone).
+remove_own_cgroups()
+{
+	local d
+	[[ -n ${cg_parent:-} ]] || return 0
+	for d in /sys/fs/cgroup/*/"$cg_parent" /sys/fs/cgroup/"$cg_parent"; do
+		[[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	return 0
+}
+
+@test "a leftover empty v1 cpuset cgroup (and parent) is filled and used, not refused with ENOSPC" {
+	[[ -z $CGV2 && -d /sys/fs/cgroup/cpuset ]] || skip "no v1 cpuset hierarchy on this host"
+	own_cgroup_path
+	local cs=/sys/fs/cgroup/cpuset/$cg_parent
+	# a killed runtime's leftovers: both levels, cpus and mems empty
+	mkdir -p "$cs/$ID"
+	[[ -z $(< "$cs/$ID/cpuset.cpus") ]]
+	set_args /bin/probe exit 0
+	run calyx run -b "$BUNDLE" "$ID"
+	remove_own_cgroups
+	expect_status 0
+	assert_nothing_left "$ID"
+}
+
+@test "an existing frozen cgroup is refused at create with an error naming it (v1 freezer and v2 cgroup.freeze)" {
+	local kind dir file value
+	own_cgroup_path
+	set_args /bin/probe exit 0
+	for kind in v1 v2; do
+		if [[ $kind == v1 ]]; then
+			[[ -z $CGV2 && -d /sys/fs/cgroup/freezer ]] || continue
+			dir=/sys/fs/cgroup/freezer/$cg_parent/$ID file=freezer.state value=FROZEN
+		else
+			if [[ -n $CGV2 ]]; then
+				dir=/sys/fs/cgroup/$cg_parent/$ID
+			elif [[ -e /sys/fs/cgroup/unified/cgroup.procs ]]; then
+				dir=/sys/fs/cgroup/unified/$cg_parent/$ID
+			else
+				continue
+			fi
+			file=cgroup.freeze value=1
+			# runc 1.1.5 refuses a frozen v1 freezer but hangs in a frozen v2 one
+			[[ $(runtime_name) == runc ]] && continue
+		fi
+		mkdir -p "$dir"
+		echo "$value" > "$dir/$file" || { remove_own_cgroups; skip "cannot freeze $dir"; }
+		run --separate-stderr timeout 20 "$CALYX" --root "$STATE_ROOT" create -b "$BUNDLE" "$ID"
+		# thaw (when the runtime left the directory) so nothing stays stuck
+		if [[ -e $dir/$file ]]; then
+			[[ $kind == v1 ]] && echo THAWED > "$dir/$file" || echo 0 > "$dir/$file"
+		fi
+		calyx delete -f "$ID" 2>/dev/null || true
+		remove_own_cgroups
+		[[ $status -ne 0 && $status -ne 124 ]] || fail "$kind: create of a frozen cgroup: status $status: $stderr"
+		if [[ $(runtime_name) == calyx* ]]; then
+			[[ $stderr == *"$dir"*"frozen"* ]] || fail "$kind: $stderr"
+		fi
+		assert_nothing_left "$ID"
+	done
+}
+
+@test "an existing cgroup holding another's process is refused, naming the cgroup and the pid, and left alone" {
+	calyx_only
+	local dir sleeper
+	own_cgroup_path
+	if [[ -n $CGV2 ]]; then
+		dir=/sys/fs/cgroup/$cg_parent/$ID
+	else
+		dir=/sys/fs/cgroup/pids/$cg_parent/$ID
+	fi
+	mkdir -p "$dir"
+	sleep 100 &
+	sleeper=$!
+	echo "$sleeper" > "$dir/cgroup.procs"
+	set_args /bin/probe exit 0
+	run --separate-stderr calyx run -b "$BUNDLE" "$ID"
+	pid_alive "$sleeper" || fail "the other process was killed"
+	[[ -d $dir ]] || fail "the other cgroup was removed"
+	kill -9 "$sleeper"
+	wait "$sleeper" 2>/dev/null || true
+	remove_own_cgroups
+	[[ $status -ne 0 ]] || fail "run into a busy cgroup succeeded"
+	[[ $stderr == *"$dir already has processes (pids $sleeper)"* ]] || fail "$stderr"
+	[[ $stderr == *"delete -f"* && $stderr == *"cgroupsPath"* ]] || fail "no way out said: $stderr"
+	[[ $(wc -l <<< "$stderr") -eq 1 ]] || fail "not one line: $stderr"
+	assert_nothing_left "$ID"
+}
+
+@test "delete --force of a running container whose cgroup has sub-cgroups (with processes) removes them all" {
+	local h sub pid dirs=()
+	own_cgroup_path
+	start_sh 'sleep 100 & exec sleep 100'
+	pid=$(state_field "$ID" pid)
+	# nest in every hierarchy, and move the container's init into one
+	if [[ -n $CGV2 ]]; then
+		dirs=(/sys/fs/cgroup/$cg_parent/$ID)
+	else
+		for h in pids memory cpu,cpuacct unified systemd; do
+			[[ -d /sys/fs/cgroup/$h/$cg_parent/$ID ]] && dirs+=("/sys/fs/cgroup/$h/$cg_parent/$ID")
+		done
+	fi
+	((${#dirs[@]})) || fail "no cgroup of $ID found"
+	for h in "${dirs[@]}"; do
+		mkdir -p "$h/sub/deeper" "$h/other"
+	done
+	# v2 "no internal processes": the leaf holds the init; nest it on v1
+	# and in the unified mount of a hybrid host only under the leaf
+	echo "$pid" > "${dirs[0]}/sub/deeper/cgroup.procs" || fail "could not move $pid"
+	run calyx delete -f "$ID"
+	expect_status 0
+	for h in "${dirs[@]}"; do
+		[[ ! -e $h ]] || { remove_own_cgroups; fail "$h left: $(find "$h")"; }
+	done
+	! pid_alive "$pid" || fail "$pid still alive"
+	remove_own_cgroups
+	assert_nothing_left "$ID"
 }

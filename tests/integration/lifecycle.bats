@@ -2,6 +2,7 @@
 # create/start/state/kill/delete/run/list: the lifecycle in runtime.md.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 @test "create -> created with pid -> start -> running -> kill -> stopped -> delete" {
 	set_args /bin/probe sleep 100
@@ -276,4 +277,112 @@ load helpers
 	ours=$status
 	run runc --root "$runc_root" run -b "$BUNDLE" "$ID-r"
 	[ "$ours" -eq "$status" ]
+}
+
+# Processes whose command line names $1 (a container's init before exec
+# carries the runtime's argv, which ends with the ID).
+procs_of()
+{
+	local p st out=
+	for p in $(pgrep -f -- " $1\$"); do
+		st=$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null) || continue
+		[[ $st != Z && $st != X ]] && out+="$p "
+	done
+	echo "$out"
+}
+
+@test "a create SIGKILLed half-way (from its createRuntime hook) leaves nothing after delete -f, and the ID is free" {
+	runc_deviates "runc saves its state after the hooks: a killed create leaves cgroups delete -f does not find"
+	# the hook's parent is the runtime: kill it while the cgroup and the
+	# container process exist and nothing is ready
+	cfg '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "kill -9 $PPID"]}]'
+	set_args /bin/probe sleep 100
+	create_ct "$ID"
+	[[ $status -eq 137 ]] || fail "create was not killed: $status $output"
+	# the container process dies with its runtime
+	local i left
+	for ((i = 0; i < 100; i++)); do
+		left=$(procs_of "$ID")
+		[[ -z $left ]] && break
+		sleep 0.02
+	done
+	[[ -z $left ]] || fail "container process left: $left"
+	run calyx delete -f "$ID"
+	expect_status 0
+	assert_nothing_left "$ID"
+	cfg 'del(.hooks)'
+	create_ct "$ID"
+	expect_status 0
+	calyx delete -f "$ID"
+	assert_nothing_left "$ID"
+}
+
+@test "delete -f while a foreground run of the container waits: done at once, the run ends" {
+	set_args /bin/probe sleep 100
+	calyx run -b "$BUNDLE" "$ID" < /dev/null > "$BATS_TEST_TMPDIR/run.out" 2>&1 &
+	local rpid=$! t0 t1
+	wait_for_status "$ID" running
+	t0=$(date +%s%N)
+	run timeout 10 "$CALYX" --root "$STATE_ROOT" delete -f "$ID"
+	t1=$(date +%s%N)
+	expect_status 0
+	(((t1 - t0) / 1000000 < 2000)) || fail "delete -f took $(((t1 - t0) / 1000000)) ms"
+	timeout 10 tail --pid="$rpid" -f /dev/null || fail "the foreground run did not end"
+	wait "$rpid" || true
+	assert_nothing_left "$ID"
+	# and the ID is free: the run did not remove a newer container
+	set_args /bin/probe exit 0
+	run calyx run -b "$BUNDLE" "$ID"
+	expect_status 0
+}
+
+@test "a corrupt or missing state.json: one-line error, list says broken, delete -f removes process, cgroup and state" {
+	calyx_only	# calyx's own state file
+	local kind pid
+	set_args /bin/probe sleep 100
+	for kind in corrupt missing; do
+		run_detached "$ID"
+		expect_status 0
+		pid=$(state_field "$ID" pid)
+		if [[ $kind == corrupt ]]; then
+			printf '{"id": "%s",\n "pid": \001\002 garbage' "$ID" > "$STATE_ROOT/$ID/state.json"
+			run --separate-stderr calyx state "$ID"
+			expect_status 1
+			[[ $(wc -l <<< "$stderr") -eq 1 && $stderr == *"state.json is corrupt"*"delete --force"* ]] ||
+				fail "$stderr"
+			run --separate-stderr calyx delete "$ID"
+			[[ $status -ne 0 && $stderr == *corrupt* ]] || fail "delete without -f: $status $stderr"
+		else
+			rm "$STATE_ROOT/$ID/state.json"
+		fi
+		run calyx list
+		expect_status 0
+		[[ $output =~ (^|$'\n')"$ID"\ +0\ +broken ]] || fail "$kind: $output"
+		run calyx list --format json
+		[[ $(jq -r --arg id "$ID" '.[] | select(.id == $id) | .status' <<< "$output") == broken ]] ||
+			fail "$kind: $output"
+		run calyx delete -f "$ID"
+		expect_status 0
+		assert_nothing_left "$ID" "$pid"
+	done
+}
+
+@test "the next create of an ID whose create was SIGKILLed half-way works without a delete, and leaves nothing after it" {
+	runc_deviates "runc refuses the ID of a killed create until its state is removed"
+	cfg '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "kill -9 $PPID"]}]'
+	set_args /bin/probe sleep 100
+	create_ct "$ID"
+	[[ $status -eq 137 ]] || fail "create was not killed: $status $output"
+	cfg 'del(.hooks)'
+	create_ct "$ID"
+	expect_status 0
+	[[ $(state_field "$ID" status) == created ]]
+	calyx delete -f "$ID"
+	assert_nothing_left "$ID"
+	# a live container's ID stays refused
+	create_ct "$ID"
+	expect_status 0
+	create_ct "$ID"
+	[[ $status -ne 0 && $output == *"already exists"* ]] || fail "$status $output"
+	[[ $(state_field "$ID" status) == created ]]
 }

@@ -412,6 +412,51 @@ TEST(real_destroy_kills_leftovers)
 	scrub(top);
 }
 
+/* A runtime killed while it moved its process through the hierarchies
+ * leaves it in some only: destroy must still find, kill and remove it. */
+TEST(real_destroy_kills_partly_joined)
+{
+	char top[64], path[96], procs[160];
+	struct calyx_cgroup_config cfg = { .id = "unit" };
+	_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
+	_cleanup_error_ calyx_error *err = NULL;
+	int status = 0;
+	pid_t child;
+
+	if (!real_hybrid()) {
+		printf("# skipped: needs root on a hybrid host\n");
+		return;
+	}
+	snprintf(top, sizeof(top), "/calyx-unit-%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/c1", top);
+	cfg.cgroups_path = path;
+	CHECK(calyx_cgroup_create(&cfg, &cg, &err) == 0);
+	if (!cg) {
+		scrub(top);
+		return;
+	}
+	child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	/* in the memory hierarchy only, not in the unified one destroy lists */
+	snprintf(procs, sizeof(procs), "/sys/fs/cgroup/memory%s/cgroup.procs", path);
+	{
+		char pid[16];
+
+		snprintf(pid, sizeof(pid), "%d", (int)child);
+		CHECK(calyx_write_file_at(AT_FDCWD, procs, pid, strlen(pid), &err) == 0);
+	}
+	CHECK(calyx_cgroup_destroy(cg, &err) == 0);
+	if (err)
+		fprintf(stderr, "%s\n", err->msg);
+	CHECK(all_gone(top));
+	kill(child, SIGKILL);	/* never hang here when destroy failed */
+	CHECK(waitpid(child, &status, 0) == child);
+	scrub(top);
+}
+
 /* child: wait for the go byte, then report which opens the filter let by */
 static int probe_opens(int go)
 {
@@ -551,6 +596,7 @@ int main(void)
 	RUN(v2_unified_keys);
 	RUN(real_hybrid_lifecycle);
 	RUN(real_destroy_kills_leftovers);
+	RUN(real_destroy_kills_partly_joined);
 	RUN(real_v2_device_filter);
 	RUN(real_errors);
 	return unit_summary("unit/cgroups");
