@@ -306,13 +306,6 @@ int calyx_cgroup_birth_fd(struct calyx_cgroup *cg, bool *complete)
 	return u ? u->dirfd : -1;
 }
 
-int calyx_cgroup_clone_fd(const struct calyx_cgroup *cg)
-{
-	if (cg->null || cg->mode != CALYX_CGROUP_V2 || cg->n_h != 1)
-		return -1;
-	return cg->h[0].dirfd;
-}
-
 int calyx_cgroup_enter(struct calyx_cgroup *cg, pid_t pid, calyx_error **err)
 {
 	int r;

@@ -67,10 +67,6 @@ int calyx_cgroup_open(const char *path, const struct calyx_log *log,
  * "systemd:/system.slice/calyx-ID.scope" for a systemd unit. */
 const char *calyx_cgroup_path(const struct calyx_cgroup *cg);
 
-/* On pure v2, an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP);
- * -1 otherwise.  Owned by the manager. */
-int calyx_cgroup_clone_fd(const struct calyx_cgroup *cg);
-
 /* The unified hierarchy's leaf fd (pure v2 and hybrid), -1 without one:
  * cloned into it, a process is in the container's cgroup from its first
  * instant, so a destroy finds it whenever its runtime dies; *complete

@@ -534,9 +534,12 @@ static int spawn(struct exec_job *job, calyx_error **err)
 		.pidfd = (uint64_t)(uintptr_t)&job->pidfd,
 		.exit_signal = SIGCHLD,
 	};
-	/* --cgroup SUB: joined by pid below, into the sub-cgroup */
+	/* born in the container's (unified) cgroup, so a `delete -f` after
+	 * we die finds it at once; the v1 hierarchies (and --cgroup SUB) are
+	 * joined by pid below */
+	bool complete = false;
 	int cgfd = job->cgroup && !job->opts->cgroup_subs ?
-		   calyx_cgroup_clone_fd(job->cgroup) : -1;
+		   calyx_cgroup_birth_fd(job->cgroup, &complete) : -1;
 	struct calyx_sync_msg msg;
 	bool two_stage = job->exposed;
 	long pid;
@@ -555,6 +558,7 @@ static int spawn(struct exec_job *job, calyx_error **err)
 	if (pid < 0 && errno == EBUSY && cgfd >= 0) {
 		args.flags &= ~CLONE_INTO_CGROUP;
 		cgfd = -1;
+		complete = false;
 		pid = syscall(SYS_clone3, &args, sizeof(args));
 	}
 	if (pid == 0) {
@@ -569,7 +573,7 @@ static int spawn(struct exec_job *job, calyx_error **err)
 	job->pid = (pid_t)pid;
 	close(job->sync_child);
 	job->sync_child = -1;
-	if (cgfd < 0 && exec_join_cgroup(job, err) < 0)
+	if ((cgfd < 0 || !complete) && exec_join_cgroup(job, err) < 0)
 		return calyx_error_prefix(err, "joining the container's cgroup");
 	r = calyx_sync_send(job->sync_parent, CALYX_SYNC_GO, job->pid, NULL, err);
 	if (r >= 0 && two_stage)

@@ -114,11 +114,15 @@ residue()
 {
 	local id=$1 f p st
 	# one grep over every environ (a fork per process would dominate)
+	# a process already in do_exit (PF_EXITING, 0x4 in stat's flags: it
+	# left its cgroup, so delete -f saw the cgroup empty, but is not a
+	# zombie yet) is dead, not left behind
 	for f in $(grep -lzx "$MARK=$id" /proc/[0-9]*/environ 2>/dev/null); do
 		p=${f%/environ}
-		st=$(awk '{ print $3 }' "$p/stat" 2>/dev/null)
-		[[ -n $st && $st != Z && $st != X ]] &&
-			echo "process ${p#/proc/} ($(tr '\0' ' ' < "$p/cmdline" 2>/dev/null))"
+		read -r st flags < <(sed 's/^.*) //' "$p/stat" 2>/dev/null | awk '{ print $1, $7 }')
+		[[ -n ${st:-} && $st != Z && $st != X ]] || continue
+		((${flags:-0} & 4)) && continue
+		echo "process ${p#/proc/} state $st ($(tr '\0' ' ' < "$p/cmdline" 2>/dev/null))"
 	done
 	find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | sed 's/^/cgroup /'
 	grep -F -e "$S/b-$id" -e "$ROOT/$id" /proc/self/mountinfo | sed 's/^/mount /'

@@ -328,7 +328,9 @@ TEST(real_hybrid_lifecycle)
 		return;
 	}
 	CHECK_STR(calyx_cgroup_path(cg), path);
-	CHECK(calyx_cgroup_clone_fd(cg) == -1);
+	/* hybrid: born in the unified leaf, the v1 hierarchies joined after */
+	bool complete = true;
+	CHECK(calyx_cgroup_birth_fd(cg, &complete) >= 0 && !complete);
 	limit = real_file("memory", path, "memory.limit_in_bytes");
 	CHECK_STR(limit, "67108864");
 	pmax = real_file("pids", path, "pids.max");
