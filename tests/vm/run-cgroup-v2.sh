@@ -37,6 +37,9 @@ vm_timeout=${CALYX_VM_TIMEOUT:-540}
 # modules the guest needs for the 9p root; their dependencies are resolved
 # from the kernel package's modules.dep
 vm_modules=(virtio_pci 9pnet_virtio 9p)
+# ... and what CRIU (checkpoint.bats) needs: socket diag for dumping sockets,
+# nf_tables for its kerndat probe and its network lock
+vm_modules+=(unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag nf_tables veth)
 
 report()
 {
@@ -153,6 +156,7 @@ unpack_kernel()
 		esac || return 1
 		basename "${mod%.ko*}.ko" >> "$out/modules.list"
 	done
+	echo "${vm_modules[*]}" > "$out/modules.wanted"
 	rm -rf "${cache:?}/$kver"
 	mv "$out" "$cache/$kver" && ln -sfn "$kver" "$cache/kernel" &&
 		echo "$kver"
@@ -217,7 +221,13 @@ build_initrd()
 prepare_start=$EPOCHREALTIME
 exec 8> "$cache/.lock"
 flock 8
-if [[ ! -f $cache/kernel/vmlinuz || ! -f $cache/kernel/modules.list ]]; then
+# a cache made for another vm_modules (modules.wanted) lacks some: fetch again
+cache_has_modules()
+{
+	[[ $(cat "$cache/kernel/modules.wanted" 2>/dev/null) == "${vm_modules[*]}" ]]
+}
+if [[ ! -f $cache/kernel/vmlinuz || ! -f $cache/kernel/modules.list ]] ||
+	! cache_has_modules; then
 	why=$(fetch_kernel) || { exec 8>&-; skip_tier "no kernel: $why"; }
 fi
 build_initrd "$cache/kernel" || { exec 8>&-; skip_tier "building the initramfs failed"; }
