@@ -52,6 +52,9 @@ CALYX_DEPS_TEST=(
 	containerd:containerd
 	dockerd:docker.io
 	iptables:iptables
+	# checkpoint.bats: CRIU (driven over its RPC; runs in the VM tier where
+	# the host kernel is too new for it)
+	criu:criu
 	# tests/vm: the pure cgroup v2 tier (a qemu VM)
 	qemu-system-x86_64:qemu-system-x86
 	/usr/sbin/depmod:kmod
