@@ -16,11 +16,15 @@ setup()
 	common_setup
 	IMG=$BATS_TEST_TMPDIR/img
 	ROOT2=$BATS_TEST_TMPDIR/root2
+	NETNS_LEFT=()
 }
 
 teardown()
 {
-	local id
+	local id ns
+	for ns in "${NETNS_LEFT[@]}"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
 	for id in $("$CALYX" --root "$ROOT2" list -q 2>/dev/null); do
 		"$CALYX" --root "$ROOT2" delete -f "$id" >/dev/null 2>&1 || true
 	done
@@ -212,6 +216,61 @@ run_counting()
 	run "$CALYX" --root "$ROOT2" delete -f "$ID"
 	expect_status 0
 	[ -z "$(find /sys/fs/cgroup -maxdepth 5 -name "$ID" 2>/dev/null)" ]
+}
+
+@test "checkpoint --tcp-established: a client in another netns keeps talking to the restored server" {
+	requires_criu
+	command -v ip >/dev/null || skip "ip (iproute2) not installed"
+	local srv=$ID-s cli=$ID-c va=ck${BATS_TEST_NUMBER}a vb=ck${BATS_TEST_NUMBER}b
+	NETNS_LEFT=("$srv" "$cli")
+	ip netns add "$srv" && ip netns add "$cli" || skip "cannot make network namespaces"
+	ip link add "$va" type veth peer name "$vb" || skip "no veth support"
+	ip link set "$va" netns "$srv"
+	ip link set "$vb" netns "$cli"
+	ip -n "$srv" addr add 10.210.7.1/24 dev "$va"
+	ip -n "$cli" addr add 10.210.7.2/24 dev "$vb"
+	ip -n "$srv" link set "$va" up
+	ip -n "$cli" link set "$vb" up
+	ip -n "$srv" link set lo up
+	# the container joins the server's namespace by path (external to CRIU)
+	cfg --arg p "/run/netns/$srv" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)
+	     | .process.args = ["/bin/sh", "-c",
+		"exec </dev/null >/dev/null 2>&1; /bin/busybox nc -l -p 9000 -e /bin/cat"]'
+	run_detached "$ID"
+	expect_status 0
+
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	exec {to_client}<>"$BATS_TEST_TMPDIR/in"
+	: > "$BATS_TEST_TMPDIR/out"
+	for ((i = 0; i < 100; i++)); do
+		ip netns exec "$cli" /bin/busybox nc 10.210.7.1 9000 \
+			< "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" 2>/dev/null &
+		client=$!
+		sleep 0.3
+		kill -0 "$client" 2>/dev/null && break
+	done
+	echo one >&"$to_client"
+	for ((i = 0; i < 100; i++)); do
+		grep -q one "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.1
+	done
+	grep -q one "$BATS_TEST_TMPDIR/out" || fail "no echo before the checkpoint"
+
+	run calyx checkpoint --tcp-established --image-path "$IMG" "$ID"
+	expect_status 0
+	run calyx restore -d --tcp-established -b "$BUNDLE" --image-path "$IMG" "$ID"
+	expect_status 0
+	[ "$(state_field "$ID" status)" = running ]
+
+	echo two >&"$to_client"
+	for ((i = 0; i < 100; i++)); do
+		grep -q two "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.1
+	done
+	kill "$client" 2>/dev/null || true
+	exec {to_client}>&-
+	grep -q two "$BATS_TEST_TMPDIR/out" ||
+		fail "the connection did not survive: $(cat "$BATS_TEST_TMPDIR/out")"
 }
 
 # --- bad input: a clear error each, nothing left, nothing broken -----------

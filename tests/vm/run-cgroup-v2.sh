@@ -5,8 +5,8 @@
 #
 #   tests/vm/run-cgroup-v2.sh [BATS_FILE...]
 #
-# Default files: tests/integration/cgroups.bats (when it exists) and
-# tests/vm/smoke.bats. Prints bats' TAP output as it comes, then one line
+# Default files: tests/integration/cgroups.bats and checkpoint.bats (when
+# they exist; as SUITES selects) and tests/vm/smoke.bats. Prints bats' TAP output as it comes, then one line
 #
 #   cgroup v2 VM: N passed, N failed, N skipped
 #
@@ -21,8 +21,12 @@
 #   CALYX_VM_TEST_TIMEOUT  seconds per bats test inside the VM (default 180)
 #   CALYX_VM_CMD        a bash command to run in the VM instead of bats (for
 #                       a look around: its output is shown, its status kept)
-#   SUITES              as in tests/run: when set without "cgroups" and no
-#                       files are given, the tier is not selected
+#   CALYX_VM_MOVE_ROOT=1  the host root is moved onto the guest's / rather
+#                       than chrooted into (what CRIU needs; automatic with
+#                       checkpoint.bats)
+#   SUITES              as in tests/run: when set without "cgroups" or
+#                       "checkpoint" and no files are given, the tier is not
+#                       selected; with one of them, only that file runs
 #   NO_VM=1             the tier is not selected (when no files are given)
 set -uo pipefail
 
@@ -80,13 +84,19 @@ else
 		report 0 0 0
 		exit 0
 	fi
-	if [[ -n ${SUITES:-} && " $SUITES " != *" cgroups "* ]]; then
+	if [[ -n ${SUITES:-} && " $SUITES " != *" cgroups "* &&
+		" $SUITES " != *" checkpoint "* ]]; then
 		echo "cgroup v2 tier not selected (SUITES=$SUITES)"
 		report 0 0 0
 		exit 0
 	fi
-	[[ -f $top/tests/integration/cgroups.bats ]] &&
+	[[ -f $top/tests/integration/cgroups.bats &&
+		( -z ${SUITES:-} || " $SUITES " == *" cgroups "* ) ]] &&
 		files+=("$top/tests/integration/cgroups.bats")
+	# CRIU runs on the guest's kernel where the host's may be too new for it
+	[[ -f $top/tests/integration/checkpoint.bats &&
+		( -z ${SUITES:-} || " $SUITES " == *" checkpoint "* ) ]] &&
+		files+=("$top/tests/integration/checkpoint.bats")
 	files+=("$here/smoke.bats")
 fi
 
@@ -276,6 +286,11 @@ declare -p CALYX PROBE CALYX_TEST_RUN CALYX_VM_TOP CALYX_VM_BATS_FILES \
 printf 'exec /bin/bash %q %q\n' "$here/guest.sh" "$job" > "$job/guest"
 : > "$job/tap"
 
+# The host root moved onto the guest's / instead of chrooted into (init.sh):
+# CRIU needs it; CALYX_VM_MOVE_ROOT=1 asks for it with CALYX_VM_CMD too.
+move_root=${CALYX_VM_MOVE_ROOT:-0}
+[[ " ${files[*]} " == *"/checkpoint.bats "* ]] && move_root=1
+
 echo "kernel $(basename "$kdir") (cache $cache), prepared in" \
 	"$(since "$prepare_start")s;" \
 	"running: ${CALYX_VM_CMD:-${files[*]#"$top/"}}"
@@ -286,7 +301,7 @@ timeout --kill-after=5 "$vm_timeout" qemu-system-x86_64 \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-serial "file:$job/console.log" \
 	-kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.img" \
-	-append "console=ttyS0 cgroup_no_v1=all panic=-1 quiet calyx_job=$job" \
+	-append "console=ttyS0 cgroup_no_v1=all panic=-1 quiet calyx_job=$job calyx_move_root=$move_root" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,multidevs=remap \
 	-virtfs "local,path=$job,mount_tag=calyxjob,security_model=passthrough" \
 	< /dev/null > "$job/qemu.out" 2>&1 &
