@@ -325,13 +325,6 @@ static char *find_criu(void)
 int criu_swrk_start(const int *keep, size_t n_keep, struct criu_swrk *s,
 		    calyx_error **err)
 {
-	return criu_swrk_start_with(keep, n_keep, NULL, NULL, s, err);
-}
-
-int criu_swrk_start_with(const int *keep, size_t n_keep,
-			 int (*child_setup)(void *arg), void *arg,
-			 struct criu_swrk *s, calyx_error **err)
-{
 	_cleanup_free_ char *criu = find_criu();
 	char fdarg[16];
 	sigset_t all;
@@ -370,8 +363,6 @@ int criu_swrk_start_with(const int *keep, size_t n_keep,
 		for (size_t i = 0; i < n_keep; i++)
 			if (keep[i] >= 0 && fcntl(keep[i], F_SETFD, 0) < 0)
 				_exit(127);
-		if (child_setup && child_setup(arg) < 0)
-			_exit(126);
 		execv(criu, argv);
 		_exit(127);
 	}
@@ -455,6 +446,20 @@ static ssize_t recv_msg(int sock, uint8_t *buf, size_t size, int *fd,
 	return n;
 }
 
+/* One line for the user: control characters (CRIU ends its messages with
+ * a newline) become spaces, trailing ones go. */
+static void one_line(char *s)
+{
+	size_t n;
+
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	n = strlen(s);
+	while (n && s[n - 1] == ' ')
+		s[--n] = '\0';
+}
+
 /* The last "Error" line of CRIU's log, to say why in one line. */
 static void log_last_error(const char *path, char *out, size_t size)
 {
@@ -475,16 +480,24 @@ static void log_last_error(const char *path, char *out, size_t size)
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (strstr(line, "Error (") || strstr(line, "Error:"))
 			found = line;
-	if (found)
-		snprintf(out, size, "%s", found);
+	if (!found)
+		return;
+	/* "(00.123456) Error (...)": the time since CRIU started says nothing */
+	if (found[0] == '(' && strchr(found, ')'))
+		found = strchr(found, ')') + 1;
+	while (*found == ' ')
+		found++;
+	snprintf(out, size, "%s", found);
+	one_line(out);
 }
 
-static int operation_failed(const struct criu_resp *resp, const char *log_hint,
+static int operation_failed(struct criu_resp *resp, const char *log_hint,
 			    calyx_error **err)
 {
 	char last[512];
 
 	log_last_error(log_hint, last, sizeof(last));
+	one_line(resp->cr_errmsg);
 	if (resp->cr_errmsg[0])
 		return calyx_error_setx(err, resp->cr_errno ? resp->cr_errno : EIO,
 					"criu failed: %s (log: %s)", resp->cr_errmsg, log_hint);

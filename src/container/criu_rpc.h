@@ -123,11 +123,6 @@ struct criu_swrk {
  */
 int criu_swrk_start(const int *keep, size_t n_keep, struct criu_swrk *s,
 		    calyx_error **err);
-/* The same, with child_setup(arg) run in criu's process before the exec;
- * when it fails it says why on stderr and criu never runs. */
-int criu_swrk_start_with(const int *keep, size_t n_keep,
-			 int (*child_setup)(void *arg), void *arg,
-			 struct criu_swrk *s, calyx_error **err);
 /* Close the socket and reap criu (it exits once the socket closes). */
 void criu_swrk_stop(struct criu_swrk *s);
 

@@ -36,8 +36,7 @@
 #include "util/fs.h"
 #include "util/host_user.h"
 
-/* CRIU wants the root it restores into to be a mount point: the rootfs is
- * bound here, inside criu's own mount namespace (gone with it). */
+/* Where the rootfs is bound for CRIU (see enter_private_mount_ns). */
 #define CRIU_ROOT_DIR "criu-root"
 /* Bound on descriptors.json: three paths and JSON around them. */
 #define DESCRIPTORS_MAX (4 * PATH_MAX)
@@ -56,6 +55,7 @@ struct restore_job {
 	int netns_fd, pidns_fd;
 	pid_t pid;		/* the restored init, once CRIU said so */
 	bool recorded;
+	bool criu_root_bound;	/* the rootfs is bound on criu_root */
 };
 
 static void restore_job_release(struct restore_job *job)
@@ -189,21 +189,37 @@ static int restore_write_state(struct restore_job *job, pid_t pid, calyx_error *
 	return 0;
 }
 
-/* In criu's process, before it runs: its own mount namespace, where the
- * rootfs is bound on the state dir's criu-root (runc binds it in the
- * host's namespace and must unmount it; ours cannot outlive criu). */
-static int bind_criu_root(void *arg)
+/*
+ * CRIU wants the root it restores into to be a mount point, and mounts in
+ * its work dir, which it reaches through our fds (/proc/<us>/fd/N): so we
+ * work in a mount namespace of our own, where the rootfs is bound on the
+ * state dir's criu-root. Nothing mounted here outlives calyx and criu
+ * (runc mounts in the host's namespace and must unmount after).
+ */
+static int enter_private_mount_ns(calyx_error **err)
 {
-	struct restore_job *job = arg;
-
-	if (unshare(CLONE_NEWNS) < 0 ||
-	    mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
-	    mount(job->rootfs, job->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0) {
-		dprintf(STDERR_FILENO, "calyx: restore: binding %s for criu: %s\n",
-			job->rootfs, strerror(errno));
-		return -1;
-	}
+	if (unshare(CLONE_NEWNS) < 0)
+		return calyx_error_set(err, errno, "unshare(CLONE_NEWNS)");
+	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return calyx_error_set(err, errno, "making / a slave mount");
 	return 0;
+}
+
+static int bind_criu_root(struct restore_job *job, calyx_error **err)
+{
+	if (mount(job->rootfs, job->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return calyx_error_set(err, errno, "binding %s for criu", job->rootfs);
+	job->criu_root_bound = true;
+	return 0;
+}
+
+/* Before anything removes the state dir: the rootfs must not be under it. */
+static void unbind_criu_root(struct restore_job *job)
+{
+	if (!job->criu_root_bound)
+		return;
+	if (umount2(job->criu_root, MNT_DETACH) == 0)
+		job->criu_root_bound = false;
 }
 
 static int run_creation_hooks(struct restore_job *job, pid_t pid, calyx_error **err)
@@ -401,9 +417,14 @@ static int restore_steps(struct restore_job *job, int imgfd, int workfd,
 	keep[1] = workfd;
 	keep[2] = job->netns_fd;
 	keep[3] = job->pidns_fd;
-	r = criu_swrk_start_with(keep, 4, bind_criu_root, job, &criu, err);
+	r = bind_criu_root(job, err);
 	if (r < 0)
 		return r;
+	r = criu_swrk_start(keep, 4, &criu, err);
+	if (r < 0) {
+		unbind_criu_root(job);
+		return r;
+	}
 	/* criu works from the container's cgroup: what it restores and the
 	 * memory it touches there are the container's (runc does the same) */
 	if (job->cgroup && calyx_cgroup_path(job->cgroup)[0])
@@ -411,6 +432,7 @@ static int restore_steps(struct restore_job *job, int imgfd, int workfd,
 	if (r >= 0)
 		r = criu_call(&criu, CRIU_REQ_RESTORE, &o, on_notify, job, log, &resp, err);
 	criu_swrk_stop(&criu);
+	unbind_criu_root(job);
 	if (r < 0)
 		return r;
 	if (!job->recorded)
@@ -434,7 +456,10 @@ static void restore_undo(struct restore_job *job)
 	}
 	if (job->cgroup)
 		calyx_cgroup_destroy(job->cgroup, &ignored);
-	remove_state_dir(job);
+	unbind_criu_root(job);
+	/* never through the bound rootfs: it would be emptied */
+	if (!job->criu_root_bound)
+		remove_state_dir(job);
 }
 
 static int wait_foreground(struct restore_job *job, const sigset_t *sigs,
@@ -486,6 +511,9 @@ int calyx_container_restore(struct calyx_context *ctx, const char *id,
 	if (geteuid() == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return calyx_error_set(err, errno, "prctl(PR_SET_DUMPABLE)");
 	r = load_bundle(&job, err);
+	if (r < 0)
+		return r;
+	r = enter_private_mount_ns(err);
 	if (r < 0)
 		return r;
 	imgfd = open(opts->criu.image_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -349,6 +349,8 @@ run_counting()
 	expect_error "criu failed"
 	assert_nothing_left "$ID"
 	[ ! -e "$STATE_ROOT/$ID" ]
+	# the rootfs CRIU was given is untouched by the clean-up
+	[ -x "$BUNDLE/rootfs/bin/busybox" ] || fail "the bundle's rootfs was emptied"
 }
 
 @test "restore to an ID in use fails and leaves that container alone" {
