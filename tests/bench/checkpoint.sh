@@ -36,7 +36,12 @@ if ! out=$(criu check 2>&1) || [[ $out != *"Looks good"* ]]; then
 fi
 
 rootfs=$work/rootfs
-"$top/examples/hello/make-bundle.sh" "$rootfs" >/dev/null
+if [[ -d ${CALYX_TEST_WORK:-}/rootfs ]]; then
+	# the VM guest's ready copy (making one there takes long)
+	cp -a "$CALYX_TEST_WORK/rootfs" "$rootfs"
+else
+	"$top/examples/hello/make-bundle.sh" "$rootfs" >/dev/null
+fi
 
 # The shell holds a 64 MiB string (touched memory) and then sleeps.
 make_bundle()
