@@ -119,11 +119,13 @@ static int put_externals(struct pb_buf *o, const struct calyx_spec *spec,
 		const struct calyx_namespace *ns = calyx_spec_namespace(spec, joined[i].type);
 		char ext[128];
 		unsigned long ino;
+		int r;
 
 		if (!ns || !ns->path)
 			continue;
-		if (criu_ns_inode(ns->path, &ino, err) < 0)
-			return -errno;
+		r = criu_ns_inode(ns->path, &ino, err);
+		if (r < 0)
+			return r;
 		snprintf(ext, sizeof(ext), "%s[%lu]:%s", joined[i].criu_name, ino, joined[i].key);
 		pb_put_string(o, CRIU_OPT_EXTERNAL, ext);
 	}
