@@ -17,7 +17,8 @@
 #   CALYX, PROBE        runtime and probe (default: $BUILD's, BUILD=build)
 #   CALYX_VM_COUNTS     file to write "PASSED FAILED SKIPPED" to (tests/run)
 #   CALYX_VM_CACHE      kernel/initramfs cache (default tests/.work/vm)
-#   CALYX_VM_TIMEOUT    seconds the VM may run (default 540)
+#   CALYX_VM_TIMEOUT    seconds the VM may run (default 540, 960 with
+#                       checkpoint.bats)
 #   CALYX_VM_TEST_TIMEOUT  seconds per bats test inside the VM (default 180)
 #   CALYX_VM_CMD        a bash command to run in the VM instead of bats (for
 #                       a look around: its output is shown, its status kept)
@@ -290,7 +291,11 @@ printf 'exec /bin/bash %q %q\n' "$here/guest.sh" "$job" > "$job/guest"
 # The host root moved onto the guest's / instead of chrooted into (init.sh):
 # CRIU needs it; CALYX_VM_MOVE_ROOT=1 asks for it with CALYX_VM_CMD too.
 move_root=${CALYX_VM_MOVE_ROOT:-0}
-[[ " ${files[*]} " == *"/checkpoint.bats "* ]] && move_root=1
+if [[ " ${files[*]} " == *"/checkpoint.bats "* ]]; then
+	move_root=1
+	# its 17 tests take ~5 minutes of guest time on an idle host
+	[[ -n ${CALYX_VM_TIMEOUT:-} ]] || vm_timeout=$((vm_timeout + 420))
+fi
 
 echo "kernel $(basename "$kdir") (cache $cache), prepared in" \
 	"$(since "$prepare_start")s;" \
