@@ -17,7 +17,7 @@
 #   CALYX, PROBE        runtime and probe (default: $BUILD's, BUILD=build)
 #   CALYX_VM_COUNTS     file to write "PASSED FAILED SKIPPED" to (tests/run)
 #   CALYX_VM_CACHE      kernel/initramfs cache (default tests/.work/vm)
-#   CALYX_VM_TIMEOUT    seconds the VM may run (default 540, 960 with
+#   CALYX_VM_TIMEOUT    seconds the VM may run (default 540, 1080 with
 #                       checkpoint.bats)
 #   CALYX_VM_TEST_TIMEOUT  seconds per bats test inside the VM (default 180)
 #   CALYX_VM_CMD        a bash command to run in the VM instead of bats (for
@@ -293,8 +293,8 @@ printf 'exec /bin/bash %q %q\n' "$here/guest.sh" "$job" > "$job/guest"
 move_root=${CALYX_VM_MOVE_ROOT:-0}
 if [[ " ${files[*]} " == *"/checkpoint.bats "* ]]; then
 	move_root=1
-	# its 17 tests take ~5 minutes of guest time on an idle host
-	[[ -n ${CALYX_VM_TIMEOUT:-} ]] || vm_timeout=$((vm_timeout + 420))
+	# its 17 tests take ~5 minutes on an idle host, 9 beside another VM
+	[[ -n ${CALYX_VM_TIMEOUT:-} ]] || vm_timeout=$((vm_timeout + 540))
 fi
 
 echo "kernel $(basename "$kdir") (cache $cache), prepared in" \
