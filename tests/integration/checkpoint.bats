@@ -209,6 +209,7 @@ run_counting()
 	expect_status 0
 	[ "$(jq -r .bundle <<< "$output")" = "$B2" ]
 	[ "$(jq -r .status <<< "$output")" = running ]
+	runc_deviates "runc 1.1.5's restored container has no route to its loopback (wget: Network is unreachable; seen in the VM tier)"
 	run "$CALYX" --root "$ROOT2" exec "$ID" /bin/busybox wget -qO- http://127.0.0.1:8080/state
 	expect_status 0
 	[ "$output" = "$token" ] || fail "after the move the service answered '$output'"
