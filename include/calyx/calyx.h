@@ -272,6 +272,64 @@ int calyx_resources_parse(const char *json, size_t len,
 CALYX_PUBLIC
 void calyx_resources_free(struct calyx_resources *res);
 
+/* ---- checkpoint / restore through CRIU (src/container/checkpoint.c, restore.c) ---- */
+
+/* The options both take (runc's flags of the same names). */
+struct calyx_criu_options {
+	const char *image_path;		/* absolute; images are written/read here */
+	const char *work_path;		/* absolute; logs; NULL = image_path */
+	bool tcp_established;
+	bool ext_unix_sk;
+	bool shell_job;
+	bool file_locks;
+	bool auto_dedup;
+	bool lazy_pages;
+	int manage_cgroups_mode;	/* criu_cg_mode; -1 = CRIU's default */
+	uint32_t empty_ns;		/* CLONE_NEW* flags: made empty, not restored */
+};
+
+struct calyx_checkpoint_options {
+	struct calyx_criu_options criu;
+	const char *parent_path;	/* a previous (pre-)dump, relative to image_path */
+	bool leave_running;
+	bool tcp_skip_in_flight;
+	bool pre_dump;
+	bool link_remap;
+	const char *page_server;	/* "ADDR:PORT" or NULL */
+	int status_fd;			/* -1: none */
+};
+
+struct calyx_restore_options {
+	struct calyx_criu_options criu;
+	const char *bundle;		/* absolute */
+	const char *console_socket;
+	const char *pid_file;		/* absolute */
+	bool detach;
+	bool no_subreaper;
+	bool no_pivot;
+	const char *lsm_profile;
+	const char *lsm_mount_context;
+};
+
+/*
+ * Dump the running container's process tree into opts->image_path.
+ * Unless leave_running or pre_dump, the container is gone afterwards (its
+ * processes, cgroup and state), as runc leaves it.
+ */
+CALYX_PUBLIC
+int calyx_container_checkpoint(struct calyx_context *ctx, const char *id,
+			       const struct calyx_checkpoint_options *opts,
+			       calyx_error **err);
+/*
+ * Make container `id` from the bundle's config.json and the images in
+ * opts->image_path.  Detached it returns once the container runs; in the
+ * foreground it waits like `run` (*exit_status as there) and deletes it.
+ */
+CALYX_PUBLIC
+int calyx_container_restore(struct calyx_context *ctx, const char *id,
+			    const struct calyx_restore_options *opts,
+			    int *exit_status, calyx_error **err);
+
 CALYX_END_DECLS
 
 #endif

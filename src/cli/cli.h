@@ -43,6 +43,7 @@ extern const struct cli_command cli_cmd_resume;
 extern const struct cli_command cli_cmd_ps;
 extern const struct cli_command cli_cmd_update;
 extern const struct cli_command cli_cmd_events;
+extern const struct cli_command cli_cmd_checkpoint, cli_cmd_restore;
 
 /* Print err once (stderr, and the --log file in its format); returns 1. */
 int cli_fail(const struct calyx_context *ctx, calyx_error *err);

@@ -23,6 +23,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_state,
 	&cli_cmd_pause,	 &cli_cmd_resume, &cli_cmd_ps,	     &cli_cmd_update,
 	&cli_cmd_events,
+	&cli_cmd_checkpoint, &cli_cmd_restore,
 };
 
 static const struct cli_command *find_command(const char *name)

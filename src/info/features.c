@@ -169,6 +169,9 @@ int calyx_features_json(char **json_out, calyx_error **err)
 	jo_key_str(&jo, "io.github.calyx.commit", CALYX_GIT_COMMIT);
 	jo_key_str(&jo, "io.github.calyx.version", CALYX_VERSION);
 	jo_key_str(&jo, "io.github.seccomp.libseccomp.version", seccomp_ver);
+	/* runc's key, which engines look for: checkpoint/restore through
+	 * CRIU (found in $PATH when used) */
+	jo_key_str(&jo, "org.opencontainers.runc.checkpoint.enabled", "true");
 	jo_map_close(&jo);
 	/* features.md: they pass unit properties to systemd (checked strictly,
 	 * but an engine that filters untrusted annotations should know) */

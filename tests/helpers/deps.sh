@@ -66,6 +66,9 @@ CALYX_DEPS_TEST=(
 	/usr/lib/python3/dist-packages/grpc:python3-grpcio
 	/usr/lib/python3/dist-packages/grpc_tools:python3-grpc-tools
 	/usr/lib/cni/bridge:containernetworking-plugins
+	# checkpoint.bats: CRIU (driven over its RPC; runs in the VM tier where
+	# the host kernel is too new for it)
+	criu:criu
 	# tests/vm: the pure cgroup v2 tier (a qemu VM)
 	qemu-system-x86_64:qemu-system-x86
 	/usr/sbin/depmod:kmod

@@ -21,6 +21,8 @@ export CALYX_TEST_RESIDUE=/run/calyx-tests/residue
 export BATS_TEST_TIMEOUT=${CALYX_VM_TEST_TIMEOUT:-180}
 export CALYX_TEST_WORK=/run/calyx-tests/work
 mkdir -p "$CALYX_TEST_STATE" "$CALYX_TEST_WORK"
+# CRIU (checkpoint.bats) wants the loopback up in the namespace it runs in
+ip link set lo up 2>/dev/null
 : > "$CALYX_TEST_RESIDUE"
 # per-test bundles copy from tmpfs (from 9p that takes ~1 s each)
 cp -a "$CALYX_VM_ROOTFS" "$CALYX_TEST_WORK/rootfs"

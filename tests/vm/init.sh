@@ -29,6 +29,7 @@ job=
 for word in $(cat /proc/cmdline); do
 	case $word in
 	calyx_job=*) job=${word#calyx_job=} ;;
+	calyx_move_root=*) move_root=${word#calyx_move_root=} ;;
 	esac
 done
 [ -n "$job" ] || die "no calyx_job= on the kernel command line"
@@ -96,7 +97,17 @@ done
 mkdir -p $cg/init.scope
 echo $$ > $cg/init.scope/cgroup.procs || die "cannot enter init.scope"
 
-chroot $m /bin/sh "$job/guest"
-echo $? > "/mnt$job/exit"
+if [ "${move_root:-}" = 1 ]; then
+	# CRIU (checkpoint.bats) refuses to dump a container whose root is not
+	# its mount namespace's "/" (in a chroot it is /mnt/...): move the host
+	# root onto / as switch_root does. Our own "/" stays the initramfs, so
+	# the exit status is written from inside.
+	cd $m && mount --move . / || die "moving the host root onto /"
+	chroot . /bin/sh "$job/guest"
+	chroot . /bin/sh -c 'echo "$1" > "$2/exit"' sh $? "$job"
+else
+	chroot $m /bin/sh "$job/guest"
+	echo $? > "/mnt$job/exit"
+fi
 sync
 poweroff -f

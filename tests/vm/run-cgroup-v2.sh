@@ -5,8 +5,8 @@
 #
 #   tests/vm/run-cgroup-v2.sh [BATS_FILE...]
 #
-# Default files: tests/integration/cgroups.bats (when it exists) and
-# tests/vm/smoke.bats. Prints bats' TAP output as it comes, then one line
+# Default files: tests/integration/cgroups.bats and checkpoint.bats (when
+# they exist; as SUITES selects) and tests/vm/smoke.bats. Prints bats' TAP output as it comes, then one line
 #
 #   cgroup v2 VM: N passed, N failed, N skipped
 #
@@ -17,12 +17,17 @@
 #   CALYX, PROBE        runtime and probe (default: $BUILD's, BUILD=build)
 #   CALYX_VM_COUNTS     file to write "PASSED FAILED SKIPPED" to (tests/run)
 #   CALYX_VM_CACHE      kernel/initramfs cache (default tests/.work/vm)
-#   CALYX_VM_TIMEOUT    seconds the VM may run (default 540)
+#   CALYX_VM_TIMEOUT    seconds the VM may run (default 540, 1080 with
+#                       checkpoint.bats)
 #   CALYX_VM_TEST_TIMEOUT  seconds per bats test inside the VM (default 180)
 #   CALYX_VM_CMD        a bash command to run in the VM instead of bats (for
 #                       a look around: its output is shown, its status kept)
-#   SUITES              as in tests/run: when set without "cgroups" and no
-#                       files are given, the tier is not selected
+#   CALYX_VM_MOVE_ROOT=1  the host root is moved onto the guest's / rather
+#                       than chrooted into (what CRIU needs; automatic with
+#                       checkpoint.bats)
+#   SUITES              as in tests/run: when set without "cgroups" or
+#                       "checkpoint" and no files are given, the tier is not
+#                       selected; with one of them, only that file runs
 #   NO_VM=1             the tier is not selected (when no files are given)
 set -uo pipefail
 
@@ -37,6 +42,10 @@ vm_timeout=${CALYX_VM_TIMEOUT:-540}
 # modules the guest needs for the 9p root; their dependencies are resolved
 # from the kernel package's modules.dep
 vm_modules=(virtio_pci 9pnet_virtio 9p)
+# ... and what CRIU (checkpoint.bats) needs: socket diag for dumping sockets,
+# nf_tables for its kerndat probe and its network lock, conntrack over
+# netlink for dumping a network namespace, veth for the tests
+vm_modules+=(unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag nf_tables nf_conntrack_netlink veth)
 
 report()
 {
@@ -77,13 +86,19 @@ else
 		report 0 0 0
 		exit 0
 	fi
-	if [[ -n ${SUITES:-} && " $SUITES " != *" cgroups "* ]]; then
+	if [[ -n ${SUITES:-} && " $SUITES " != *" cgroups "* &&
+		" $SUITES " != *" checkpoint "* ]]; then
 		echo "cgroup v2 tier not selected (SUITES=$SUITES)"
 		report 0 0 0
 		exit 0
 	fi
-	[[ -f $top/tests/integration/cgroups.bats ]] &&
+	[[ -f $top/tests/integration/cgroups.bats &&
+		( -z ${SUITES:-} || " $SUITES " == *" cgroups "* ) ]] &&
 		files+=("$top/tests/integration/cgroups.bats")
+	# CRIU runs on the guest's kernel where the host's may be too new for it
+	[[ -f $top/tests/integration/checkpoint.bats &&
+		( -z ${SUITES:-} || " $SUITES " == *" checkpoint "* ) ]] &&
+		files+=("$top/tests/integration/checkpoint.bats")
 	files+=("$here/smoke.bats")
 fi
 
@@ -153,6 +168,7 @@ unpack_kernel()
 		esac || return 1
 		basename "${mod%.ko*}.ko" >> "$out/modules.list"
 	done
+	echo "${vm_modules[*]}" > "$out/modules.wanted"
 	rm -rf "${cache:?}/$kver"
 	mv "$out" "$cache/$kver" && ln -sfn "$kver" "$cache/kernel" &&
 		echo "$kver"
@@ -217,7 +233,13 @@ build_initrd()
 prepare_start=$EPOCHREALTIME
 exec 8> "$cache/.lock"
 flock 8
-if [[ ! -f $cache/kernel/vmlinuz || ! -f $cache/kernel/modules.list ]]; then
+# a cache made for another vm_modules (modules.wanted) lacks some: fetch again
+cache_has_modules()
+{
+	[[ $(cat "$cache/kernel/modules.wanted" 2>/dev/null) == "${vm_modules[*]}" ]]
+}
+if [[ ! -f $cache/kernel/vmlinuz || ! -f $cache/kernel/modules.list ]] ||
+	! cache_has_modules; then
 	why=$(fetch_kernel) || { exec 8>&-; skip_tier "no kernel: $why"; }
 fi
 build_initrd "$cache/kernel" || { exec 8>&-; skip_tier "building the initramfs failed"; }
@@ -266,6 +288,15 @@ declare -p CALYX PROBE CALYX_TEST_RUN CALYX_VM_TOP CALYX_VM_BATS_FILES \
 printf 'exec /bin/bash %q %q\n' "$here/guest.sh" "$job" > "$job/guest"
 : > "$job/tap"
 
+# The host root moved onto the guest's / instead of chrooted into (init.sh):
+# CRIU needs it; CALYX_VM_MOVE_ROOT=1 asks for it with CALYX_VM_CMD too.
+move_root=${CALYX_VM_MOVE_ROOT:-0}
+if [[ " ${files[*]} " == *"/checkpoint.bats "* ]]; then
+	move_root=1
+	# its 17 tests take ~5 minutes on an idle host, 9 beside another VM
+	[[ -n ${CALYX_VM_TIMEOUT:-} ]] || vm_timeout=$((vm_timeout + 540))
+fi
+
 echo "kernel $(basename "$kdir") (cache $cache), prepared in" \
 	"$(since "$prepare_start")s;" \
 	"running: ${CALYX_VM_CMD:-${files[*]#"$top/"}}"
@@ -276,7 +307,7 @@ timeout --kill-after=5 "$vm_timeout" qemu-system-x86_64 \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-serial "file:$job/console.log" \
 	-kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.img" \
-	-append "console=ttyS0 cgroup_no_v1=all panic=-1 quiet calyx_job=$job" \
+	-append "console=ttyS0 cgroup_no_v1=all panic=-1 quiet calyx_job=$job calyx_move_root=$move_root" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,multidevs=remap \
 	-virtfs "local,path=$job,mount_tag=calyxjob,security_model=passthrough" \
 	< /dev/null > "$job/qemu.out" 2>&1 &
