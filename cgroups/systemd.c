@@ -349,6 +349,16 @@ int cg_systemd_update(struct calyx_cgroup *cg, const struct calyx_resources *res
 	return 0;
 }
 
+/* Whether the unit's cgroup directory is still there. */
+static bool scope_cgroup_exists(const struct calyx_cgroup *cg)
+{
+	_cleanup_free_ char *dir = NULL;
+
+	if (!cg->path || asprintf(&dir, "%s%s", CG_DEFAULT_ROOT, cg->path) < 0)
+		return true;	/* cannot tell: keep the error */
+	return access(dir, F_OK) == 0 || errno != ENOENT;
+}
+
 int cg_systemd_stop(struct calyx_cgroup *cg, calyx_error **err)
 {
 	struct cg_systemd *sd = cg->sd;
@@ -367,8 +377,12 @@ int cg_systemd_stop(struct calyx_cgroup *cg, calyx_error **err)
 		r = run_job(sd, "StopUnit", "ss", &body, err);
 		dbus_buf_release(&body);
 	}
-	if (r == -ENOENT) {
-		/* already gone: the scope stopped when it emptied */
+	if (r == -ENOENT || (r < 0 && !scope_cgroup_exists(cg))) {
+		/* already gone: the scope, emptied by the kill before, stopped
+		 * on its own while we asked (NoSuchUnit, or a job that raced
+		 * with systemd's own stop) */
+		calyx_debug(cg->log, "systemd unit %s already gone: %s", sd->unit,
+			    *err ? (*err)->msg : "no such unit");
 		calyx_error_free(err);
 		r = 0;
 	}
