@@ -75,7 +75,4 @@ void container_run_poststart(struct calyx_context *ctx,
  */
 int container_open_cache_dir(void);
 
-/* RFC 3339 UTC with nanoseconds, as runc's "created". */
-void container_now_rfc3339(char *out, size_t size);
-
 #endif

@@ -35,6 +35,7 @@
 #include "security/exe_guard.h"
 #include "security/security.h"
 #include "util/cleanup.h"
+#include "util/rfc3339.h"
 #include "util/fs.h"
 #include "util/host_user.h"
 
@@ -500,7 +501,7 @@ static int write_record(struct create_job *job, bool creating, calyx_error **err
 
 	if (!owner)
 		return calyx_error_set(err, ENOMEM, "state");
-	container_now_rfc3339(created, sizeof(created));
+	calyx_now_rfc3339(created, sizeof(created));
 	return container_record_write(job->state_dirfd, &rec, err);
 }
 

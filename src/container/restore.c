@@ -33,6 +33,7 @@
 #include "linux/sync.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
+#include "util/rfc3339.h"
 #include "util/fs.h"
 #include "util/host_user.h"
 
@@ -178,7 +179,7 @@ static int restore_write_state(struct restore_job *job, pid_t pid, calyx_error *
 
 	if (geteuid() != 0 && calyx_host_user_name(geteuid(), owner, sizeof(owner)) < 0)
 		owner[0] = '\0';
-	container_now_rfc3339(created, sizeof(created));
+	calyx_now_rfc3339(created, sizeof(created));
 	r = container_record_write(job->state_dirfd, &rec, err);
 	if (r < 0)
 		return r;

@@ -329,18 +329,6 @@ char *container_oci_state_json(const char *id, enum calyx_status status,
 	return gen_finish(g);
 }
 
-void container_now_rfc3339(char *out, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	char base[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, size, "%s.%09ldZ", base, ts.tv_nsec);
-}
-
 /* ---- the public state API ---- */
 
 static struct calyx_state *state_from_record(int dirfd,
