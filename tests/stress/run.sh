@@ -112,7 +112,7 @@ config_for()
 # What is left of ID: one line per kind of residue.
 residue()
 {
-	local id=$1 f p st
+	local id=$1 f p st flags cmd
 	# one grep over every environ (a fork per process would dominate)
 	# a process already in do_exit (PF_EXITING, 0x4 in stat's flags: it
 	# left its cgroup, so delete -f saw the cgroup empty, but is not a
@@ -122,7 +122,11 @@ residue()
 		read -r st flags < <(sed 's/^.*) //' "$p/stat" 2>/dev/null | awk '{ print $1, $7 }')
 		[[ -n ${st:-} && $st != Z && $st != X ]] || continue
 		((${flags:-0} & 4)) && continue
-		echo "process ${p#/proc/} state $st ($(tr '\0' ' ' < "$p/cmdline" 2>/dev/null))"
+		cmd=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null)
+		# its environ was there a moment ago: no cmdline now means its
+		# memory is gone, i.e. it entered do_exit since (flags read first)
+		[[ -n $cmd ]] || continue
+		echo "process ${p#/proc/} state $st ($cmd)"
 	done
 	find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | sed 's/^/cgroup /'
 	grep -F -e "$S/b-$id" -e "$ROOT/$id" /proc/self/mountinfo | sed 's/^/mount /'
