@@ -632,8 +632,8 @@ section_cri()
 	engine_start_containerd_cri localhost/calyx-pause:bench \
 		"${handlers[@]}" "${traced[@]}"
 	engine_image_archive_of "$ENG/pause.tar" localhost/calyx-pause:bench \
-		"$ENG/pause-root" '["/pause"]'
-	engine_image_archive_of "$ENG/img.tar" "$img" "$rootfs" '["/bin/sh"]'
+		"$ENG/pause-root" '{"Entrypoint": ["/pause"]}'
+	engine_image_archive_of "$ENG/img.tar" "$img" "$rootfs" '{"Entrypoint": ["/bin/sh"]}'
 	ctr --address "$ENG/c/sock" -n k8s.io image import "$ENG/pause.tar" >/dev/null
 	ctr --address "$ENG/c/sock" -n k8s.io image import "$ENG/img.tar" >/dev/null
 	n=$(( runs / 5 > 5 ? runs / 5 : 5 ))

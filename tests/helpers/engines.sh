@@ -308,18 +308,18 @@ cri()
 		/usr/bin/python3 "$TOP/tests/helpers/cri.py" "$@"
 }
 
-# A docker-archive at $1 tagged $2 with the files of dir $3 as its one
-# layer and $4 (a JSON array) as its entrypoint.
+# A docker-archive (what `docker save` makes, what `ctr image import`
+# reads) at $1 tagged $2, with the files of dir $3 as its one layer and the
+# JSON object $4 added to its config (e.g. {"Entrypoint": ["/pause"]}).
 engine_image_archive_of()
 {
-	local out=$1 tag=$2 src=$3 entry=$4 dir diff
+	local out=$1 tag=$2 src=$3 extra=$4 dir diff
 	dir=$(mktemp -d "$ENG/archive.XXXXXX")
-	tar -C "$src" -cf "$dir/layer.tar" .
+	tar -C "$src" --exclude=./.complete -cf "$dir/layer.tar" .
 	diff=$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)
-	jq -n --arg d "sha256:$diff" --argjson e "$entry" '{
+	jq -n --arg d "sha256:$diff" --argjson x "$extra" '{
 		architecture: "amd64", os: "linux",
-		config: {Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
-			 Entrypoint: $e},
+		config: ({Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]} + $x),
 		rootfs: {type: "layers", diff_ids: [$d]}}' > "$dir/config.json"
 	jq -n --arg t "$tag" '[{Config: "config.json", RepoTags: [$t],
 		Layers: ["layer.tar"]}]' > "$dir/manifest.json"
@@ -425,22 +425,10 @@ engine_rootfs_tar()
 	tar -C "$WORK/rootfs" --exclude=./.complete -c .
 }
 
-# Writes a docker-archive (what `docker save` makes, what `ctr image import`
-# reads) of the tests' rootfs to $1, tagged $2: one layer, a minimal config.
+# A docker-archive of the tests' rootfs at $1, tagged $2 (command: sh).
 engine_docker_archive()
 {
-	local out=$1 tag=$2 dir diff
-	dir=$(mktemp -d "$ENG/archive.XXXXXX")
-	engine_rootfs_tar > "$dir/layer.tar"
-	diff=$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)
-	jq -n --arg d "sha256:$diff" '{
-		architecture: "amd64", os: "linux",
-		config: {Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"]},
-		rootfs: {type: "layers", diff_ids: [$d]}}' > "$dir/config.json"
-	jq -n --arg t "$tag" '[{Config: "config.json", RepoTags: [$t],
-		Layers: ["layer.tar"]}]' > "$dir/manifest.json"
-	tar -C "$dir" -cf "$out" manifest.json config.json layer.tar
-	rm -rf "$dir"
+	engine_image_archive_of "$1" "$2" "$WORK/rootfs" '{"Cmd": ["sh"]}'
 }
 
 # Runs "$@" and fails with its output unless it exits with status $want.

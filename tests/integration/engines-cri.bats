@@ -49,8 +49,8 @@ setup_file()
 
 	mkdir -p "$ENG/pause-root"
 	cp "$PAUSE_BIN" "$ENG/pause-root/pause"
-	engine_image_archive_of "$ENG/pause.tar" "$PAUSE_IMG" "$ENG/pause-root" '["/pause"]'
-	engine_image_archive_of "$ENG/img.tar" "$IMG" "$WORK/rootfs" '["/bin/sh"]'
+	engine_image_archive_of "$ENG/pause.tar" "$PAUSE_IMG" "$ENG/pause-root" '{"Entrypoint": ["/pause"]}'
+	engine_image_archive_of "$ENG/img.tar" "$IMG" "$WORK/rootfs" '{"Entrypoint": ["/bin/sh"]}'
 	ctr --address "$ENG/c/sock" -n k8s.io image import "$ENG/pause.tar" >/dev/null
 	ctr --address "$ENG/c/sock" -n k8s.io image import "$ENG/img.tar" >/dev/null
 	touch "$ENG/ready"
