@@ -38,7 +38,7 @@ if [[ ! -f $BUILD/build.ninja ]]; then
 fi
 ninja -C "$BUILD" libcalyx_internal.a >/dev/null
 # shellcheck disable=SC2207
-libs=($(pkg-config --libs yajl libseccomp libcap libmnl))
+libs=($(pkg-config --libs yajl libseccomp libcap))
 
 rc=0
 for t in "${targets[@]}"; do

@@ -27,7 +27,7 @@ if [[ ! -f $BUILD/build.ninja ]] || ! ninja -C "$BUILD" libcalyx_internal.a >"$o
 	exit 1
 fi
 # shellcheck disable=SC2207
-libs=($(pkg-config --libs yajl libseccomp libcap libmnl 2>/dev/null || echo -lyajl -lseccomp -lcap -lmnl))
+libs=($(pkg-config --libs yajl libseccomp libcap 2>/dev/null || echo -lyajl -lseccomp -lcap))
 
 for t in "${TARGETS[@]}"; do
 	bin=$out/replay_$t
