@@ -2,16 +2,22 @@
 # Benchmark (not a test, not part of tests/run): calyx beside runc, crun,
 # bubblewrap and the engines that drive them.
 #
-#   tests/bench/run.sh [--runs N] [--repeat K] [--only LIST] [N]
+#   tests/bench/run.sh [--runs N] [--repeat K] [--only LIST] [--density N]
+#                      [--runtimes LIST] [N]
 #
 #   --runs N      timed runs per row (default 50; the sequential batch is 2N)
 #   --repeat K    measure every section K times (interleaved) and keep each
 #                 row's best median: the host is shared, noise only adds
 #   --only LIST   comma-separated sections (default run,limits,exec,bundleless)
+#   --density N   containers per runtime in the density section (default 500)
+#   --runtimes L  the runtimes compared (default calyx,runc,crun)
 #
 # Sections:
 #   run         `run` of /bin/true on the example bundle: median of one run,
-#               wall time of 2N sequential runs, peak RSS, binary size
+#               wall time of 2N sequential runs, peak RSS, binary size; and
+#               the floor (tests/bench/floor.c: one clone with the same
+#               namespaces, pivot_root, /proc, exec, wait), without and with
+#               a cgroup in every hierarchy
 #   limits      the same with linux.resources memory.limit 64 MiB and
 #               pids.limit 64 (checked in the cgroup before timing)
 #   exec        `exec ID /bin/true` into a running container; calyx also
@@ -20,6 +26,12 @@
 #   bundleless  `calyx run --rootfs DIR -- /bin/true` beside bundle runs
 #               (also with the default seccomp profile it applies) and
 #               bubblewrap with (nearly) the same isolation
+#   density     per runtime, N detached sleepers (`run -d`, absolute
+#               cgroupsPath below one parent): start time per batch as they
+#               accumulate; `list`, `state`, `exec`, `delete -f` with N
+#               running; the kernel's memory per container; two launchers
+#               at once; all torn down and checked after each runtime.
+#               Measured once (--repeat does not apply); only when named
 #   engines     podman and ctr (private storage, daemon and roots) driving
 #               each runtime; slow, so only when named in --only
 #   cri         pod start through containerd's CRI, a handler per runtime,
@@ -33,17 +45,21 @@
 # mount namespace with an empty file over that cgroup.controllers, so all
 # runtimes see the same host and the host itself is untouched.  Every
 # bundle has an absolute cgroupsPath: runc and crun would otherwise nest
-# their cgroups below this session's own.
+# their cgroups below this session's own.  Cgroups and container IDs carry
+# calyx-bench-<CALYX_TEST_TAG><digits>, so runs side by side never meet.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 runs=50
 repeat=1
 only=run,limits,exec,bundleless
+density=500
+runtimes_wanted=calyx,runc,crun
+args=("$@")
 
 usage()
 {
-	sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,13p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
@@ -55,17 +71,28 @@ while (($#)); do
 	--repeat=*) repeat=${1#*=}; shift ;;
 	--only) only=${2:?--only LIST}; shift 2 ;;
 	--only=*) only=${1#*=}; shift ;;
+	--density) density=${2:?--density N}; shift 2 ;;
+	--density=*) density=${1#*=}; shift ;;
+	--runtimes) runtimes_wanted=${2:?--runtimes LIST}; shift 2 ;;
+	--runtimes=*) runtimes_wanted=${1#*=}; shift ;;
 	-h|--help) usage ;;
 	[0-9]*) runs=$1; shift ;;
 	*) echo "unknown argument: $1" >&2; usage 2 >&2 ;;
 	esac
 done
-[[ $runs =~ ^[1-9][0-9]*$ && $repeat =~ ^[1-9][0-9]*$ ]] ||
-	{ echo "--runs and --repeat take positive numbers" >&2; exit 2; }
+[[ $runs =~ ^[1-9][0-9]*$ && $repeat =~ ^[1-9][0-9]*$ &&
+   $density =~ ^[1-9][0-9]*$ ]] ||
+	{ echo "--runs, --repeat and --density take positive numbers" >&2; exit 2; }
 for s in ${only//,/ }; do
 	case $s in
-	run|limits|exec|bundleless|engines|cri) ;;
+	run|limits|exec|bundleless|density|engines|cri) ;;
 	*) echo "unknown section: $s" >&2; usage 2 >&2 ;;
+	esac
+done
+for s in ${runtimes_wanted//,/ }; do
+	case $s in
+	calyx|runc|crun) ;;
+	*) echo "unknown runtime: $s (calyx, runc, crun)" >&2; usage 2 >&2 ;;
 	esac
 done
 batch=$((runs * 2))
@@ -78,8 +105,7 @@ if [[ -z ${CALYX_BENCH_INNER:-} ]]; then
 	calyx_install_deps build test bench || exit 1
 	[[ -n ${CALYX:-} ]] || calyx_build "$top/build" || exit 1
 	export CALYX_BENCH_INNER=1
-	exec unshare -m --propagation private "$0" --runs "$runs" \
-		--repeat "$repeat" --only "$only"
+	exec unshare -m --propagation private "$0" "${args[@]}"
 fi
 
 want() { [[ ,$only, == *,$1,* ]]; }
@@ -88,13 +114,23 @@ calyx=$(realpath -e "${CALYX:-$top/build/src/cli/calyx}")
 declare -A bins=([calyx]=$calyx [runc]=$(command -v runc || true)
 		 [crun]=$(command -v crun || true))
 runtimes=()
-for name in calyx runc crun; do
+for name in ${runtimes_wanted//,/ }; do
 	if [[ -n ${bins[$name]} && -x ${bins[$name]} ]]; then
 		runtimes+=("$name")
 	else
 		printf '%s is not installed: left out\n' "$name"
 	fi
 done
+
+# the floor program, from calyx's build dir (or FLOOR=PATH)
+floor=${FLOOR:-$(dirname "$calyx")/../../tests/bench/floor}
+[[ -x $floor ]] || floor=$top/build/tests/bench/floor
+if [[ -x $floor ]]; then
+	floor=$(realpath -e "$floor")
+else
+	echo "the floor program is not built (tests/bench/floor.c): left out"
+	floor=
+fi
 
 "$top/examples/hello/make-bundle.sh" >/dev/null
 rootfs=$top/examples/hello/rootfs
@@ -103,8 +139,9 @@ work=$(mktemp -d /tmp/calyx-bench.XXXXXX)
 # $XDG_RUNTIME_DIR are on a systemd host (this VM's /run is on its disk);
 # private to this mount namespace.
 mount -t tmpfs -o mode=0700 calyx-bench "$work"
-# names this run's cgroups, so benchmarks side by side never share one
-tag=calyx-bench-${work##*.}
+# names this run's cgroups and containers, so benchmarks side by side never
+# share one; tests/run's residue check knows calyx-<suite>-<its tag><digit>
+tag=calyx-bench-${CALYX_TEST_TAG:-}$$$RANDOM
 
 # What exists before we start, so cleanup removes only what we made.
 snapshot_paths=(/sys/fs/cgroup/*/calyx /run/calyx /run/runc /run/crun)
@@ -329,13 +366,50 @@ section_run()
 				run -b "$bundle" "rss-$name")"
 			best[$name,size]=$(( $(stat -L -c %s "$bin") / 1024 ))
 		done
+		[[ $variant == run && -n $floor ]] && floor_rows
 	done
 	header "$title ($runs runs for the median, $batch sequential, best of $repeat)" \
 		"median ms" "${batch}x ms" "peak KiB" "size KiB"
 	for name in "${runtimes[@]}"; do
 		row_line "$name" median batch rss size
 	done
+	if [[ $variant == run && -n $floor ]]; then
+		row_line floor median batch rss size
+		row_line floor+cgroups median batch rss size
+	fi
 	ratio calyx crun
+	if [[ $variant == run && -n $floor ]]; then
+		ratio calyx floor+cgroups
+		ratio calyx floor
+		echo "(floor: clone3 with the bundle's namespaces, pivot_root, /proc,"
+		echo " exec, wait; +cgroups: a cgroup made, joined and removed in every"
+		echo " hierarchy, $(floor_hierarchies) here; the breakdown section shows"
+		echo " where the rest of calyx's time goes)"
+	fi
+}
+
+# The floor rows of the run section: what any runtime must do at least.
+floor_rows()
+{
+	local m label args
+	for label in floor floor+cgroups; do
+		args=("$floor")
+		[[ $label == floor+cgroups ]] && args+=(--cgroup "$tag-floor")
+		args+=("$rootfs" /bin/true)
+		m=$(median_ms "$runs" "${args[@]}") || true
+		keep_best "$label,median" "$m"
+		[[ $m == failed* ]] && continue
+		keep_best "$label,batch" "$(batch_ms "$batch" "${args[@]}")"
+		keep_best "$label,rss" "$(peak_kib "${args[@]}")"
+		best[$label,size]=$(( $(stat -L -c %s "$floor") / 1024 ))
+	done
+}
+
+# how many cgroup hierarchies are mounted (what floor --cgroup joins)
+floor_hierarchies()
+{
+	awk '{ sub(/.* - /, ""); if ($1 == "cgroup" || $1 == "cgroup2") n++ }
+	     END { print n + 0 }' /proc/self/mountinfo
 }
 
 # --- exec ----------------------------------------------------------------
