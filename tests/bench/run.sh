@@ -155,13 +155,29 @@ if [[ -e $controllers ]]; then
 	mount --bind "$empty" "$controllers"
 fi
 
+# marked_pids MARK : live processes with MARK in their environment (grep
+# fails on the processes that exit while it reads)
+marked_pids()
+{
+	grep -lsazxF "$1" /proc/[0-9]*/environ | cut -d/ -f3 || true
+}
+
 # Containers still up (a failed exec section), their state, our cgroups
 # (bottom-up, rmdir only), plain dirs runtimes made in /sys/fs/cgroup for
 # unmounted controllers, default-root dirs we caused, then $work.
 cleanup()
 {
-	local name root id d
+	local name root id d pid
 	set +e
+	# the density section's second launcher, then any runtime process
+	# still starting a container for it (all carry this run's mark)
+	for pid in $(jobs -p); do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	for pid in $(marked_pids "CALYX_BENCH_LAUNCHER=$tag"); do
+		((pid != $$)) && kill -9 "$pid" 2>/dev/null
+	done
 	[[ $(type -t engines_teardown) == function ]] && engines_teardown
 	for name in "${runtimes[@]}"; do
 		for root in "$work"/root-"$name"*; do
@@ -174,6 +190,14 @@ cleanup()
 					delete -f "$id" >/dev/null 2>&1
 			done
 		done
+	done
+	# containers their runtime could not delete (they carry this run's
+	# mark); they are not our children: wait a bounded while for them
+	for ((d = 0; d < 50; d++)); do
+		pid=$(marked_pids "CALYX_BENCH_MARK=$tag")
+		[[ -n $pid ]] || break
+		kill -9 $pid 2>/dev/null
+		sleep 0.1
 	done
 	while read -r d; do
 		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
@@ -245,7 +269,13 @@ median_ms()
 		t1=${EPOCHREALTIME/./}
 		times+=($((t1 - t0)))
 	done
-	printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 }
+	median_of "${times[@]}"
+}
+
+# median_of USEC... : the median of the numbers (microseconds), in ms
+median_of()
+{
+	printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 }
 		END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2;
 		      printf "%.1f\n", m / 1000 }'
 }
@@ -538,6 +568,355 @@ section_bundleless()
 	return 0
 }
 
+# --- density -------------------------------------------------------------
+
+# The density containers' config: a sleeper (busybox: costs nothing), a
+# pids limit, and a mark in its environment by which cleanup finds it if
+# its runtime cannot delete it; @CG@ stands for its cgroupsPath.
+density_template()
+{
+	jq -c --arg r "$rootfs" --arg mark "CALYX_BENCH_MARK=$tag" \
+		'.root.path = $r | .process.args = ["sleep", "1000000"]
+		 | .process.env += [$mark] | .ociVersion = "1.0.2"
+		 | .linux.cgroupsPath = "@CG@"
+		 | .linux.resources.pids = {limit: 16}' \
+		"$top/examples/hello/config.json"
+}
+
+# dens_bundles NAME PREFIX COUNT : the bundles of containers
+# $tag-PREFIX1..COUNT, each with its cgroup /$dens_parent/PREFIXi
+dens_bundles()
+{
+	local i dir
+	for ((i = 1; i <= $3; i++)); do
+		dir=$work/dens-$1/$2$i
+		mkdir -p "$dir"
+		printf '%s\n' "${dens_tmpl//@CG@//$dens_parent/$2$i}" > "$dir/config.json"
+	done
+}
+
+# dens_start NAME ROOT LEAF : starts container $tag-LEAF detached and adds
+# the microseconds the runtime took to dtimes
+dens_start()
+{
+	local dir=$work/dens-$1/$3 t0 t1
+	t0=${EPOCHREALTIME/./}
+	"${bins[$1]}" --root "$2" run -d -b "$dir" "$tag-$3" \
+		< /dev/null > /dev/null 2> "$dir/err" || return 1
+	t1=${EPOCHREALTIME/./}
+	dtimes+=($((t1 - t0)))
+}
+
+# dens_launch NAME ROOT PREFIX COUNT : starts PREFIX1..PREFIXCOUNT one
+# after another (dens_bundles made them), stops at the first failure
+dens_launch()
+{
+	local i
+	for ((i = 1; i <= $4; i++)); do
+		dens_start "$1" "$2" "$3$i" || return 1
+	done
+}
+
+# dens_first_error NAME : the first error a start of NAME printed
+dens_first_error()
+{
+	local f
+	for f in "$work/dens-$1"/*/err; do
+		[[ -s $f ]] && { head -1 "$f"; return; }
+	done
+}
+
+# dens_delete_all NAME ROOT : delete -f of every container in ROOT
+dens_delete_all()
+{
+	local id
+	for id in $("${bins[$1]}" --root "$2" list -q 2>/dev/null); do
+		timeout 20 "${bins[$1]}" --root "$2" delete -f "$id" \
+			< /dev/null > /dev/null 2>&1 || true
+	done
+}
+
+# kernel_mem : Slab, SUnreclaim, and Slab + KernelStack + PageTables +
+# Percpu from /proc/meminfo, in KiB
+kernel_mem()
+{
+	awk '$1 ~ /^(Slab|SUnreclaim|KernelStack|PageTables|Percpu):$/ { v[$1] = $2 }
+	     END { print v["Slab:"] + 0, v["SUnreclaim:"] + 0,
+		   v["Slab:"] + v["KernelStack:"] + v["PageTables:"] + v["Percpu:"] }' \
+		/proc/meminfo
+}
+
+# cg_memory CGROUP : "BYTES KERNEL_BYTES" charged to CGROUP (the v1 memory
+# hierarchy, else v2), "- -" when it has no memory controller
+cg_memory()
+{
+	local v1=/sys/fs/cgroup/memory/$1 v2=/sys/fs/cgroup/$1
+	if [[ -r $v1/memory.usage_in_bytes ]]; then
+		echo "$(< "$v1/memory.usage_in_bytes")" \
+			"$(cat "$v1/memory.kmem.usage_in_bytes" 2>/dev/null || echo -)"
+	elif [[ -r $v2/memory.current ]]; then
+		echo "$(< "$v2/memory.current")" \
+			"$(awk '$1 == "kernel" { print $2; f = 1 } END { if (!f) print "-" }' \
+				"$v2/memory.stat")"
+	else
+		echo "- -"
+	fi
+}
+
+# kept_pids : processes that carry this run's launcher mark (every runtime
+# process inherits it; containers get their config's environment) but no
+# longer descend from this shell: what a runtime keeps per container
+kept_pids()
+{
+	local marked
+	marked=$(marked_pids "CALYX_BENCH_LAUNCHER=$tag")
+	[[ -n $marked ]] || return 0
+	ps -e -o pid=,ppid= | awk -v me=$$ -v marked="$marked" '
+		{ parent[$1] = $2 }
+		END {
+			n = split(marked, m, "\n")
+			for (i = 1; i <= n; i++) {
+				p = m[i]
+				if (!(p in parent))
+					continue	# gone meanwhile
+				while (p != me && p > 1 && (p in parent))
+					p = parent[p]
+				if (p != me)
+					print m[i]
+			}
+		}'
+}
+
+# per_ct AMOUNT N [UNIT] : AMOUNT / UNIT / N with one decimal, or "-"
+per_ct()
+{
+	[[ $1 =~ ^-?[0-9]+$ ]] || { echo -; return; }
+	awk -v a="$1" -v n="$2" -v d="${3:-1}" 'BEGIN { printf "%.1f\n", a / d / n }'
+}
+
+# dens_teardown NAME ROOT : deletes what is left, removes the cgroup
+# parent, and records what could not be removed in best[left,NAME]
+dens_teardown()
+{
+	local name=$1 root=$2 left=() n d
+	dens_delete_all "$name" "$root"
+	n=$("${bins[$name]}" --root "$root" list -q 2>/dev/null | wc -l) || true
+	((n == 0)) || left+=("$n listed")
+	n=$(find "$root" -mindepth 1 -maxdepth 1 | wc -l)
+	((n == 0)) || left+=("$n state dirs")
+	n=$(marked_pids "CALYX_BENCH_MARK=$tag" | wc -l)
+	((n == 0)) || left+=("$n processes")
+	# the parent is the benchmark's; what is below it, the runtime's
+	while read -r d; do
+		n=$(find "$d" -mindepth 1 -type d | wc -l)
+		((n == 0)) || left+=("$n cgroups in $d")
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	done < <(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d \
+		-name "$dens_parent" 2>/dev/null)
+	n=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d \
+		-name "$dens_parent" 2>/dev/null | wc -l)
+	((n == 0)) || left+=("$n cgroup parents")
+	if ((${#left[@]})); then
+		best[left,$name]="$(IFS=,; echo "${left[*]}")"
+		echo "warning: $name left after delete -f: ${left[*]}" >&2
+	else
+		best[left,$name]=none
+	fi
+}
+
+# density_runtime NAME : the density rows of one runtime
+density_runtime()
+{
+	local name=$1 bin=${bins[$1]} root=$work/root-$1-dens
+	local i b n from to m pss pids t0 t1 rc1 rc2 err
+	local -a k0 k1 cg
+	dens_parent=$tag-d-$name
+	mkdir -p "$root"
+	dens_bundles "$name" c "$density"
+	dens_bundles "$name" s $((2 * dpar))
+	dens_bundles "$name" p "$dpar"
+	dens_bundles "$name" q "$dpar"
+	read -ra k0 <<< "$(kernel_mem)"
+	dtimes=()
+	if ! dens_launch "$name" "$root" c "$density"; then
+		err="start $((${#dtimes[@]} + 1)): $(dens_first_error "$name")"
+		best[fail,$name]=$err
+		echo "warning: $name: $err" >&2
+		dens_teardown "$name" "$root"
+		return
+	fi
+	read -ra k1 <<< "$(kernel_mem)"
+	for ((b = 0; b * dbatch < density; b++)); do
+		from=$((b * dbatch + 1))
+		to=$(((b + 1) * dbatch < density ? (b + 1) * dbatch : density))
+		best[start $from-$to,$name]=$(median_of "${dtimes[@]:b * dbatch:dbatch}")
+	done
+	m=$(awk -v a="${best[start $from-$to,$name]}" \
+		-v b="${best[start 1-$((dbatch < density ? dbatch : density)),$name]}" \
+		'BEGIN { printf "%.2fx\n", a / b }')
+	best[last/first,$name]=$m
+
+	# with all of them running
+	n=$("$bin" --root "$root" list -q | wc -l) || true
+	((n == density)) ||
+		echo "warning: $name lists $n containers, $density were started" >&2
+	best[list,$name]=$(median_ms "$runs" "$bin" --root "$root" list) || true
+	best[state,$name]=$(median_ms "$runs" "$bin" --root "$root" state \
+		"$tag-c$density") || true
+	best[exec,$name]=$(median_ms "$runs" "$bin" --root "$root" exec \
+		"$tag-c$density" /bin/true) || true
+
+	# memory: the kernel's share (system-wide, so other work on the host
+	# adds noise), the cgroups' charge, the containers' own processes
+	best[slab,$name]=$(per_ct $((k1[0] - k0[0])) "$density")
+	best[sunreclaim,$name]=$(per_ct $((k1[1] - k0[1])) "$density")
+	best[kernel,$name]=$(per_ct $((k1[2] - k0[2])) "$density")
+	read -ra cg <<< "$(cg_memory "$dens_parent")"
+	best[cgmem,$name]=$(per_ct "${cg[0]}" "$density" 1024)
+	best[cgkmem,$name]=$(per_ct "${cg[1]}" "$density" 1024)
+	# PSS, not RSS: the sleepers share busybox's pages
+	pids=$(marked_pids "CALYX_BENCH_MARK=$tag")
+	pss=0
+	for i in $pids; do
+		pss=$((pss + $(awk '$1 == "Pss:" { print $2 }' \
+			"/proc/$i/smaps_rollup" 2>/dev/null || echo 0)))
+	done
+	best[procs,$name]=$(wc -w <<< "$pids")
+	best[pss,$name]=$(per_ct "$pss" "$density")
+	pids=$(kept_pids)
+	best[kept,$name]=$(wc -w <<< "$pids")
+
+	# delete -f at the top: the newest first, one batch timed
+	dtimes=()
+	t0=${EPOCHREALTIME/./}
+	for ((i = density; i > density - dbatch; i--)); do
+		t1=${EPOCHREALTIME/./}
+		timeout 20 "$bin" --root "$root" delete -f "$tag-c$i" \
+			< /dev/null > /dev/null 2>&1 ||
+			echo "warning: $name: delete -f $tag-c$i failed" >&2
+		dtimes+=($((${EPOCHREALTIME/./} - t1)))
+	done
+	best[delete,$name]=$(median_of "${dtimes[@]}")
+	for ((; i > 0; i--)); do
+		timeout 20 "$bin" --root "$root" delete -f "$tag-c$i" \
+			< /dev/null > /dev/null 2>&1 ||
+			echo "warning: $name: delete -f $tag-c$i failed" >&2
+	done
+	best[teardown,$name]=$(awk -v t=$((${EPOCHREALTIME/./} - t0)) \
+		'BEGIN { printf "%.1f\n", t / 1e6 }')
+	dens_teardown "$name" "$root"
+
+	# starts per second: one launcher, then two at once, from none running
+	rc1=0 rc2=0
+	t0=${EPOCHREALTIME/./}
+	dens_launch "$name" "$root" s $((2 * dpar)) || rc1=$?
+	t1=${EPOCHREALTIME/./}
+	best[seq,$name]=$(awk -v n=$((2 * dpar)) -v t=$((t1 - t0)) \
+		'BEGIN { printf "%.0f\n", n * 1e6 / t }')
+	((rc1 == 0)) || { best[seq,$name]=failed
+		best[fail,$name]="one launcher: $(dens_first_error "$name")"; }
+	dens_teardown "$name" "$root"
+	t0=${EPOCHREALTIME/./}
+	rc1=0
+	dens_launch "$name" "$root" p "$dpar" &
+	b=$!
+	dens_launch "$name" "$root" q "$dpar" || rc2=$?
+	wait "$b" || rc1=$?
+	t1=${EPOCHREALTIME/./}
+	best[par,$name]=$(awk -v n=$((2 * dpar)) -v t=$((t1 - t0)) \
+		'BEGIN { printf "%.0f\n", n * 1e6 / t }')
+	((rc1 == 0 && rc2 == 0)) || { best[par,$name]=failed
+		best[fail,$name]="two launchers: $(dens_first_error "$name")"; }
+	dens_teardown "$name" "$root"
+}
+
+# dens_line LABEL KEY : one row of best[KEY,RUNTIME] over the runtimes
+dens_line()
+{
+	local name line
+	line=$(printf '%-26s' "$1")
+	for name in "${runtimes[@]}"; do
+		line+=$(printf '  %10s' "${best[$2,$name]:--}")
+	done
+	printf '%s\n' "$line"
+}
+
+dens_header()
+{
+	local name line
+	printf '\n== %s\n' "$1"
+	line=$(printf '%-26s' "$2")
+	for name in "${runtimes[@]}"; do
+		line+=$(printf '  %10s' "$name")
+	done
+	printf '%s\n' "$line"
+}
+
+# dens_ratio KEY A B : "KEY A/B: R x" from best[KEY,A] and best[KEY,B]
+dens_ratio()
+{
+	local a=${best[$1,$2]:-} b=${best[$1,$3]:-}
+	[[ $a =~ ^[0-9.]+$ && $b =~ ^[0-9.]+$ ]] || return 0
+	awk -v a="$a" -v b="$b" -v k="$1" -v na="$2" -v nb="$3" 'BEGIN {
+		printf "%s %s/%s: %.2fx (%s vs %s)\n", k, na, nb, a / b, a, b }'
+}
+
+section_density()
+{
+	local name b from to
+	best=()
+	# batches of 50 (of half the containers when fewer than 100), and
+	# as many per launcher in the parallel row
+	dbatch=$((density >= 100 ? 50 : (density + 1) / 2))
+	dpar=$dbatch
+	dens_tmpl=$(density_template)
+	export CALYX_BENCH_LAUNCHER=$tag
+	for name in "${runtimes[@]}"; do
+		density_runtime "$name"
+	done
+	unset CALYX_BENCH_LAUNCHER
+
+	dens_header "density: run -d of a sleeper as they accumulate ($density per runtime; median ms per start in each batch)" batch
+	for ((b = 0; b * dbatch < density; b++)); do
+		from=$((b * dbatch + 1))
+		to=$(((b + 1) * dbatch < density ? (b + 1) * dbatch : density))
+		dens_line "start $from-$to" "start $from-$to"
+	done
+	dens_line "last/first" last/first
+	dens_header "with $density running (median ms of $runs; delete -f: the first $dbatch, newest first)" row
+	dens_line list list
+	dens_line "state ID" state
+	dens_line "exec ID /bin/true" exec
+	dens_line "delete -f" delete
+	dens_line "delete all $density, s" teardown
+	dens_header "memory per running container, KiB ($density running)" row
+	dens_line "slab (/proc/meminfo)" slab
+	dens_line "  of it unreclaimable" sunreclaim
+	dens_line "kernel: slab+stack+pt+pcpu" kernel
+	dens_line "cgroup memory.usage" cgmem
+	dens_line "  of it kernel (kmem)" cgkmem
+	dens_line "container process PSS" pss
+	dens_line "container processes" procs
+	dens_line "runtime processes kept" kept
+	dens_header "starts per second from none running ($((2 * dpar)) containers)" launchers
+	dens_line "one launcher" seq
+	dens_line "two at once" par
+	dens_line "left after teardown" left
+	for name in "${runtimes[@]}"; do
+		[[ -n ${best[fail,$name]:-} ]] && echo "$name failed: ${best[fail,$name]}"
+	done
+	echo "(slab and kernel: /proc/meminfo before and after the $density starts,"
+	echo " system-wide: other work on the host adds noise; cgroup: the"
+	echo " containers' parent cgroup, which is charged only what a container"
+	echo " allocates once in it; no runtime keeps a process per container,"
+	echo " \"kept\" counts any)"
+	dens_ratio "start $from-$to" calyx crun
+	dens_ratio list calyx crun
+	dens_ratio exec calyx crun
+	dens_ratio par calyx crun
+	return 0
+}
+
 # --- engines -------------------------------------------------------------
 
 section_engines()
@@ -751,11 +1130,13 @@ section_cri()
 
 timer='bash loop (EPOCHREALTIME)'
 [[ -n $have_hyperfine ]] && timer="hyperfine -N ($(hyperfine --version))"
-printf '%s; timing: %s; medians; state roots on a tmpfs\n' "$("$calyx" --version | head -1)" "$timer"
+printf '%s; timing: %s; medians; state roots on a tmpfs; tag %s\n' \
+	"$("$calyx" --version | head -1)" "$timer" "$tag"
 want run && section_run run 'run of /bin/true'
 want limits && section_run limits 'run of /bin/true, memory 64 MiB + pids 64'
 want exec && section_exec
 want bundleless && section_bundleless
+want density && section_density
 want engines && section_engines
 want cri && section_cri
 exit 0
