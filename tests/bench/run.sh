@@ -52,7 +52,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 runs=50
 repeat=1
-only=run,limits,exec,bundleless
+only=run,limits,exec,bundleless,breakdown
 density=500
 runtimes_wanted=calyx,runc,crun
 args=("$@")
@@ -85,7 +85,7 @@ done
 	{ echo "--runs, --repeat and --density take positive numbers" >&2; exit 2; }
 for s in ${only//,/ }; do
 	case $s in
-	run|limits|exec|bundleless|density|engines|cri) ;;
+	run|limits|exec|bundleless|breakdown|density|engines|cri) ;;
 	*) echo "unknown section: $s" >&2; usage 2 >&2 ;;
 	esac
 done
@@ -215,7 +215,15 @@ trap 'exit 130' INT TERM HUP
 
 # One bundle per runtime and variant, each with its own absolute
 # cgroupsPath.  crun 1.8 refuses ociVersion 1.3.0: all get 1.0.2.
-#   make_bundle NAME VARIANT (run|limits|exec|ptrace|seccomp)  -> prints the dir
+#   make_bundle NAME VARIANT (run|limits|exec|ptrace|seccomp|bare|dev|
+#                             mounts|masks)  -> prints the dir
+# The breakdown's variants take parts of the example bundle away:
+only_proc='.mounts |= map(select(.destination == "/proc"))'
+only_proc_dev='.mounts |= map(select(.destination | test("^/(proc|dev)(/|$)")))'
+no_masks='.linux.maskedPaths = [] | .linux.readonlyPaths = []'
+no_rest='.root.readonly = false | del(.hostname) | del(.process.rlimits)
+	 | .process.noNewPrivileges = false | del(.process.capabilities)
+	 | .linux.resources = {}'
 make_bundle()
 {
 	local dir=$work/bundle-$1-$2 args='["/bin/true"]' extra=.
@@ -226,6 +234,11 @@ make_bundle()
 	ptrace) args='["sleep", "1000000"]'
 		extra='.process.capabilities.bounding += ["CAP_SYS_PTRACE"]' ;;
 	seccomp) extra='.linux.seccomp = '\$sec ;;
+	# the breakdown's steps from the floor up to the example bundle
+	bare) extra="$only_proc | $no_masks | $no_rest" ;;
+	dev) extra="$only_proc_dev | $no_masks | $no_rest" ;;
+	mounts) extra="$no_masks | $no_rest" ;;
+	masks) extra=$no_rest ;;
 	esac
 	mkdir -p "$dir"
 	jq --arg r "$rootfs" --arg cg "/$tag-$1-$2" --argjson a "$args" \
@@ -411,10 +424,10 @@ section_run()
 	if [[ $variant == run && -n $floor ]]; then
 		ratio calyx floor+cgroups
 		ratio calyx floor
-		echo "(floor: clone3 with the bundle's namespaces, pivot_root, /proc,"
-		echo " exec, wait; +cgroups: a cgroup made, joined and removed in every"
-		echo " hierarchy, $(floor_hierarchies) here; the breakdown section shows"
-		echo " where the rest of calyx's time goes)"
+		echo "(floor: clone3 with the bundle's namespaces, pivot_root, /proc, exec,"
+		echo " wait; +cgroups: a cgroup made, joined and removed in each of the"
+		echo " $(floor_hierarchies) hierarchies mounted; the breakdown section shows where"
+		echo " the rest of calyx's time goes)"
 	fi
 }
 
@@ -565,6 +578,248 @@ section_bundleless()
 	ratio "calyx --rootfs" "crun bundle+seccomp"
 	ratio "calyx bundle" "crun bundle"
 	[[ -n $bwrap_bin ]] && ratio "calyx --rootfs nosec" "bwrap matched"
+	return 0
+}
+
+# --- breakdown -----------------------------------------------------------
+
+# cpu_ms : user + system CPU (mean ms) of the last hyperfine run, or "-"
+cpu_ms()
+{
+	if [[ -n $have_hyperfine && -s $work/hf.json ]]; then
+		jq -r '(.results[0].user + .results[0].system) * 1000' \
+			"$work/hf.json" | awk '{ printf "%.1f\n", $1 }'
+	else
+		echo -
+	fi
+}
+
+# breakdown_row LABEL CMD... : median and CPU of CMD into best[LABEL,*]
+breakdown_row()
+{
+	local label=$1 m
+	shift
+	rm -f "$work/hf.json"
+	m=$(median_ms "$runs" "$@") || true
+	keep_best "$label,median" "$m"
+	[[ $m == failed* ]] || keep_best "$label,cpu" "$(cpu_ms)"
+}
+
+# The classes of a traced run, in the order a run goes through them.
+trace_classes=("runtime start (exec, libc)" config state "procfs (runtime)" cgroups
+	"clone, namespaces" "network (lo up)" mounts /dev
+	"masked, readonly paths" "process setup" "credentials, caps" seccomp
+	"sync protocol (send)" "waiting on the other side" "exec of the command"
+	"the command (/bin/true)" other)
+
+# trace_profile ROOT BUNDLE CMD... : runs CMD under strace -f -T (-yy:
+# fds shown with their paths) and prints "CLASS<TAB>CALLS<TAB>MS" per
+# class of syscall, MS the time spent inside the kernel's syscalls, then
+# "wall<TAB>0<TAB>MS" (the traced run, start to end).  A syscall is
+# classed by what it touches: the cgroup tree, the state ROOT, the BUNDLE,
+# /dev or a masked path (a new mount is classed by its target when it is
+# moved into place), else by its name.
+trace_profile()
+{
+	local root=$1 bundle=$2
+	shift 2
+	strace -f -qq -ttt -T -yy -s 256 -o "$work/trace" "$@" \
+		< /dev/null > /dev/null 2>&1 || return 1
+	awk -v root="$root" -v bundle="$bundle" '
+	function class(pid, name, text) {
+		if (pid in cmd)
+			return "the command (/bin/true)"
+		if (name ~ /^(clone3?|v?fork|unshare|setns)$/)
+			return "clone, namespaces"
+		if (name ~ /^execve(at)?$/)
+			return pid == first ? "runtime start (exec, libc)" : "exec of the command"
+		if (text ~ /NETLINK/)
+			return "network (lo up)"
+		if (name ~ /^(recvmsg|recvfrom|poll|ppoll|epoll_wait|waitid|wait4|pselect6)$/ ||
+		    (name == "read" && text ~ /pipe:\[/))
+			return "waiting on the other side"
+		if (index(text, "/sys/fs/cgroup"))
+			return "cgroups"
+		if (index(text, root "/") || index(text, root ">") || index(text, root "\""))
+			return "state"
+		if (index(text, bundle "/config.json"))
+			return "config"
+		if (name == "seccomp" || text ~ /SECCOMP/)
+			return "seccomp"
+		if (text ~ /\/proc\/(self|thread-self|[0-9]+)\/|mountinfo/)
+			return "procfs (runtime)"
+		if (text ~ /["<]\/?(proc\/[a-rt-z]|proc\/s[a-df-z]|sys\/)/)
+			return "masked, readonly paths"
+		if (text ~ /([<"]|\/rootfs)\/?dev([\/>"]|$)/)
+			return "/dev"
+		if (name ~ /^(mount|umount2|pivot_root|fsopen|fsconfig|fsmount|move_mount|open_tree|mount_setattr)$/)
+			return "mounts"
+		if (name ~ /^(prctl|capset|capget|setresuid|setresgid|setgroups|setuid|setgid)$/)
+			return "credentials, caps"
+		if (name ~ /^(sendto|sendmsg|socketpair|pipe2?)$/)
+			return "sync protocol (send)"
+		if (name ~ /^(brk|mmap|munmap|mprotect|arch_prctl|set_tid_address|set_robust_list|rseq|getrandom)$/)
+			return "runtime start (exec, libc)"
+		if (name ~ /^(prlimit64|setrlimit|sethostname|setdomainname|keyctl|close_range|umask|setsid|rt_sigaction|rt_sigprocmask|chdir|fchdir|close)$/)
+			return "process setup"
+		return "other"
+	}
+	function add(c, dur) { n[c]++; t[c] += dur }
+	$3 ~ /^(---|\+\+\+)$/ { next }
+	{
+		pid = $1
+		if (first == "")
+			first = pid
+		if (start == "")
+			start = $2
+		end = $2
+		line = $0
+		sub(/^[0-9]+ +[0-9.]+ +/, "", line)
+		if (line ~ /<unfinished \.\.\.>$/) {
+			pend[pid] = line
+			next
+		}
+		if (match(line, /^<\.\.\. [a-z0-9_]+ resumed>/)) {
+			name = substr(line, 6, RLENGTH - 14)
+			line = pend[pid] line
+			delete pend[pid]
+		} else {
+			name = line
+			sub(/\(.*/, "", name)
+		}
+		dur = 0
+		if (match(line, /<[0-9.]+>$/))
+			dur = substr(line, RSTART + 1, RLENGTH - 2) * 1000
+		# a new mount is built on an fd, then moved: class it all by
+		# where it lands
+		if (name ~ /^(fsopen|fsconfig|fsmount|open_tree|mount_setattr)$/ &&
+		    !(pid in cmd)) {
+			mn[pid]++
+			mt[pid] += dur
+			next
+		}
+		c = class(pid, name, line)
+		if (name == "move_mount") {
+			n[c] += mn[pid]
+			t[c] += mt[pid]
+			mn[pid] = mt[pid] = 0
+		}
+		add(c, dur)
+		if (name ~ /^execve(at)?$/ && pid != first && line ~ /= 0 </)
+			cmd[pid] = 1
+	}
+	END {
+		for (p in mn)
+			if (mn[p]) { n["mounts"] += mn[p]; t["mounts"] += mt[p] }
+		for (c in n)
+			printf "%s\t%d\t%.2f\n", c, n[c], t[c]
+		printf "wall\t0\t%.2f\n", (end - start) * 1000
+	}' "$work/trace"
+}
+
+# trace_into PREFIX ROOT BUNDLE CMD... : trace_profile's rows, the median
+# of 5 traced runs, into best[CLASS,PREFIX-n] and best[CLASS,PREFIX-ms]
+trace_into()
+{
+	local prefix=$1 i c calls ms
+	shift
+	: > "$work/profiles"
+	for ((i = 0; i < 5; i++)); do
+		trace_profile "$@" >> "$work/profiles" || return 1
+	done
+	while IFS=$'\t' read -r c calls ms; do
+		best[$c,$prefix-n]=$calls
+		best[$c,$prefix-ms]=$ms
+	done < <(sort -t$'\t' -k1,1 -k3,3n "$work/profiles" | awk -F'\t' '
+		{ v[$1, ++k[$1]] = $3; calls[$1, k[$1]] = $2 }
+		END { for (c in k) { m = int((k[c] + 1) / 2)
+			printf "%s\t%s\t%s\n", c, calls[c, m], v[c, m] } }')
+}
+
+# Where calyx's time goes beyond the floor: the example bundle built up
+# from the floor part by part (each row adds one part: its + ms is what
+# that part costs), then syscalls by what they touch in traced runs.
+section_breakdown()
+{
+	local round label prev m d c root bundle rows=()
+	local -A bundles
+	best=()
+	if [[ " ${runtimes[*]} " != *" calyx "* ]]; then
+		printf '\n== breakdown: calyx is not among the runtimes\n'
+		return 0
+	fi
+	[[ -n $default_seccomp ]] ||
+		default_seccomp=$("$calyx" run --rootfs "$rootfs" --print-spec \
+			-- /bin/true | jq -c .linux.seccomp)
+	root=$work/root-calyx-bd
+	mkdir -p "$root"
+	rows=("calyx, bare bundle" "+ /dev mounts" "+ /sys, /tmp mounts"
+	      "+ masked, readonly paths" "+ the rest = example" "+ default seccomp")
+	bundles=(["calyx, bare bundle"]=bare ["+ /dev mounts"]=dev
+		 ["+ /sys, /tmp mounts"]=mounts ["+ masked, readonly paths"]=masks
+		 ["+ the rest = example"]=run ["+ default seccomp"]=seccomp)
+	for label in "${rows[@]}"; do
+		bundles[$label]=$(make_bundle calyx "${bundles[$label]}")
+	done
+	for ((round = 0; round < repeat; round++)); do
+		if [[ -n $floor ]]; then
+			breakdown_row floor "$floor" "$rootfs" /bin/true
+			breakdown_row "floor + cgroups" "$floor" --cgroup "$tag-floor" \
+				"$rootfs" /bin/true
+		fi
+		for label in "${rows[@]}"; do
+			breakdown_row "$label" "$calyx" --root "$root" run \
+				-b "${bundles[$label]}" bd
+		done
+	done
+	[[ -n $floor ]] && rows=(floor "floor + cgroups" "${rows[@]}")
+	printf '\n== breakdown: from the floor to the example bundle, part by part (%s runs, best of %s)\n' \
+		"$runs" "$repeat"
+	printf '%-28s  %10s  %10s  %10s\n' row "median ms" "+ ms" "CPU ms"
+	prev=
+	for label in "${rows[@]}"; do
+		m=${best[$label,median]:--}
+		d=-
+		[[ $m =~ ^[0-9.]+$ && $prev =~ ^[0-9.]+$ ]] &&
+			d=$(awk -v a="$m" -v b="$prev" 'BEGIN { printf "%+.1f\n", a - b }')
+		printf '%-28s  %10s  %10s  %10s\n' "$label" "$m" "$d" \
+			"${best[$label,cpu]:--}"
+		prev=$m
+	done
+	echo "(bare: the example's namespaces and /proc only, no capabilities,"
+	echo " rlimits, hostname, read-only root, no_new_privs or device rules;"
+	echo " the rest: those back; + ms: against the row above, so floor +"
+	echo " cgroups -> bare is calyx's own fixed cost: its start, config, state,"
+	echo " the default /dev nodes, the sync protocol, the teardown)"
+
+	if ! command -v strace >/dev/null 2>&1; then
+		echo "(strace is not installed: no syscall profile)"
+		return 0
+	fi
+	best=()
+	bundle=$(make_bundle calyx run)
+	[[ -n $floor ]] && trace_into floor "$root" "$rootfs" \
+		"$floor" --cgroup "$tag-floor" "$rootfs" /bin/true
+	trace_into calyx "$root" "$bundle" "$calyx" --root "$root" run -b "$bundle" bd ||
+		{ echo "(strace failed: $(tail -1 "$work/trace"))"; return 0; }
+	printf '\n== breakdown: syscalls of one run by what they touch (strace -f -T, median of 5)\n'
+	printf '%-28s  %10s  %10s  %10s  %10s\n' class "floor+cg n" "floor+cg ms" "calyx n" "calyx ms"
+	for c in "${trace_classes[@]}" wall; do
+		[[ -n ${best[$c,calyx-n]:-}${best[$c,floor-n]:-} ]] || continue
+		if [[ $c == wall ]]; then
+			printf '%-28s  %10s  %10s  %10s  %10s\n' "traced run, wall" "" \
+				"${best[$c,floor-ms]:--}" "" "${best[$c,calyx-ms]:--}"
+		else
+			printf '%-28s  %10s  %10s  %10s  %10s\n' "$c" \
+				"${best[$c,floor-n]:-0}" "${best[$c,floor-ms]:-0}" \
+				"${best[$c,calyx-n]:-0}" "${best[$c,calyx-ms]:-0}"
+		fi
+	done
+	echo "(n: syscalls; ms: time inside them. strace stops the tracee at each"
+	echo " syscall, so a traced run is several times slower than a plain one;"
+	echo " the counts are exact, the times show where the kernel works. Waiting"
+	echo " overlaps the other process's work. The example bundle has no seccomp"
+	echo " profile: the part-by-part table above shows what one costs.)"
 	return 0
 }
 
@@ -1136,6 +1391,7 @@ want run && section_run run 'run of /bin/true'
 want limits && section_run limits 'run of /bin/true, memory 64 MiB + pids 64'
 want exec && section_exec
 want bundleless && section_bundleless
+want breakdown && section_breakdown
 want density && section_density
 want engines && section_engines
 want cri && section_cri

@@ -82,6 +82,8 @@ CALYX_DEPS_BENCH=(
 	crun:crun
 	bwrap:bubblewrap
 	hyperfine:hyperfine
+	# the breakdown section's syscall profile
+	strace:strace
 )
 
 # tests/fuzz/fuzz.sh: libFuzzer targets with ASan+UBSan (replay.sh, which
