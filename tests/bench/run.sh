@@ -1,5 +1,6 @@
 #!/bin/bash
-# Benchmark (not a test, not part of tests/run): calyx beside runc, crun,
+# Benchmark (not a test; tests/run only checks that the density section
+# runs, tests/integration/bench.bats): calyx beside runc, crun,
 # bubblewrap and the engines that drive them.
 #
 #   tests/bench/run.sh [--runs N] [--repeat K] [--only LIST] [--density N]
@@ -8,7 +9,8 @@
 #   --runs N      timed runs per row (default 50; the sequential batch is 2N)
 #   --repeat K    measure every section K times (interleaved) and keep each
 #                 row's best median: the host is shared, noise only adds
-#   --only LIST   comma-separated sections (default run,limits,exec,bundleless)
+#   --only LIST   comma-separated sections (default run,limits,exec,
+#                 bundleless,breakdown)
 #   --density N   containers per runtime in the density section (default 500)
 #   --runtimes L  the runtimes compared (default calyx,runc,crun)
 #
@@ -55,11 +57,11 @@ repeat=1
 only=run,limits,exec,bundleless,breakdown
 density=500
 runtimes_wanted=calyx,runc,crun
-args=("$@")
+argv=("$@")
 
 usage()
 {
-	sed -n '4,13p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
@@ -105,7 +107,7 @@ if [[ -z ${CALYX_BENCH_INNER:-} ]]; then
 	calyx_install_deps build test bench || exit 1
 	[[ -n ${CALYX:-} ]] || calyx_build "$top/build" || exit 1
 	export CALYX_BENCH_INNER=1
-	exec unshare -m --propagation private "$0" "${args[@]}"
+	exec unshare -m --propagation private "$0" "${argv[@]}"
 fi
 
 want() { [[ ,$only, == *,$1,* ]]; }
@@ -167,7 +169,7 @@ marked_pids()
 # unmounted controllers, default-root dirs we caused, then $work.
 cleanup()
 {
-	local name root id d pid
+	local name root id d pid pids
 	set +e
 	# the density section's second launcher, then any runtime process
 	# still starting a container for it (all carry this run's mark)
@@ -194,9 +196,9 @@ cleanup()
 	# containers their runtime could not delete (they carry this run's
 	# mark); they are not our children: wait a bounded while for them
 	for ((d = 0; d < 50; d++)); do
-		pid=$(marked_pids "CALYX_BENCH_MARK=$tag")
-		[[ -n $pid ]] || break
-		kill -9 $pid 2>/dev/null
+		mapfile -t pids < <(marked_pids "CALYX_BENCH_MARK=$tag")
+		((${#pids[@]})) || break
+		kill -9 "${pids[@]}" 2>/dev/null
 		sleep 0.1
 	done
 	while read -r d; do
@@ -434,16 +436,16 @@ section_run()
 # The floor rows of the run section: what any runtime must do at least.
 floor_rows()
 {
-	local m label args
+	local m label cmd
 	for label in floor floor+cgroups; do
-		args=("$floor")
-		[[ $label == floor+cgroups ]] && args+=(--cgroup "$tag-floor")
-		args+=("$rootfs" /bin/true)
-		m=$(median_ms "$runs" "${args[@]}") || true
+		cmd=("$floor")
+		[[ $label == floor+cgroups ]] && cmd+=(--cgroup "$tag-floor")
+		cmd+=("$rootfs" /bin/true)
+		m=$(median_ms "$runs" "${cmd[@]}") || true
 		keep_best "$label,median" "$m"
 		[[ $m == failed* ]] && continue
-		keep_best "$label,batch" "$(batch_ms "$batch" "${args[@]}")"
-		keep_best "$label,rss" "$(peak_kib "${args[@]}")"
+		keep_best "$label,batch" "$(batch_ms "$batch" "${cmd[@]}")"
+		keep_best "$label,rss" "$(peak_kib "${cmd[@]}")"
 		best[$label,size]=$(( $(stat -L -c %s "$floor") / 1024 ))
 	done
 }
@@ -798,8 +800,10 @@ section_breakdown()
 	fi
 	best=()
 	bundle=$(make_bundle calyx run)
-	[[ -n $floor ]] && trace_into floor "$root" "$rootfs" \
-		"$floor" --cgroup "$tag-floor" "$rootfs" /bin/true
+	if [[ -n $floor ]]; then
+		trace_into floor "$root" "$rootfs" \
+			"$floor" --cgroup "$tag-floor" "$rootfs" /bin/true || true
+	fi
 	trace_into calyx "$root" "$bundle" "$calyx" --root "$root" run -b "$bundle" bd ||
 		{ echo "(strace failed: $(tail -1 "$work/trace"))"; return 0; }
 	printf '\n== breakdown: syscalls of one run by what they touch (strace -f -T, median of 5)\n'
@@ -957,19 +961,20 @@ dens_teardown()
 	dens_delete_all "$name" "$root"
 	n=$("${bins[$name]}" --root "$root" list -q 2>/dev/null | wc -l) || true
 	((n == 0)) || left+=("$n listed")
-	n=$(find "$root" -mindepth 1 -maxdepth 1 | wc -l)
+	n=$(find "$root" -mindepth 1 -maxdepth 1 | wc -l) || true
 	((n == 0)) || left+=("$n state dirs")
 	n=$(marked_pids "CALYX_BENCH_MARK=$tag" | wc -l)
 	((n == 0)) || left+=("$n processes")
 	# the parent is the benchmark's; what is below it, the runtime's
+	# (find fails on the cgroups others remove while it walks)
 	while read -r d; do
-		n=$(find "$d" -mindepth 1 -type d | wc -l)
+		n=$(find "$d" -mindepth 1 -type d | wc -l) || true
 		((n == 0)) || left+=("$n cgroups in $d")
 		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
 	done < <(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d \
 		-name "$dens_parent" 2>/dev/null)
 	n=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d \
-		-name "$dens_parent" 2>/dev/null | wc -l)
+		-name "$dens_parent" 2>/dev/null | wc -l) || true
 	((n == 0)) || left+=("$n cgroup parents")
 	if ((${#left[@]})); then
 		best[left,$name]="$(IFS=,; echo "${left[*]}")"

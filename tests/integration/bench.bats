@@ -10,9 +10,20 @@ load helpers
 setup() { :; }
 teardown() { :; }
 
+# The benchmark's table line LABEL with VALUE for each of $runtimes.
+row_of()
+{
+	local line _rt
+	line=$(printf '%-26s' "$1")
+	for _rt in "${runtimes[@]}"; do
+		line+=$(printf '  %10s' "$2")
+	done
+	printf '%s\n' "$line"
+}
+
 @test "bench: the density section runs with 20 containers and leaves nothing" {
 	calyx_only
-	local tag line rt row re runtimes=()
+	local tag line row re runtimes=()
 	run timeout 300 env CALYX="$CALYX" "$TOP/tests/bench/run.sh" \
 		--only density --density 20 --runs 3
 	expect_status 0
@@ -32,13 +43,14 @@ teardown() { :; }
 		"two at once"; do
 		# a number in every column (slab deltas are system-wide: they
 		# can come out negative with other work on the host)
+		# shellcheck disable=SC2001 # one sed beats four substitutions
 		re="^$(sed 's/[][().*]/\\&/g' <<< "$row")( +-?[0-9]+(\.[0-9]+)?x?){${#runtimes[@]}}\$"
 		grep -Eq "$re" <<< "$output" ||
 			fail "row '$row' is missing or has a gap:"$'\n'"$output"
 	done
-	has_line "$(printf '%-26s' "container processes"; for rt in "${runtimes[@]}"; do printf '  %10s' 20; done)"
-	has_line "$(printf '%-26s' "runtime processes kept"; for rt in "${runtimes[@]}"; do printf '  %10s' 0; done)"
-	has_line "$(printf '%-26s' "left after teardown"; for rt in "${runtimes[@]}"; do printf '  %10s' none; done)"
+	has_line "$(row_of "container processes" 20)"
+	has_line "$(row_of "runtime processes kept" 0)"
+	has_line "$(row_of "left after teardown" none)"
 
 	# and nothing of it on the host
 	[[ -z $(find /sys/fs/cgroup -maxdepth 3 -name "$tag*" 2>/dev/null) ]] ||
