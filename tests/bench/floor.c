@@ -17,8 +17,8 @@
  * cpuset's cpus and mems from its parent (an empty cpuset refuses tasks),
  * put the child in all of them before it does anything (v2 by
  * CLONE_INTO_CGROUP, v1 by writing its pid; the child waits on a pipe
- * until then, so what it allocates is charged to its cgroups) and remove
- * them after it has exited.
+ * until then, so what it allocates is charged to its cgroups; on pure v2
+ * it is born there and need not wait) and remove them after it has exited.
  *
  * Not installed; a test helper, so it reports errors with perror-style
  * messages and exits 1 (2 for usage) instead of calyx's error values.
@@ -202,6 +202,14 @@ static int cgroups_v2_fd(const struct cgroups *cg)
 	return -1;
 }
 
+static bool cgroups_have_v1(const struct cgroups *cg)
+{
+	for (int i = 0; i < cg->n; i++)
+		if (!cg->h[i].v2)
+			return true;
+	return false;
+}
+
 /* The v1 hierarchies: what CLONE_INTO_CGROUP cannot do */
 static int cgroups_join_v1(const struct cgroups *cg, pid_t pid)
 {
@@ -330,7 +338,8 @@ int main(int argc, char **argv)
 			args.flags |= CLONE_INTO_CGROUP;
 			args.cgroup = (uint64_t)cgroups_v2_fd(&cg);
 		}
-		if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		/* born in the v2 cgroup, the child waits only for v1 */
+		if (cgroups_have_v1(&cg) && pipe2(pipefd, O_CLOEXEC) < 0) {
 			warn_errno("pipe2", NULL);
 			goto out;
 		}
