@@ -82,6 +82,45 @@ TEST(rfc3339_now)
 	      t[29] == 'Z');
 }
 
+/* The hand-made calendar agrees with glibc's gmtime_r on both sides of the
+ * epoch, across leap days and century years. */
+TEST(rfc3339_matches_gmtime)
+{
+	static const long long samples[] = {
+		-2208988800LL, -86401, -1, 0, 59, 86399, 86400, 951782400,
+		951868799, 951868800, 1709164800, 4107542399LL, 4107542400LL,
+		253402300799LL,
+	};
+
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		struct timespec ts = { .tv_sec = (time_t)samples[i],
+				       .tv_nsec = 123456789 };
+		char got[CALYX_RFC3339_LEN], want[64], base[24];
+		struct tm tm;
+
+		calyx_rfc3339(&ts, got, sizeof(got));
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want, sizeof(want), "%s.123456789Z", base);
+		CHECK_STR(got, want);
+	}
+	/* and a walk through every day of 1999..2101, an hour past noon */
+	for (long long d = 10592; d < 48213; d++) {
+		struct timespec ts = { .tv_sec = (time_t)(d * 86400 + 46800) };
+		char got[CALYX_RFC3339_LEN], want[64], base[24];
+		struct tm tm;
+
+		calyx_rfc3339(&ts, got, sizeof(got));
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want, sizeof(want), "%s.000000000Z", base);
+		if (strcmp(got, want) != 0) {
+			CHECK_STR(got, want);
+			break;
+		}
+	}
+}
+
 int main(void)
 {
 	RUN(error_set_formats_strerror);
@@ -90,5 +129,6 @@ int main(void)
 	RUN(json_escape);
 	RUN(strv);
 	RUN(rfc3339_now);
+	RUN(rfc3339_matches_gmtime);
 	return unit_summary("unit/util");
 }
