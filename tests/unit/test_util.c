@@ -33,10 +33,31 @@ TEST(error_first_one_wins)
 {
 	_cleanup_error_ calyx_error *err = NULL;
 
-	calyx_error_setx(&err, EPERM, "first");
-	calyx_error_setx(&err, EIO, "second");
+	CHECK(calyx_error_setx(&err, EPERM, "first") == -EPERM);
+	/* the first error stays, and so does its code: they never disagree */
+	CHECK(calyx_error_setx(&err, EIO, "second") == -EPERM);
+	CHECK(calyx_error_set(&err, ENOENT, "third") == -EPERM);
 	CHECK_STR(err->msg, "first");
 	CHECK(err->errnum == EPERM);
+	CHECK(calyx_error_prefix(&err, "ctx") == -EPERM);
+	CHECK(calyx_error_code(err) == -EPERM);
+}
+
+TEST(error_codes_without_an_error)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+
+	/* no place to record: the code is still the caller's */
+	CHECK(calyx_error_set(NULL, ENOENT, "x") == -ENOENT);
+	CHECK(calyx_error_setx(NULL, 0, "x") == -EINVAL);
+	/* errnum 0 is not a syscall error: EINVAL, without strerror */
+	CHECK(calyx_error_set(&err, 0, "bad value") == -EINVAL);
+	CHECK_STR(err->msg, "bad value");
+	calyx_error_free(&err);
+	CHECK(err == NULL);
+	CHECK(calyx_error_code(NULL) == 0);
+	CHECK(calyx_error_prefix(&err, "ctx") == -EINVAL);
+	CHECK(err == NULL);
 }
 
 TEST(json_escape)
@@ -87,6 +108,7 @@ int main(void)
 	RUN(error_set_formats_strerror);
 	RUN(error_prefix_adds_context);
 	RUN(error_first_one_wins);
+	RUN(error_codes_without_an_error);
 	RUN(json_escape);
 	RUN(strv);
 	RUN(rfc3339_now);
