@@ -155,8 +155,12 @@ static int build_opts(struct pb_buf *o, const struct calyx_checkpoint_options *o
 		pb_put_string(o, CRIU_OPT_PARENT_IMG, opts->parent_path);
 	if (opts->pre_dump || opts->parent_path)
 		pb_put_bool(o, CRIU_OPT_TRACK_MEM, true);
-	if (opts->page_server && put_page_server(o, opts->page_server, err) < 0)
-		return -EINVAL;
+	if (opts->page_server) {
+		int r = put_page_server(o, opts->page_server, err);
+
+		if (r < 0)
+			return r;
+	}
 	put_freeze_cgroup(o, rec->cgroup_path);
 	return put_externals(o, spec, err);
 }

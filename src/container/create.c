@@ -78,6 +78,7 @@ void create_job_free(struct create_job *job)
 static int check_spec(const struct calyx_spec *spec, calyx_error **err)
 {
 	const struct calyx_process *p = spec->process;
+	const struct calyx_linux *lx = spec->linux_cfg;
 	int r;
 
 	r = calyx_spec_validate(spec, err);
@@ -90,23 +91,24 @@ static int check_spec(const struct calyx_spec *spec, calyx_error **err)
 					"process.args: must be a non-empty array of strings");
 	if (!spec->root_path)
 		return calyx_error_setx(err, EINVAL, "root.path: required");
-	if (calyx_rootfs_check_config(spec, err) < 0)
-		return -EINVAL;
-	if (p->capabilities && calyx_caps_validate(p->capabilities, err) < 0)
-		return -EINVAL;
+	r = calyx_rootfs_check_config(spec, err);
+	if (r >= 0 && p->capabilities)
+		r = calyx_caps_validate(p->capabilities, err);
 	/* a label for an LSM this host does not run: say so before anything
 	 * is made (the write at exec would fail after `create` returned) */
-	if (calyx_lsm_check(p, err) < 0)
-		return -EOPNOTSUPP;
-	if (spec->linux_cfg && spec->linux_cfg->intel_rdt)
+	if (r >= 0)
+		r = calyx_lsm_check(p, err);
+	if (r < 0)
+		return r;
+	if (lx && lx->intel_rdt)
 		return calyx_error_setx(err, ENOTSUP,
 					"linux.intelRdt: not supported (calyx does not manage resctrl)");
-	if (spec->linux_cfg && spec->linux_cfg->memory_policy &&
-	    memory_policy_validate(spec->linux_cfg->memory_policy, err) < 0)
-		return -EINVAL;
-	if (spec->linux_cfg && spec->linux_cfg->seccomp &&
-	    calyx_seccomp_validate(spec->linux_cfg->seccomp, err) < 0)
-		return -EINVAL;
+	if (lx && lx->memory_policy)
+		r = memory_policy_validate(lx->memory_policy, err);
+	if (r >= 0 && lx && lx->seccomp)
+		r = calyx_seccomp_validate(lx->seccomp, err);
+	if (r < 0)
+		return r;
 	return proc_validate_sysctl(spec, err);
 }
 
@@ -390,13 +392,14 @@ static int run_creation_hooks(struct create_job *job, calyx_error **err)
 	_cleanup_free_ char *state = container_oci_state_json(
 		job->id, CALYX_STATUS_CREATING, job->pid, job->bundle,
 		spec->annotations, spec->n_annotations);
+	int r;
 
 	if (!state)
 		return calyx_error_set(err, ENOMEM, "state for hooks");
-	if (calyx_hooks_run(spec, CALYX_HOOK_PRESTART, state, &job->ctx->log, err) < 0 ||
-	    calyx_hooks_run(spec, CALYX_HOOK_CREATE_RUNTIME, state, &job->ctx->log, err) < 0)
-		return -EIO;
-	return 0;
+	r = calyx_hooks_run(spec, CALYX_HOOK_PRESTART, state, &job->ctx->log, err);
+	if (r >= 0)
+		r = calyx_hooks_run(spec, CALYX_HOOK_CREATE_RUNTIME, state, &job->ctx->log, err);
+	return r < 0 ? r : 0;
 }
 
 /* Talk the container process through its setup until it is ready. */
@@ -635,8 +638,12 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 	r = ns_plan_enter_for_clone(spec, &job->ns, err);
 	if (r >= 0)
 		r = clone_container(job, &in_cgroup, err);
-	if (ns_plan_leave_after_clone(&job->ns, r < 0 ? NULL : err) < 0 && r >= 0)
-		r = -EINVAL;
+	/* back in our own namespaces whatever happened; its failure is
+	 * reported only when the clone itself went well */
+	if (r < 0)
+		ns_plan_leave_after_clone(&job->ns, NULL);
+	else
+		r = ns_plan_leave_after_clone(&job->ns, err);
 	if (r < 0)
 		return r;
 	/* the pid before the cgroup: a delete after we die half-way through

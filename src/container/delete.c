@@ -145,8 +145,10 @@ static int unrecorded_cgroup(struct calyx_context *ctx, const char *id, int dirf
 		/* e.g. a saved cgroupsPath that is not valid: the default */
 		cfg.cgroups_path = NULL;
 		calyx_error_free(&ignored);
-		if (calyx_cgroup_prepare(&cfg, &planned, err) < 0)
-			return -EINVAL;
+		int r = calyx_cgroup_prepare(&cfg, &planned, err);
+
+		if (r < 0)
+			return r;
 	}
 	return calyx_cgroup_open(calyx_cgroup_path(planned), &ctx->log, out, err);
 }

@@ -227,6 +227,7 @@ static int run_creation_hooks(struct restore_job *job, pid_t pid, calyx_error **
 {
 	const struct calyx_spec *spec = job->spec;
 	_cleanup_free_ char *state = NULL;
+	int r;
 
 	if (!spec->hooks[CALYX_HOOK_PRESTART].n && !spec->hooks[CALYX_HOOK_CREATE_RUNTIME].n)
 		return 0;
@@ -235,10 +236,10 @@ static int run_creation_hooks(struct restore_job *job, pid_t pid, calyx_error **
 					 spec->n_annotations);
 	if (!state)
 		return calyx_error_set(err, ENOMEM, "state for hooks");
-	if (calyx_hooks_run(spec, CALYX_HOOK_PRESTART, state, &job->ctx->log, err) < 0 ||
-	    calyx_hooks_run(spec, CALYX_HOOK_CREATE_RUNTIME, state, &job->ctx->log, err) < 0)
-		return -EIO;
-	return 0;
+	r = calyx_hooks_run(spec, CALYX_HOOK_PRESTART, state, &job->ctx->log, err);
+	if (r >= 0)
+		r = calyx_hooks_run(spec, CALYX_HOOK_CREATE_RUNTIME, state, &job->ctx->log, err);
+	return r < 0 ? r : 0;
 }
 
 /* The restored terminal's master goes to --console-socket, as at create. */
