@@ -214,9 +214,16 @@ CALYX_PUBLIC
 int calyx_parse_user(const char *text, uint32_t *uid, uint32_t *gid,
 		     bool *has_gid, calyx_error **err);
 
-/* JSON as `runc state` prints it (pretty, two-space indent). */
+/* JSON as `runc state` prints it (pretty, two-space indent, no final
+ * newline); *out is malloc'd.  A string that is not UTF-8 (a bundle path
+ * of other bytes) is an error, not a broken document. */
 CALYX_PUBLIC
-char *calyx_state_to_json(const struct calyx_state *state);
+int calyx_state_to_json(const struct calyx_state *state, char **out,
+			calyx_error **err);
+/* The states as `runc list --format json` prints them: one line, an array. */
+CALYX_PUBLIC
+int calyx_state_list_to_json(struct calyx_state *const *states, size_t n,
+			     char **out, calyx_error **err);
 CALYX_PUBLIC
 void calyx_state_free(struct calyx_state *state);
 

@@ -15,7 +15,7 @@ static int state_main(struct calyx_context *ctx, int argc, char **argv)
 	_cleanup_error_ calyx_error *err = NULL;
 	_cleanup_free_ char *json = NULL;
 	struct calyx_state *state = NULL;
-	int c;
+	int c, r;
 
 	while ((c = cli_getopt(ctx, &cli_cmd_state, argc, argv, "h",
 			       options)) != -1) {
@@ -30,10 +30,10 @@ static int state_main(struct calyx_context *ctx, int argc, char **argv)
 	if (calyx_id_validate(argv[optind], &err) < 0 ||
 	    calyx_container_state(ctx, argv[optind], &state, &err) < 0)
 		return cli_fail(ctx, err);
-	json = calyx_state_to_json(state);
+	r = calyx_state_to_json(state, &json, &err);
 	calyx_state_free(state);
-	if (!json)
-		return cli_failf(ctx, "state: out of memory formatting JSON");
+	if (r < 0)
+		return cli_fail(ctx, err);
 	puts(json);
 	return fflush(stdout) == 0 ? 0 : CLI_EXIT_FAILURE;
 }

@@ -389,14 +389,14 @@ cloned:
 static int run_creation_hooks(struct create_job *job, calyx_error **err)
 {
 	const struct calyx_spec *spec = job->spec;
-	_cleanup_free_ char *state = container_oci_state_json(
-		job->id, CALYX_STATUS_CREATING, job->pid, job->bundle,
-		spec->annotations, spec->n_annotations);
+	_cleanup_free_ char *state = NULL;
 	int r;
 
-	if (!state)
-		return calyx_error_set(err, ENOMEM, "state for hooks");
-	r = calyx_hooks_run(spec, CALYX_HOOK_PRESTART, state, &job->ctx->log, err);
+	r = container_oci_state_json(job->id, CALYX_STATUS_CREATING, job->pid,
+				     job->bundle, spec->annotations,
+				     spec->n_annotations, &state, err);
+	if (r >= 0)
+		r = calyx_hooks_run(spec, CALYX_HOOK_PRESTART, state, &job->ctx->log, err);
 	if (r >= 0)
 		r = calyx_hooks_run(spec, CALYX_HOOK_CREATE_RUNTIME, state, &job->ctx->log, err);
 	return r < 0 ? r : 0;

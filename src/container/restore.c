@@ -231,12 +231,11 @@ static int run_creation_hooks(struct restore_job *job, pid_t pid, calyx_error **
 
 	if (!spec->hooks[CALYX_HOOK_PRESTART].n && !spec->hooks[CALYX_HOOK_CREATE_RUNTIME].n)
 		return 0;
-	state = container_oci_state_json(job->id, CALYX_STATUS_CREATING, pid,
-					 job->opts->bundle, spec->annotations,
-					 spec->n_annotations);
-	if (!state)
-		return calyx_error_set(err, ENOMEM, "state for hooks");
-	r = calyx_hooks_run(spec, CALYX_HOOK_PRESTART, state, &job->ctx->log, err);
+	r = container_oci_state_json(job->id, CALYX_STATUS_CREATING, pid,
+				     job->opts->bundle, spec->annotations,
+				     spec->n_annotations, &state, err);
+	if (r >= 0)
+		r = calyx_hooks_run(spec, CALYX_HOOK_PRESTART, state, &job->ctx->log, err);
 	if (r >= 0)
 		r = calyx_hooks_run(spec, CALYX_HOOK_CREATE_RUNTIME, state, &job->ctx->log, err);
 	return r < 0 ? r : 0;

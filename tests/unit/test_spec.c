@@ -1193,6 +1193,40 @@ TEST(serialize_keeps_every_field_of_the_input)
 	}
 }
 
+/* A string the serializer cannot write is a clean error naming its field,
+ * never a document with raw bytes that calyx itself would refuse to read. */
+TEST(serialize_refuses_strings_it_cannot_write)
+{
+	static const char doc[] = "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"r\"},"
+				  "\"annotations\":{\"k\":\"v\"}}";
+	static const char *const bad[] = { "\xff", "a\xc0\xaf", "\xed\xb0\x80" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		for (int field = 0; field < 3; field++) {
+			_cleanup_spec_ struct calyx_spec *spec = NULL;
+			_cleanup_error_ calyx_error *err = NULL;
+			char *out = NULL;
+			char **slot;
+
+			CHECK(calyx_spec_parse(doc, strlen(doc), &spec, &err) == 0);
+			if (!spec)
+				continue;
+			slot = field == 0 ? &spec->hostname :
+			       field == 1 ? &spec->annotations[0].value :
+					    &spec->root_path;
+			free(*slot);
+			*slot = strdup(bad[i]);
+			CHECK(calyx_spec_serialize(spec, &out, &err) == -EINVAL);
+			CHECK(out == NULL);
+			CHECK(err && strstr(err->msg, "serializing the spec: generating JSON: ") &&
+			      strstr(err->msg, field == 0 ? "\"hostname\"" :
+					       field == 1 ? "\"k\"" : "\"path\"") &&
+			      strstr(err->msg, "not valid UTF-8"));
+			free(out);
+		}
+	}
+}
+
 int main(void)
 {
 	RUN(spec_example_all_fields);
@@ -1211,5 +1245,6 @@ int main(void)
 	RUN(process_parse_bare);
 	RUN(names);
 	RUN(serialize_keeps_every_field_of_the_input);
+	RUN(serialize_refuses_strings_it_cannot_write);
 	return unit_summary("unit/spec");
 }

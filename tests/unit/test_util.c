@@ -7,6 +7,7 @@
 #include "unit.h"
 #include "util/cleanup.h"
 #include "util/json_escape.h"
+#include "util/json_writer.h"
 #include "util/rfc3339.h"
 #include "util/strv.h"
 
@@ -70,6 +71,119 @@ TEST(json_escape)
 	CHECK_STR(out, "abc");
 }
 
+TEST(json_writer_writes)
+{
+	static const char *const list[] = { "x", "y", NULL };
+	_cleanup_error_ calyx_error *err = NULL;
+	_cleanup_free_ char *out = NULL;
+	struct json_writer w;
+
+	CHECK(jw_init(&w, NULL, &err) == 0);
+	jw_map_open(&w);
+	jw_key_str(&w, "s", "caf\xc3\xa9 \"q\"");
+	jw_key_str(&w, "null-is-empty", NULL);
+	jw_key_int(&w, "i", -5);
+	jw_key_u64(&w, "u", UINT64_MAX);
+	jw_key_bool(&w, "b", true);
+	jw_key(&w, "n");
+	jw_null(&w);
+	jw_key(&w, "f");
+	jw_number(&w, "0.250");
+	jw_key_strv(&w, "v", list);
+	jw_key_strv(&w, "none", NULL);
+	jw_map_close(&w);
+	CHECK(jw_finish(&w, true, &out, &err) == 0);
+	CHECK(w.gen == NULL);
+	CHECK_STR(out, "{\"s\":\"caf\xc3\xa9 \\\"q\\\"\",\"null-is-empty\":\"\","
+		  "\"i\":-5,\"u\":18446744073709551615,\"b\":true,\"n\":null,"
+		  "\"f\":0.250,\"v\":[\"x\",\"y\"],\"none\":[]}\n");
+}
+
+TEST(json_writer_pretty_ends_without_newline_unless_asked)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	_cleanup_free_ char *out = NULL;
+	struct json_writer w;
+
+	CHECK(jw_init(&w, "  ", &err) == 0);
+	jw_map_open(&w);
+	jw_key_int(&w, "a", 1);
+	jw_map_close(&w);
+	CHECK(jw_finish(&w, false, &out, &err) == 0);
+	CHECK_STR(out, "{\n  \"a\": 1\n}");
+}
+
+/* Every yajl status is checked: the first failure sticks, names its key,
+ * and no document comes out. */
+TEST(json_writer_refuses_invalid_utf8)
+{
+	static const char *const bad[] = {
+		"\xff", "a\xc3", "\xc0\xaf" /* overlong "/" */, "\xed\xa0\x80" /* surrogate */,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_error_ calyx_error *err = NULL;
+		char *out = (char *)"untouched";
+		struct json_writer w;
+
+		CHECK(jw_init(&w, NULL, &err) == 0);
+		jw_map_open(&w);
+		jw_key_str(&w, "ok", "fine");
+		jw_key_str(&w, "bundle", bad[i]);
+		jw_key_str(&w, "later", "fine");	/* no effect after a failure */
+		jw_map_close(&w);
+		CHECK(jw_finish(&w, false, &out, &err) == -EINVAL);
+		CHECK(out == NULL);
+		CHECK(err && strcmp(err->msg, "generating JSON: \"bundle\": a string "
+				    "is not valid UTF-8 (or holds a NUL byte)") == 0);
+	}
+}
+
+TEST(json_writer_refuses_a_bad_key_and_misuse)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	char *out = NULL;
+	struct json_writer w;
+
+	/* a key that is itself the bad string: named printably */
+	CHECK(jw_init(&w, NULL, &err) == 0);
+	jw_map_open(&w);
+	jw_key_str(&w, "k\x01\xfe", "v");
+	jw_map_close(&w);
+	CHECK(jw_finish(&w, false, &out, &err) < 0 && out == NULL);
+	CHECK(err && strcmp(err->msg, "generating JSON: \"k??\": a string is not "
+			    "valid UTF-8 (or holds a NUL byte)") == 0);
+	calyx_error_free(&err);
+
+	/* a NUL inside a counted string: C readers would cut it short */
+	CHECK(jw_init(&w, NULL, &err) == 0);
+	jw_array_open(&w);
+	jw_str_n(&w, "a\0b", 3);
+	jw_array_close(&w);
+	CHECK(jw_finish(&w, false, &out, &err) < 0 && out == NULL);
+	calyx_error_free(&err);
+
+	/* a value where a key must be, and an unbalanced close */
+	CHECK(jw_init(&w, NULL, &err) == 0);
+	jw_map_open(&w);
+	jw_int(&w, 1);
+	jw_map_close(&w);
+	CHECK(jw_finish(&w, false, &out, &err) < 0 && out == NULL);
+	CHECK(err && strstr(err->msg, "malformed document"));
+	calyx_error_free(&err);
+
+	CHECK(jw_init(&w, NULL, &err) == 0);
+	jw_array_close(&w);
+	CHECK(jw_finish(&w, false, &out, &err) < 0 && out == NULL);
+	calyx_error_free(&err);
+
+	/* an open document is not finished */
+	CHECK(jw_init(&w, NULL, &err) == 0);
+	jw_array_open(&w);
+	jw_release(&w);
+	CHECK(w.gen == NULL);
+}
+
 TEST(strv)
 {
 	_cleanup_strv_ char **v = NULL;
@@ -110,6 +224,10 @@ int main(void)
 	RUN(error_first_one_wins);
 	RUN(error_codes_without_an_error);
 	RUN(json_escape);
+	RUN(json_writer_writes);
+	RUN(json_writer_pretty_ends_without_newline_unless_asked);
+	RUN(json_writer_refuses_invalid_utf8);
+	RUN(json_writer_refuses_a_bad_key_and_misuse);
 	RUN(strv);
 	RUN(rfc3339_now);
 	return unit_summary("unit/util");
