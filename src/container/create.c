@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * `create`, runtime side: load and check the spec, make the state dir and
+ * `create`, runtime side: load and check the spec and plan what it asks
+ * for (nothing is made until all of it passed), then make the state dir and
  * the cgroup, clone the container process with its namespaces in one
  * clone3(), feed it what only the runtime can do (id maps, cgroup, hooks)
  * and wait until it reports that it is ready to exec.
@@ -543,12 +544,12 @@ static void kill_and_reap(struct create_job *job)
 	job->pid = 0;
 }
 
-static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
-			calyx_error **err)
+static struct calyx_cgroup_config cgroup_config(const struct create_job *job)
 {
 	const struct calyx_spec *spec = job->spec;
 	const struct calyx_linux *lx = spec->linux_cfg;
-	struct calyx_cgroup_config cgcfg = {
+
+	return (struct calyx_cgroup_config){
 		.id = job->id,
 		.cgroups_path = lx ? lx->cgroups_path : NULL,
 		.resources = lx ? lx->resources : NULL,
@@ -558,16 +559,34 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		.n_annotations = spec->n_annotations,
 		.log = &job->ctx->log,
 	};
-	bool in_cgroup = false;
-	int sv[2], r;
+}
 
-	r = check_spec(spec, err);
-	if (r < 0)
-		/* a bundle's errors say which file, as its parse errors do */
-		return job->opts->spec ? r : calyx_error_prefix(err, "config.json");
+/*
+ * Everything that can be decided before anything is made: the host-side
+ * checks of the config (rootfs, terminal, namespaces to join, the seccomp
+ * filter, the cgroup path and what it asks of the driver), planned but not
+ * acted on.  A config error found here leaves nothing behind -- no state
+ * dir, no cgroup, no process.
+ */
+static int plan_job(struct create_job *job, calyx_error **err)
+{
+	const struct calyx_spec *spec = job->spec;
+	const struct calyx_linux *lx = spec->linux_cfg;
+	struct calyx_cgroup_config cgcfg = cgroup_config(job);
+	int r;
+
 	r = resolve_rootfs(job, err);
 	if (r < 0)
 		return r;
+	if (spec->process->terminal && !job->opts->console_socket) {
+		if (!job->relay_tty)
+			return calyx_error_setx(err, EINVAL,
+						"process.terminal: cannot allocate a terminal without --console-socket when calyx does not stay in the foreground");
+		if (!isatty(STDIN_FILENO))
+			/* the relay would wait for ever on a pty nobody types into */
+			return calyx_error_setx(err, ENOTTY,
+						"process.terminal is true but stdin is not a terminal; use --console-socket or set terminal to false");
+	}
 	r = ns_plan_build(spec, &job->ns, err);
 	if (r < 0)
 		return r;
@@ -580,6 +599,25 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		if (r < 0)
 			return calyx_error_prefix(err, "linux.seccomp");
 	}
+	/* a bundle-less run with nothing for a cgroup to enforce goes
+	 * without; so does everything under --cgroup-manager disabled */
+	if (job->ctx->cgroups_disabled && lx && lx->resources)
+		calyx_debug(&job->ctx->log, "--cgroup-manager disabled: linux.resources not applied");
+	if (job->opts->no_cgroup || job->ctx->cgroups_disabled)
+		return 0;
+	return calyx_cgroup_prepare(&cgcfg, &job->cgroup, err);
+}
+
+/* What plan_job decided, made: from the state dir on, every failure is
+ * undone by the caller (kill, cgroup, state dir). */
+static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
+			calyx_error **err)
+{
+	const struct calyx_spec *spec = job->spec;
+	struct calyx_cgroup_config cgcfg = cgroup_config(job);
+	bool in_cgroup = false;
+	int sv[2], r;
+
 	/* start, exec and delete need the spec as it was at create (hooks,
 	 * the process to base exec on), whatever happens to the bundle */
 	if (raw) {
@@ -588,28 +626,12 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		if (r < 0)
 			return r;
 	}
-	if (spec->process->terminal) {
-		if (job->opts->console_socket)
-			r = terminal_connect_console_socket(job->opts->console_socket,
-							    &job->console_sock, err);
-		else if (!job->relay_tty)
-			r = calyx_error_setx(err, EINVAL,
-					     "process.terminal: cannot allocate a terminal without --console-socket when calyx does not stay in the foreground");
-		else if (!isatty(STDIN_FILENO))
-			/* the relay would wait for ever on a pty nobody types into */
-			r = calyx_error_setx(err, ENOTTY,
-					     "process.terminal is true but stdin is not a terminal; use --console-socket or set terminal to false");
+	if (spec->process->terminal && job->opts->console_socket) {
+		r = terminal_connect_console_socket(job->opts->console_socket,
+						    &job->console_sock, err);
 		if (r < 0)
 			return r;
 	}
-	/* a bundle-less run with nothing for a cgroup to enforce goes
-	 * without; so does everything under --cgroup-manager disabled */
-	if (job->ctx->cgroups_disabled && lx && lx->resources)
-		calyx_debug(&job->ctx->log, "--cgroup-manager disabled: linux.resources not applied");
-	r = job->opts->no_cgroup || job->ctx->cgroups_disabled ?
-		    0 : calyx_cgroup_prepare(&cgcfg, &job->cgroup, err);
-	if (r < 0)
-		return r;
 	/* whatever instant we die from here on, the record names what there
 	 * is to remove (the cgroup path now, the pid once cloned) */
 	r = write_record(job, true, err);
@@ -735,11 +757,20 @@ int container_create_job(struct calyx_context *ctx, const char *id,
 		create_job_free(job);
 		return calyx_error_set(err, errno, "prctl(PR_SET_DUMPABLE)");
 	}
+	/* every check of the config before anything is made */
 	r = bundle_path(opts->bundle, &job->bundle, err);
 	if (r >= 0)
 		r = load_spec(job, &owned, &raw, &raw_len, err);
+	if (r >= 0) {
+		r = check_spec(job->spec, err);
+		/* a bundle's errors say which file, as its parse errors do */
+		if (r < 0 && !opts->spec)
+			calyx_error_prefix(err, "config.json");
+	}
 	if (r >= 0 && init_exe_reachable(job->spec, run_mode))
 		r = calyx_exe_guard(err);
+	if (r >= 0)
+		r = plan_job(job, err);
 	if (r < 0) {
 		create_job_free(job);
 		return r;
