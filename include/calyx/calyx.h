@@ -55,6 +55,16 @@ CALYX_BEGIN_DECLS
 #define CALYX_OCI_VERSION "1.3.0"
 #define CALYX_DEFAULT_ROOT "/run/calyx"
 
+/*
+ * Where containers live when the caller names no state root, as the calyx
+ * CLI decides it (so other programs see the same containers): /run/calyx
+ * for root; else $XDG_RUNTIME_DIR/calyx; else a private /tmp/calyx-<uid>
+ * this user owns (created 0700), or ~/.cache/calyx/run when that name is
+ * taken.  *out is malloc'd.
+ */
+CALYX_PUBLIC
+int calyx_default_state_root(char **out, calyx_error **err);
+
 /* What every command shares: global flags. */
 struct calyx_context {
 	const char *state_root;	/* --root; never NULL once the CLI set it up */
@@ -276,6 +286,10 @@ int calyx_container_events(struct calyx_context *ctx, const char *id,
 CALYX_PUBLIC
 int calyx_resources_parse(const char *json, size_t len,
 			  struct calyx_resources **out, calyx_error **err);
+/* The same read from a file; a parse error is prefixed with path as given. */
+CALYX_PUBLIC
+int calyx_resources_parse_file(const char *path, struct calyx_resources **out,
+			       calyx_error **err);
 CALYX_PUBLIC
 void calyx_resources_free(struct calyx_resources *res);
 

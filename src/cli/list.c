@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "util/cleanup.h"
 
 enum list_format {
 	LIST_TABLE,
@@ -69,7 +68,7 @@ static void print_table(struct calyx_state **states, size_t n)
 /* One line, like runc's json.Encoder: an array of its list objects. */
 static int print_json(struct calyx_state **states, size_t n, calyx_error **err)
 {
-	_cleanup_free_ char *json = NULL;
+	CALYX_AUTO_FREE char *json = NULL;
 	int r;
 
 	r = calyx_state_list_to_json(states, n, &json, err);
@@ -87,7 +86,7 @@ static int list_main(struct calyx_context *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_error_ calyx_error *err = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
 	enum list_format format = LIST_TABLE;
 	struct calyx_state **states = NULL;
 	bool quiet = false;

@@ -78,14 +78,14 @@ static bool needs_cgroup(const struct sandbox_options *o, const struct calyx_spe
 	       (c && calyx_strv_contains(c->bounding, "CAP_MKNOD"));
 }
 
-int sandbox_run(struct calyx_context *ctx, struct sandbox_options *o,
-		char *const *cmd, const struct calyx_create_options *create,
-		int *exit_status, calyx_error **err)
+int calyx_sandbox_run(struct calyx_context *ctx, const struct calyx_sandbox_options *opts,
+		      char *const *cmd, const struct calyx_create_options *create,
+		      int *exit_status, calyx_error **err)
 {
 	_cleanup_spec_ struct calyx_spec *spec = NULL;
 	_cleanup_free_ char *rootfs = NULL;
-	struct calyx_run_options run = { .create = *create,
-					 .timeout_sec = o->timeout_sec };
+	struct sandbox_options options, *o = &options;
+	struct calyx_run_options run = { .create = *create };
 	struct calyx_run_report report;
 	struct timespec t0, t1;
 	struct sandbox_env env = { .rootfd = -1, .lockfd = -1 };
@@ -94,6 +94,10 @@ int sandbox_run(struct calyx_context *ctx, struct sandbox_options *o,
 	int r;
 
 	*exit_status = 0;
+	r = sandbox_options_parse(opts, o, err);
+	if (r < 0)
+		return r;
+	run.timeout_sec = o->timeout_sec;
 	r = resolve_rootfs(o->rootfs, &rootfs, err);
 	if (r < 0)
 		return r;

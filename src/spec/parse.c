@@ -795,6 +795,19 @@ int calyx_process_parse(const char *json, size_t len,
 	return r < 0 ? r : 0;
 }
 
+int calyx_process_parse_file(const char *path, struct calyx_process **out,
+			     calyx_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = calyx_read_file_at(AT_FDCWD, path, &text, &len, err);
+	if (r >= 0 && (r = calyx_process_parse(text, len, out, err)) < 0)
+		calyx_error_prefix(err, "%s", path);
+	return r;
+}
+
 /*
  * Walk an array of objects under key: allocate *items (count *n) and call
  * one() on each element with the path pointing at it.
