@@ -65,10 +65,13 @@ CALYX_BEGIN_DECLS
 CALYX_PUBLIC
 int calyx_default_state_root(char **out, calyx_error **err);
 
-/* What every command shares: global flags. */
+/* What every call shares: where containers live, how to log, which cgroup
+ * driver makes their cgroups (the CLI's global flags). */
 struct calyx_context {
-	const char *state_root;	/* --root; never NULL once the CLI set it up */
+	const char *state_root;	/* required (calyx_default_state_root()) */
 	struct calyx_log log;
+	/* cgroups through systemd's D-Bus API (transient scopes) instead of
+	 * cgroupfs: --systemd-cgroup, as engines on systemd hosts ask */
 	bool systemd_cgroup;
 	/* --cgroup-manager disabled (crun's): containers get no cgroup and
 	 * linux.resources is not applied */
@@ -100,7 +103,12 @@ struct calyx_create_options {
 	int preserve_fds;
 	bool no_pivot;
 	bool no_new_keyring;
-	/* bundle-less runs only (see src/sandbox) */
+	/* For a caller that brings its own root instead of a bundle's, as
+	 * calyx_sandbox_run() does (each is a general feature, not the
+	 * sandbox's): the root from another directory, or an overlay on it;
+	 * no cgroup when there is nothing to limit (a short run's setup is
+	 * dominated by cgroups on a v1 host); the rootfs mounted nodev, so
+	 * its device nodes never open without a device cgroup. */
 	const struct calyx_root_source *root_source;
 	bool no_cgroup;		/* run without a cgroup of its own */
 	bool rootfs_nodev;	/* device nodes on the rootfs never open */
