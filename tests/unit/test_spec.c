@@ -1098,7 +1098,9 @@ static int json_covers(yajl_val in, yajl_val out, const char *path)
 	}
 }
 
-/* Fields of 1.1-1.3 the upstream example lacks, each with a non-default value. */
+/* Fields of 1.1-1.3 the upstream example lacks, each with a non-default
+ * value: with the example, every key the parser reads (a script over
+ * src/spec/parse*.c's key names checked that none is missing). */
 static const char serialize_newer_fields[] =
 	"{'ociVersion':'1.3.0','root':{'path':'rootfs','readonly':true},"
 	"'hostname':'h','domainname':'d',"
@@ -1133,6 +1135,8 @@ static const char serialize_newer_fields[] =
 	"'cgroupsPath':'/x','rootfsPropagation':'rslave','mountLabel':'ml',"
 	"'sysctl':{'net.ipv4.ip_forward':'1'},'maskedPaths':['/proc/kcore'],"
 	"'readonlyPaths':['/proc/sys'],'personality':{'domain':'LINUX32'},"
+	"'intelRdt':{'closID':'c','l3CacheSchema':'L3:0=f','memBwSchema':'MB:0=50',"
+	"'schemata':['L2:0=3'],'enableMonitoring':true},"
 	"'memoryPolicy':{'mode':'MPOL_BIND','nodes':'0','flags':['MPOL_F_STATIC_NODES']},"
 	"'resources':{'devices':[{'allow':false,'access':'rwm'}],"
 	"'memory':{'limit':1000000,'reservation':900000,'swap':2000000,"
@@ -1142,7 +1146,8 @@ static const char serialize_newer_fields[] =
 	"'realtimeRuntime':1,'realtimePeriod':2,'cpus':'0','mems':'0','idle':1},"
 	"'blockIO':{'weight':10,'leafWeight':10,'weightDevice':[{'major':8,'minor':0,"
 	"'weight':500,'leafWeight':300}],'throttleReadBpsDevice':[{'major':8,"
-	"'minor':0,'rate':600}]},"
+	"'minor':0,'rate':600}],'throttleWriteBpsDevice':[{'major':8,'minor':1,'rate':700}],"
+	"'throttleReadIOPSDevice':[{'major':8,'minor':2,'rate':800}]},"
 	"'hugepageLimits':[{'pageSize':'2MB','limit':209715200}],"
 	"'network':{'classID':1048577,'priorities':[{'name':'eth0','priority':500}]},"
 	"'pids':{'limit':32},'rdma':{'mlx5_1':{'hcaHandles':3,'hcaObjects':10000}},"
