@@ -32,9 +32,7 @@ static int write_descriptors(int imgfd, pid_t pid, calyx_error **err)
 	struct json_writer w;
 	int r;
 
-	r = jw_init(&w, NULL, err);
-	if (r < 0)
-		return r;
+	jw_init(&w, NULL);
 	jw_array_open(&w);
 	for (int fd = 0; fd < 3; fd++) {
 		char link[64], target[PATH_MAX];

@@ -387,22 +387,6 @@ cloned:
 	return 0;
 }
 
-static int run_creation_hooks(struct create_job *job, calyx_error **err)
-{
-	const struct calyx_spec *spec = job->spec;
-	_cleanup_free_ char *state = NULL;
-	int r;
-
-	r = container_oci_state_json(job->id, CALYX_STATUS_CREATING, job->pid,
-				     job->bundle, spec->annotations,
-				     spec->n_annotations, &state, err);
-	if (r >= 0)
-		r = calyx_hooks_run(spec, CALYX_HOOK_PRESTART, state, &job->ctx->log, err);
-	if (r >= 0)
-		r = calyx_hooks_run(spec, CALYX_HOOK_CREATE_RUNTIME, state, &job->ctx->log, err);
-	return r < 0 ? r : 0;
-}
-
 /* Talk the container process through its setup until it is ready. */
 static int drive_setup(struct create_job *job, calyx_error **err)
 {
@@ -465,7 +449,8 @@ static int drive_setup(struct create_job *job, calyx_error **err)
 		if (msg.type != CALYX_SYNC_RUN_HOOKS)
 			return calyx_error_setx(err, EPROTO, "sync: unexpected message %u",
 						msg.type);
-		r = run_creation_hooks(job, err);
+		r = container_run_creation_hooks(job->spec, job->id, job->pid, job->bundle,
+						 &job->ctx->log, err);
 		if (r < 0)
 			return r;
 		r = calyx_sync_send(job->sync_parent, CALYX_SYNC_HOOKS_DONE, 0, NULL, err);

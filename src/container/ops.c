@@ -277,9 +277,7 @@ static int emit(FILE *out, const char *type, const char *id,
 	struct json_writer w;
 	int r;
 
-	r = jw_init(&w, NULL, err);
-	if (r < 0)
-		return r;
+	jw_init(&w, NULL);
 	jw_map_open(&w);
 	jw_key_str(&w, "type", type);
 	jw_key_str(&w, "id", id);

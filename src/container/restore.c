@@ -223,24 +223,6 @@ static void unbind_criu_root(struct restore_job *job)
 		job->criu_root_bound = false;
 }
 
-static int run_creation_hooks(struct restore_job *job, pid_t pid, calyx_error **err)
-{
-	const struct calyx_spec *spec = job->spec;
-	_cleanup_free_ char *state = NULL;
-	int r;
-
-	if (!spec->hooks[CALYX_HOOK_PRESTART].n && !spec->hooks[CALYX_HOOK_CREATE_RUNTIME].n)
-		return 0;
-	r = container_oci_state_json(job->id, CALYX_STATUS_CREATING, pid,
-				     job->opts->bundle, spec->annotations,
-				     spec->n_annotations, &state, err);
-	if (r >= 0)
-		r = calyx_hooks_run(spec, CALYX_HOOK_PRESTART, state, &job->ctx->log, err);
-	if (r >= 0)
-		r = calyx_hooks_run(spec, CALYX_HOOK_CREATE_RUNTIME, state, &job->ctx->log, err);
-	return r < 0 ? r : 0;
-}
-
 /* The restored terminal's master goes to --console-socket, as at create. */
 static int hand_console(struct restore_job *job, int master, calyx_error **err)
 {
@@ -266,7 +248,8 @@ static int on_notify(void *data, const char *script, pid_t pid, int fd,
 	/* runc's points: hooks once the namespaces exist, state once the
 	 * tree is back (still stopped: CRIU resumes it after our answer) */
 	if (strcmp(script, "setup-namespaces") == 0)
-		return run_creation_hooks(job, pid, err);
+		return container_run_creation_hooks(job->spec, job->id, pid, job->opts->bundle,
+						    &job->ctx->log, err);
 	if (strcmp(script, "orphan-pts-master") == 0 && passed >= 0)
 		return hand_console(job, passed, err);
 	if (strcmp(script, "post-restore") == 0)

@@ -60,9 +60,7 @@ int container_seccomp_process_state(const struct calyx_spec *spec, const char *i
 	struct json_writer w;
 	int r;
 
-	r = jw_init(&w, NULL, err);
-	if (r < 0)
-		return r;
+	jw_init(&w, NULL);
 	jw_map_open(&w);
 	jw_key_str(&w, "ociVersion", CALYX_OCI_VERSION);
 	jw_key_strv(&w, "fds", fds);

@@ -58,9 +58,7 @@ int container_record_write(int state_dirfd, const struct container_record *rec,
 	struct json_writer w;
 	int r;
 
-	r = jw_init(&w, NULL, err);
-	if (r < 0)
-		return r;
+	jw_init(&w, NULL);
 	jw_map_open(&w);
 	jw_key_str(&w, "ociVersion", CALYX_OCI_VERSION);
 	jw_key_str(&w, "id", rec->id);
@@ -304,9 +302,7 @@ int container_oci_state_json(const char *id, enum calyx_status status,
 	struct json_writer w;
 	int r;
 
-	r = jw_init(&w, NULL, err);
-	if (r < 0)
-		return r;
+	jw_init(&w, NULL);
 	container_gen_oci_state(&w, id, status, pid, bundle, annotations, n_annotations);
 	r = jw_finish(&w, false, out, err);
 	return r < 0 ? calyx_error_prefix(err, "the state of %s", id) : 0;
@@ -512,9 +508,7 @@ int calyx_state_to_json(const struct calyx_state *st, char **out, calyx_error **
 	struct json_writer w;
 	int r;
 
-	r = jw_init(&w, "  ", err);
-	if (r < 0)
-		return r;
+	jw_init(&w, "  ");
 	gen_state(&w, st);
 	r = jw_finish(&w, false, out, err);
 	return r < 0 ? calyx_error_prefix(err, "the state of %s", st->id) : 0;
@@ -526,9 +520,7 @@ int calyx_state_list_to_json(struct calyx_state *const *states, size_t n,
 	struct json_writer w;
 	int r;
 
-	r = jw_init(&w, NULL, err);
-	if (r < 0)
-		return r;
+	jw_init(&w, NULL);
 	jw_array_open(&w);
 	for (size_t i = 0; i < n; i++)
 		gen_state(&w, states[i]);

@@ -197,11 +197,8 @@ int calyx_spec_generate_default(bool rootless, char **json_out,
 				calyx_error **err)
 {
 	struct json_writer w;
-	int r;
 
-	r = jw_init(&w, "\t", err);
-	if (r < 0)
-		return r;
+	jw_init(&w, "\t");
 	jw_map_open(&w);
 	jw_key_str(&w, "ociVersion", CALYX_OCI_VERSION);
 	gen_process(&w);

@@ -95,9 +95,7 @@ int sandbox_report_write(const struct sandbox_options *o,
 	FILE *f;
 	int r;
 
-	r = jw_init(&w, NULL, err);
-	if (r < 0)
-		return r;
+	jw_init(&w, NULL);
 	jw_map_open(&w);
 	jw_key_int(&w, "exitStatus", exit_status);
 	if (killed_by_signal(rep)) {

@@ -607,9 +607,7 @@ int calyx_spec_serialize(const struct calyx_spec *spec, char **out,
 	struct json_writer w;
 	int r;
 
-	r = jw_init(&w, "\t", err);
-	if (r < 0)
-		return r;
+	jw_init(&w, "\t");
 	jw_map_open(&w);
 	jw_key_str(&w, "ociVersion", spec->oci_version ? spec->oci_version : "1.3.0");
 	gen_process(&w, spec->process);

@@ -8,18 +8,18 @@
 #include "util/json.h"
 #include "util/json_writer.h"
 
-int jw_init(struct json_writer *w, const char *indent, calyx_error **err)
+void jw_init(struct json_writer *w, const char *indent)
 {
 	*w = (struct json_writer){ .status = yajl_gen_status_ok };
 	w->gen = yajl_gen_alloc(NULL);
-	if (!w->gen)
-		return calyx_error_set(err, ENOMEM, "generating JSON");
-	if (indent && (!yajl_gen_config(w->gen, yajl_gen_beautify, 1) ||
-		       !yajl_gen_config(w->gen, yajl_gen_indent_string, indent))) {
-		jw_release(w);
-		return calyx_error_setx(err, EINVAL, "generating JSON: configuring yajl");
+	if (w->gen && indent) {
+		yajl_gen_config(w->gen, yajl_gen_beautify, 1);
+		yajl_gen_config(w->gen, yajl_gen_indent_string, indent);
 	}
-	return 0;
+	if (!w->gen) {
+		w->out_of_memory = true;
+		w->status = yajl_gen_in_error_state;	/* no write reaches yajl */
+	}
 }
 
 /* Every write goes through here: nothing more once one failed, and the
@@ -180,6 +180,8 @@ int jw_finish(struct json_writer *w, bool newline, char **out, calyx_error **err
 		}
 	}
 	jw_release(w);
+	if (w->out_of_memory)
+		return calyx_error_set(err, ENOMEM, "generating JSON");
 	if (w->status != yajl_gen_status_ok) {
 		/* the key may be the bad string itself: printable in the message */
 		for (char *c = w->key; *c; c++)

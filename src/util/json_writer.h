@@ -24,11 +24,14 @@
 struct json_writer {
 	yajl_gen gen;
 	yajl_gen_status status;	/* the first failure, sticky */
+	bool out_of_memory;	/* no generator at all */
 	char key[64];		/* the last key before it (for the message) */
 };
 
-/* indent NULL: one line; else pretty-printed with that indent. */
-int jw_init(struct json_writer *w, const char *indent, calyx_error **err);
+/* indent NULL: one line; else pretty-printed with that indent.  Cannot
+ * fail: running out of memory here is reported by jw_finish(), like every
+ * other failure. */
+void jw_init(struct json_writer *w, const char *indent);
 
 void jw_map_open(struct json_writer *w);
 void jw_map_close(struct json_writer *w);
