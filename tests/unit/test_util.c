@@ -2,10 +2,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "calyx/error.h"
+#include "calyx/log.h"
 #include "unit.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/json_escape.h"
 #include "util/json_writer.h"
 #include "util/rfc3339.h"
@@ -184,6 +187,43 @@ TEST(json_writer_refuses_a_bad_key_and_misuse)
 	CHECK(w.gen == NULL);
 }
 
+TEST(utf8_scrub)
+{
+	char s[] = "ok \xc3\xa9 \xff bad \xc0\xaf cut \xe2\x82";
+
+	calyx_utf8_scrub(s);
+	CHECK_STR(s, "ok \xc3\xa9 ? bad ?? cut ??");
+	CHECK(calyx_utf8_valid(s, strlen(s)));
+}
+
+/* --log-format json: one JSON object a line, whatever bytes the message
+ * holds (a path of any bytes is scrubbed, not written raw). */
+TEST(log_json_lines_are_json)
+{
+	static const char prefix[] = "{\"level\":\"error\",\"msg\":\"open /x??";
+	struct calyx_log log = { .format = CALYX_LOG_JSON, .max_level = CALYX_LOG_DEBUG };
+	_cleanup_error_ calyx_error *err = NULL;
+	char buf[512] = { 0 };
+	int fds[2];
+	ssize_t n;
+	yajl_val doc, msg;
+	const char *path[] = { "msg", NULL };
+
+	CHECK(pipe(fds) == 0);
+	log.fd = fds[1];
+	calyx_log(&log, CALYX_LOG_ERROR, "open %s: \"quoted\"\n", "/x\xff\xfe");
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf) - 1);
+	close(fds[0]);
+	CHECK(n > 0 && buf[n - 1] == '\n');
+	CHECK(strncmp(buf, prefix, sizeof(prefix) - 1) == 0);
+	doc = calyx_json_parse(buf, strlen(buf), NULL, &err);
+	CHECK(doc != NULL);
+	msg = doc ? yajl_tree_get(doc, path, yajl_t_string) : NULL;
+	CHECK_STR(msg ? YAJL_GET_STRING(msg) : NULL, "open /x??: \"quoted\"\n");
+	yajl_tree_free(doc);
+}
+
 TEST(strv)
 {
 	_cleanup_strv_ char **v = NULL;
@@ -228,6 +268,8 @@ int main(void)
 	RUN(json_writer_pretty_ends_without_newline_unless_asked);
 	RUN(json_writer_refuses_invalid_utf8);
 	RUN(json_writer_refuses_a_bad_key_and_misuse);
+	RUN(utf8_scrub);
+	RUN(log_json_lines_are_json);
 	RUN(strv);
 	RUN(rfc3339_now);
 	return unit_summary("unit/util");
