@@ -12,13 +12,12 @@ void jw_init(struct json_writer *w, const char *indent)
 {
 	*w = (struct json_writer){ .status = yajl_gen_status_ok };
 	w->gen = yajl_gen_alloc(NULL);
-	if (w->gen && indent) {
-		yajl_gen_config(w->gen, yajl_gen_beautify, 1);
-		yajl_gen_config(w->gen, yajl_gen_indent_string, indent);
-	}
 	if (!w->gen) {
 		w->out_of_memory = true;
 		w->status = yajl_gen_in_error_state;	/* no write reaches yajl */
+	} else if (indent && (!yajl_gen_config(w->gen, yajl_gen_beautify, 1) ||
+			      !yajl_gen_config(w->gen, yajl_gen_indent_string, indent))) {
+		w->status = yajl_gen_in_error_state;
 	}
 }
 
