@@ -340,13 +340,15 @@ static int authenticate(struct dbus_conn *c, calyx_error **err)
 {
 	char uid[16], line[80], hex[40] = "";
 	size_t n = 0;
+	int r;
 
 	snprintf(uid, sizeof(uid), "%u", (unsigned int)geteuid());
 	for (size_t i = 0; uid[i]; i++)
 		snprintf(hex + 2 * i, sizeof(hex) - 2 * i, "%02x", (unsigned char)uid[i]);
 	n = (size_t)snprintf(line, sizeof(line), "%cAUTH EXTERNAL %s\r\n", 0, hex);
-	if (send_all(c, line, n, err) < 0)
-		return -EIO;
+	r = send_all(c, line, n, err);
+	if (r < 0)
+		return r;
 	/* the server says nothing more until BEGIN: read exactly its line */
 	for (;;) {
 		char *crlf;

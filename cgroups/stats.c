@@ -139,6 +139,7 @@ static int cpu_stats(struct calyx_cgroup *cg, struct calyx_cgroup_stats *st,
 	}
 	if (acct >= 0) {
 		long hz = sysconf(_SC_CLK_TCK);
+		int r;
 
 		st->cpu_total = read_u64(acct, "cpuacct.usage");
 		if (read_small(acct, "cpuacct.stat", buf, sizeof(buf)) && hz > 0) {
@@ -146,8 +147,9 @@ static int cpu_stats(struct calyx_cgroup *cg, struct calyx_cgroup_stats *st,
 			st->cpu_user = keyed(buf, "user") * (1000000000 / (uint64_t)hz);
 			st->cpu_kernel = keyed(buf, "system") * (1000000000 / (uint64_t)hz);
 		}
-		if (cpu_percpu(acct, st, err) < 0)
-			return -ENOMEM;
+		r = cpu_percpu(acct, st, err);
+		if (r < 0)
+			return r;
 	}
 	if (cpu >= 0 && read_small(cpu, "cpu.stat", buf, sizeof(buf))) {
 		st->throttling_periods = keyed(buf, "nr_periods");
@@ -219,12 +221,13 @@ static void v1_entry(int dirfd, const char *prefix,
 static int memory_stats(struct calyx_cgroup *cg, struct calyx_cgroup_stats *st,
 			calyx_error **err)
 {
-	int fd = hierarchy_fd(cg, CG_MEMORY);
+	int fd = hierarchy_fd(cg, CG_MEMORY), r;
 
 	if (fd < 0)
 		return 0;
-	if (memory_raw(fd, st, err) < 0)
-		return -ENOMEM;
+	r = memory_raw(fd, st, err);
+	if (r < 0)
+		return r;
 	if (!is_v2(cg, CG_MEMORY)) {
 		v1_entry(fd, "memory", &st->memory);
 		v1_entry(fd, "memory.memsw", &st->swap);
@@ -314,8 +317,10 @@ static int v1_blkio_file(int dirfd, const char *file, const char *fallback,
 
 		if (sscanf(line, "%llu:%llu %15s %llu", &maj, &min, op, &v) != 4)
 			continue;
-		if (blkio_push(list, n, maj, min, op, v, err) < 0)
-			return -ENOMEM;
+		int r = blkio_push(list, n, maj, min, op, v, err);
+
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -372,16 +377,17 @@ static int v2_io_stat(int dirfd, struct calyx_cgroup_stats *st,
 static int blkio_stats(struct calyx_cgroup *cg, struct calyx_cgroup_stats *st,
 		       calyx_error **err)
 {
-	int fd = hierarchy_fd(cg, CG_BLKIO);
+	int fd = hierarchy_fd(cg, CG_BLKIO), r;
 
 	if (fd < 0)
 		return 0;
 	if (is_v2(cg, CG_BLKIO))
 		return v2_io_stat(fd, st, err);
-	if (v1_blkio_file(fd, "blkio.io_service_bytes_recursive",
+	r = v1_blkio_file(fd, "blkio.io_service_bytes_recursive",
 			  "blkio.throttle.io_service_bytes_recursive",
-			  &st->io_service_bytes, &st->n_io_service_bytes, err) < 0)
-		return -ENOMEM;
+			  &st->io_service_bytes, &st->n_io_service_bytes, err);
+	if (r < 0)
+		return r;
 	return v1_blkio_file(fd, "blkio.io_serviced_recursive",
 			     "blkio.throttle.io_serviced_recursive",
 			     &st->io_serviced, &st->n_io_serviced, err);

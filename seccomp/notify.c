@@ -15,36 +15,6 @@
 #include "config.h"
 #include "seccomp/seccomp.h"
 #include "util/cleanup.h"
-#include "util/json_escape.h"
-
-int calyx_seccomp_process_state_json(const char *state_json, pid_t pid,
-				      const char *metadata, char **out,
-				      calyx_error **err)
-{
-	_cleanup_free_ char *escaped = NULL;
-	char *msg = NULL;
-	int n;
-
-	*out = NULL;
-	if (metadata) {
-		size_t size = strlen(metadata) * 6 + 1;
-
-		escaped = malloc(size);
-		if (!escaped)
-			return calyx_error_set(err, ENOMEM, "seccomp state");
-		calyx_json_escape(metadata, escaped, size);
-	}
-	n = asprintf(&msg,
-		     "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],"
-		     "\"pid\":%d%s%s%s,\"state\":%s}",
-		     CALYX_SPEC_VERSION, (int)pid,
-		     escaped ? ",\"metadata\":\"" : "",
-		     escaped ? escaped : "", escaped ? "\"" : "", state_json);
-	if (n < 0)
-		return calyx_error_set(err, ENOMEM, "seccomp state");
-	*out = msg;
-	return 0;
-}
 
 /* The fd travels with the first bytes, as the spec requires. */
 static int send_with_fd(int sock, const char *buf, size_t len, int fd,

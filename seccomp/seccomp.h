@@ -35,18 +35,11 @@ bool calyx_seccomp_program_uses_notify(const struct calyx_seccomp_program *prog)
 
 /* Send the notify fd and the container state to linux.seccomp.listenerPath
  * (SCM_RIGHTS), as config-linux.md describes.  state_json is the whole
- * "container process state" message: build it with
- * calyx_seccomp_process_state_json().  One connection, closed after. */
+ * "container process state" message (src/container/seccomp_steps.c builds
+ * it).  One connection, closed after. */
 int calyx_seccomp_send_listener(const char *listener_path,
 				const char *state_json, int notify_fd,
 				calyx_error **err);
-
-/* {"ociVersion":..,"fds":["seccompFd"],"pid":pid,"metadata":..,"state":
- * state_json}; state_json is the runtime state object (runtime.md), metadata
- * is linux.seccomp.listenerMetadata (may be NULL).  *out is malloc'd. */
-int calyx_seccomp_process_state_json(const char *state_json, pid_t pid,
-				      const char *metadata, char **out,
-				      calyx_error **err);
 
 /* True when the profile lets every call of the syscall name through (no
  * profile, or an unconditional allow): the runtime may then make that call

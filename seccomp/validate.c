@@ -10,6 +10,7 @@
 
 #include "seccomp/internal.h"
 #include "seccomp/seccomp.h"
+#include "util/strv.h"
 
 #define SECCOMP_MAX_ARGS 6
 
@@ -129,14 +130,12 @@ bool calyx_seccomp_surely_allows(const struct calyx_seccomp *cfg, const char *na
 	for (size_t i = 0; i < cfg->n_syscalls; i++) {
 		const struct calyx_syscall_rule *rule = &cfg->syscalls[i];
 
-		for (char **n = rule->names; n && *n; n++) {
-			if (strcmp(*n, name))
-				continue;
-			/* a rule on its arguments may or may not match */
-			if (!action_allows(rule->action) || rule->n_args)
-				return false;
-			named = true;
-		}
+		if (!calyx_strv_contains(rule->names, name))
+			continue;
+		/* a rule on its arguments may or may not match */
+		if (!action_allows(rule->action) || rule->n_args)
+			return false;
+		named = true;
 	}
 	return named || action_allows(cfg->default_action);
 }

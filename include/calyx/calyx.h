@@ -55,10 +55,23 @@ CALYX_BEGIN_DECLS
 #define CALYX_OCI_VERSION "1.3.0"
 #define CALYX_DEFAULT_ROOT "/run/calyx"
 
-/* What every command shares: global flags. */
+/*
+ * Where containers live when the caller names no state root, as the calyx
+ * CLI decides it (so other programs see the same containers): /run/calyx
+ * for root; else $XDG_RUNTIME_DIR/calyx; else a private /tmp/calyx-<uid>
+ * this user owns (created 0700), or ~/.cache/calyx/run when that name is
+ * taken.  *out is malloc'd.
+ */
+CALYX_PUBLIC
+int calyx_default_state_root(char **out, calyx_error **err);
+
+/* What every call shares: where containers live, how to log, which cgroup
+ * driver makes their cgroups (the CLI's global flags). */
 struct calyx_context {
-	const char *state_root;	/* --root; never NULL once the CLI set it up */
+	const char *state_root;	/* required (calyx_default_state_root()) */
 	struct calyx_log log;
+	/* cgroups through systemd's D-Bus API (transient scopes) instead of
+	 * cgroupfs: --systemd-cgroup, as engines on systemd hosts ask */
 	bool systemd_cgroup;
 	/* --cgroup-manager disabled (crun's): containers get no cgroup and
 	 * linux.resources is not applied */
@@ -90,7 +103,12 @@ struct calyx_create_options {
 	int preserve_fds;
 	bool no_pivot;
 	bool no_new_keyring;
-	/* bundle-less runs only (see src/sandbox) */
+	/* For a caller that brings its own root instead of a bundle's, as
+	 * calyx_sandbox_run() does (each is a general feature, not the
+	 * sandbox's): the root from another directory, or an overlay on it;
+	 * no cgroup when there is nothing to limit (a short run's setup is
+	 * dominated by cgroups on a v1 host); the rootfs mounted nodev, so
+	 * its device nodes never open without a device cgroup. */
 	const struct calyx_root_source *root_source;
 	bool no_cgroup;		/* run without a cgroup of its own */
 	bool rootfs_nodev;	/* device nodes on the rootfs never open */
@@ -214,9 +232,16 @@ CALYX_PUBLIC
 int calyx_parse_user(const char *text, uint32_t *uid, uint32_t *gid,
 		     bool *has_gid, calyx_error **err);
 
-/* JSON as `runc state` prints it (pretty, two-space indent). */
+/* JSON as `runc state` prints it (pretty, two-space indent, no final
+ * newline); *out is malloc'd.  A string that is not UTF-8 (a bundle path
+ * of other bytes) is an error, not a broken document. */
 CALYX_PUBLIC
-char *calyx_state_to_json(const struct calyx_state *state);
+int calyx_state_to_json(const struct calyx_state *state, char **out,
+			calyx_error **err);
+/* The states as `runc list --format json` prints them: one line, an array. */
+CALYX_PUBLIC
+int calyx_state_list_to_json(struct calyx_state *const *states, size_t n,
+			     char **out, calyx_error **err);
 CALYX_PUBLIC
 void calyx_state_free(struct calyx_state *state);
 
@@ -269,6 +294,10 @@ int calyx_container_events(struct calyx_context *ctx, const char *id,
 CALYX_PUBLIC
 int calyx_resources_parse(const char *json, size_t len,
 			  struct calyx_resources **out, calyx_error **err);
+/* The same read from a file; a parse error is prefixed with path as given. */
+CALYX_PUBLIC
+int calyx_resources_parse_file(const char *path, struct calyx_resources **out,
+			       calyx_error **err);
 CALYX_PUBLIC
 void calyx_resources_free(struct calyx_resources *res);
 

@@ -421,6 +421,11 @@ int calyx_spec_parse_file(const char *path, struct calyx_spec **out,
 CALYX_PUBLIC
 int calyx_process_parse(const char *json, size_t len,
 			struct calyx_process **out, calyx_error **err);
+/* Read and parse a process file; a parse error is prefixed with path as
+ * given ("p.json: args: ..."). */
+CALYX_PUBLIC
+int calyx_process_parse_file(const char *path, struct calyx_process **out,
+			     calyx_error **err);
 /*
  * Parse a bare seccomp object (`run --seccomp FILE`); errors name
  * "linux.seccomp.<field>".  Anything but an object (null included) is an

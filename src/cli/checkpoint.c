@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include "cli/criu_flags.h"
-#include "util/cleanup.h"
 
 enum {
 	OPT_PARENT_PATH = CLI_CRIU_FIRST_FREE,
@@ -32,8 +31,8 @@ static int checkpoint_main(struct calyx_context *ctx, int argc, char **argv)
 		.criu.manage_cgroups_mode = -1,
 		.status_fd = -1,
 	};
-	_cleanup_error_ calyx_error *err = NULL;
-	_cleanup_free_ char *image = NULL, *work = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
+	CALYX_AUTO_FREE char *image = NULL, *work = NULL;
 	int c, r;
 
 	while ((c = cli_getopt(ctx, &cli_cmd_checkpoint, argc, argv, "h", options)) != -1) {

@@ -11,6 +11,16 @@
 #include <stdbool.h>
 
 #include "calyx/calyx.h"
+#include "calyx/cleanup.h"
+
+/*
+ * The CLI is a client of the public API only (include/calyx/): it links
+ * the library statically, but reaches nothing else of it.  Ownership is
+ * held with calyx/cleanup.h's CALYX_AUTO_* (the library's own code spells
+ * the same helpers _cleanup_*_, a name the public headers must not use).
+ */
+
+#define CLI_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* runc's exit codes: everything that fails is 1, an unknown command 3;
  * `exec` that fails after its flags were parsed is 255, so that engines
@@ -73,9 +83,9 @@ bool cli_check_args(const struct calyx_context *ctx,
  * Go's filepath.Abs); NULL path gives the working directory itself. */
 int cli_absolute_path(const char *path, char **out, calyx_error **err);
 
-/* Default --root: /run/calyx for root, else $XDG_RUNTIME_DIR/calyx, else a
- * private /tmp/calyx-<uid> this user owns (created 0700). */
-int cli_default_state_root(char **out, calyx_error **err);
+/* Append item (not copied) to the NULL-terminated list *list of *n
+ * entries, which the caller frees (the array only). */
+int cli_push_arg(char ***list, size_t *n, char *item, calyx_error **err);
 
 /* Parse a non-negative decimal int flag value. */
 int cli_parse_uint(const char *flag, const char *text, int *out,

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "util/cleanup.h"
 
 /* When --log points at our own stderr (runc's default is /dev/stderr),
  * writing both would print every error twice. */
@@ -113,7 +112,7 @@ bool cli_check_args(const struct calyx_context *ctx,
 
 int cli_absolute_path(const char *path, char **out, calyx_error **err)
 {
-	_cleanup_free_ char *cwd = NULL;
+	CALYX_AUTO_FREE char *cwd = NULL;
 
 	if (path && path[0] == '/') {
 		*out = strdup(path);
@@ -126,7 +125,7 @@ int cli_absolute_path(const char *path, char **out, calyx_error **err)
 		return calyx_error_set(err, errno,
 				       "getting the working directory");
 	if (!path || !*path || strcmp(path, ".") == 0) {
-		*out = TAKE_PTR(cwd);
+		*out = CALYX_TAKE_PTR(cwd);
 		return 0;
 	}
 	if (asprintf(out, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "",
@@ -135,6 +134,18 @@ int cli_absolute_path(const char *path, char **out, calyx_error **err)
 		return calyx_error_set(err, ENOMEM, "making %s absolute",
 				       path);
 	}
+	return 0;
+}
+
+int cli_push_arg(char ***list, size_t *n, char *item, calyx_error **err)
+{
+	char **grown = realloc(*list, (*n + 2) * sizeof(char *));
+
+	if (!grown)
+		return calyx_error_set(err, ENOMEM, "flags");
+	grown[(*n)++] = item;
+	grown[*n] = NULL;
+	*list = grown;
 	return 0;
 }
 

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "util/cleanup.h"
 
 int cli_create_flag(struct cli_create_flags *flags, int c, const char *arg,
 		    calyx_error **err)
@@ -71,8 +70,8 @@ static int create_main(struct calyx_context *ctx, int argc, char **argv)
 		CLI_CREATE_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_error_ calyx_error *err = NULL;
-	_cleanup_free_ char *bundle = NULL, *pid_file = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
+	CALYX_AUTO_FREE char *bundle = NULL, *pid_file = NULL;
 	struct cli_create_flags flags = { 0 };
 	struct calyx_create_options opts;
 	int c;

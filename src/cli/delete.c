@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* calyx delete [--force] <container-id> */
 #include "cli/cli.h"
-#include "util/cleanup.h"
 
 static int delete_main(struct calyx_context *ctx, int argc, char **argv)
 {
@@ -10,7 +9,7 @@ static int delete_main(struct calyx_context *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_error_ calyx_error *err = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
 	bool force = false;
 	int c;
 

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "util/cleanup.h"
 
 /* A Go duration ("5s", "500ms", "1m30s", "1.5s") in milliseconds. */
 static int parse_duration(const char *text, unsigned long long *ms,
@@ -45,7 +44,7 @@ static int parse_duration(const char *text, unsigned long long *ms,
 		if (end == p)
 			goto bad;
 		p = end;
-		for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		for (size_t i = 0; i < CLI_ARRAY_SIZE(units); i++) {
 			size_t len = strlen(units[i].unit);
 
 			if (!strncmp(p, units[i].unit, len) && len > best_len) {
@@ -77,7 +76,7 @@ static int events_main(struct calyx_context *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_error_ calyx_error *err = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
 	unsigned long long interval_ms = 5000;
 	bool stats = false;
 	int c;

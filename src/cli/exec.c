@@ -6,8 +6,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "util/cleanup.h"
-#include "util/fs.h"
 
 enum {
 	OPT_CONSOLE_SOCKET = CLI_OPT_FIRST_FREE,
@@ -20,19 +18,6 @@ enum {
 	OPT_CGROUP,
 	OPT_IGNORE_PAUSED,
 };
-
-/* Append a copy-free pointer to a NULL-terminated list we own. */
-static int push(char ***list, size_t *n, char *item, calyx_error **err)
-{
-	char **grown = realloc(*list, (*n + 2) * sizeof(char *));
-
-	if (!grown)
-		return calyx_error_set(err, ENOMEM, "exec");
-	grown[(*n)++] = item;
-	grown[*n] = NULL;
-	*list = grown;
-	return 0;
-}
 
 static int parse_gid(const char *text, uint32_t **gids, size_t *n,
 		     calyx_error **err)
@@ -80,14 +65,14 @@ static int exec_main(struct calyx_context *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_error_ calyx_error *err = NULL;
-	_cleanup_free_ char **env = NULL, **caps = NULL, **cgroups = NULL;
-	_cleanup_free_ uint32_t *gids = NULL;
-	_cleanup_free_ char *pid_file = NULL, *process_json = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
+	CALYX_AUTO_FREE char **env = NULL, **caps = NULL, **cgroups = NULL;
+	CALYX_AUTO_FREE uint32_t *gids = NULL;
+	CALYX_AUTO_FREE char *pid_file = NULL;
 	struct calyx_process *process = NULL;
 	struct calyx_exec_options opts = { 0 };
 	const char *process_file = NULL;
-	size_t n_env = 0, n_caps = 0, n_gids = 0, n_cgroups = 0, len = 0;
+	size_t n_env = 0, n_caps = 0, n_gids = 0, n_cgroups = 0;
 	int c, r, exit_status = 0;
 
 	while ((c = cli_getopt(ctx, &cli_cmd_exec, argc, argv, "+e:tu:g:p:dc:h",
@@ -104,7 +89,7 @@ static int exec_main(struct calyx_context *ctx, int argc, char **argv)
 			opts.cwd = optarg;
 			break;
 		case 'e':
-			r = push(&env, &n_env, optarg, &err);
+			r = cli_push_arg(&env, &n_env, optarg, &err);
 			break;
 		case 't':
 			opts.set_tty = opts.tty = true;
@@ -134,13 +119,13 @@ static int exec_main(struct calyx_context *ctx, int argc, char **argv)
 			opts.set_no_new_privs = opts.no_new_privs = true;
 			break;
 		case 'c':
-			r = push(&caps, &n_caps, optarg, &err);
+			r = cli_push_arg(&caps, &n_caps, optarg, &err);
 			break;
 		case OPT_PRESERVE_FDS:
 			r = cli_parse_uint("--preserve-fds", optarg, &opts.preserve_fds, &err);
 			break;
 		case OPT_CGROUP:
-			r = push(&cgroups, &n_cgroups, optarg, &err);
+			r = cli_push_arg(&cgroups, &n_cgroups, optarg, &err);
 			break;
 		case OPT_IGNORE_PAUSED:
 			opts.ignore_paused = true;
@@ -161,12 +146,8 @@ static int exec_main(struct calyx_context *ctx, int argc, char **argv)
 	if (calyx_id_validate(argv[optind], &err) < 0)
 		return exec_fail(ctx, err);
 	if (process_file) {
-		if (calyx_read_file_at(AT_FDCWD, process_file, &process_json, &len, &err) < 0)
+		if (calyx_process_parse_file(process_file, &process, &err) < 0)
 			return exec_fail(ctx, err);
-		if (calyx_process_parse(process_json, len, &process, &err) < 0) {
-			calyx_error_prefix(&err, "%s", process_file);
-			return exec_fail(ctx, err);
-		}
 		opts.process = process;
 	}
 	opts.args = argv + optind + 1;

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "util/cleanup.h"
 
 static int features_main(struct calyx_context *ctx, int argc, char **argv)
 {
@@ -12,8 +11,8 @@ static int features_main(struct calyx_context *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_error_ calyx_error *err = NULL;
-	_cleanup_free_ char *json = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
+	CALYX_AUTO_FREE char *json = NULL;
 	int c;
 
 	while ((c = cli_getopt(ctx, &cli_cmd_features, argc, argv, "h",

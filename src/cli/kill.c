@@ -3,7 +3,6 @@
 #include <signal.h>
 
 #include "cli/cli.h"
-#include "util/cleanup.h"
 
 static int kill_main(struct calyx_context *ctx, int argc, char **argv)
 {
@@ -12,7 +11,7 @@ static int kill_main(struct calyx_context *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_error_ calyx_error *err = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
 	bool all = false;
 	int c, sig = SIGTERM;
 

@@ -3,10 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_gen.h>
 
 #include "cli/cli.h"
-#include "util/cleanup.h"
 
 enum list_format {
 	LIST_TABLE,
@@ -67,62 +65,17 @@ static void print_table(struct calyx_state **states, size_t n)
 	}
 }
 
-static void gen_string(yajl_gen g, const char *s)
-{
-	s = s ? s : "";
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
 /* One line, like runc's json.Encoder: an array of its list objects. */
-static int print_json(struct calyx_state **states, size_t n)
+static int print_json(struct calyx_state **states, size_t n, calyx_error **err)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
-	const unsigned char *buf;
-	size_t len;
-	int r = -1;
+	CALYX_AUTO_FREE char *json = NULL;
+	int r;
 
-	if (!g)
-		return -1;
-	yajl_gen_array_open(g);
-	for (size_t i = 0; i < n; i++) {
-		struct calyx_state *s = states[i];
-
-		yajl_gen_map_open(g);
-		gen_string(g, "ociVersion");
-		gen_string(g, s->oci_version);
-		gen_string(g, "id");
-		gen_string(g, s->id);
-		gen_string(g, "pid");
-		yajl_gen_integer(g, s->pid);
-		gen_string(g, "status");
-		gen_string(g, calyx_status_name(s->status));
-		gen_string(g, "bundle");
-		gen_string(g, s->bundle);
-		gen_string(g, "rootfs");
-		gen_string(g, s->rootfs);
-		gen_string(g, "created");
-		gen_string(g, s->created);
-		if (s->n_annotations) {
-			gen_string(g, "annotations");
-			yajl_gen_map_open(g);
-			for (size_t a = 0; a < s->n_annotations; a++) {
-				gen_string(g, s->annotations[a].key);
-				gen_string(g, s->annotations[a].value);
-			}
-			yajl_gen_map_close(g);
-		}
-		gen_string(g, "owner");
-		gen_string(g, s->owner);
-		yajl_gen_map_close(g);
-	}
-	if (yajl_gen_array_close(g) == yajl_gen_status_ok &&
-	    yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
-		fwrite(buf, 1, len, stdout);
-		putchar('\n');
-		r = 0;
-	}
-	yajl_gen_free(g);
-	return r;
+	r = calyx_state_list_to_json(states, n, &json, err);
+	if (r < 0)
+		return r;
+	puts(json);
+	return 0;
 }
 
 static int list_main(struct calyx_context *ctx, int argc, char **argv)
@@ -133,7 +86,7 @@ static int list_main(struct calyx_context *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_error_ calyx_error *err = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
 	enum list_format format = LIST_TABLE;
 	struct calyx_state **states = NULL;
 	bool quiet = false;
@@ -171,8 +124,8 @@ static int list_main(struct calyx_context *ctx, int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", states[i]->id);
 	} else if (format == LIST_JSON) {
-		if (print_json(states, n) < 0)
-			r = cli_failf(ctx, "list: generating JSON failed");
+		if (print_json(states, n, &err) < 0)
+			r = cli_fail(ctx, err);
 	} else {
 		print_table(states, n);
 	}

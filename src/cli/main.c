@@ -15,7 +15,6 @@
 #include "cli/cli.h"
 #include "config.h"
 #include "git_commit.h"
-#include "util/cleanup.h"
 
 static const struct cli_command *const commands[] = {
 	&cli_cmd_create, &cli_cmd_delete, &cli_cmd_exec, &cli_cmd_features, &cli_cmd_kill,
@@ -28,7 +27,7 @@ static const struct cli_command *const commands[] = {
 
 static const struct cli_command *find_command(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+	for (size_t i = 0; i < CLI_ARRAY_SIZE(commands); i++)
 		if (strcmp(commands[i]->name, name) == 0)
 			return commands[i];
 	return NULL;
@@ -49,7 +48,7 @@ static void print_usage(void)
 	       "Usage:\n"
 	       "   calyx [global options] command [command options] [arguments...]\n\n"
 	       "Commands:\n");
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+	for (size_t i = 0; i < CLI_ARRAY_SIZE(commands); i++)
 		printf("   %-10s  %s\n", commands[i]->name,
 		       commands[i]->summary);
 	printf("   help, h     Shows a list of commands or help for one command\n\n"
@@ -172,7 +171,7 @@ static int parse_global_flags(struct calyx_context *ctx,
 static int setup_context(struct calyx_context *ctx,
 			 const struct global_flags *flags, char **root_out)
 {
-	_cleanup_error_ calyx_error *err = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
 
 	if (flags->log_format) {
 		if (strcmp(flags->log_format, "json") == 0)
@@ -208,7 +207,7 @@ static int setup_context(struct calyx_context *ctx,
 			return cli_failf(ctx, "--root: empty path");
 		if (cli_absolute_path(flags->root, root_out, &err) < 0)
 			return cli_fail(ctx, err);
-	} else if (cli_default_state_root(root_out, &err) < 0) {
+	} else if (calyx_default_state_root(root_out, &err) < 0) {
 		return cli_fail(ctx, err);
 	}
 	ctx->state_root = *root_out;
@@ -249,7 +248,7 @@ int main(int argc, char **argv)
 			 .max_level = CALYX_LOG_WARNING },
 	};
 	struct global_flags flags = { 0 };
-	_cleanup_free_ char *root = NULL;
+	CALYX_AUTO_FREE char *root = NULL;
 	const struct cli_command *cmd;
 	int r;
 

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "util/cleanup.h"
 
 extern char **environ;
 
@@ -24,9 +23,9 @@ extern char **environ;
 static int run_ps(char **args, int nargs, char **out, int *status,
 		  calyx_error **err)
 {
-	_cleanup_free_ char **argv = calloc((size_t)nargs + 3, sizeof(*argv));
+	CALYX_AUTO_FREE char **argv = calloc((size_t)nargs + 3, sizeof(*argv));
 	posix_spawn_file_actions_t fa;
-	_cleanup_close_ int rd = -1;
+	CALYX_AUTO_CLOSE int rd = -1;
 	int pfd[2], r;
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -85,7 +84,7 @@ static int run_ps(char **args, int nargs, char **out, int *status,
 /* Index of the "PID" column in ps' header; -1 when there is none. */
 static int pid_column(const char *header)
 {
-	_cleanup_free_ char *copy = strdup(header);
+	CALYX_AUTO_FREE char *copy = strdup(header);
 	char *save = NULL;
 	int i = 0;
 
@@ -100,7 +99,7 @@ static int pid_column(const char *header)
 
 static bool row_pid(const char *line, int column, pid_t *pid)
 {
-	_cleanup_free_ char *copy = strdup(line);
+	CALYX_AUTO_FREE char *copy = strdup(line);
 	char *save = NULL, *f, *end;
 	int i = 0;
 
@@ -119,8 +118,8 @@ static bool row_pid(const char *line, int column, pid_t *pid)
 static int print_table(const struct calyx_context *ctx, const pid_t *pids,
 		       size_t n, char **ps_args, int n_args)
 {
-	_cleanup_error_ calyx_error *err = NULL;
-	_cleanup_free_ char *text = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
+	CALYX_AUTO_FREE char *text = NULL;
 	char *line, *save = NULL;
 	int status = 0, column;
 
@@ -166,8 +165,8 @@ static int ps_main(struct calyx_context *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_error_ calyx_error *err = NULL;
-	_cleanup_free_ pid_t *pids = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
+	CALYX_AUTO_FREE pid_t *pids = NULL;
 	const char *format = "table";
 	size_t n = 0;
 	int c;

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include "cli/criu_flags.h"
-#include "util/cleanup.h"
 
 enum {
 	OPT_CONSOLE_SOCKET = CLI_CRIU_FIRST_FREE,
@@ -29,8 +28,8 @@ static int restore_main(struct calyx_context *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct calyx_restore_options opts = { .criu.manage_cgroups_mode = -1 };
-	_cleanup_error_ calyx_error *err = NULL;
-	_cleanup_free_ char *image = NULL, *work = NULL, *bundle = NULL, *pid_file = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
+	CALYX_AUTO_FREE char *image = NULL, *work = NULL, *bundle = NULL, *pid_file = NULL;
 	const char *bundle_arg = NULL, *pid_file_arg = NULL;
 	int c, r, status = 0;
 

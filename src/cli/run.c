@@ -4,8 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "sandbox/sandbox.h"
-#include "util/cleanup.h"
+#include "cli/sandbox_flags.h"
 
 enum {
 	OPT_KEEP = CLI_OPT_FIRST_FREE,
@@ -13,12 +12,12 @@ enum {
 };
 
 /* Bundle-less: the positional arguments are the command. */
-static int run_sandbox(struct calyx_context *ctx, struct sandbox_options *sbx,
+static int run_sandbox(struct calyx_context *ctx, struct cli_sandbox_flags *sbx,
 		       const struct cli_create_flags *flags, bool detach_or_keep,
 		       char **cmd)
 {
-	_cleanup_error_ calyx_error *err = NULL;
-	_cleanup_free_ char *bundle = NULL, *pid_file = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
+	CALYX_AUTO_FREE char *bundle = NULL, *pid_file = NULL;
 	struct calyx_create_options create;
 	int r, exit_status = 0;
 
@@ -29,8 +28,9 @@ static int run_sandbox(struct calyx_context *ctx, struct sandbox_options *sbx,
 	else
 		r = cli_create_options(flags, &create, &bundle, &pid_file, &err);
 	if (r >= 0)
-		r = sandbox_run(ctx, sbx, cmd, &create, &exit_status, &err);
-	sandbox_options_free(sbx);
+		r = calyx_sandbox_run(ctx, cli_sandbox_options(sbx), cmd, &create,
+				      &exit_status, &err);
+	cli_sandbox_flags_free(sbx);
 	return r < 0 ? cli_fail(ctx, err) : exit_status;
 }
 
@@ -41,13 +41,13 @@ static int run_main(struct calyx_context *ctx, int argc, char **argv)
 		{ "detach", no_argument, NULL, 'd' },
 		{ "keep", no_argument, NULL, OPT_KEEP },
 		{ "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
-		SANDBOX_LONG_OPTIONS,
+		CLI_SANDBOX_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_error_ calyx_error *err = NULL;
-	_cleanup_free_ char *bundle = NULL, *pid_file = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
+	CALYX_AUTO_FREE char *bundle = NULL, *pid_file = NULL;
 	struct cli_create_flags flags = { 0 };
-	struct sandbox_options sbx = { 0 };
+	struct cli_sandbox_flags sbx = { 0 };
 	struct calyx_run_options opts;
 	const char *sandbox_only = NULL;	/* the first such flag given */
 	int sandbox_short = 0;
@@ -55,10 +55,10 @@ static int run_main(struct calyx_context *ctx, int argc, char **argv)
 	int c, r, exit_status = 0;
 
 	while ((c = cli_getopt(ctx, &cli_cmd_run, argc, argv,
-			       "b:dh" SANDBOX_SHORT_OPTIONS, options)) != -1) {
+			       "b:dh" CLI_SANDBOX_SHORT_OPTIONS, options)) != -1) {
 		switch (c) {
 		case '?':
-			sandbox_options_free(&sbx);
+			cli_sandbox_flags_free(&sbx);
 			return CLI_EXIT_FAILURE;
 		case 'h':
 			cli_print_help(&cli_cmd_run);
@@ -73,22 +73,22 @@ static int run_main(struct calyx_context *ctx, int argc, char **argv)
 			/* calyx waits on a pidfd and needs no subreaper */
 			break;
 		default:
-			r = sandbox_flag(&sbx, c, optarg, &err);
-			if (r > 0 && c != SANDBOX_OPT_ROOTFS && !sandbox_only) {
+			r = cli_sandbox_flag(&sbx, c, optarg, &err);
+			if (r > 0 && c != CLI_SANDBOX_ROOTFS && !sandbox_only) {
 				sandbox_only = argv[optind - 1 - (optarg && optarg == argv[optind - 1])];
 				sandbox_short = c < 0x100 ? c : 0;
 			}
 			if (r == 0)
 				r = cli_create_flag(&flags, c, optarg, &err);
 			if (r < 0) {
-				sandbox_options_free(&sbx);
+				cli_sandbox_flags_free(&sbx);
 				return cli_fail(ctx, err);
 			}
 		}
 	}
-	if (sbx.rootfs)
+	if (sbx.opts.rootfs)
 		return run_sandbox(ctx, &sbx, &flags, detach || keep, argv + optind);
-	sandbox_options_free(&sbx);
+	cli_sandbox_flags_free(&sbx);
 	if (sandbox_only)
 		/* a bundle's config.json says all of that: silently dropping
 		 * e.g. --memory would run the container unbounded */
@@ -126,7 +126,7 @@ const struct cli_command cli_cmd_run = {
 		"   --keep                   do not delete the container after it\n"
 		"                            exits\n"
 		"   --no-subreaper           accepted for runc compatibility; no\n"
-		"                            effect\n\n" SANDBOX_HELP,
+		"                            effect\n\n" CLI_SANDBOX_HELP,
 	.run = run_main,
 	.needs_cgroups = true,
 };

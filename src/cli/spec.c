@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "util/cleanup.h"
 
 enum {
 	OPT_ROOTLESS = CLI_OPT_FIRST_FREE,
@@ -32,7 +31,7 @@ static int write_all(int fd, const char *buf, size_t len)
 /* O_EXCL: never overwrite a config.json someone edited (runc refuses too). */
 static int write_config(const char *dir, const char *json, calyx_error **err)
 {
-	_cleanup_close_ int dirfd = -1, fd = -1;
+	CALYX_AUTO_CLOSE int dirfd = -1, fd = -1;
 	int r;
 
 	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -47,7 +46,7 @@ static int write_config(const char *dir, const char *json, calyx_error **err)
 		return calyx_error_set(err, errno, "creating %s/config.json",
 				       dir);
 	r = write_all(fd, json, strlen(json));
-	if (r == 0 && close(TAKE_FD(fd)) < 0)
+	if (r == 0 && close(CALYX_TAKE_FD(fd)) < 0)
 		r = -errno;
 	if (r < 0) {
 		unlinkat(dirfd, "config.json", 0);
@@ -64,8 +63,8 @@ static int spec_main(struct calyx_context *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_error_ calyx_error *err = NULL;
-	_cleanup_free_ char *json = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
+	CALYX_AUTO_FREE char *json = NULL;
 	const char *bundle = ".";
 	bool rootless = false;
 	int c;

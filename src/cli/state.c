@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "util/cleanup.h"
 
 static int state_main(struct calyx_context *ctx, int argc, char **argv)
 {
@@ -12,10 +11,10 @@ static int state_main(struct calyx_context *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_error_ calyx_error *err = NULL;
-	_cleanup_free_ char *json = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
+	CALYX_AUTO_FREE char *json = NULL;
 	struct calyx_state *state = NULL;
-	int c;
+	int c, r;
 
 	while ((c = cli_getopt(ctx, &cli_cmd_state, argc, argv, "h",
 			       options)) != -1) {
@@ -30,10 +29,10 @@ static int state_main(struct calyx_context *ctx, int argc, char **argv)
 	if (calyx_id_validate(argv[optind], &err) < 0 ||
 	    calyx_container_state(ctx, argv[optind], &state, &err) < 0)
 		return cli_fail(ctx, err);
-	json = calyx_state_to_json(state);
+	r = calyx_state_to_json(state, &json, &err);
 	calyx_state_free(state);
-	if (!json)
-		return cli_failf(ctx, "state: out of memory formatting JSON");
+	if (r < 0)
+		return cli_fail(ctx, err);
 	puts(json);
 	return fflush(stdout) == 0 ? 0 : CLI_EXIT_FAILURE;
 }

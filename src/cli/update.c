@@ -16,8 +16,6 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "util/cleanup.h"
-#include "util/fs.h"
 
 enum {
 	OPT_BLKIO_WEIGHT = CLI_OPT_FIRST_FREE,
@@ -232,23 +230,9 @@ static int take_flag(struct update_flags *f, int c, const char *arg,
 	return r;
 }
 
-static int read_resources(const char *file, struct calyx_resources **out,
-			  calyx_error **err)
-{
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
-	int r;
-
-	r = calyx_read_file_at(AT_FDCWD, strcmp(file, "-") ? file : "/dev/stdin",
-			       &text, &len, err);
-	if (r < 0)
-		return calyx_error_prefix(err, "reading the resources");
-	return calyx_resources_parse(text, len, out, err);
-}
-
 static int update_main(struct calyx_context *ctx, int argc, char **argv)
 {
-	_cleanup_error_ calyx_error *err = NULL;
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
 	struct calyx_resources *from_file = NULL;
 	struct update_flags f = { 0 };
 	int c, r;
@@ -268,7 +252,8 @@ static int update_main(struct calyx_context *ctx, int argc, char **argv)
 		return cli_fail(ctx, err);
 	/* as runc: with a resources file every other flag is ignored */
 	if (f.resources_file &&
-	    read_resources(f.resources_file, &from_file, &err) < 0)
+	    calyx_resources_parse_file(strcmp(f.resources_file, "-") ? f.resources_file :
+				       "/dev/stdin", &from_file, &err) < 0)
 		return cli_fail(ctx, err);
 	r = calyx_container_update(ctx, argv[optind],
 				   from_file ? from_file : &f.res, &err);

@@ -15,7 +15,6 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
 #include "cgroups/cgroup.h"
 #include "container/container.h"
@@ -23,19 +22,18 @@
 #include "container/criu_rpc.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/json_writer.h"
 
 /* The link targets of the init's fds 0-2 ("pipe:[123]", "/dev/null") as
  * a JSON array: restore hands pipes back by these keys. */
 static int write_descriptors(int imgfd, pid_t pid, calyx_error **err)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
-	const unsigned char *json;
-	size_t len;
+	_cleanup_free_ char *json = NULL;
+	struct json_writer w;
 	int r;
 
-	if (!g)
-		return calyx_error_set(err, ENOMEM, CRIU_DESCRIPTORS);
-	yajl_gen_array_open(g);
+	jw_init(&w, NULL);
+	jw_array_open(&w);
 	for (int fd = 0; fd < 3; fd++) {
 		char link[64], target[PATH_MAX];
 		ssize_t n;
@@ -45,13 +43,14 @@ static int write_descriptors(int imgfd, pid_t pid, calyx_error **err)
 		if (n < 0)
 			n = 0;	/* closed: nothing to hand back */
 		target[n] = '\0';
-		yajl_gen_string(g, (const unsigned char *)target, (size_t)n);
+		jw_str_n(&w, target, (size_t)n);
 	}
-	yajl_gen_array_close(g);
-	yajl_gen_get_buf(g, &json, &len);
-	r = calyx_write_file_atomic_at(imgfd, CRIU_DESCRIPTORS, json, len, 0600, err);
-	yajl_gen_free(g);
-	return r;
+	jw_array_close(&w);
+	r = jw_finish(&w, false, &json, err);
+	if (r < 0)
+		return calyx_error_prefix(err, CRIU_DESCRIPTORS);
+	return calyx_write_file_atomic_at(imgfd, CRIU_DESCRIPTORS, json, strlen(json),
+					  0600, err);
 }
 
 /* "ADDR:PORT" into a criu_page_server_info. */
@@ -155,8 +154,12 @@ static int build_opts(struct pb_buf *o, const struct calyx_checkpoint_options *o
 		pb_put_string(o, CRIU_OPT_PARENT_IMG, opts->parent_path);
 	if (opts->pre_dump || opts->parent_path)
 		pb_put_bool(o, CRIU_OPT_TRACK_MEM, true);
-	if (opts->page_server && put_page_server(o, opts->page_server, err) < 0)
-		return -EINVAL;
+	if (opts->page_server) {
+		int r = put_page_server(o, opts->page_server, err);
+
+		if (r < 0)
+			return r;
+	}
 	put_freeze_cgroup(o, rec->cgroup_path);
 	return put_externals(o, spec, err);
 }

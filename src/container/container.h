@@ -58,11 +58,16 @@ unsigned long long container_pid_start_time(pid_t pid, char *state_char);
 enum calyx_status container_status(int state_dirfd,
 				   const struct container_record *rec);
 
-/* The OCI state JSON (runtime.md "State") given to hooks and listeners. */
-char *container_oci_state_json(const char *id, enum calyx_status status,
-			       pid_t pid, const char *bundle,
-			       const struct calyx_kv *annotations,
-			       size_t n_annotations);
+/* The OCI state JSON (runtime.md "State") given to hooks and listeners ... */
+int container_oci_state_json(const char *id, enum calyx_status status,
+			     pid_t pid, const char *bundle,
+			     const struct calyx_kv *annotations,
+			     size_t n_annotations, char **out, calyx_error **err);
+/* ... and the same object written into w, for a document that holds it. */
+struct json_writer;
+void container_gen_oci_state(struct json_writer *w, const char *id,
+			     enum calyx_status status, pid_t pid, const char *bundle,
+			     const struct calyx_kv *annotations, size_t n_annotations);
 
 void container_run_poststart(struct calyx_context *ctx,
 			     const struct calyx_spec *spec,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * `create`, runtime side: load and check the spec, make the state dir and
+ * `create`, runtime side: load and check the spec and plan what it asks
+ * for (nothing is made until all of it passed), then make the state dir and
  * the cgroup, clone the container process with its namespaces in one
  * clone3(), feed it what only the runtime can do (id maps, cgroup, hooks)
  * and wait until it reports that it is ready to exec.
@@ -78,6 +79,7 @@ void create_job_free(struct create_job *job)
 static int check_spec(const struct calyx_spec *spec, calyx_error **err)
 {
 	const struct calyx_process *p = spec->process;
+	const struct calyx_linux *lx = spec->linux_cfg;
 	int r;
 
 	r = calyx_spec_validate(spec, err);
@@ -90,23 +92,24 @@ static int check_spec(const struct calyx_spec *spec, calyx_error **err)
 					"process.args: must be a non-empty array of strings");
 	if (!spec->root_path)
 		return calyx_error_setx(err, EINVAL, "root.path: required");
-	if (calyx_rootfs_check_config(spec, err) < 0)
-		return -EINVAL;
-	if (p->capabilities && calyx_caps_validate(p->capabilities, err) < 0)
-		return -EINVAL;
+	r = calyx_rootfs_check_config(spec, err);
+	if (r >= 0 && p->capabilities)
+		r = calyx_caps_validate(p->capabilities, err);
 	/* a label for an LSM this host does not run: say so before anything
 	 * is made (the write at exec would fail after `create` returned) */
-	if (calyx_lsm_check(p, err) < 0)
-		return -EOPNOTSUPP;
-	if (spec->linux_cfg && spec->linux_cfg->intel_rdt)
+	if (r >= 0)
+		r = calyx_lsm_check(p, err);
+	if (r < 0)
+		return r;
+	if (lx && lx->intel_rdt)
 		return calyx_error_setx(err, ENOTSUP,
 					"linux.intelRdt: not supported (calyx does not manage resctrl)");
-	if (spec->linux_cfg && spec->linux_cfg->memory_policy &&
-	    memory_policy_validate(spec->linux_cfg->memory_policy, err) < 0)
-		return -EINVAL;
-	if (spec->linux_cfg && spec->linux_cfg->seccomp &&
-	    calyx_seccomp_validate(spec->linux_cfg->seccomp, err) < 0)
-		return -EINVAL;
+	if (lx && lx->memory_policy)
+		r = memory_policy_validate(lx->memory_policy, err);
+	if (r >= 0 && lx && lx->seccomp)
+		r = calyx_seccomp_validate(lx->seccomp, err);
+	if (r < 0)
+		return r;
 	return proc_validate_sysctl(spec, err);
 }
 
@@ -384,21 +387,6 @@ cloned:
 	return 0;
 }
 
-static int run_creation_hooks(struct create_job *job, calyx_error **err)
-{
-	const struct calyx_spec *spec = job->spec;
-	_cleanup_free_ char *state = container_oci_state_json(
-		job->id, CALYX_STATUS_CREATING, job->pid, job->bundle,
-		spec->annotations, spec->n_annotations);
-
-	if (!state)
-		return calyx_error_set(err, ENOMEM, "state for hooks");
-	if (calyx_hooks_run(spec, CALYX_HOOK_PRESTART, state, &job->ctx->log, err) < 0 ||
-	    calyx_hooks_run(spec, CALYX_HOOK_CREATE_RUNTIME, state, &job->ctx->log, err) < 0)
-		return -EIO;
-	return 0;
-}
-
 /* Talk the container process through its setup until it is ready. */
 static int drive_setup(struct create_job *job, calyx_error **err)
 {
@@ -461,7 +449,8 @@ static int drive_setup(struct create_job *job, calyx_error **err)
 		if (msg.type != CALYX_SYNC_RUN_HOOKS)
 			return calyx_error_setx(err, EPROTO, "sync: unexpected message %u",
 						msg.type);
-		r = run_creation_hooks(job, err);
+		r = container_run_creation_hooks(job->spec, job->id, job->pid, job->bundle,
+						 &job->ctx->log, err);
 		if (r < 0)
 			return r;
 		r = calyx_sync_send(job->sync_parent, CALYX_SYNC_HOOKS_DONE, 0, NULL, err);
@@ -540,12 +529,12 @@ static void kill_and_reap(struct create_job *job)
 	job->pid = 0;
 }
 
-static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
-			calyx_error **err)
+static struct calyx_cgroup_config cgroup_config(const struct create_job *job)
 {
 	const struct calyx_spec *spec = job->spec;
 	const struct calyx_linux *lx = spec->linux_cfg;
-	struct calyx_cgroup_config cgcfg = {
+
+	return (struct calyx_cgroup_config){
 		.id = job->id,
 		.cgroups_path = lx ? lx->cgroups_path : NULL,
 		.resources = lx ? lx->resources : NULL,
@@ -555,16 +544,34 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		.n_annotations = spec->n_annotations,
 		.log = &job->ctx->log,
 	};
-	bool in_cgroup = false;
-	int sv[2], r;
+}
 
-	r = check_spec(spec, err);
-	if (r < 0)
-		/* a bundle's errors say which file, as its parse errors do */
-		return job->opts->spec ? r : calyx_error_prefix(err, "config.json");
+/*
+ * Everything that can be decided before anything is made: the host-side
+ * checks of the config (rootfs, terminal, namespaces to join, the seccomp
+ * filter, the cgroup path and what it asks of the driver), planned but not
+ * acted on.  A config error found here leaves nothing behind -- no state
+ * dir, no cgroup, no process.
+ */
+static int plan_job(struct create_job *job, calyx_error **err)
+{
+	const struct calyx_spec *spec = job->spec;
+	const struct calyx_linux *lx = spec->linux_cfg;
+	struct calyx_cgroup_config cgcfg = cgroup_config(job);
+	int r;
+
 	r = resolve_rootfs(job, err);
 	if (r < 0)
 		return r;
+	if (spec->process->terminal && !job->opts->console_socket) {
+		if (!job->relay_tty)
+			return calyx_error_setx(err, EINVAL,
+						"process.terminal: cannot allocate a terminal without --console-socket when calyx does not stay in the foreground");
+		if (!isatty(STDIN_FILENO))
+			/* the relay would wait for ever on a pty nobody types into */
+			return calyx_error_setx(err, ENOTTY,
+						"process.terminal is true but stdin is not a terminal; use --console-socket or set terminal to false");
+	}
 	r = ns_plan_build(spec, &job->ns, err);
 	if (r < 0)
 		return r;
@@ -577,6 +584,25 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		if (r < 0)
 			return calyx_error_prefix(err, "linux.seccomp");
 	}
+	/* a bundle-less run with nothing for a cgroup to enforce goes
+	 * without; so does everything under --cgroup-manager disabled */
+	if (job->ctx->cgroups_disabled && lx && lx->resources)
+		calyx_debug(&job->ctx->log, "--cgroup-manager disabled: linux.resources not applied");
+	if (job->opts->no_cgroup || job->ctx->cgroups_disabled)
+		return 0;
+	return calyx_cgroup_prepare(&cgcfg, &job->cgroup, err);
+}
+
+/* What plan_job decided, made: from the state dir on, every failure is
+ * undone by the caller (kill, cgroup, state dir). */
+static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
+			calyx_error **err)
+{
+	const struct calyx_spec *spec = job->spec;
+	struct calyx_cgroup_config cgcfg = cgroup_config(job);
+	bool in_cgroup = false;
+	int sv[2], r;
+
 	/* start, exec and delete need the spec as it was at create (hooks,
 	 * the process to base exec on), whatever happens to the bundle */
 	if (raw) {
@@ -585,28 +611,12 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 		if (r < 0)
 			return r;
 	}
-	if (spec->process->terminal) {
-		if (job->opts->console_socket)
-			r = terminal_connect_console_socket(job->opts->console_socket,
-							    &job->console_sock, err);
-		else if (!job->relay_tty)
-			r = calyx_error_setx(err, EINVAL,
-					     "process.terminal: cannot allocate a terminal without --console-socket when calyx does not stay in the foreground");
-		else if (!isatty(STDIN_FILENO))
-			/* the relay would wait for ever on a pty nobody types into */
-			r = calyx_error_setx(err, ENOTTY,
-					     "process.terminal is true but stdin is not a terminal; use --console-socket or set terminal to false");
+	if (spec->process->terminal && job->opts->console_socket) {
+		r = terminal_connect_console_socket(job->opts->console_socket,
+						    &job->console_sock, err);
 		if (r < 0)
 			return r;
 	}
-	/* a bundle-less run with nothing for a cgroup to enforce goes
-	 * without; so does everything under --cgroup-manager disabled */
-	if (job->ctx->cgroups_disabled && lx && lx->resources)
-		calyx_debug(&job->ctx->log, "--cgroup-manager disabled: linux.resources not applied");
-	r = job->opts->no_cgroup || job->ctx->cgroups_disabled ?
-		    0 : calyx_cgroup_prepare(&cgcfg, &job->cgroup, err);
-	if (r < 0)
-		return r;
 	/* whatever instant we die from here on, the record names what there
 	 * is to remove (the cgroup path now, the pid once cloned) */
 	r = write_record(job, true, err);
@@ -635,8 +645,12 @@ static int create_steps(struct create_job *job, const char *raw, size_t raw_len,
 	r = ns_plan_enter_for_clone(spec, &job->ns, err);
 	if (r >= 0)
 		r = clone_container(job, &in_cgroup, err);
-	if (ns_plan_leave_after_clone(&job->ns, r < 0 ? NULL : err) < 0 && r >= 0)
-		r = -EINVAL;
+	/* back in our own namespaces whatever happened; its failure is
+	 * reported only when the clone itself went well */
+	if (r < 0)
+		ns_plan_leave_after_clone(&job->ns, NULL);
+	else
+		r = ns_plan_leave_after_clone(&job->ns, err);
 	if (r < 0)
 		return r;
 	/* the pid before the cgroup: a delete after we die half-way through
@@ -728,11 +742,20 @@ int container_create_job(struct calyx_context *ctx, const char *id,
 		create_job_free(job);
 		return calyx_error_set(err, errno, "prctl(PR_SET_DUMPABLE)");
 	}
+	/* every check of the config before anything is made */
 	r = bundle_path(opts->bundle, &job->bundle, err);
 	if (r >= 0)
 		r = load_spec(job, &owned, &raw, &raw_len, err);
+	if (r >= 0) {
+		r = check_spec(job->spec, err);
+		/* a bundle's errors say which file, as its parse errors do */
+		if (r < 0 && !opts->spec)
+			calyx_error_prefix(err, "config.json");
+	}
 	if (r >= 0 && init_exe_reachable(job->spec, run_mode))
 		r = calyx_exe_guard(err);
+	if (r >= 0)
+		r = plan_job(job, err);
 	if (r < 0) {
 		create_job_free(job);
 		return r;

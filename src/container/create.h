@@ -58,10 +58,15 @@ int container_seccomp_early(const struct calyx_process *p,
 bool container_seccomp_late(const struct calyx_process *p,
 			    const struct calyx_seccomp_program *prog);
 /* Runtime side: the agent at linux.seccomp.listenerPath gets the listener
- * fd with the container's state (pid init_pid) and the process's pid. */
+ * fd with the container's state (pid init_pid) and the process's pid ... */
 int container_hand_seccomp_listener(const struct calyx_spec *spec, const char *id,
 				    enum calyx_status status, pid_t init_pid,
 				    pid_t process_pid, const char *bundle, int fd,
+				    calyx_error **err);
+/* ... in this message (config-linux.md "The Container Process State"). */
+int container_seccomp_process_state(const struct calyx_spec *spec, const char *id,
+				    enum calyx_status status, pid_t init_pid,
+				    pid_t process_pid, const char *bundle, char **out,
 				    calyx_error **err);
 
 /* Idmapped bind mounts (idmap_mounts.c): the runtime makes and sends

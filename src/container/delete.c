@@ -90,10 +90,12 @@ static void run_poststop_hooks(struct calyx_context *ctx, const struct calyx_spe
 
 	if (!spec || !spec->hooks[CALYX_HOOK_POSTSTOP].n)
 		return;
-	state = container_oci_state_json(id, CALYX_STATUS_STOPPED, 0, bundle,
-					 spec->annotations, spec->n_annotations);
-	/* a poststop failure is logged by the runner; deletion goes on */
-	if (state)
+	/* a poststop failure is logged (by the runner); deletion goes on */
+	if (container_oci_state_json(id, CALYX_STATUS_STOPPED, 0, bundle,
+				     spec->annotations, spec->n_annotations,
+				     &state, &err) < 0)
+		calyx_warn(&ctx->log, "poststop hooks not run: %s", err->msg);
+	else
 		calyx_hooks_run(spec, CALYX_HOOK_POSTSTOP, state, &ctx->log, &err);
 }
 
@@ -145,8 +147,10 @@ static int unrecorded_cgroup(struct calyx_context *ctx, const char *id, int dirf
 		/* e.g. a saved cgroupsPath that is not valid: the default */
 		cfg.cgroups_path = NULL;
 		calyx_error_free(&ignored);
-		if (calyx_cgroup_prepare(&cfg, &planned, err) < 0)
-			return -EINVAL;
+		int r = calyx_cgroup_prepare(&cfg, &planned, err);
+
+		if (r < 0)
+			return r;
 	}
 	return calyx_cgroup_open(calyx_cgroup_path(planned), &ctx->log, out, err);
 }

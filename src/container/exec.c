@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * `exec`: one more process in a running container.  The runtime opens the
- * init's namespace files (pinned by a pidfd), joins the pid and time
+ * init's namespace files (a pidfd taken first proves afterwards that the
+ * pid was not reused in between), joins the pid and time
  * namespaces itself around one clone3() into the container's cgroup, and
  * the child joins the rest, user namespace first, then becomes the
  * configured process exactly like the init does.
@@ -245,18 +246,10 @@ static int open_namespaces(struct exec_job *job, pid_t pid, calyx_error **err)
 /* Can a container process open our exe before the child execs?  Yes when
  * the container shares our user namespace (CAP_SYS_PTRACE there beats
  * non-dumpable) or its pid namespace was joined (others live in it). */
-static bool has_cap(char *const *list, const char *cap)
-{
-	for (; list && *list; list++)
-		if (!strcmp(*list, cap))
-			return true;
-	return false;
-}
-
 static bool bounding_has_ptrace(const struct calyx_process *p)
 {
 	return p && p->capabilities &&
-	       has_cap(p->capabilities->bounding, "CAP_SYS_PTRACE");
+	       calyx_strv_contains(p->capabilities->bounding, "CAP_SYS_PTRACE");
 }
 
 /*
@@ -681,9 +674,11 @@ static int prepare(struct exec_job *job, const char *id, int dirfd,
 	}
 	if (!job->process->args || !job->process->args[0])
 		return calyx_error_setx(err, EINVAL, "process.args: must be a non-empty array of strings");
-	if (job->process->capabilities &&
-	    calyx_caps_validate(job->process->capabilities, err) < 0)
-		return -EINVAL;
+	if (job->process->capabilities) {
+		r = calyx_caps_validate(job->process->capabilities, err);
+		if (r < 0)
+			return r;
+	}
 	if (job->spec->linux_cfg && job->spec->linux_cfg->seccomp) {
 		_cleanup_close_ int cachefd = container_open_cache_dir();
 
@@ -702,7 +697,9 @@ static int prepare(struct exec_job *job, const char *id, int dirfd,
 	job->bundle = strdup(rec->bundle ? rec->bundle : "");
 	if (!job->bundle)
 		return calyx_error_set(err, ENOMEM, "exec");
-	/* pin the init, then check it is still the one we recorded */
+	/* a pidfd does not stop the pid's reuse, but tells whether the
+	 * process it was opened on is gone: opened now, checked against the
+	 * recorded start time, and again after /proc/PID was read */
 	initfd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
 	if (initfd < 0 || !container_pid_alive(rec->pid, rec->pid_start))
 		return calyx_error_setx(err, ESRCH, "cannot exec in a stopped container");
@@ -714,6 +711,10 @@ static int prepare(struct exec_job *job, const char *id, int dirfd,
 	r = open_namespaces(job, rec->pid, err);
 	if (r < 0)
 		return r;
+	/* still alive: the namespace files were the recorded init's, not
+	 * those of a process that got its pid after it died */
+	if (syscall(SYS_pidfd_send_signal, initfd, 0, NULL, 0) < 0)
+		return calyx_error_setx(err, ESRCH, "cannot exec in a stopped container");
 	/*
 	 * It shares our mount namespace: its root is root.path, recorded at
 	 * create (not /proc/PID/root, which the container could have moved

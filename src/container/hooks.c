@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "container/container.h"
 #include "container/hooks.h"
 #include "util/cleanup.h"
 
@@ -135,4 +136,22 @@ int calyx_hooks_run(const struct calyx_spec *spec, enum calyx_hook_kind kind,
 		calyx_error_free(&failure);
 	}
 	return 0;
+}
+
+int container_run_creation_hooks(const struct calyx_spec *spec, const char *id,
+				 pid_t pid, const char *bundle,
+				 const struct calyx_log *log, calyx_error **err)
+{
+	_cleanup_free_ char *state = NULL;
+	int r;
+
+	if (!spec->hooks[CALYX_HOOK_PRESTART].n && !spec->hooks[CALYX_HOOK_CREATE_RUNTIME].n)
+		return 0;
+	r = container_oci_state_json(id, CALYX_STATUS_CREATING, pid, bundle,
+				     spec->annotations, spec->n_annotations, &state, err);
+	if (r >= 0)
+		r = calyx_hooks_run(spec, CALYX_HOOK_PRESTART, state, log, err);
+	if (r >= 0)
+		r = calyx_hooks_run(spec, CALYX_HOOK_CREATE_RUNTIME, state, log, err);
+	return r < 0 ? r : 0;
 }

@@ -38,13 +38,14 @@ static int run_container_hooks(struct create_job *job, enum calyx_hook_kind kind
 {
 	const struct calyx_spec *spec = job->spec;
 	_cleanup_free_ char *state = NULL;
+	int r;
 
 	if (!spec->hooks[kind].n)
 		return 0;
-	state = container_oci_state_json(job->id, status, host_pid, job->bundle,
-					 spec->annotations, spec->n_annotations);
-	if (!state)
-		return calyx_error_set(err, ENOMEM, "state for hooks");
+	r = container_oci_state_json(job->id, status, host_pid, job->bundle,
+				     spec->annotations, spec->n_annotations, &state, err);
+	if (r < 0)
+		return r;
 	return calyx_hooks_run(spec, kind, state, &job->ctx->log, err);
 }
 

@@ -14,11 +14,11 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
 #include "cgroups/cgroup.h"
 #include "container/container.h"
 #include "util/cleanup.h"
+#include "util/json_writer.h"
 
 /* A container opened for one operation. */
 struct live {
@@ -153,171 +153,145 @@ int calyx_container_update(struct calyx_context *ctx, const char *id,
 
 /* ---- events ---- */
 
-static void gen_str(yajl_gen g, const char *s)
-{
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-/* uint64 does not fit yajl_gen_integer (long long): "max" is UINT64_MAX */
-static void gen_u64(yajl_gen g, const char *key, uint64_t v)
-{
-	char buf[32];
-	int len = snprintf(buf, sizeof(buf), "%" PRIu64, v);
-
-	gen_str(g, key);
-	yajl_gen_number(g, buf, (size_t)len);
-}
-
 /* Go's `omitempty`: runc leaves zero values of most fields out. */
-static void gen_u64_nz(yajl_gen g, const char *key, uint64_t v)
+static void gen_u64_nz(struct json_writer *w, const char *key, uint64_t v)
 {
 	if (v)
-		gen_u64(g, key, v);
+		jw_key_u64(w, key, v);
 }
 
-static void gen_cpu(yajl_gen g, const struct calyx_cgroup_stats *st)
+static void gen_cpu(struct json_writer *w, const struct calyx_cgroup_stats *st)
 {
-	gen_str(g, "cpu");
-	yajl_gen_map_open(g);
-	gen_str(g, "usage");
-	yajl_gen_map_open(g);
-	gen_u64_nz(g, "total", st->cpu_total);
+	jw_key(w, "cpu");
+	jw_map_open(w);
+	jw_key(w, "usage");
+	jw_map_open(w);
+	gen_u64_nz(w, "total", st->cpu_total);
 	if (st->n_cpu_percpu) {
-		gen_str(g, "percpu");
-		yajl_gen_array_open(g);
-		for (size_t i = 0; i < st->n_cpu_percpu; i++) {
-			char buf[32];
-			int len = snprintf(buf, sizeof(buf), "%" PRIu64,
-					   st->cpu_percpu[i]);
-
-			yajl_gen_number(g, buf, (size_t)len);
-		}
-		yajl_gen_array_close(g);
+		jw_key(w, "percpu");
+		jw_array_open(w);
+		for (size_t i = 0; i < st->n_cpu_percpu; i++)
+			jw_u64(w, st->cpu_percpu[i]);
+		jw_array_close(w);
 	}
-	gen_u64(g, "kernel", st->cpu_kernel);
-	gen_u64(g, "user", st->cpu_user);
-	yajl_gen_map_close(g);
-	gen_str(g, "throttling");
-	yajl_gen_map_open(g);
-	gen_u64_nz(g, "periods", st->throttling_periods);
-	gen_u64_nz(g, "throttledPeriods", st->throttled_periods);
-	gen_u64_nz(g, "throttledTime", st->throttled_time);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
+	jw_key_u64(w, "kernel", st->cpu_kernel);
+	jw_key_u64(w, "user", st->cpu_user);
+	jw_map_close(w);
+	jw_key(w, "throttling");
+	jw_map_open(w);
+	gen_u64_nz(w, "periods", st->throttling_periods);
+	gen_u64_nz(w, "throttledPeriods", st->throttled_periods);
+	gen_u64_nz(w, "throttledTime", st->throttled_time);
+	jw_map_close(w);
+	jw_map_close(w);
 }
 
-static void gen_mem_entry(yajl_gen g, const char *key,
+static void gen_mem_entry(struct json_writer *w, const char *key,
 			  const struct calyx_cgroup_mem_entry *e)
 {
-	gen_str(g, key);
-	yajl_gen_map_open(g);
-	gen_u64(g, "limit", e->limit);
-	gen_u64_nz(g, "usage", e->usage);
-	gen_u64_nz(g, "max", e->max);
-	gen_u64(g, "failcnt", e->failcnt);
-	yajl_gen_map_close(g);
+	jw_key(w, key);
+	jw_map_open(w);
+	jw_key_u64(w, "limit", e->limit);
+	gen_u64_nz(w, "usage", e->usage);
+	gen_u64_nz(w, "max", e->max);
+	jw_key_u64(w, "failcnt", e->failcnt);
+	jw_map_close(w);
 }
 
-static void gen_memory(yajl_gen g, const struct calyx_cgroup_stats *st)
+static void gen_memory(struct json_writer *w, const struct calyx_cgroup_stats *st)
 {
 	static const struct calyx_cgroup_mem_entry none;
 
-	gen_str(g, "memory");
-	yajl_gen_map_open(g);
-	gen_u64_nz(g, "cache", st->memory_cache);
-	gen_mem_entry(g, "usage", &st->memory);
-	gen_mem_entry(g, "swap", &st->swap);
-	gen_mem_entry(g, "kernel", &st->kernel);
-	gen_mem_entry(g, "kernelTCP", &none);
-	gen_str(g, "raw");
-	yajl_gen_map_open(g);
+	jw_key(w, "memory");
+	jw_map_open(w);
+	gen_u64_nz(w, "cache", st->memory_cache);
+	gen_mem_entry(w, "usage", &st->memory);
+	gen_mem_entry(w, "swap", &st->swap);
+	gen_mem_entry(w, "kernel", &st->kernel);
+	gen_mem_entry(w, "kernelTCP", &none);
+	jw_key(w, "raw");
+	jw_map_open(w);
 	for (size_t i = 0; i < st->n_memory_raw; i++)
-		gen_u64(g, st->memory_raw[i].key, st->memory_raw[i].value);
+		jw_key_u64(w, st->memory_raw[i].key, st->memory_raw[i].value);
 	/* the OOM counters have no home in runc's struct; raw is a free map */
-	gen_u64(g, "oom", st->oom);
-	gen_u64(g, "oom_kill", st->oom_kill);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
+	jw_key_u64(w, "oom", st->oom);
+	jw_key_u64(w, "oom_kill", st->oom_kill);
+	jw_map_close(w);
+	jw_map_close(w);
 }
 
-static void gen_blkio_list(yajl_gen g, const char *key,
+static void gen_blkio_list(struct json_writer *w, const char *key,
 			   const struct calyx_cgroup_blkio_entry *e, size_t n)
 {
 	if (!n)
 		return;
-	gen_str(g, key);
-	yajl_gen_array_open(g);
+	jw_key(w, key);
+	jw_array_open(w);
 	for (size_t i = 0; i < n; i++) {
-		yajl_gen_map_open(g);
-		gen_u64_nz(g, "major", e[i].major);
-		gen_u64_nz(g, "minor", e[i].minor);
-		gen_str(g, "op");
-		gen_str(g, e[i].op);
-		gen_u64_nz(g, "value", e[i].value);
-		yajl_gen_map_close(g);
+		jw_map_open(w);
+		gen_u64_nz(w, "major", e[i].major);
+		gen_u64_nz(w, "minor", e[i].minor);
+		jw_key_str(w, "op", e[i].op);
+		gen_u64_nz(w, "value", e[i].value);
+		jw_map_close(w);
 	}
-	yajl_gen_array_close(g);
+	jw_array_close(w);
 }
 
-static void gen_stats_data(yajl_gen g, const struct calyx_cgroup_stats *st)
+static void gen_stats_data(struct json_writer *w, const struct calyx_cgroup_stats *st)
 {
-	yajl_gen_map_open(g);
-	gen_cpu(g, st);
-	gen_memory(g, st);
-	gen_str(g, "pids");
-	yajl_gen_map_open(g);
-	gen_u64_nz(g, "current", st->pids_current);
-	gen_u64_nz(g, "limit", st->pids_limit);
-	yajl_gen_map_close(g);
-	gen_str(g, "blkio");
-	yajl_gen_map_open(g);
-	gen_blkio_list(g, "ioServiceBytesRecursive", st->io_service_bytes,
+	jw_map_open(w);
+	gen_cpu(w, st);
+	gen_memory(w, st);
+	jw_key(w, "pids");
+	jw_map_open(w);
+	gen_u64_nz(w, "current", st->pids_current);
+	gen_u64_nz(w, "limit", st->pids_limit);
+	jw_map_close(w);
+	jw_key(w, "blkio");
+	jw_map_open(w);
+	gen_blkio_list(w, "ioServiceBytesRecursive", st->io_service_bytes,
 		       st->n_io_service_bytes);
-	gen_blkio_list(g, "ioServicedRecursive", st->io_serviced,
+	gen_blkio_list(w, "ioServicedRecursive", st->io_serviced,
 		       st->n_io_serviced);
-	yajl_gen_map_close(g);
-	gen_str(g, "hugetlb");
-	yajl_gen_map_open(g);
+	jw_map_close(w);
+	jw_key(w, "hugetlb");
+	jw_map_open(w);
 	for (size_t i = 0; i < st->n_hugetlb; i++) {
-		gen_str(g, st->hugetlb[i].page_size);
-		yajl_gen_map_open(g);
-		gen_u64_nz(g, "usage", st->hugetlb[i].usage);
-		gen_u64_nz(g, "max", st->hugetlb[i].max);
-		gen_u64(g, "failcnt", st->hugetlb[i].failcnt);
-		yajl_gen_map_close(g);
+		jw_key(w, st->hugetlb[i].page_size);
+		jw_map_open(w);
+		gen_u64_nz(w, "usage", st->hugetlb[i].usage);
+		gen_u64_nz(w, "max", st->hugetlb[i].max);
+		jw_key_u64(w, "failcnt", st->hugetlb[i].failcnt);
+		jw_map_close(w);
 	}
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
+	jw_map_close(w);
+	jw_map_close(w);
 }
 
 /* One event line: {"type":T,"id":ID[,"data":{...}]}. */
 static int emit(FILE *out, const char *type, const char *id,
 		const struct calyx_cgroup_stats *st, calyx_error **err)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
-	const unsigned char *buf;
-	size_t len;
-	int r = 0;
+	_cleanup_free_ char *line = NULL;
+	struct json_writer w;
+	int r;
 
-	if (!g)
-		return calyx_error_set(err, ENOMEM, "events");
-	yajl_gen_map_open(g);
-	gen_str(g, "type");
-	gen_str(g, type);
-	gen_str(g, "id");
-	gen_str(g, id);
+	jw_init(&w, NULL);
+	jw_map_open(&w);
+	jw_key_str(&w, "type", type);
+	jw_key_str(&w, "id", id);
 	if (st) {
-		gen_str(g, "data");
-		gen_stats_data(g, st);
+		jw_key(&w, "data");
+		gen_stats_data(&w, st);
 	}
-	yajl_gen_map_close(g);
-	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
-		r = calyx_error_setx(err, EINVAL, "events: generating JSON");
-	else if (fwrite(buf, 1, len, out) != len || fputc('\n', out) == EOF ||
-		 fflush(out) == EOF)
-		r = calyx_error_set(err, errno, "events: writing");
-	yajl_gen_free(g);
-	return r;
+	jw_map_close(&w);
+	r = jw_finish(&w, true, &line, err);
+	if (r < 0)
+		return calyx_error_prefix(err, "events");
+	if (fputs(line, out) == EOF || fflush(out) == EOF)
+		return calyx_error_set(err, errno, "events: writing");
+	return 0;
 }
 
 static int emit_stats(struct live *l, FILE *out, calyx_error **err)

@@ -223,24 +223,6 @@ static void unbind_criu_root(struct restore_job *job)
 		job->criu_root_bound = false;
 }
 
-static int run_creation_hooks(struct restore_job *job, pid_t pid, calyx_error **err)
-{
-	const struct calyx_spec *spec = job->spec;
-	_cleanup_free_ char *state = NULL;
-
-	if (!spec->hooks[CALYX_HOOK_PRESTART].n && !spec->hooks[CALYX_HOOK_CREATE_RUNTIME].n)
-		return 0;
-	state = container_oci_state_json(job->id, CALYX_STATUS_CREATING, pid,
-					 job->opts->bundle, spec->annotations,
-					 spec->n_annotations);
-	if (!state)
-		return calyx_error_set(err, ENOMEM, "state for hooks");
-	if (calyx_hooks_run(spec, CALYX_HOOK_PRESTART, state, &job->ctx->log, err) < 0 ||
-	    calyx_hooks_run(spec, CALYX_HOOK_CREATE_RUNTIME, state, &job->ctx->log, err) < 0)
-		return -EIO;
-	return 0;
-}
-
 /* The restored terminal's master goes to --console-socket, as at create. */
 static int hand_console(struct restore_job *job, int master, calyx_error **err)
 {
@@ -266,7 +248,8 @@ static int on_notify(void *data, const char *script, pid_t pid, int fd,
 	/* runc's points: hooks once the namespaces exist, state once the
 	 * tree is back (still stopped: CRIU resumes it after our answer) */
 	if (strcmp(script, "setup-namespaces") == 0)
-		return run_creation_hooks(job, pid, err);
+		return container_run_creation_hooks(job->spec, job->id, pid, job->opts->bundle,
+						    &job->ctx->log, err);
 	if (strcmp(script, "orphan-pts-master") == 0 && passed >= 0)
 		return hand_console(job, passed, err);
 	if (strcmp(script, "post-restore") == 0)

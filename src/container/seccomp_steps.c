@@ -12,6 +12,7 @@
 #include "linux/sync.h"
 #include "security/security.h"
 #include "util/cleanup.h"
+#include "util/json_writer.h"
 
 int container_seccomp_early(const struct calyx_process *p,
 			    const struct calyx_seccomp_program *prog, int sync_fd,
@@ -49,23 +50,46 @@ bool container_seccomp_late(const struct calyx_process *p,
 	return prog && p->no_new_privileges && !calyx_seccomp_program_uses_notify(prog);
 }
 
+int container_seccomp_process_state(const struct calyx_spec *spec, const char *id,
+				    enum calyx_status status, pid_t init_pid,
+				    pid_t process_pid, const char *bundle, char **out,
+				    calyx_error **err)
+{
+	static const char *const fds[] = { "seccompFd", NULL };
+	const char *metadata = spec->linux_cfg->seccomp->listener_metadata;
+	struct json_writer w;
+	int r;
+
+	jw_init(&w, NULL);
+	jw_map_open(&w);
+	jw_key_str(&w, "ociVersion", CALYX_OCI_VERSION);
+	jw_key_strv(&w, "fds", fds);
+	jw_key_int(&w, "pid", process_pid);
+	if (metadata)
+		jw_key_str(&w, "metadata", metadata);
+	jw_key(&w, "state");
+	container_gen_oci_state(&w, id, status, init_pid, bundle, spec->annotations,
+				spec->n_annotations);
+	jw_map_close(&w);
+	r = jw_finish(&w, false, out, err);
+	return r < 0 ? calyx_error_prefix(err, "the seccomp agent's state of %s", id) : 0;
+}
+
 int container_hand_seccomp_listener(const struct calyx_spec *spec, const char *id,
 				    enum calyx_status status, pid_t init_pid,
 				    pid_t process_pid, const char *bundle, int fd,
 				    calyx_error **err)
 {
-	const struct calyx_seccomp *sc = spec->linux_cfg->seccomp;
-	_cleanup_free_ char *state = NULL, *msg = NULL;
+	const char *listener = spec->linux_cfg->seccomp->listener_path;
+	_cleanup_free_ char *msg = NULL;
+	int r;
 
-	if (!sc->listener_path)
+	if (!listener)
 		return calyx_error_setx(err, EINVAL,
 					"linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY");
-	state = container_oci_state_json(id, status, init_pid, bundle, spec->annotations,
-					 spec->n_annotations);
-	if (!state)
-		return calyx_error_set(err, ENOMEM, "seccomp state");
-	if (calyx_seccomp_process_state_json(state, process_pid, sc->listener_metadata,
-					     &msg, err) < 0)
-		return -ENOMEM;
-	return calyx_seccomp_send_listener(sc->listener_path, msg, fd, err);
+	r = container_seccomp_process_state(spec, id, status, init_pid, process_pid,
+					    bundle, &msg, err);
+	if (r < 0)
+		return r;
+	return calyx_seccomp_send_listener(listener, msg, fd, err);
 }

@@ -49,10 +49,11 @@ void container_run_poststart(struct calyx_context *ctx, const struct calyx_spec 
 
 	if (!spec || !spec->hooks[CALYX_HOOK_POSTSTART].n)
 		return;
-	state = container_oci_state_json(rec->id, CALYX_STATUS_RUNNING, rec->pid,
-					 rec->bundle, rec->annotations,
-					 rec->n_annotations);
-	if (state)
+	if (container_oci_state_json(rec->id, CALYX_STATUS_RUNNING, rec->pid,
+				     rec->bundle, rec->annotations,
+				     rec->n_annotations, &state, &err) < 0)
+		calyx_warn(&ctx->log, "poststart hooks not run: %s", err->msg);
+	else
 		calyx_hooks_run(spec, CALYX_HOOK_POSTSTART, state, &ctx->log, &err);
 }
 

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #include "cgroups/cgroup.h"
@@ -23,6 +22,7 @@
 #include "util/fs.h"
 #include "util/host_user.h"
 #include "util/json.h"
+#include "util/json_writer.h"
 
 void container_record_free(struct container_record *rec)
 {
@@ -42,67 +42,40 @@ void container_record_free(struct container_record *rec)
 	free(rec);
 }
 
-static void gen_str(yajl_gen g, const char *s)
+static void gen_annotations(struct json_writer *w, const struct calyx_kv *kv, size_t n)
 {
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-static void gen_kv_str(yajl_gen g, const char *k, const char *v)
-{
-	gen_str(g, k);
-	gen_str(g, v ? v : "");
-}
-
-static void gen_annotations(yajl_gen g, const struct calyx_kv *kv, size_t n)
-{
-	gen_str(g, "annotations");
-	yajl_gen_map_open(g);
+	jw_key(w, "annotations");
+	jw_map_open(w);
 	for (size_t i = 0; i < n; i++)
-		gen_kv_str(g, kv[i].key, kv[i].value);
-	yajl_gen_map_close(g);
-}
-
-static char *gen_finish(yajl_gen g)
-{
-	const unsigned char *buf;
-	size_t len;
-	char *out = NULL;
-
-	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
-		out = strndup((const char *)buf, len);
-	yajl_gen_free(g);
-	return out;
+		jw_key_str(w, kv[i].key, kv[i].value);
+	jw_map_close(w);
 }
 
 int container_record_write(int state_dirfd, const struct container_record *rec,
 			   calyx_error **err)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
 	_cleanup_free_ char *json = NULL;
+	struct json_writer w;
+	int r;
 
-	if (!g)
-		return calyx_error_set(err, ENOMEM, "writing state");
-	yajl_gen_map_open(g);
-	gen_kv_str(g, "ociVersion", CALYX_OCI_VERSION);
-	gen_kv_str(g, "id", rec->id);
-	gen_kv_str(g, "bundle", rec->bundle);
-	gen_kv_str(g, "rootfs", rec->rootfs);
-	gen_kv_str(g, "created", rec->created);
-	gen_kv_str(g, "owner", rec->owner);
-	gen_str(g, "pid");
-	yajl_gen_integer(g, rec->pid);
-	gen_str(g, "pidStartTime");
-	yajl_gen_integer(g, (long long)rec->pid_start);
-	gen_kv_str(g, "cgroupPath", rec->cgroup_path);
-	gen_annotations(g, rec->annotations, rec->n_annotations);
-	if (rec->creating) {
-		gen_str(g, "calyxCreating");
-		yajl_gen_bool(g, 1);
-	}
-	yajl_gen_map_close(g);
-	json = gen_finish(g);
-	if (!json)
-		return calyx_error_set(err, ENOMEM, "writing state");
+	jw_init(&w, NULL);
+	jw_map_open(&w);
+	jw_key_str(&w, "ociVersion", CALYX_OCI_VERSION);
+	jw_key_str(&w, "id", rec->id);
+	jw_key_str(&w, "bundle", rec->bundle);
+	jw_key_str(&w, "rootfs", rec->rootfs);
+	jw_key_str(&w, "created", rec->created);
+	jw_key_str(&w, "owner", rec->owner);
+	jw_key_int(&w, "pid", rec->pid);
+	jw_key_int(&w, "pidStartTime", (long long)rec->pid_start);
+	jw_key_str(&w, "cgroupPath", rec->cgroup_path);
+	gen_annotations(&w, rec->annotations, rec->n_annotations);
+	if (rec->creating)
+		jw_key_bool(&w, "calyxCreating", true);
+	jw_map_close(&w);
+	r = jw_finish(&w, false, &json, err);
+	if (r < 0)
+		return calyx_error_prefix(err, "writing state");
 	return calyx_write_file_atomic_at(state_dirfd, STATE_FILE, json,
 					  strlen(json), 0600, err);
 }
@@ -305,28 +278,34 @@ const char *calyx_status_name(enum calyx_status s)
 	return "unknown";
 }
 
-char *container_oci_state_json(const char *id, enum calyx_status status,
-			       pid_t pid, const char *bundle,
-			       const struct calyx_kv *annotations,
-			       size_t n_annotations)
+void container_gen_oci_state(struct json_writer *w, const char *id,
+			     enum calyx_status status, pid_t pid, const char *bundle,
+			     const struct calyx_kv *annotations, size_t n_annotations)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
-
-	if (!g)
-		return NULL;
-	yajl_gen_map_open(g);
-	gen_kv_str(g, "ociVersion", CALYX_OCI_VERSION);
-	gen_kv_str(g, "id", id);
-	gen_kv_str(g, "status", calyx_status_name(status));
-	if (status != CALYX_STATUS_STOPPED && pid > 0) {
-		gen_str(g, "pid");
-		yajl_gen_integer(g, pid);
-	}
-	gen_kv_str(g, "bundle", bundle);
+	jw_map_open(w);
+	jw_key_str(w, "ociVersion", CALYX_OCI_VERSION);
+	jw_key_str(w, "id", id);
+	jw_key_str(w, "status", calyx_status_name(status));
+	if (status != CALYX_STATUS_STOPPED && pid > 0)
+		jw_key_int(w, "pid", pid);
+	jw_key_str(w, "bundle", bundle);
 	if (n_annotations)
-		gen_annotations(g, annotations, n_annotations);
-	yajl_gen_map_close(g);
-	return gen_finish(g);
+		gen_annotations(w, annotations, n_annotations);
+	jw_map_close(w);
+}
+
+int container_oci_state_json(const char *id, enum calyx_status status,
+			     pid_t pid, const char *bundle,
+			     const struct calyx_kv *annotations,
+			     size_t n_annotations, char **out, calyx_error **err)
+{
+	struct json_writer w;
+	int r;
+
+	jw_init(&w, NULL);
+	container_gen_oci_state(&w, id, status, pid, bundle, annotations, n_annotations);
+	r = jw_finish(&w, false, out, err);
+	return r < 0 ? calyx_error_prefix(err, "the state of %s", id) : 0;
 }
 
 /* ---- the public state API ---- */
@@ -507,35 +486,45 @@ int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
 	return 0;
 }
 
-char *calyx_state_to_json(const struct calyx_state *st)
+/* One state as `runc state` and `runc list -f json` print it. */
+static void gen_state(struct json_writer *w, const struct calyx_state *st)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
-	char *json;
-
-	if (!g)
-		return NULL;
-	yajl_gen_config(g, yajl_gen_beautify, 1);
-	yajl_gen_config(g, yajl_gen_indent_string, "  ");
-	yajl_gen_map_open(g);
-	gen_kv_str(g, "ociVersion", st->oci_version);
-	gen_kv_str(g, "id", st->id);
-	gen_str(g, "pid");
-	yajl_gen_integer(g, st->pid);
-	gen_kv_str(g, "status", calyx_status_name(st->status));
-	gen_kv_str(g, "bundle", st->bundle);
-	gen_kv_str(g, "rootfs", st->rootfs);
-	gen_kv_str(g, "created", st->created);
+	jw_map_open(w);
+	jw_key_str(w, "ociVersion", st->oci_version);
+	jw_key_str(w, "id", st->id);
+	jw_key_int(w, "pid", st->pid);
+	jw_key_str(w, "status", calyx_status_name(st->status));
+	jw_key_str(w, "bundle", st->bundle);
+	jw_key_str(w, "rootfs", st->rootfs);
+	jw_key_str(w, "created", st->created);
 	if (st->n_annotations)
-		gen_annotations(g, st->annotations, st->n_annotations);
-	gen_kv_str(g, "owner", st->owner);
-	yajl_gen_map_close(g);
-	json = gen_finish(g);
-	if (json) {
-		/* yajl's beautify ends with a newline already; keep exactly one */
-		size_t len = strlen(json);
+		gen_annotations(w, st->annotations, st->n_annotations);
+	jw_key_str(w, "owner", st->owner);
+	jw_map_close(w);
+}
 
-		while (len && json[len - 1] == '\n')
-			json[--len] = '\0';
-	}
-	return json;
+int calyx_state_to_json(const struct calyx_state *st, char **out, calyx_error **err)
+{
+	struct json_writer w;
+	int r;
+
+	jw_init(&w, "  ");
+	gen_state(&w, st);
+	r = jw_finish(&w, false, out, err);
+	return r < 0 ? calyx_error_prefix(err, "the state of %s", st->id) : 0;
+}
+
+int calyx_state_list_to_json(struct calyx_state *const *states, size_t n,
+			     char **out, calyx_error **err)
+{
+	struct json_writer w;
+	int r;
+
+	jw_init(&w, NULL);
+	jw_array_open(&w);
+	for (size_t i = 0; i < n; i++)
+		gen_state(&w, states[i]);
+	jw_array_close(&w);
+	r = jw_finish(&w, false, out, err);
+	return r < 0 ? calyx_error_prefix(err, "listing the containers") : 0;
 }

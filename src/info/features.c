@@ -8,13 +8,14 @@
 #include <ctype.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/capability.h>
 
 #include "calyx/calyx.h"
 #include "config.h"
 #include "git_commit.h"
-#include "info/json_gen.h"
 #include "seccomp/seccomp.h"
+#include "util/json_writer.h"
 
 static const char *const hooks[] = {
 	"prestart",	  "createRuntime", "createContainer",
@@ -72,10 +73,19 @@ static bool seccomp_flag_usable(const char *name, unsigned int api_level)
 
 /* Every capability libcap can name, upper-cased as config.json spells it.
  * cap_to_name() falls back to a bare number past the library's table. */
-static void gen_capabilities(struct json_out *jo)
+/* "key": { "enabled": value } */
+static void key_enabled(struct json_writer *w, const char *key, bool value)
 {
-	jo_key(jo, "capabilities");
-	jo_array_open(jo);
+	jw_key(w, key);
+	jw_map_open(w);
+	jw_key_bool(w, "enabled", value);
+	jw_map_close(w);
+}
+
+static void gen_capabilities(struct json_writer *w)
+{
+	jw_key(w, "capabilities");
+	jw_array_open(w);
 	for (cap_value_t cap = 0; cap < 64; cap++) {
 		char *name = cap_to_name(cap);
 		char upper[64];
@@ -91,91 +101,88 @@ static void gen_capabilities(struct json_out *jo)
 			upper[i] = (char)toupper((unsigned char)name[i]);
 		upper[i] = '\0';
 		cap_free(name);
-		jo_str(jo, upper);
+		jw_str(w, upper);
 	}
-	jo_array_close(jo);
+	jw_array_close(w);
 }
 
-static void gen_seccomp(struct json_out *jo)
+static void gen_seccomp(struct json_writer *w)
 {
 	const char *const *flags = calyx_seccomp_supported_flags();
 	unsigned int api_level = (unsigned int)seccomp_api_get();
 
-	jo_key(jo, "seccomp");
-	jo_map_open(jo);
-	jo_key_bool(jo, "enabled", true);
-	jo_key_strv(jo, "actions", calyx_seccomp_supported_actions());
-	jo_key_strv(jo, "operators", calyx_seccomp_supported_operators());
-	jo_key_strv(jo, "archs", calyx_seccomp_supported_archs());
-	jo_key_strv(jo, "knownFlags", flags);
-	jo_key(jo, "supportedFlags");
-	jo_array_open(jo);
+	jw_key(w, "seccomp");
+	jw_map_open(w);
+	jw_key_bool(w, "enabled", true);
+	jw_key_strv(w, "actions", calyx_seccomp_supported_actions());
+	jw_key_strv(w, "operators", calyx_seccomp_supported_operators());
+	jw_key_strv(w, "archs", calyx_seccomp_supported_archs());
+	jw_key_strv(w, "knownFlags", flags);
+	jw_key(w, "supportedFlags");
+	jw_array_open(w);
 	for (; flags && *flags; flags++)
 		if (seccomp_flag_usable(*flags, api_level))
-			jo_str(jo, *flags);
-	jo_array_close(jo);
-	jo_map_close(jo);
+			jw_str(w, *flags);
+	jw_array_close(w);
+	jw_map_close(w);
 }
 
 static const char *const unsafe_annotations[] = { "org.systemd.property.", NULL };
 
-static void gen_linux(struct json_out *jo)
+static void gen_linux(struct json_writer *w)
 {
-	jo_key(jo, "linux");
-	jo_map_open(jo);
-	jo_key_strv(jo, "namespaces", namespaces);
-	gen_capabilities(jo);
-	jo_key(jo, "cgroup");
-	jo_map_open(jo);
-	jo_key_bool(jo, "v1", true);
-	jo_key_bool(jo, "v2", true);
-	jo_key_bool(jo, "systemd", true);
-	jo_key_bool(jo, "systemdUser", false);
-	jo_key_bool(jo, "rdma", true);
-	jo_map_close(jo);
-	gen_seccomp(jo);
-	jo_key_enabled(jo, "apparmor", true);
-	jo_key_enabled(jo, "selinux", true);
-	jo_key_enabled(jo, "intelRdt", false);
-	jo_key(jo, "mountExtensions");
-	jo_map_open(jo);
+	jw_key(w, "linux");
+	jw_map_open(w);
+	jw_key_strv(w, "namespaces", namespaces);
+	gen_capabilities(w);
+	jw_key(w, "cgroup");
+	jw_map_open(w);
+	jw_key_bool(w, "v1", true);
+	jw_key_bool(w, "v2", true);
+	jw_key_bool(w, "systemd", true);
+	jw_key_bool(w, "systemdUser", false);
+	jw_key_bool(w, "rdma", true);
+	jw_map_close(w);
+	gen_seccomp(w);
+	key_enabled(w, "apparmor", true);
+	key_enabled(w, "selinux", true);
+	key_enabled(w, "intelRdt", false);
+	jw_key(w, "mountExtensions");
+	jw_map_open(w);
 	/* bind mounts only: other filesystems are refused with a clear error */
-	jo_key_enabled(jo, "idmap", true);
-	jo_map_close(jo);
-	jo_key_enabled(jo, "netDevices", true);
-	jo_map_close(jo);
+	key_enabled(w, "idmap", true);
+	jw_map_close(w);
+	key_enabled(w, "netDevices", true);
+	jw_map_close(w);
 }
 
 int calyx_features_json(char **json_out, calyx_error **err)
 {
 	const struct scmp_version *v = seccomp_version();
 	char seccomp_ver[48];
-	struct json_out jo;
-	int r;
+	struct json_writer w;
 
 	snprintf(seccomp_ver, sizeof(seccomp_ver), "%u.%u.%u", v->major,
 		 v->minor, v->micro);
-	r = jo_init(&jo, "    ", err);
-	if (r < 0)
-		return r;
-	jo_map_open(&jo);
-	jo_key_str(&jo, "ociVersionMin", "1.0.0");
-	jo_key_str(&jo, "ociVersionMax", CALYX_OCI_VERSION);
-	jo_key_strv(&jo, "hooks", hooks);
-	jo_key_strv(&jo, "mountOptions", mount_options);
-	gen_linux(&jo);
-	jo_key(&jo, "annotations");
-	jo_map_open(&jo);
-	jo_key_str(&jo, "io.github.calyx.commit", CALYX_GIT_COMMIT);
-	jo_key_str(&jo, "io.github.calyx.version", CALYX_VERSION);
-	jo_key_str(&jo, "io.github.seccomp.libseccomp.version", seccomp_ver);
+	jw_init(&w, "    ");
+	jw_map_open(&w);
+	jw_key_str(&w, "ociVersionMin", "1.0.0");
+	jw_key_str(&w, "ociVersionMax", CALYX_OCI_VERSION);
+	jw_key_strv(&w, "hooks", hooks);
+	jw_key_strv(&w, "mountOptions", mount_options);
+	gen_linux(&w);
+	jw_key(&w, "annotations");
+	jw_map_open(&w);
+	jw_key_str(&w, "io.github.calyx.commit", CALYX_GIT_COMMIT);
+	jw_key_str(&w, "io.github.calyx.version", CALYX_VERSION);
+	jw_key_str(&w, "io.github.seccomp.libseccomp.version", seccomp_ver);
 	/* runc's key, which engines look for: checkpoint/restore through
 	 * CRIU (found in $PATH when used) */
-	jo_key_str(&jo, "org.opencontainers.runc.checkpoint.enabled", "true");
-	jo_map_close(&jo);
+	jw_key_str(&w, "org.opencontainers.runc.checkpoint.enabled", "true");
+	jw_map_close(&w);
 	/* features.md: they pass unit properties to systemd (checked strictly,
 	 * but an engine that filters untrusted annotations should know) */
-	jo_key_strv(&jo, "potentiallyUnsafeConfigAnnotations", unsafe_annotations);
-	jo_map_close(&jo);
-	return jo_finish(&jo, json_out, err);
+	jw_key_strv(&w, "potentiallyUnsafeConfigAnnotations", unsafe_annotations);
+	jw_map_close(&w);
+	return jw_finish(&w, true, json_out, err);
 }

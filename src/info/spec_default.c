@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "calyx/calyx.h"
-#include "info/json_gen.h"
+#include "util/json_writer.h"
 
 static const char *const default_caps[] = {
 	"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL,
@@ -96,123 +96,120 @@ static const char *const namespaces_rootless[] = {
 	"pid", "ipc", "uts", "mount", "cgroup", "user", NULL,
 };
 
-static void gen_process(struct json_out *jo)
+static void gen_process(struct json_writer *w)
 {
-	jo_key(jo, "process");
-	jo_map_open(jo);
-	jo_key_bool(jo, "terminal", true);
-	jo_key(jo, "user");
-	jo_map_open(jo);
-	jo_key_int(jo, "uid", 0);
-	jo_key_int(jo, "gid", 0);
-	jo_map_close(jo);
-	jo_key_strv(jo, "args", (const char *const[]){ "sh", NULL });
-	jo_key_strv(jo, "env", default_env);
-	jo_key_str(jo, "cwd", "/");
-	jo_key(jo, "capabilities");
-	jo_map_open(jo);
-	jo_key_strv(jo, "bounding", default_caps);
-	jo_key_strv(jo, "effective", default_caps);
-	jo_key_strv(jo, "permitted", default_caps);
-	jo_map_close(jo);
-	jo_key(jo, "rlimits");
-	jo_array_open(jo);
-	jo_map_open(jo);
-	jo_key_str(jo, "type", "RLIMIT_NOFILE");
-	jo_key_int(jo, "hard", 1024);
-	jo_key_int(jo, "soft", 1024);
-	jo_map_close(jo);
-	jo_array_close(jo);
-	jo_key_bool(jo, "noNewPrivileges", true);
-	jo_map_close(jo);
+	jw_key(w, "process");
+	jw_map_open(w);
+	jw_key_bool(w, "terminal", true);
+	jw_key(w, "user");
+	jw_map_open(w);
+	jw_key_int(w, "uid", 0);
+	jw_key_int(w, "gid", 0);
+	jw_map_close(w);
+	jw_key_strv(w, "args", (const char *const[]){ "sh", NULL });
+	jw_key_strv(w, "env", default_env);
+	jw_key_str(w, "cwd", "/");
+	jw_key(w, "capabilities");
+	jw_map_open(w);
+	jw_key_strv(w, "bounding", default_caps);
+	jw_key_strv(w, "effective", default_caps);
+	jw_key_strv(w, "permitted", default_caps);
+	jw_map_close(w);
+	jw_key(w, "rlimits");
+	jw_array_open(w);
+	jw_map_open(w);
+	jw_key_str(w, "type", "RLIMIT_NOFILE");
+	jw_key_int(w, "hard", 1024);
+	jw_key_int(w, "soft", 1024);
+	jw_map_close(w);
+	jw_array_close(w);
+	jw_key_bool(w, "noNewPrivileges", true);
+	jw_map_close(w);
 }
 
-static void gen_mounts(struct json_out *jo, bool rootless)
+static void gen_mounts(struct json_writer *w, bool rootless)
 {
 	const struct default_mount *list = rootless ? mounts_rootless : mounts;
 
-	jo_key(jo, "mounts");
-	jo_array_open(jo);
+	jw_key(w, "mounts");
+	jw_array_open(w);
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
-		jo_map_open(jo);
-		jo_key_str(jo, "destination", list[i].destination);
-		jo_key_str(jo, "type", list[i].type);
-		jo_key_str(jo, "source", list[i].source);
+		jw_map_open(w);
+		jw_key_str(w, "destination", list[i].destination);
+		jw_key_str(w, "type", list[i].type);
+		jw_key_str(w, "source", list[i].source);
 		if (list[i].options)
-			jo_key_strv(jo, "options", list[i].options);
-		jo_map_close(jo);
+			jw_key_strv(w, "options", list[i].options);
+		jw_map_close(w);
 	}
-	jo_array_close(jo);
+	jw_array_close(w);
 }
 
-static void gen_id_mapping(struct json_out *jo, const char *key,
+static void gen_id_mapping(struct json_writer *w, const char *key,
 			   unsigned int host_id)
 {
-	jo_key(jo, key);
-	jo_array_open(jo);
-	jo_map_open(jo);
-	jo_key_int(jo, "containerID", 0);
-	jo_key_int(jo, "hostID", host_id);
-	jo_key_int(jo, "size", 1);
-	jo_map_close(jo);
-	jo_array_close(jo);
+	jw_key(w, key);
+	jw_array_open(w);
+	jw_map_open(w);
+	jw_key_int(w, "containerID", 0);
+	jw_key_int(w, "hostID", host_id);
+	jw_key_int(w, "size", 1);
+	jw_map_close(w);
+	jw_array_close(w);
 }
 
-static void gen_linux(struct json_out *jo, bool rootless)
+static void gen_linux(struct json_writer *w, bool rootless)
 {
 	const char *const *ns = rootless ? namespaces_rootless : namespaces;
 
-	jo_key(jo, "linux");
-	jo_map_open(jo);
+	jw_key(w, "linux");
+	jw_map_open(w);
 	if (rootless) {
-		gen_id_mapping(jo, "uidMappings", geteuid());
-		gen_id_mapping(jo, "gidMappings", getegid());
+		gen_id_mapping(w, "uidMappings", geteuid());
+		gen_id_mapping(w, "gidMappings", getegid());
 	} else {
 		/* Deny every device; the runtime adds the default ones. */
-		jo_key(jo, "resources");
-		jo_map_open(jo);
-		jo_key(jo, "devices");
-		jo_array_open(jo);
-		jo_map_open(jo);
-		jo_key_bool(jo, "allow", false);
-		jo_key_str(jo, "access", "rwm");
-		jo_map_close(jo);
-		jo_array_close(jo);
-		jo_map_close(jo);
+		jw_key(w, "resources");
+		jw_map_open(w);
+		jw_key(w, "devices");
+		jw_array_open(w);
+		jw_map_open(w);
+		jw_key_bool(w, "allow", false);
+		jw_key_str(w, "access", "rwm");
+		jw_map_close(w);
+		jw_array_close(w);
+		jw_map_close(w);
 	}
-	jo_key(jo, "namespaces");
-	jo_array_open(jo);
+	jw_key(w, "namespaces");
+	jw_array_open(w);
 	for (; *ns; ns++) {
-		jo_map_open(jo);
-		jo_key_str(jo, "type", *ns);
-		jo_map_close(jo);
+		jw_map_open(w);
+		jw_key_str(w, "type", *ns);
+		jw_map_close(w);
 	}
-	jo_array_close(jo);
-	jo_key_strv(jo, "maskedPaths", masked_paths);
-	jo_key_strv(jo, "readonlyPaths", readonly_paths);
-	jo_map_close(jo);
+	jw_array_close(w);
+	jw_key_strv(w, "maskedPaths", masked_paths);
+	jw_key_strv(w, "readonlyPaths", readonly_paths);
+	jw_map_close(w);
 }
 
 int calyx_spec_generate_default(bool rootless, char **json_out,
 				calyx_error **err)
 {
-	struct json_out jo;
-	int r;
+	struct json_writer w;
 
-	r = jo_init(&jo, "\t", err);
-	if (r < 0)
-		return r;
-	jo_map_open(&jo);
-	jo_key_str(&jo, "ociVersion", CALYX_OCI_VERSION);
-	gen_process(&jo);
-	jo_key(&jo, "root");
-	jo_map_open(&jo);
-	jo_key_str(&jo, "path", "rootfs");
-	jo_key_bool(&jo, "readonly", true);
-	jo_map_close(&jo);
-	jo_key_str(&jo, "hostname", "calyx");
-	gen_mounts(&jo, rootless);
-	gen_linux(&jo, rootless);
-	jo_map_close(&jo);
-	return jo_finish(&jo, json_out, err);
+	jw_init(&w, "\t");
+	jw_map_open(&w);
+	jw_key_str(&w, "ociVersion", CALYX_OCI_VERSION);
+	gen_process(&w);
+	jw_key(&w, "root");
+	jw_map_open(&w);
+	jw_key_str(&w, "path", "rootfs");
+	jw_key_bool(&w, "readonly", true);
+	jw_map_close(&w);
+	jw_key_str(&w, "hostname", "calyx");
+	gen_mounts(&w, rootless);
+	gen_linux(&w, rootless);
+	jw_map_close(&w);
+	return jw_finish(&w, true, json_out, err);
 }

@@ -92,10 +92,13 @@ static int resolve_policy(const struct calyx_memory_policy *mp, int *mode,
 					mp->mode ? mp->mode : "");
 	*mode = mpol_modes[m].value;
 	*highest = -1;
-	if (mp->nodes && *mp->nodes &&
-	    parse_id_list(mp->nodes, mask, MAX_NODES, highest, "linux.memoryPolicy.nodes",
-			  err) < 0)
-		return -EINVAL;
+	if (mp->nodes && *mp->nodes) {
+		int r = parse_id_list(mp->nodes, mask, MAX_NODES, highest,
+				      "linux.memoryPolicy.nodes", err);
+
+		if (r < 0)
+			return r;
+	}
 	if (mpol_modes[m].nodes == 0 && *highest >= 0)
 		return calyx_error_setx(err, EINVAL, "linux.memoryPolicy.nodes: %s takes no nodes",
 					mp->mode);
@@ -143,12 +146,13 @@ int memory_policy_apply(const struct calyx_memory_policy *mp, calyx_error **err)
 int cpu_affinity_apply(const char *list, const char *field, calyx_error **err)
 {
 	unsigned long mask[CPU_SETSIZE / BITS_PER_LONG];
-	int highest;
+	int highest, r;
 
 	if (!list || !*list)
 		return 0;	/* empty: the kernel decides (config.md) */
-	if (parse_id_list(list, mask, CPU_SETSIZE, &highest, field, err) < 0)
-		return -EINVAL;
+	r = parse_id_list(list, mask, CPU_SETSIZE, &highest, field, err);
+	if (r < 0)
+		return r;
 	if (sched_setaffinity(0, sizeof(mask), (cpu_set_t *)mask) < 0)
 		return calyx_error_set(err, errno, "%s: sched_setaffinity(%s)", field, list);
 	return 0;

@@ -192,8 +192,10 @@ int ns_plan_enter_for_clone(const struct calyx_spec *spec, struct ns_plan *plan,
 		} else {
 			if (unshare(CLONE_NEWTIME) < 0)
 				return calyx_error_set(err, errno, "creating the time namespace");
-			if (write_time_offsets(spec, err) < 0)
-				return -EINVAL;
+			int r = write_time_offsets(spec, err);
+
+			if (r < 0)
+				return r;
 		}
 	}
 	return 0;
@@ -393,17 +395,21 @@ int ns_write_id_maps(const struct calyx_spec *spec, pid_t pid,
 			return calyx_error_prefix(err, "linux.gidMappings");
 	}
 	if (uid_helper) {
-		if (run_id_helper("newuidmap", pid, lx->uid_mappings, lx->n_uid_mappings,
-				  "linux.uidMappings", err) < 0)
-			return -EPERM;
+		int r = run_id_helper("newuidmap", pid, lx->uid_mappings,
+				      lx->n_uid_mappings, "linux.uidMappings", err);
+
+		if (r < 0)
+			return r;
 	} else if (lx->n_uid_mappings &&
 		   write_map(pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0) {
 		return calyx_error_prefix(err, "linux.uidMappings");
 	}
 	if (gid_helper) {
-		if (run_id_helper("newgidmap", pid, lx->gid_mappings, lx->n_gid_mappings,
-				  "linux.gidMappings", err) < 0)
-			return -EPERM;
+		int r = run_id_helper("newgidmap", pid, lx->gid_mappings,
+				      lx->n_gid_mappings, "linux.gidMappings", err);
+
+		if (r < 0)
+			return r;
 	} else if (lx->n_gid_mappings &&
 		   write_map(pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0) {
 		return calyx_error_prefix(err, "linux.gidMappings");

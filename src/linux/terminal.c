@@ -104,8 +104,12 @@ int terminal_open(const struct calyx_process *p, bool console, int *master,
 		if (ioctl(s, TIOCSWINSZ, &ws) < 0)
 			return calyx_error_set(err, errno, "process.consoleSize");
 	}
-	if (console && bind_console(s, err) < 0)
-		return -EPERM;
+	if (console) {
+		int r = bind_console(s, err);
+
+		if (r < 0)
+			return r;
+	}
 	*master = TAKE_FD(m);
 	*slave = TAKE_FD(s);
 	return 0;

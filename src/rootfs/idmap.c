@@ -28,21 +28,18 @@
 
 #include "rootfs/internal.h"
 #include "util/cleanup.h"
+#include "util/strv.h"
 
 bool calyx_rootfs_mount_wants_idmap(const struct calyx_mount *m)
 {
-	for (char **o = m->options; o && *o; o++)
-		if (strcmp(*o, "idmap") == 0 || strcmp(*o, "ridmap") == 0)
-			return true;
-	return m->n_uid_mappings || m->n_gid_mappings;
+	return calyx_strv_contains(m->options, "idmap") ||
+	       calyx_strv_contains(m->options, "ridmap") ||
+	       m->n_uid_mappings || m->n_gid_mappings;
 }
 
 static bool has_option(const struct calyx_mount *m, const char *name)
 {
-	for (char **o = m->options; o && *o; o++)
-		if (strcmp(*o, name) == 0)
-			return true;
-	return false;
+	return calyx_strv_contains(m->options, name);
 }
 
 bool calyx_rootfs_mount_is_bind(const struct calyx_mount *m)

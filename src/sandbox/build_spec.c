@@ -20,43 +20,13 @@
 #include "seccomp/seccomp.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/strv.h"
 
 #define SANDBOX_ANNOTATION "org.calyx.sandbox"
 
-static size_t strv_len(char *const *v)
+static int append(char ***v, const char *s, calyx_error **err)
 {
-	size_t n = 0;
-
-	while (v && v[n])
-		n++;
-	return n;
-}
-
-static int strv_append(char ***v, const char *s, calyx_error **err)
-{
-	size_t n = strv_len(*v);
-	char **grown = realloc(*v, (n + 2) * sizeof(**v));
-
-	if (!grown)
-		return calyx_error_set(err, ENOMEM, "spec");
-	*v = grown;
-	grown[n] = strdup(s);
-	grown[n + 1] = NULL;
-	return grown[n] ? 0 : calyx_error_set(err, ENOMEM, "spec");
-}
-
-static void strv_remove(char **v, const char *s)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; v && v[i]; i++) {
-		if (strcmp(v[i], s) == 0)
-			free(v[i]);
-		else
-			v[j++] = v[i];
-	}
-	if (v)
-		v[j] = NULL;
+	return calyx_strv_push(v, s) < 0 ? calyx_error_set(err, ENOMEM, "spec") : 0;
 }
 
 static int set_str(char **field, const char *value, calyx_error **err)
@@ -132,6 +102,7 @@ static int add_mount(struct calyx_spec *spec, const char *dst, const char *type,
 		     const char *src, const char *const *opts, calyx_error **err)
 {
 	struct calyx_mount *grown, *m;
+	int r;
 
 	grown = realloc(spec->mounts, (spec->n_mounts + 1) * sizeof(*grown));
 	if (!grown)
@@ -140,13 +111,14 @@ static int add_mount(struct calyx_spec *spec, const char *dst, const char *type,
 	m = &grown[spec->n_mounts];
 	memset(m, 0, sizeof(*m));
 	spec->n_mounts++;
-	if (set_str(&m->destination, dst, err) < 0 || set_str(&m->type, type, err) < 0 ||
-	    set_str(&m->source, src, err) < 0)
-		return -ENOMEM;
-	for (; *opts; opts++)
-		if (strv_append(&m->options, *opts, err) < 0)
-			return -ENOMEM;
-	return 0;
+	r = set_str(&m->destination, dst, err);
+	if (r >= 0)
+		r = set_str(&m->type, type, err);
+	if (r >= 0)
+		r = set_str(&m->source, src, err);
+	for (; r >= 0 && *opts; opts++)
+		r = append(&m->options, *opts, err);
+	return r < 0 ? r : 0;
 }
 
 /* SRC:DST[:ro|:rw]; SRC must exist (made absolute, symlinks resolved). */
@@ -238,7 +210,7 @@ static int set_env(struct calyx_process *p, const char *arg, calyx_error **err)
 		if (strncmp(p->env[i], arg, klen) == 0 && p->env[i][klen] == '=')
 			return set_str(&p->env[i], arg, err);
 	}
-	return strv_append(&p->env, arg, err);
+	return append(&p->env, arg, err);
 }
 
 /* "net_admin" / "CAP_NET_ADMIN" -> "CAP_NET_ADMIN" */
@@ -270,11 +242,13 @@ static const char *const build_caps[] = {
 static int add_cap(struct calyx_capabilities *c, const char *name, calyx_error **err)
 {
 	char ***sets[] = { &c->bounding, &c->effective, &c->permitted };
+	int r;
 
 	for (size_t s = 0; s < ARRAY_SIZE(sets); s++) {
-		strv_remove(*sets[s], name);
-		if (strv_append(sets[s], name, err) < 0)
-			return -ENOMEM;
+		calyx_strv_remove(*sets[s], name);
+		r = append(sets[s], name, err);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -284,6 +258,7 @@ static int change_caps(struct calyx_process *p, const struct sandbox_options *o,
 {
 	struct calyx_capabilities *c = p->capabilities;
 	char name[64];
+	int r;
 
 	if (!c) {
 		c = p->capabilities = calloc(1, sizeof(*c));
@@ -293,20 +268,23 @@ static int change_caps(struct calyx_process *p, const struct sandbox_options *o,
 	for (size_t i = 0; i < o->n_cap_drop; i++) {
 		if (cap_name(o->cap_drop[i], name, sizeof(name), err) < 0)
 			return calyx_error_prefix(err, "--cap-drop");
-		strv_remove(c->bounding, name);
-		strv_remove(c->effective, name);
-		strv_remove(c->permitted, name);
-		strv_remove(c->inheritable, name);
-		strv_remove(c->ambient, name);
+		calyx_strv_remove(c->bounding, name);
+		calyx_strv_remove(c->effective, name);
+		calyx_strv_remove(c->permitted, name);
+		calyx_strv_remove(c->inheritable, name);
+		calyx_strv_remove(c->ambient, name);
 	}
-	for (size_t i = 0; o->caps_profile && i < ARRAY_SIZE(build_caps); i++)
-		if (add_cap(c, build_caps[i], err) < 0)
-			return -ENOMEM;
+	for (size_t i = 0; o->caps_profile && i < ARRAY_SIZE(build_caps); i++) {
+		r = add_cap(c, build_caps[i], err);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < o->n_cap_add; i++) {
 		if (cap_name(o->cap_add[i], name, sizeof(name), err) < 0)
 			return calyx_error_prefix(err, "--cap-add");
-		if (add_cap(c, name, err) < 0)
-			return -ENOMEM;
+		r = add_cap(c, name, err);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -366,26 +344,22 @@ static int set_process(struct calyx_spec *spec, const struct sandbox_options *o,
 		       char *const *cmd, calyx_error **err)
 {
 	struct calyx_process *p = spec->process;
-	size_t n = strv_len(cmd);
 	int r;
 
-	if (!n)
+	if (!cmd || !cmd[0])
 		return calyx_error_setx(err, EINVAL,
 					"run --rootfs: no command (give it after --)");
 	p->terminal = o->tty;
-	for (size_t i = 0; p->args && p->args[i]; i++)
-		free(p->args[i]);
-	free(p->args);
-	p->args = calloc(n + 1, sizeof(*p->args));
+	calyx_strv_free(p->args);
+	p->args = calyx_strv_dup(cmd);
 	if (!p->args)
 		return calyx_error_set(err, ENOMEM, "spec");
-	for (p->n_args = 0; p->n_args < n; p->n_args++) {
-		p->args[p->n_args] = strdup(cmd[p->n_args]);
-		if (!p->args[p->n_args])
-			return calyx_error_set(err, ENOMEM, "spec");
+	p->n_args = calyx_strv_length(p->args);
+	if (o->workdir) {
+		r = set_str(&p->cwd, o->workdir, err);
+		if (r < 0)
+			return r;
 	}
-	if (o->workdir && set_str(&p->cwd, o->workdir, err) < 0)
-		return -ENOMEM;
 	for (size_t i = 0; i < o->n_env_files; i++) {
 		r = add_env_file(p, o->env_files[i], err);
 		if (r < 0)
@@ -410,6 +384,7 @@ static int set_namespaces(struct calyx_spec *spec, const struct sandbox_options 
 	struct calyx_linux *l = spec->linux_cfg;
 	bool has_net = calyx_spec_namespace(spec, CALYX_NS_NETWORK) != NULL;
 	size_t j = 0;
+	int r;
 
 	if (o->net == SANDBOX_NET_HOST) {
 		for (size_t i = 0; i < l->n_namespaces; i++) {
@@ -435,10 +410,12 @@ static int set_namespaces(struct calyx_spec *spec, const struct sandbox_options 
 		if (!l->net_devices)
 			return calyx_error_set(err, ENOMEM, "spec");
 		l->n_net_devices = 1;
-		if (set_str(&l->net_devices[0].host_name,
-			    plan->veth_peer ? plan->veth_peer : "cxc0", err) < 0 ||
-		    set_str(&l->net_devices[0].name, "eth0", err) < 0)
-			return -ENOMEM;
+		r = set_str(&l->net_devices[0].host_name,
+			    plan->veth_peer ? plan->veth_peer : "cxc0", err);
+		if (r >= 0)
+			r = set_str(&l->net_devices[0].name, "eth0", err);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -572,16 +549,18 @@ int sandbox_build_spec(const struct sandbox_options *o, char *const *cmd,
 		r = sandbox_add_subids(spec->linux_cfg, err);
 	if (r < 0)
 		return r;
-	if (set_str(&spec->root_path, plan->root_path, err) < 0)
-		return -ENOMEM;
+	r = set_str(&spec->root_path, plan->root_path, err);
+	if (r < 0)
+		return r;
 	/* the host's own root is never written to without an overlay */
 	spec->root_readonly = o->read_only ||
 			      (!o->overlay && strcmp(o->rootfs, "/") == 0);
 	if (o->hostname && strlen(o->hostname) > 64)
 		return calyx_error_setx(err, EINVAL, "--hostname: longer than 64 characters");
-	if (o->hostname && set_str(&spec->hostname, o->hostname, err) < 0)
-		return -ENOMEM;
-	r = set_process(spec, o, cmd, err);
+	if (o->hostname)
+		r = set_str(&spec->hostname, o->hostname, err);
+	if (r >= 0)
+		r = set_process(spec, o, cmd, err);
 	if (r >= 0)
 		r = check_workdir(o, err);
 	for (size_t i = 0; r >= 0 && i < o->n_binds; i++)

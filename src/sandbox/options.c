@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The bundle-less run's flags: checked as they come, kept as given. */
+/* The bundle-less run's options (calyx/sandbox.h): each value checked,
+ * naming its flag, and typed for the rest of src/sandbox. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -8,29 +9,7 @@
 #include "linux/network.h"
 #include "sandbox/sandbox.h"
 #include "util/cleanup.h"
-
-void sandbox_options_free(struct sandbox_options *o)
-{
-	/* the strings belong to argv; only the arrays are ours */
-	free(o->binds);
-	free(o->tmpfs);
-	free(o->env);
-	free(o->env_files);
-	free(o->cap_add);
-	free(o->cap_drop);
-}
-
-static int push(char ***list, size_t *n, const char *arg, calyx_error **err)
-{
-	char **grown = realloc(*list, (*n + 2) * sizeof(**list));
-
-	if (!grown)
-		return calyx_error_set(err, ENOMEM, "flags");
-	grown[(*n)++] = (char *)arg;
-	grown[*n] = NULL;
-	*list = grown;
-	return 1;
-}
+#include "util/strv.h"
 
 /* Decimal with an optional k/m/g/t suffix (powers of 1024), > 0. */
 int sandbox_parse_size(const char *text, int64_t *bytes, calyx_error **err)
@@ -113,10 +92,10 @@ static int parse_count(const char *flag, const char *text, int64_t max,
 
 static int parse_net(struct sandbox_options *o, const char *arg, calyx_error **err)
 {
-	if (strcmp(arg, "none") == 0)
-		o->net = SANDBOX_NET_NONE;
-	else if (strcmp(arg, "loopback") == 0)
+	if (!arg || strcmp(arg, "loopback") == 0)
 		o->net = SANDBOX_NET_LOOPBACK;
+	else if (strcmp(arg, "none") == 0)
+		o->net = SANDBOX_NET_NONE;
 	else if (strcmp(arg, "host") == 0)
 		o->net = SANDBOX_NET_HOST;
 	else if (strcmp(arg, "veth") == 0 || strncmp(arg, "veth:", 5) == 0) {
@@ -128,111 +107,76 @@ static int parse_net(struct sandbox_options *o, const char *arg, calyx_error **e
 		return calyx_error_setx(err, EINVAL,
 					"--net: unknown mode \"%s\" (none, loopback, host, "
 					"veth[:A.B.C.D/30])", arg);
-	return 1;
+	return 0;
 }
 
-static int sandbox_flag_value(struct sandbox_options *o, int c, const char *arg,
-			      calyx_error **err)
+/* The values with a syntax of their own; NULL: not given. */
+static int parse_values(const struct calyx_sandbox_options *in,
+			struct sandbox_options *o, calyx_error **err)
 {
 	int64_t v;
 	int r;
 
-	switch (c) {
-	case SANDBOX_OPT_NET:
-		return parse_net(o, arg, err);
-	case SANDBOX_OPT_MEMORY:
-		r = sandbox_parse_size(arg, &o->memory, err);
+	r = parse_net(o, in->net, err);
+	if (r >= 0 && in->memory) {
 		o->has_memory = true;
-		return r < 0 ? calyx_error_prefix(err, "--memory") : 1;
-	case SANDBOX_OPT_CPUS:
-		r = sandbox_parse_cpus(arg, &o->cpu_quota, err);
-		o->has_cpus = true;
-		return r < 0 ? r : 1;
-	case SANDBOX_OPT_PIDS:
-		r = parse_count("--pids", arg, INT64_MAX, &o->pids, err);
-		o->has_pids = true;
-		return r < 0 ? r : 1;
-	case SANDBOX_OPT_TIMEOUT:
-		r = parse_count("--timeout", arg, UINT_MAX, &v, err);
-		o->timeout_sec = (unsigned int)v;
-		return r < 0 ? r : 1;
-	case SANDBOX_OPT_OVERLAY_SIZE:
-		r = sandbox_parse_size(arg, &o->overlay_size, err);
-		return r < 0 ? calyx_error_prefix(err, "--overlay-size") : 1;
-	case SANDBOX_OPT_CAPS:
-		if (strcmp(arg, "build") != 0)
-			return calyx_error_setx(err, EINVAL,
-						"--caps: unknown profile \"%s\" (build)", arg);
-		o->caps_profile = arg;
-		return 1;
+		if ((r = sandbox_parse_size(in->memory, &o->memory, err)) < 0)
+			return calyx_error_prefix(err, "--memory");
 	}
-	return 0;
+	if (r >= 0 && in->cpus) {
+		o->has_cpus = true;
+		r = sandbox_parse_cpus(in->cpus, &o->cpu_quota, err);
+	}
+	if (r >= 0 && in->pids) {
+		o->has_pids = true;
+		r = parse_count("--pids", in->pids, INT64_MAX, &o->pids, err);
+	}
+	if (r >= 0 && in->timeout) {
+		r = parse_count("--timeout", in->timeout, UINT_MAX, &v, err);
+		if (r >= 0)
+			o->timeout_sec = (unsigned int)v;
+	}
+	if (r >= 0 && in->overlay_size &&
+	    (r = sandbox_parse_size(in->overlay_size, &o->overlay_size, err)) < 0)
+		return calyx_error_prefix(err, "--overlay-size");
+	if (r >= 0 && in->caps && strcmp(in->caps, "build") != 0)
+		return calyx_error_setx(err, EINVAL,
+					"--caps: unknown profile \"%s\" (build)", in->caps);
+	return r;
 }
 
-int sandbox_flag(struct sandbox_options *o, int c, const char *arg,
-		 calyx_error **err)
+int sandbox_options_parse(const struct calyx_sandbox_options *in,
+			  struct sandbox_options *o, calyx_error **err)
 {
-	switch (c) {
-	case SANDBOX_OPT_ROOTFS:
-		if (!arg[0])
-			return calyx_error_setx(err, EINVAL, "--rootfs: empty path");
-		o->rootfs = arg;
-		return 1;
-	case SANDBOX_OPT_NAME:
-		o->id = arg;
-		return 1;
-	case SANDBOX_OPT_BIND:
-	case 'v':
-		return push(&o->binds, &o->n_binds, arg, err);
-	case SANDBOX_OPT_ENV_FILE:
-		return push(&o->env_files, &o->n_env_files, arg, err);
-	case SANDBOX_OPT_REPORT:
-		if (!arg[0])
-			return calyx_error_setx(err, EINVAL, "--report: empty path");
-		o->report = arg;
-		return 1;
-	case SANDBOX_OPT_TMPFS:
-		return push(&o->tmpfs, &o->n_tmpfs, arg, err);
-	case 'e':
-		return push(&o->env, &o->n_env, arg, err);
-	case SANDBOX_OPT_CAP_ADD:
-		return push(&o->cap_add, &o->n_cap_add, arg, err);
-	case SANDBOX_OPT_CAP_DROP:
-		return push(&o->cap_drop, &o->n_cap_drop, arg, err);
-	case SANDBOX_OPT_OVERLAY:
-		o->overlay = true;
-		return 1;
-	case SANDBOX_OPT_KEEP_CHANGES:
-		o->keep_changes = arg;
-		o->overlay = true;
-		return 1;
-	case SANDBOX_OPT_READ_ONLY:
-		o->read_only = true;
-		return 1;
-	case SANDBOX_OPT_WORKDIR:
-		if (arg[0] != '/')
-			return calyx_error_setx(err, EINVAL,
-						"--workdir: %s is not an absolute path", arg);
-		o->workdir = arg;
-		return 1;
-	case SANDBOX_OPT_USER:
-		o->user = arg;
-		return 1;
-	case SANDBOX_OPT_HOSTNAME:
-		o->hostname = arg;
-		return 1;
-	case SANDBOX_OPT_SECCOMP:
-		o->seccomp = arg;
-		return 1;
-	case 't':
-		o->tty = true;
-		return 1;
-	case SANDBOX_OPT_CGROUP:
-		o->cgroup = true;
-		return 1;
-	case SANDBOX_OPT_PRINT_SPEC:
-		o->print_spec = true;
-		return 1;
-	}
-	return sandbox_flag_value(o, c, arg, err);
+	*o = (struct sandbox_options){
+		.rootfs = in->rootfs,
+		.id = in->id,
+		.workdir = in->workdir,
+		.user = in->user,
+		.hostname = in->hostname,
+		.seccomp = in->seccomp,
+		.keep_changes = in->keep_changes,
+		.report = in->report,
+		.caps_profile = in->caps,
+		.binds = in->binds, .n_binds = calyx_strv_length(in->binds),
+		.tmpfs = in->tmpfs, .n_tmpfs = calyx_strv_length(in->tmpfs),
+		.env = in->env, .n_env = calyx_strv_length(in->env),
+		.env_files = in->env_files, .n_env_files = calyx_strv_length(in->env_files),
+		.cap_add = in->cap_add, .n_cap_add = calyx_strv_length(in->cap_add),
+		.cap_drop = in->cap_drop, .n_cap_drop = calyx_strv_length(in->cap_drop),
+		/* keeping the overlay's changes needs an overlay */
+		.overlay = in->overlay || in->keep_changes,
+		.read_only = in->read_only,
+		.tty = in->tty,
+		.print_spec = in->print_spec,
+		.cgroup = in->cgroup,
+	};
+	if (!in->rootfs || !in->rootfs[0])
+		return calyx_error_setx(err, EINVAL, "--rootfs: empty path");
+	if (in->report && !in->report[0])
+		return calyx_error_setx(err, EINVAL, "--report: empty path");
+	if (in->workdir && in->workdir[0] != '/')
+		return calyx_error_setx(err, EINVAL,
+					"--workdir: %s is not an absolute path", in->workdir);
+	return parse_values(in, o, err);
 }

@@ -14,6 +14,7 @@
 
 #include "sandbox/sandbox.h"
 #include "util/cleanup.h"
+#include "util/json_writer.h"
 
 static bool killed_by_signal(const struct calyx_run_report *rep)
 {
@@ -64,23 +65,70 @@ void sandbox_report_explain(struct calyx_context *ctx, const struct sandbox_opti
 			  rep->oom_kills == 1 ? " was" : "es were", limit);
 }
 
-static void put_u64_or_null(FILE *f, const char *key, uint64_t v, bool known)
+static void put_u64_or_null(struct json_writer *w, const char *key, uint64_t v,
+			    bool known)
 {
+	jw_key(w, key);
 	if (known)
-		fprintf(f, ",\"%s\":%llu", key, (unsigned long long)v);
+		jw_u64(w, v);
 	else
-		fprintf(f, ",\"%s\":null", key);
+		jw_null(w);
+}
+
+/* seconds with three decimals */
+static void put_seconds(struct json_writer *w, const char *key, double v)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%.3f", v);
+	jw_key(w, key);
+	jw_number(w, text);
 }
 
 int sandbox_report_write(const struct sandbox_options *o,
 			 const struct calyx_run_report *rep, int exit_status,
 			 double wall_seconds, calyx_error **err)
 {
+	_cleanup_free_ char *json = NULL;
 	_cleanup_close_ int fd = -1;
+	struct json_writer w;
 	FILE *f;
-	const char *sig = NULL;
-	int r = 0;
+	int r;
 
+	jw_init(&w, NULL);
+	jw_map_open(&w);
+	jw_key_int(&w, "exitStatus", exit_status);
+	if (killed_by_signal(rep)) {
+		const char *sig = sigabbrev_np(rep->wait_status);
+		char name[32];
+
+		snprintf(name, sizeof(name), "SIG%s", sig ? sig : "UNKNOWN");
+		jw_key(&w, "exitCode");
+		jw_null(&w);
+		jw_key_str(&w, "signal", name);
+		jw_key_int(&w, "signalNumber", rep->wait_status);
+	} else {
+		jw_key_int(&w, "exitCode", rep->wait_status);
+		jw_key(&w, "signal");
+		jw_null(&w);
+		jw_key(&w, "signalNumber");
+		jw_null(&w);
+	}
+	jw_key_bool(&w, "timedOut", rep->timed_out);
+	jw_key_bool(&w, "oomKilled", rep->oom_kills != 0);
+	jw_key_u64(&w, "oomKills", rep->oom_kills);
+	put_seconds(&w, "wallTimeSeconds", wall_seconds);
+	put_seconds(&w, "cpuUserSeconds", (double)rep->cpu_user_ns / 1e9);
+	put_seconds(&w, "cpuSystemSeconds", (double)rep->cpu_system_ns / 1e9);
+	put_u64_or_null(&w, "memoryPeakBytes", rep->memory_peak, rep->memory_peak != 0);
+	put_u64_or_null(&w, "memoryLimitBytes", (uint64_t)o->memory, o->has_memory);
+	put_u64_or_null(&w, "pidsPeak", rep->pids_peak, rep->pids_peak != 0);
+	/* without a cgroup the memory peak is the largest single process's */
+	jw_key_str(&w, "source", rep->from_cgroup ? "cgroup" : "rusage");
+	jw_map_close(&w);
+	r = jw_finish(&w, true, &json, err);
+	if (r < 0)
+		return calyx_error_prefix(err, "--report");
 	fd = open(o->report, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return calyx_error_set(err, errno, "--report %s", o->report);
@@ -88,29 +136,8 @@ int sandbox_report_write(const struct sandbox_options *o,
 	if (!f)
 		return calyx_error_set(err, errno, "--report %s", o->report);
 	fd = -1;	/* the FILE owns it */
-	if (killed_by_signal(rep))
-		sig = sigabbrev_np(rep->wait_status);
-	fprintf(f, "{\"exitStatus\":%d", exit_status);
-	if (killed_by_signal(rep)) {
-		fprintf(f, ",\"exitCode\":null,\"signal\":\"SIG%s\"", sig ? sig : "UNKNOWN");
-		fprintf(f, ",\"signalNumber\":%d", rep->wait_status);
-	} else {
-		fprintf(f, ",\"exitCode\":%d,\"signal\":null,\"signalNumber\":null",
-			rep->wait_status);
-	}
-	fprintf(f, ",\"timedOut\":%s", rep->timed_out ? "true" : "false");
-	fprintf(f, ",\"oomKilled\":%s", rep->oom_kills ? "true" : "false");
-	fprintf(f, ",\"oomKills\":%llu", (unsigned long long)rep->oom_kills);
-	fprintf(f, ",\"wallTimeSeconds\":%.3f", wall_seconds);
-	fprintf(f, ",\"cpuUserSeconds\":%.3f", (double)rep->cpu_user_ns / 1e9);
-	fprintf(f, ",\"cpuSystemSeconds\":%.3f", (double)rep->cpu_system_ns / 1e9);
-	put_u64_or_null(f, "memoryPeakBytes", rep->memory_peak, rep->memory_peak != 0);
-	put_u64_or_null(f, "memoryLimitBytes", (uint64_t)o->memory, o->has_memory);
-	put_u64_or_null(f, "pidsPeak", rep->pids_peak, rep->pids_peak != 0);
-	/* without a cgroup the memory peak is the largest single process's */
-	fprintf(f, ",\"source\":\"%s\"}\n", rep->from_cgroup ? "cgroup" : "rusage");
-	if (ferror(f))
-		r = calyx_error_set(err, EIO, "--report %s: write", o->report);
+	if (fputs(json, f) == EOF)
+		r = calyx_error_set(err, errno, "--report %s: write", o->report);
 	if (fclose(f) == EOF && r >= 0)
 		r = calyx_error_set(err, errno, "--report %s: write", o->report);
 	return r;

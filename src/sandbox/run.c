@@ -13,6 +13,7 @@
 #include "sandbox/sandbox.h"
 #include "spec/serialize.h"
 #include "util/cleanup.h"
+#include "util/strv.h"
 
 static int make_id(char *buf, size_t size, calyx_error **err)
 {
@@ -58,14 +59,6 @@ static int print_spec(const struct sandbox_options *o, char *const *cmd,
 	return 0;
 }
 
-static bool caps_have(char *const *list, const char *name)
-{
-	for (; list && *list; list++)
-		if (strcmp(*list, name) == 0)
-			return true;
-	return false;
-}
-
 /*
  * A cgroup only when it has something to enforce: limits, or the device
  * policy once the process could make device nodes (CAP_MKNOD).  Without
@@ -82,17 +75,17 @@ static bool needs_cgroup(const struct sandbox_options *o, const struct calyx_spe
 	 * may have none to make, and fall back to rusage) */
 	return o->cgroup || o->has_memory || o->has_cpus || o->has_pids ||
 	       (o->report && geteuid() == 0) ||
-	       (c && caps_have(c->bounding, "CAP_MKNOD"));
+	       (c && calyx_strv_contains(c->bounding, "CAP_MKNOD"));
 }
 
-int sandbox_run(struct calyx_context *ctx, struct sandbox_options *o,
-		char *const *cmd, const struct calyx_create_options *create,
-		int *exit_status, calyx_error **err)
+int calyx_sandbox_run(struct calyx_context *ctx, const struct calyx_sandbox_options *opts,
+		      char *const *cmd, const struct calyx_create_options *create,
+		      int *exit_status, calyx_error **err)
 {
 	_cleanup_spec_ struct calyx_spec *spec = NULL;
 	_cleanup_free_ char *rootfs = NULL;
-	struct calyx_run_options run = { .create = *create,
-					 .timeout_sec = o->timeout_sec };
+	struct sandbox_options options, *o = &options;
+	struct calyx_run_options run = { .create = *create };
 	struct calyx_run_report report;
 	struct timespec t0, t1;
 	struct sandbox_env env = { .rootfd = -1, .lockfd = -1 };
@@ -101,6 +94,10 @@ int sandbox_run(struct calyx_context *ctx, struct sandbox_options *o,
 	int r;
 
 	*exit_status = 0;
+	r = sandbox_options_parse(opts, o, err);
+	if (r < 0)
+		return r;
+	run.timeout_sec = o->timeout_sec;
 	r = resolve_rootfs(o->rootfs, &rootfs, err);
 	if (r < 0)
 		return r;

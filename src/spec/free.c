@@ -4,15 +4,6 @@
 
 #include "parse_internal.h"
 
-void strv_free(char **v)
-{
-	if (!v)
-		return;
-	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
-}
-
 void kv_free(struct calyx_kv *kv, size_t n)
 {
 	if (!kv)
@@ -30,16 +21,16 @@ void calyx_process_free(struct calyx_process *p)
 		return;
 	free(p->user.additional_gids);
 	free(p->user.username);
-	strv_free(p->args);
+	calyx_strv_free(p->args);
 	free(p->command_line);
-	strv_free(p->env);
+	calyx_strv_free(p->env);
 	free(p->cwd);
 	if (p->capabilities) {
-		strv_free(p->capabilities->bounding);
-		strv_free(p->capabilities->effective);
-		strv_free(p->capabilities->inheritable);
-		strv_free(p->capabilities->permitted);
-		strv_free(p->capabilities->ambient);
+		calyx_strv_free(p->capabilities->bounding);
+		calyx_strv_free(p->capabilities->effective);
+		calyx_strv_free(p->capabilities->inheritable);
+		calyx_strv_free(p->capabilities->permitted);
+		calyx_strv_free(p->capabilities->ambient);
 		free(p->capabilities);
 	}
 	for (size_t i = 0; p->rlimits && i < p->n_rlimits; i++)
@@ -50,7 +41,7 @@ void calyx_process_free(struct calyx_process *p)
 	free(p->io_priority);
 	if (p->scheduler) {
 		free(p->scheduler->policy);
-		strv_free(p->scheduler->flags);
+		calyx_strv_free(p->scheduler->flags);
 		free(p->scheduler);
 	}
 	free(p->exec_cpu_affinity_initial);
@@ -97,14 +88,14 @@ void calyx_spec_seccomp_free(struct calyx_seccomp *s)
 	if (!s)
 		return;
 	free(s->default_action);
-	strv_free(s->architectures);
-	strv_free(s->flags);
+	calyx_strv_free(s->architectures);
+	calyx_strv_free(s->flags);
 	free(s->listener_path);
 	free(s->listener_metadata);
 	for (size_t i = 0; s->syscalls && i < s->n_syscalls; i++) {
 		struct calyx_syscall_rule *rule = &s->syscalls[i];
 
-		strv_free(rule->names);
+		calyx_strv_free(rule->names);
 		free(rule->action);
 		for (size_t a = 0; rule->args && a < rule->n_args; a++)
 			free(rule->args[a].op);
@@ -139,25 +130,25 @@ void linux_free(struct calyx_linux *l)
 	free(l->rootfs_propagation);
 	calyx_spec_seccomp_free(l->seccomp);
 	kv_free(l->sysctl, l->n_sysctl);
-	strv_free(l->masked_paths);
-	strv_free(l->readonly_paths);
+	calyx_strv_free(l->masked_paths);
+	calyx_strv_free(l->readonly_paths);
 	free(l->mount_label);
 	if (l->intel_rdt) {
 		free(l->intel_rdt->clos_id);
 		free(l->intel_rdt->l3_cache_schema);
 		free(l->intel_rdt->mem_bw_schema);
-		strv_free(l->intel_rdt->schemata);
+		calyx_strv_free(l->intel_rdt->schemata);
 		free(l->intel_rdt);
 	}
 	if (l->memory_policy) {
 		free(l->memory_policy->mode);
 		free(l->memory_policy->nodes);
-		strv_free(l->memory_policy->flags);
+		calyx_strv_free(l->memory_policy->flags);
 		free(l->memory_policy);
 	}
 	if (l->personality) {
 		free(l->personality->domain);
-		strv_free(l->personality->flags);
+		calyx_strv_free(l->personality->flags);
 		free(l->personality);
 	}
 	free(l);
@@ -175,7 +166,7 @@ void calyx_spec_free(struct calyx_spec *s)
 		free(m->destination);
 		free(m->type);
 		free(m->source);
-		strv_free(m->options);
+		calyx_strv_free(m->options);
 		free(m->uid_mappings);
 		free(m->gid_mappings);
 	}
@@ -188,8 +179,8 @@ void calyx_spec_free(struct calyx_spec *s)
 
 		for (size_t i = 0; list->hooks && i < list->n; i++) {
 			free(list->hooks[i].path);
-			strv_free(list->hooks[i].args);
-			strv_free(list->hooks[i].env);
+			calyx_strv_free(list->hooks[i].args);
+			calyx_strv_free(list->hooks[i].env);
 		}
 		free(list->hooks);
 	}

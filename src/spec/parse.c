@@ -352,7 +352,7 @@ int get_strv(struct spec_ctx *c, yajl_val obj, const char *key, char ***out,
 		if (!list[i])
 			return oom(c);
 	}
-	strv_free(*out);
+	calyx_strv_free(*out);
 	*out = TAKE_PTR(list);
 	if (n)
 		*n = len;
@@ -745,13 +745,11 @@ static int spec_parse_text(const char *text, size_t len,
 int calyx_spec_parse(const char *json, size_t len, struct calyx_spec **out,
 		     calyx_error **err)
 {
+	/* a NUL inside stops strndup early: calyx_json_parse says so */
 	_cleanup_free_ char *text = strndup(json, len);
 
 	if (!text)
 		return calyx_error_setx(err, ENOMEM, "out of memory");
-	if (strlen(text) != len)
-		return calyx_error_setx(err, EINVAL,
-					"invalid JSON: contains a NUL byte");
 	return spec_parse_text(text, len, out, err);
 }
 
@@ -795,6 +793,19 @@ int calyx_process_parse(const char *json, size_t len,
 	if (r < 0)
 		calyx_json_error_printable(err);
 	return r < 0 ? r : 0;
+}
+
+int calyx_process_parse_file(const char *path, struct calyx_process **out,
+			     calyx_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = calyx_read_file_at(AT_FDCWD, path, &text, &len, err);
+	if (r >= 0 && (r = calyx_process_parse(text, len, out, err)) < 0)
+		calyx_error_prefix(err, "%s", path);
+	return r;
 }
 
 /*

@@ -17,6 +17,7 @@
 
 #include "calyx/error.h"
 #include "calyx/spec.h"
+#include "util/strv.h"
 
 struct spec_ctx {
 	char path[1024];	/* "linux.namespaces[2].type" */
@@ -97,8 +98,7 @@ int parse_linux_object(struct spec_ctx *c, yajl_val v,
 int parse_resources_object(struct spec_ctx *c, yajl_val v,
 			   struct calyx_resources **out);
 
-/* Frees for sub-objects (free.c). */
-void strv_free(char **v);
+/* Frees for sub-objects (free.c); string lists: util/strv.h. */
 void kv_free(struct calyx_kv *kv, size_t n);
 void linux_free(struct calyx_linux *l);
 void resources_free(struct calyx_resources *r);

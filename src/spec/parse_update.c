@@ -5,12 +5,14 @@
  * errors name the field as "linux.resources.<field>".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calyx/calyx.h"
 #include "spec/parse_internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 
 int calyx_resources_parse(const char *json, size_t len,
@@ -37,6 +39,19 @@ int calyx_resources_parse(const char *json, size_t len,
 	yajl_tree_free(doc);
 	if (r < 0)
 		calyx_json_error_printable(err);
+	return r;
+}
+
+int calyx_resources_parse_file(const char *path, struct calyx_resources **out,
+			       calyx_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = calyx_read_file_at(AT_FDCWD, path, &text, &len, err);
+	if (r >= 0 && (r = calyx_resources_parse(text, len, out, err)) < 0)
+		calyx_error_prefix(err, "%s", path);
 	return r;
 }
 

@@ -115,14 +115,6 @@ static int validate_namespaces(const struct calyx_spec *s, calyx_error **err)
 	return 0;
 }
 
-static bool strv_contains(char **v, const char *s)
-{
-	for (; v && *v; v++)
-		if (strcmp(*v, s) == 0)
-			return true;
-	return false;
-}
-
 static int validate_mounts(const struct calyx_spec *s, calyx_error **err)
 {
 	bool userns = calyx_spec_namespace(s, CALYX_NS_USER) != NULL;
@@ -145,8 +137,8 @@ static int validate_mounts(const struct calyx_spec *s, calyx_error **err)
 							   "gidMappings",
 				       m->n_uid_mappings ? "gidMappings" :
 							   "uidMappings");
-		if ((strv_contains(m->options, "idmap") ||
-		     strv_contains(m->options, "ridmap")) &&
+		if ((calyx_strv_contains(m->options, "idmap") ||
+		     calyx_strv_contains(m->options, "ridmap")) &&
 		    !m->n_uid_mappings && !userns)
 			return INVALID(err, "mounts[%zu].options: \"idmap\" "
 				       "needs uidMappings/gidMappings or a "

@@ -2,34 +2,19 @@
 /*
  * Scope-bound ownership: a variable declared with one of these releases
  * its resource on every return path.  Hand ownership on with TAKE_PTR /
- * TAKE_FD.
+ * TAKE_FD.  The library's spelling of calyx/cleanup.h (the public one,
+ * without reserved names), plus what only the library needs.
  */
 #ifndef CALYX_UTIL_CLEANUP_H
 #define CALYX_UTIL_CLEANUP_H
 
 #include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
 
+#include "calyx/cleanup.h"
 #include "calyx/error.h"
 #include "calyx/spec.h"
 #include "util/strv.h"
-
-static inline void cleanup_freep(void *p)
-{
-	free(*(void **)p);
-}
-
-static inline void cleanup_closep(int *fd)
-{
-	if (*fd >= 0) {
-		int saved = errno;
-		close(*fd);
-		errno = saved;
-	}
-}
 
 static inline void cleanup_fclosep(FILE **f)
 {
@@ -48,33 +33,18 @@ static inline void cleanup_strvp(char ***v)
 	calyx_strv_free(*v);
 }
 
-static inline void cleanup_errorp(calyx_error **e)
-{
-	calyx_error_free(e);
-}
-
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _cleanup_free_ _cleanup_(cleanup_freep)
-#define _cleanup_close_ _cleanup_(cleanup_closep)
+/* the public helpers (calyx/cleanup.h) under the names the library uses */
+#define _cleanup_(f) CALYX_CLEANUP(f)
+#define _cleanup_free_ CALYX_AUTO_FREE
+#define _cleanup_close_ CALYX_AUTO_CLOSE
+#define _cleanup_error_ CALYX_AUTO_ERROR
+#define _cleanup_spec_ CALYX_AUTO_SPEC
 #define _cleanup_fclose_ _cleanup_(cleanup_fclosep)
 #define _cleanup_closedir_ _cleanup_(cleanup_closedirp)
 #define _cleanup_strv_ _cleanup_(cleanup_strvp)
-#define _cleanup_error_ _cleanup_(cleanup_errorp)
-#define _cleanup_spec_ _cleanup_(calyx_spec_freep)
 
-#define TAKE_PTR(p)                           \
-	({                                    \
-		__typeof__(p) _taken_ = (p);  \
-		(p) = NULL;                   \
-		_taken_;                      \
-	})
-
-#define TAKE_FD(fd)                   \
-	({                            \
-		int _taken_fd_ = (fd); \
-		(fd) = -1;            \
-		_taken_fd_;           \
-	})
+#define TAKE_PTR(p) CALYX_TAKE_PTR(p)
+#define TAKE_FD(fd) CALYX_TAKE_FD(fd)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -21,8 +21,10 @@ static int set_va(calyx_error **err, int errnum, int with_strerror,
 	char *text = NULL, *full = NULL;
 	calyx_error *e;
 
-	if (!err || *err)
+	if (!err)
 		return code_of(errnum);
+	if (*err)	/* the first failure is the cause: keep it, and its code */
+		return code_of((*err)->errnum);
 	if (vasprintf(&text, fmt, ap) < 0)
 		text = NULL;
 	if (text && with_strerror && errnum > 0) {

@@ -44,41 +44,60 @@ struct builder {
 
 /* ---- UTF-8 ------------------------------------------------------------- */
 
+/* The length of the well-formed UTF-8 sequence at s (len > 0 bytes
+ * left), or 0 when there is none. */
+static size_t utf8_sequence(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0];
+	size_t n;
+	uint32_t cp, min;
+
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xe0) == 0xc0)
+		n = 1, cp = c & 0x1f, min = 0x80;
+	else if ((c & 0xf0) == 0xe0)
+		n = 2, cp = c & 0x0f, min = 0x800;
+	else if ((c & 0xf8) == 0xf0)
+		n = 3, cp = c & 0x07, min = 0x10000;
+	else
+		return 0;	/* continuation byte or 0xf8.. */
+	if (len <= n)
+		return 0;
+	for (size_t k = 1; k <= n; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n + 1;
+}
+
 bool calyx_utf8_valid(const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
 
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
-		uint32_t cp, min;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0) {
-			n = 1, cp = c & 0x1f, min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2, cp = c & 0x0f, min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3, cp = c & 0x07, min = 0x10000;
-		} else {
-			return false;	/* continuation byte or 0xf8.. */
-		}
-		if (len - i <= n)
+	for (size_t i = 0, n; i < len; i += n) {
+		n = utf8_sequence(s + i, len - i);
+		if (!n)
 			return false;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n + 1;
 	}
 	return true;
+}
+
+void calyx_utf8_scrub(char *str)
+{
+	unsigned char *s = (unsigned char *)str;
+	size_t len = strlen(str);
+
+	for (size_t i = 0, n; i < len; i += n) {
+		n = utf8_sequence(s + i, len - i);
+		if (!n) {
+			s[i] = '?';
+			n = 1;
+		}
+	}
 }
 
 /* ---- errors ------------------------------------------------------------ */

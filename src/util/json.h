@@ -48,5 +48,8 @@ void calyx_json_error_printable(calyx_error **err);
 /* True when s[0..len) is well-formed UTF-8 (RFC 3629: no overlong forms,
  * no surrogates, nothing past U+10FFFF). */
 bool calyx_utf8_valid(const char *s, size_t len);
+/* Every byte of s that starts no well-formed sequence becomes '?': text of
+ * unknown origin (a log message naming a path) made writable as JSON. */
+void calyx_utf8_scrub(char *s);
 
 #endif

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "calyx/log.h"
-#include "util/json_escape.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/json_writer.h"
 #include "util/rfc3339.h"
 
 static const char *const level_names[] = {
@@ -28,10 +30,29 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* {"level":..,"msg":..,"time":..} as runc writes --log-format json (what
+ * containerd's shim reads back); NULL only when out of memory. */
+static char *json_line(enum calyx_log_level level, char *msg, const char *when)
+{
+	struct json_writer w;
+	char *doc = NULL;
+
+	/* a message may name a path of any bytes: never a line lost for it */
+	calyx_utf8_scrub(msg);
+	jw_init(&w, NULL);
+	jw_map_open(&w);
+	jw_key_str(&w, "level", level_names[level]);
+	jw_key_str(&w, "msg", msg);
+	jw_key_str(&w, "time", when);
+	jw_map_close(&w);
+	jw_finish(&w, true, &doc, NULL);
+	return doc;
+}
+
 void calyx_log(const struct calyx_log *log, enum calyx_log_level level,
 	       const char *fmt, ...)
 {
-	char msg[4096], line[8192 + 128], when[64];
+	char msg[4096], line[4096 + 128], when[64];
 	enum calyx_log_format format = log ? log->format : CALYX_LOG_TEXT;
 	int fd = log && log->fd >= 0 ? log->fd : STDERR_FILENO;
 	va_list ap;
@@ -44,14 +65,17 @@ void calyx_log(const struct calyx_log *log, enum calyx_log_level level,
 	va_end(ap);
 
 	if (format == CALYX_LOG_JSON) {
-		char escaped[8192];
+		_cleanup_free_ char *doc = NULL;
 
-		calyx_json_escape(msg, escaped, sizeof(escaped));
 		calyx_now_rfc3339(when, sizeof(when));
-		n = snprintf(line, sizeof(line),
-			     "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
-			     level_names[level], escaped, when);
-	} else if (fd == STDERR_FILENO) {
+		doc = json_line(level, msg, when);
+		if (doc) {
+			write_all(fd, doc, strlen(doc));
+			return;
+		}
+	}
+	/* text (and JSON when memory ran out: the message still goes out) */
+	if (fd == STDERR_FILENO) {
 		n = snprintf(line, sizeof(line), "calyx: %s%s%s\n",
 			     level == CALYX_LOG_ERROR ? "" : level_names[level],
 			     level == CALYX_LOG_ERROR ? "" : ": ", msg);

@@ -81,6 +81,48 @@ create_err()
 	assert_nothing_left "$ID"
 }
 
+# --root under a regular file: any attempt to make the state dir fails
+# ("Not a directory"), so a config error reported instead was found before
+# anything was made -- not made and then removed again.
+@test "a config error is found before anything is made: the state root is never touched" {
+	calyx_only
+	local blocked=$BATS_TEST_TMPDIR/blocked n
+	local -a filters=(
+		'.process.args = []'
+		'.root.path = "no-such-rootfs"'
+		'.mounts += [{"destination": "/t", "type": "bind", "source": "/tmp", "options": ["rbind", "tmpcopyup"]}]'
+		'.process.capabilities.bounding += ["CAP_NO_SUCH"]'
+		'.linux.sysctl = {"kernel.no_such_knob": "1"}'
+		'.linux.namespaces |= map(if .type == "network" then .path = "/no-such-ns" else . end)'
+		'.linux.cgroupsPath = "/"'
+		'.linux.seccomp = {"defaultAction": "SCMP_ACT_NO_SUCH"}'
+		'.process.terminal = true'
+	)
+	local -a wants=(
+		'config\.json: process\.args'
+		'root\.path'
+		'tmpcopyup'
+		'CAP_NO_SUCH'
+		'kernel\.no_such_knob'
+		'no-such-ns'
+		'cgroupsPath'
+		'SCMP_ACT_NO_SUCH'
+		'terminal'
+	)
+	touch "$blocked"
+	set_args /bin/probe true
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/good.json"
+	# (not $i: bats' run sets it)
+	for n in "${!filters[@]}"; do
+		jq "${filters[$n]}" "$BATS_TEST_TMPDIR/good.json" > "$BUNDLE/config.json"
+		run --separate-stderr "$CALYX" --root "$blocked/state" create -b "$BUNDLE" "$ID" < /dev/null
+		[[ $stderr != *"Not a directory"* ]] ||
+			fail "${filters[$n]}: the state dir was tried before the config error: $stderr"
+		expect_error "${wants[$n]}"
+	done
+	assert_nothing_left "$ID"
+}
+
 @test "a duplicate ID" {
 	set_args /bin/probe sleep 100
 	create_ct "$ID"

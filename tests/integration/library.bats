@@ -42,8 +42,12 @@ build_example()
 		fail "calyx.pc version $output"
 	local inc
 	inc=$(pkg-config --variable=includedir calyx)
-	for h in api.h calyx.h error.h log.h spec.h; do
+	for h in api.h calyx.h cleanup.h error.h log.h sandbox.h spec.h; do
 		[[ -f $inc/calyx/$h ]] || fail "calyx/$h not installed"
+	done
+	# and every header of include/calyx is installed
+	for h in "$TOP"/include/calyx/*.h; do
+		[[ -f $inc/calyx/${h##*/} ]] || fail "calyx/${h##*/} not installed"
 	done
 	[[ -f $LIBDIR/libcalyx.a && -L $LIBDIR/libcalyx.so ]] ||
 		fail "libcalyx.a/.so not installed: $(ls "$LIBDIR")"
@@ -53,7 +57,7 @@ build_example()
 	calyx_only
 	local inc h
 	inc=$(pkg-config --variable=includedir calyx)
-	for h in api calyx error log spec; do
+	for h in api calyx cleanup error log sandbox spec; do
 		printf '#include <calyx/%s.h>\nint main(void) { return 0; }\n' "$h" \
 			> "$BATS_TEST_TMPDIR/t.c"
 		cp "$BATS_TEST_TMPDIR/t.c" "$BATS_TEST_TMPDIR/t.cc"
@@ -67,7 +71,7 @@ build_example()
 	done
 	# no reserved identifiers: _x at file scope, _X or __ anywhere (C++)
 	run grep -nE '(^|[^A-Za-z0-9_])_[A-Za-z_]|[A-Za-z0-9]__[A-Za-z0-9]' "$inc"/calyx/*.h
-	output=$(grep -vE '__attribute__|__cplusplus|__VA_ARGS__' <<< "$output" || true)
+	output=$(grep -vE '__attribute__|__cplusplus|__VA_ARGS__|__typeof__' <<< "$output" || true)
 	[[ -z $output ]] || fail "reserved identifiers: $output"
 	# and the functions get C linkage from C++
 	printf '#include <calyx/calyx.h>\nint main() { return calyx_id_validate("x", nullptr); }\n' \
@@ -75,6 +79,64 @@ build_example()
 	run -0 g++ -std=c++17 -I"$inc" "$BATS_TEST_TMPDIR/t.cc" -o "$BATS_TEST_TMPDIR/t" \
 		-L"$LIBDIR" -lcalyx -Wl,-rpath,"$LIBDIR"
 	run -0 "$BATS_TEST_TMPDIR/t"
+}
+
+@test "calyx/cleanup.h holds the API's objects in C and C++" {
+	calyx_only
+	local inc
+	inc=$(pkg-config --variable=includedir calyx)
+	cat > "$BATS_TEST_TMPDIR/c.c" <<'C'
+#include <fcntl.h>
+#include <string.h>
+
+#include <calyx/cleanup.h>
+
+static char *dup_of(const char *s)
+{
+	CALYX_AUTO_FREE char *copy = strdup(s);
+
+	return CALYX_TAKE_PTR(copy);
+}
+
+int main(void)
+{
+	CALYX_AUTO_ERROR calyx_error *err = NULL;
+	CALYX_AUTO_FREE char *kept = dup_of("x");
+	CALYX_AUTO_CLOSE int fd = open("/dev/null", O_RDONLY);
+	CALYX_AUTO_CLOSE int taken = CALYX_TAKE_FD(fd);
+	CALYX_AUTO_STATE struct calyx_state *state = NULL;
+
+	(void)state;
+	return calyx_id_validate("../x", &err) < 0 && err && kept && fd == -1 &&
+	       taken >= 0 ? 0 : 1;
+}
+C
+	cp "$BATS_TEST_TMPDIR/c.c" "$BATS_TEST_TMPDIR/c.cc"
+	run -0 gcc -Wall -Wextra -Werror -I"$inc" "$BATS_TEST_TMPDIR/c.c" \
+		-o "$BATS_TEST_TMPDIR/c" -L"$LIBDIR" -lcalyx -Wl,-rpath,"$LIBDIR"
+	run -0 "$BATS_TEST_TMPDIR/c"
+	run -0 g++ -Wall -Wextra -Werror -I"$inc" "$BATS_TEST_TMPDIR/c.cc" \
+		-o "$BATS_TEST_TMPDIR/c++" -L"$LIBDIR" -lcalyx -Wl,-rpath,"$LIBDIR"
+	run -0 "$BATS_TEST_TMPDIR/c++"
+}
+
+# The CLI is a client of the public API: its sources, alone with the
+# installed headers (and the two headers the build generates), compile and
+# link against the installed libcalyx.so.
+@test "the calyx CLI builds against the installed library alone" {
+	calyx_only
+	local src=$BATS_TEST_TMPDIR/cli inc
+	inc=$(pkg-config --variable=includedir calyx)
+	mkdir -p "$src/cli"
+	cp "$TOP"/src/cli/*.[ch] "$src/cli/"
+	cp "$BUILD/config.h" "$BUILD/git_commit.h" "$src/"
+	# shellcheck disable=SC2046
+	run -0 gcc -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+		-Wno-missing-field-initializers -Werror -I"$src" -I"$inc" \
+		-o "$BATS_TEST_TMPDIR/calyx-client" "$src"/cli/*.c \
+		-L"$LIBDIR" -lcalyx $(pkg-config --libs libseccomp) -Wl,-rpath,"$LIBDIR"
+	run -0 "$BATS_TEST_TMPDIR/calyx-client" --version
+	contains "calyx version"
 }
 
 @test "the shared libcalyx exports exactly the CALYX_PUBLIC API" {

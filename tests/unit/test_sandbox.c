@@ -129,12 +129,12 @@ TEST(size_parser)
 	CHECK_CONTAINS(err->msg, "invalid size \"12q\"");
 	calyx_error_free(&err);
 	{
-		struct sandbox_options o = { 0 };
+		const struct calyx_sandbox_options in = { .rootfs = "/", .memory = "12q" };
+		struct sandbox_options o;
 
-		CHECK(sandbox_flag(&o, SANDBOX_OPT_MEMORY, "12q", &err) < 0);
+		CHECK(sandbox_options_parse(&in, &o, &err) < 0);
 		CHECK_CONTAINS(err ? err->msg : NULL, "--memory: invalid size");
 		calyx_error_free(&err);
-		sandbox_options_free(&o);
 	}
 	CHECK(sandbox_parse_size("99999999999t", &v, &err) < 0);
 }
@@ -179,22 +179,55 @@ TEST(veth_cidr_parser)
 	}
 }
 
+/* The values of calyx/sandbox.h's options are checked, naming the flag. */
+TEST(options_checked)
+{
+	static const struct {
+		struct calyx_sandbox_options in;
+		const char *want;
+	} bad[] = {
+		{ { .rootfs = "" }, "--rootfs: empty path" },
+		{ { .rootfs = "/", .net = "veth:1.2.3.4/24" }, "--net: invalid veth address" },
+		{ { .rootfs = "/", .net = "wifi" }, "--net: unknown mode" },
+		{ { .rootfs = "/", .cpus = "0.001" }, "--cpus: invalid value" },
+		{ { .rootfs = "/", .pids = "-1" }, "--pids: invalid number" },
+		{ { .rootfs = "/", .timeout = "1x" }, "--timeout: invalid number" },
+		{ { .rootfs = "/", .overlay_size = "big" }, "--overlay-size: invalid size" },
+		{ { .rootfs = "/", .caps = "all" }, "--caps: unknown profile" },
+		{ { .rootfs = "/", .workdir = "rel" }, "--workdir: rel is not an absolute path" },
+		{ { .rootfs = "/", .report = "" }, "--report: empty path" },
+	};
+	char *binds[] = { "/a:/b", "/c:/d", NULL };
+	const struct calyx_sandbox_options good = {
+		.rootfs = "/", .keep_changes = "/k", .timeout = "60", .binds = binds,
+	};
+	_cleanup_error_ calyx_error *err = NULL;
+	struct sandbox_options o;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		CHECK(sandbox_options_parse(&bad[i].in, &o, &err) == -EINVAL);
+		CHECK_CONTAINS(err ? err->msg : NULL, bad[i].want);
+		calyx_error_free(&err);
+	}
+	CHECK(sandbox_options_parse(&good, &o, &err) == 0);
+	CHECK(o.overlay && o.timeout_sec == 60 && o.net == SANDBOX_NET_LOOPBACK);
+	CHECK(o.n_binds == 2 && o.binds == binds && !o.has_memory);
+}
+
 TEST(build_spec_from_flags)
 {
-	struct sandbox_options o = { .rootfs = "/" };
+	char *env[] = { "A=1", NULL }, *drop[] = { "kill", NULL };
+	const struct calyx_sandbox_options in = {
+		.rootfs = "/", .env = env, .user = "7:8", .net = "veth", .pids = "10",
+		.cap_drop = drop, .seccomp = "unconfined",
+	};
+	struct sandbox_options o;
 	const struct sandbox_plan plan = { .root_path = "/", .veth_peer = "cxc1" };
 	char *cmd[] = { "make", "test", NULL };
 	_cleanup_spec_ struct calyx_spec *spec = NULL;
 	_cleanup_error_ calyx_error *err = NULL;
 
-	CHECK(sandbox_flag(&o, 'e', "A=1", &err) == 1);
-	CHECK(sandbox_flag(&o, SANDBOX_OPT_USER, "7:8", &err) == 1);
-	CHECK(sandbox_flag(&o, SANDBOX_OPT_NET, "veth", &err) == 1);
-	CHECK(sandbox_flag(&o, SANDBOX_OPT_PIDS, "10", &err) == 1);
-	CHECK(sandbox_flag(&o, SANDBOX_OPT_CAP_DROP, "kill", &err) == 1);
-	CHECK(sandbox_flag(&o, SANDBOX_OPT_SECCOMP, "unconfined", &err) == 1);
-	CHECK(sandbox_flag(&o, SANDBOX_OPT_NET, "veth:1.2.3.4/24", &err) < 0);
-	calyx_error_free(&err);
+	CHECK(sandbox_options_parse(&in, &o, &err) == 0);
 	CHECK(sandbox_build_spec(&o, cmd, &plan, &spec, &err) == 0);
 	if (err)
 		fprintf(stderr, "%s\n", err->msg);
@@ -212,7 +245,6 @@ TEST(build_spec_from_flags)
 		for (char **c = spec->process->capabilities->bounding; *c; c++)
 			CHECK(strcmp(*c, "CAP_KILL") != 0);
 	}
-	sandbox_options_free(&o);
 }
 
 TEST(subid_file_lookup)
@@ -335,6 +367,7 @@ int main(void)
 	RUN(size_parser);
 	RUN(cpus_parser);
 	RUN(veth_cidr_parser);
+	RUN(options_checked);
 	RUN(build_spec_from_flags);
 	RUN(subid_file_lookup);
 	RUN(user_lookup_in_the_root);

@@ -1098,7 +1098,9 @@ static int json_covers(yajl_val in, yajl_val out, const char *path)
 	}
 }
 
-/* Fields of 1.1-1.3 the upstream example lacks, each with a non-default value. */
+/* Fields of 1.1-1.3 the upstream example lacks, each with a non-default
+ * value: with the example, every key the parser reads (a script over
+ * src/spec/parse*.c's key names checked that none is missing). */
 static const char serialize_newer_fields[] =
 	"{'ociVersion':'1.3.0','root':{'path':'rootfs','readonly':true},"
 	"'hostname':'h','domainname':'d',"
@@ -1133,6 +1135,8 @@ static const char serialize_newer_fields[] =
 	"'cgroupsPath':'/x','rootfsPropagation':'rslave','mountLabel':'ml',"
 	"'sysctl':{'net.ipv4.ip_forward':'1'},'maskedPaths':['/proc/kcore'],"
 	"'readonlyPaths':['/proc/sys'],'personality':{'domain':'LINUX32'},"
+	"'intelRdt':{'closID':'c','l3CacheSchema':'L3:0=f','memBwSchema':'MB:0=50',"
+	"'schemata':['L2:0=3'],'enableMonitoring':true},"
 	"'memoryPolicy':{'mode':'MPOL_BIND','nodes':'0','flags':['MPOL_F_STATIC_NODES']},"
 	"'resources':{'devices':[{'allow':false,'access':'rwm'}],"
 	"'memory':{'limit':1000000,'reservation':900000,'swap':2000000,"
@@ -1142,7 +1146,8 @@ static const char serialize_newer_fields[] =
 	"'realtimeRuntime':1,'realtimePeriod':2,'cpus':'0','mems':'0','idle':1},"
 	"'blockIO':{'weight':10,'leafWeight':10,'weightDevice':[{'major':8,'minor':0,"
 	"'weight':500,'leafWeight':300}],'throttleReadBpsDevice':[{'major':8,"
-	"'minor':0,'rate':600}]},"
+	"'minor':0,'rate':600}],'throttleWriteBpsDevice':[{'major':8,'minor':1,'rate':700}],"
+	"'throttleReadIOPSDevice':[{'major':8,'minor':2,'rate':800}]},"
 	"'hugepageLimits':[{'pageSize':'2MB','limit':209715200}],"
 	"'network':{'classID':1048577,'priorities':[{'name':'eth0','priority':500}]},"
 	"'pids':{'limit':32},'rdma':{'mlx5_1':{'hcaHandles':3,'hcaObjects':10000}},"
@@ -1193,6 +1198,40 @@ TEST(serialize_keeps_every_field_of_the_input)
 	}
 }
 
+/* A string the serializer cannot write is a clean error naming its field,
+ * never a document with raw bytes that calyx itself would refuse to read. */
+TEST(serialize_refuses_strings_it_cannot_write)
+{
+	static const char doc[] = "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"r\"},"
+				  "\"annotations\":{\"k\":\"v\"}}";
+	static const char *const bad[] = { "\xff", "a\xc0\xaf", "\xed\xb0\x80" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		for (int field = 0; field < 3; field++) {
+			_cleanup_spec_ struct calyx_spec *spec = NULL;
+			_cleanup_error_ calyx_error *err = NULL;
+			char *out = NULL;
+			char **slot;
+
+			CHECK(calyx_spec_parse(doc, strlen(doc), &spec, &err) == 0);
+			if (!spec)
+				continue;
+			slot = field == 0 ? &spec->hostname :
+			       field == 1 ? &spec->annotations[0].value :
+					    &spec->root_path;
+			free(*slot);
+			*slot = strdup(bad[i]);
+			CHECK(calyx_spec_serialize(spec, &out, &err) == -EINVAL);
+			CHECK(out == NULL);
+			CHECK(err && strstr(err->msg, "serializing the spec: generating JSON: ") &&
+			      strstr(err->msg, field == 0 ? "\"hostname\"" :
+					       field == 1 ? "\"k\"" : "\"path\"") &&
+			      strstr(err->msg, "not valid UTF-8"));
+			free(out);
+		}
+	}
+}
+
 int main(void)
 {
 	RUN(spec_example_all_fields);
@@ -1211,5 +1250,6 @@ int main(void)
 	RUN(process_parse_bare);
 	RUN(names);
 	RUN(serialize_keeps_every_field_of_the_input);
+	RUN(serialize_refuses_strings_it_cannot_write);
 	return unit_summary("unit/spec");
 }

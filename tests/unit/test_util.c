@@ -2,11 +2,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "calyx/error.h"
+#include "calyx/log.h"
 #include "unit.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/json_escape.h"
+#include "util/json_writer.h"
 #include "util/rfc3339.h"
 #include "util/strv.h"
 
@@ -33,10 +37,31 @@ TEST(error_first_one_wins)
 {
 	_cleanup_error_ calyx_error *err = NULL;
 
-	calyx_error_setx(&err, EPERM, "first");
-	calyx_error_setx(&err, EIO, "second");
+	CHECK(calyx_error_setx(&err, EPERM, "first") == -EPERM);
+	/* the first error stays, and so does its code: they never disagree */
+	CHECK(calyx_error_setx(&err, EIO, "second") == -EPERM);
+	CHECK(calyx_error_set(&err, ENOENT, "third") == -EPERM);
 	CHECK_STR(err->msg, "first");
 	CHECK(err->errnum == EPERM);
+	CHECK(calyx_error_prefix(&err, "ctx") == -EPERM);
+	CHECK(calyx_error_code(err) == -EPERM);
+}
+
+TEST(error_codes_without_an_error)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+
+	/* no place to record: the code is still the caller's */
+	CHECK(calyx_error_set(NULL, ENOENT, "x") == -ENOENT);
+	CHECK(calyx_error_setx(NULL, 0, "x") == -EINVAL);
+	/* errnum 0 is not a syscall error: EINVAL, without strerror */
+	CHECK(calyx_error_set(&err, 0, "bad value") == -EINVAL);
+	CHECK_STR(err->msg, "bad value");
+	calyx_error_free(&err);
+	CHECK(err == NULL);
+	CHECK(calyx_error_code(NULL) == 0);
+	CHECK(calyx_error_prefix(&err, "ctx") == -EINVAL);
+	CHECK(err == NULL);
 }
 
 TEST(json_escape)
@@ -47,6 +72,156 @@ TEST(json_escape)
 	CHECK_STR(out, "a\\\"b\\\\c\\nd\\u0001");
 	calyx_json_escape("abcdef", out, 4);
 	CHECK_STR(out, "abc");
+}
+
+TEST(json_writer_writes)
+{
+	static const char *const list[] = { "x", "y", NULL };
+	_cleanup_error_ calyx_error *err = NULL;
+	_cleanup_free_ char *out = NULL;
+	struct json_writer w;
+
+	jw_init(&w, NULL);
+	jw_map_open(&w);
+	jw_key_str(&w, "s", "caf\xc3\xa9 \"q\"");
+	jw_key_str(&w, "null-is-empty", NULL);
+	jw_key_int(&w, "i", -5);
+	jw_key_u64(&w, "u", UINT64_MAX);
+	jw_key_bool(&w, "b", true);
+	jw_key(&w, "n");
+	jw_null(&w);
+	jw_key(&w, "f");
+	jw_number(&w, "0.250");
+	jw_key_strv(&w, "v", list);
+	jw_key_strv(&w, "none", NULL);
+	jw_map_close(&w);
+	CHECK(jw_finish(&w, true, &out, &err) == 0);
+	CHECK(w.gen == NULL);
+	CHECK_STR(out, "{\"s\":\"caf\xc3\xa9 \\\"q\\\"\",\"null-is-empty\":\"\","
+		  "\"i\":-5,\"u\":18446744073709551615,\"b\":true,\"n\":null,"
+		  "\"f\":0.250,\"v\":[\"x\",\"y\"],\"none\":[]}\n");
+}
+
+TEST(json_writer_pretty_ends_without_newline_unless_asked)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	_cleanup_free_ char *out = NULL;
+	struct json_writer w;
+
+	jw_init(&w, "  ");
+	jw_map_open(&w);
+	jw_key_int(&w, "a", 1);
+	jw_map_close(&w);
+	CHECK(jw_finish(&w, false, &out, &err) == 0);
+	CHECK_STR(out, "{\n  \"a\": 1\n}");
+}
+
+/* Every yajl status is checked: the first failure sticks, names its key,
+ * and no document comes out. */
+TEST(json_writer_refuses_invalid_utf8)
+{
+	static const char *const bad[] = {
+		"\xff", "a\xc3", "\xc0\xaf" /* overlong "/" */, "\xed\xa0\x80" /* surrogate */,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_error_ calyx_error *err = NULL;
+		char *out = (char *)"untouched";
+		struct json_writer w;
+
+		jw_init(&w, NULL);
+		jw_map_open(&w);
+		jw_key_str(&w, "ok", "fine");
+		jw_key_str(&w, "bundle", bad[i]);
+		jw_key_str(&w, "later", "fine");	/* no effect after a failure */
+		jw_map_close(&w);
+		CHECK(jw_finish(&w, false, &out, &err) == -EINVAL);
+		CHECK(out == NULL);
+		CHECK(err && strcmp(err->msg, "generating JSON: \"bundle\": a string "
+				    "is not valid UTF-8 (or holds a NUL byte)") == 0);
+	}
+}
+
+TEST(json_writer_refuses_a_bad_key_and_misuse)
+{
+	_cleanup_error_ calyx_error *err = NULL;
+	char *out = NULL;
+	struct json_writer w;
+
+	/* a key that is itself the bad string: named printably */
+	jw_init(&w, NULL);
+	jw_map_open(&w);
+	jw_key_str(&w, "k\x01\xfe", "v");
+	jw_map_close(&w);
+	CHECK(jw_finish(&w, false, &out, &err) < 0 && out == NULL);
+	CHECK(err && strcmp(err->msg, "generating JSON: \"k??\": a string is not "
+			    "valid UTF-8 (or holds a NUL byte)") == 0);
+	calyx_error_free(&err);
+
+	/* a NUL inside a counted string: C readers would cut it short */
+	jw_init(&w, NULL);
+	jw_array_open(&w);
+	jw_str_n(&w, "a\0b", 3);
+	jw_array_close(&w);
+	CHECK(jw_finish(&w, false, &out, &err) < 0 && out == NULL);
+	calyx_error_free(&err);
+
+	/* a value where a key must be, and an unbalanced close */
+	jw_init(&w, NULL);
+	jw_map_open(&w);
+	jw_int(&w, 1);
+	jw_map_close(&w);
+	CHECK(jw_finish(&w, false, &out, &err) < 0 && out == NULL);
+	CHECK(err && strstr(err->msg, "malformed document"));
+	calyx_error_free(&err);
+
+	jw_init(&w, NULL);
+	jw_array_close(&w);
+	CHECK(jw_finish(&w, false, &out, &err) < 0 && out == NULL);
+	calyx_error_free(&err);
+
+	/* an open document is not finished */
+	jw_init(&w, NULL);
+	jw_array_open(&w);
+	jw_release(&w);
+	CHECK(w.gen == NULL);
+}
+
+TEST(utf8_scrub)
+{
+	char s[] = "ok \xc3\xa9 \xff bad \xc0\xaf cut \xe2\x82";
+
+	calyx_utf8_scrub(s);
+	CHECK_STR(s, "ok \xc3\xa9 ? bad ?? cut ??");
+	CHECK(calyx_utf8_valid(s, strlen(s)));
+}
+
+/* --log-format json: one JSON object a line, whatever bytes the message
+ * holds (a path of any bytes is scrubbed, not written raw). */
+TEST(log_json_lines_are_json)
+{
+	static const char prefix[] = "{\"level\":\"error\",\"msg\":\"open /x??";
+	struct calyx_log log = { .format = CALYX_LOG_JSON, .max_level = CALYX_LOG_DEBUG };
+	_cleanup_error_ calyx_error *err = NULL;
+	char buf[512] = { 0 };
+	int fds[2];
+	ssize_t n;
+	yajl_val doc, msg;
+	const char *path[] = { "msg", NULL };
+
+	CHECK(pipe(fds) == 0);
+	log.fd = fds[1];
+	calyx_log(&log, CALYX_LOG_ERROR, "open %s: \"quoted\"\n", "/x\xff\xfe");
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf) - 1);
+	close(fds[0]);
+	CHECK(n > 0 && buf[n - 1] == '\n');
+	CHECK(strncmp(buf, prefix, sizeof(prefix) - 1) == 0);
+	doc = calyx_json_parse(buf, strlen(buf), NULL, &err);
+	CHECK(doc != NULL);
+	msg = doc ? yajl_tree_get(doc, path, yajl_t_string) : NULL;
+	CHECK_STR(msg ? YAJL_GET_STRING(msg) : NULL, "open /x??: \"quoted\"\n");
+	yajl_tree_free(doc);
 }
 
 TEST(strv)
@@ -126,7 +301,14 @@ int main(void)
 	RUN(error_set_formats_strerror);
 	RUN(error_prefix_adds_context);
 	RUN(error_first_one_wins);
+	RUN(error_codes_without_an_error);
 	RUN(json_escape);
+	RUN(json_writer_writes);
+	RUN(json_writer_pretty_ends_without_newline_unless_asked);
+	RUN(json_writer_refuses_invalid_utf8);
+	RUN(json_writer_refuses_a_bad_key_and_misuse);
+	RUN(utf8_scrub);
+	RUN(log_json_lines_are_json);
 	RUN(strv);
 	RUN(rfc3339_now);
 	RUN(rfc3339_matches_gmtime);

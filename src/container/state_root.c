@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "calyx/calyx.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
@@ -44,13 +44,15 @@ static int private_home_dir(uid_t uid, char **out, calyx_error **err)
 	const char *home = getenv("HOME");
 	_cleanup_free_ char *path = NULL;
 	struct stat st;
+	int r;
 
 	if (!home || home[0] != '/' || stat(home, &st) < 0 || st.st_uid != uid)
 		return calyx_error_setx(err, EPERM, "no usable home directory");
 	if (asprintf(&path, "%s/.cache/calyx/run", home) < 0)
 		return calyx_error_set(err, ENOMEM, "formatting state root");
-	if (calyx_mkdir_p(path, 0700, err) < 0)
-		return -EPERM;
+	r = calyx_mkdir_p(path, 0700, err);
+	if (r < 0)
+		return r;
 	if (lstat(path, &st) < 0)
 		return calyx_error_set(err, errno, "stat %s", path);
 	if (!S_ISDIR(st.st_mode) || st.st_uid != uid || (st.st_mode & (S_IRWXG | S_IRWXO)))
@@ -60,10 +62,11 @@ static int private_home_dir(uid_t uid, char **out, calyx_error **err)
 	return 0;
 }
 
-int cli_default_state_root(char **out, calyx_error **err)
+int calyx_default_state_root(char **out, calyx_error **err)
 {
 	uid_t uid = geteuid();
 	const char *xdg;
+	int r;
 
 	if (uid == 0) {
 		*out = strdup(CALYX_DEFAULT_ROOT);
@@ -77,7 +80,8 @@ int cli_default_state_root(char **out, calyx_error **err)
 		}
 		return 0;
 	}
-	if (private_tmp_dir(uid, out, err) == 0)
+	r = private_tmp_dir(uid, out, err);
+	if (r == 0)
 		return 0;
 	{
 		_cleanup_error_ calyx_error *home_err = NULL;
@@ -87,5 +91,6 @@ int cli_default_state_root(char **out, calyx_error **err)
 			return 0;
 		}
 	}
-	return -EPERM;
+	/* the /tmp error says what to do (pass --root) */
+	return r;
 }
