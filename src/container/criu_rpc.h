@@ -119,7 +119,8 @@ struct criu_swrk {
 /*
  * Start `criu swrk` (found in $PATH) with only stdio, its socket and the
  * fds in keep[] open (the fd numbers are CRIU's too).  Clear error when
- * criu is not installed.
+ * criu is not installed.  It outlives us if we die: give it the fd that
+ * holds the container's lock, so that a delete waits until it is done.
  */
 int criu_swrk_start(const int *keep, size_t n_keep, struct criu_swrk *s,
 		    calyx_error **err);

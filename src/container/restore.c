@@ -398,7 +398,7 @@ static int restore_steps(struct restore_job *job, int imgfd, int workfd,
 	_cleanup_free_ char *log = NULL;
 	struct criu_swrk criu;
 	struct criu_resp resp;
-	int keep[4], r;
+	int keep[5], r;
 
 	if (asprintf(&log, "%s/restore.log",
 		     job->opts->criu.work_path ? job->opts->criu.work_path :
@@ -418,10 +418,11 @@ static int restore_steps(struct restore_job *job, int imgfd, int workfd,
 	keep[1] = workfd;
 	keep[2] = job->netns_fd;
 	keep[3] = job->pidns_fd;
+	keep[4] = job->state_dirfd;	/* the lock */
 	r = bind_criu_root(job, err);
 	if (r < 0)
 		return r;
-	r = criu_swrk_start(keep, 4, &criu, err);
+	r = criu_swrk_start(keep, 5, &criu, err);
 	if (r < 0) {
 		unbind_criu_root(job);
 		return r;
