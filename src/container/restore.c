@@ -32,6 +32,7 @@
 #include "container/wait.h"
 #include "linux/sync.h"
 #include "linux/terminal.h"
+#include "rootfs/rootfs.h"
 #include "util/cleanup.h"
 #include "util/rfc3339.h"
 #include "util/fs.h"
@@ -381,6 +382,10 @@ static int restore_steps(struct restore_job *job, int imgfd, int workfd,
 			return r;
 	}
 	r = make_criu_root_dir(job, err);
+	if (r < 0)
+		return r;
+	/* our mount namespace: what is bound for nested points stays here */
+	r = calyx_rootfs_make_mount_points(job->spec, job->rootfs, job->opts->bundle, err);
 	if (r < 0)
 		return r;
 	r = build_opts(job, &o, imgfd, workfd, err);
