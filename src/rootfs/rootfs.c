@@ -312,7 +312,8 @@ static int reopen_stdio_dev_null(int rootfd, calyx_error **err)
 	if (fstat(fd, &st) < 0)
 		return calyx_error_set(err, errno, "reopening stdio: stat /dev/null");
 	if (!is_null_device(&st))
-		return calyx_error_setx(err, EPERM, "/dev/null is not the null device");
+		return calyx_error_setx(err, EPERM,
+					"reopening stdio: /dev/null is not the null device");
 	for (int i = 0; i < 3; i++) {
 		if (fstat(i, &st) < 0 || !is_null_device(&st))
 			continue;
@@ -457,11 +458,6 @@ int calyx_rootfs_finalize(const struct calyx_rootfs_ctx *ctx,
 
 	if (rootfd < 0)
 		return calyx_error_set(err, errno, "open /");
-	if (!ctx->no_mount_ns && !dev_is_bind(ctx->spec)) {
-		r = reopen_stdio_dev_null(rootfd, err);
-		if (r < 0)
-			return r;
-	}
 	if (!ctx->root_source || ctx->root_source->upper_dir)
 		make_missing_cwd(ctx->spec, rootfd);
 	if (ctx->spec->linux_cfg) {
@@ -480,5 +476,7 @@ int calyx_rootfs_finalize(const struct calyx_rootfs_ctx *ctx,
 			return calyx_error_set(err, errno,
 					       "root.readonly: remount / ro");
 	}
+	if (!ctx->no_mount_ns && !dev_is_bind(ctx->spec))
+		return reopen_stdio_dev_null(rootfd, err);
 	return 0;
 }
