@@ -308,6 +308,8 @@ static int build_opts(struct restore_job *job, struct pb_buf *o, int imgfd, int 
 	pb_put_string(o, CRIU_OPT_ROOT, job->criu_root);
 	/* the restored init is our child, not criu's: we wait on it */
 	pb_put_bool(o, CRIU_OPT_RST_SIBLING, true);
+	/* device files reopened by number where it differs (runc's too) */
+	pb_put_bool(o, CRIU_OPT_EVASIVE_DEVICES, true);
 	criu_put_common_opts(o, &opts->criu);
 	if (opts->lsm_profile)
 		pb_put_string(o, CRIU_OPT_LSM_PROFILE, opts->lsm_profile);
