@@ -176,7 +176,7 @@ int calyx_container_checkpoint(struct calyx_context *ctx, const char *id,
 	struct criu_swrk criu;
 	struct criu_resp resp;
 	enum calyx_status status;
-	int keep[3], r;
+	int keep[4], r;
 
 	r = container_open_dir(ctx, id, &dirfd, err);
 	if (r < 0)
@@ -218,7 +218,8 @@ int calyx_container_checkpoint(struct calyx_context *ctx, const char *id,
 	keep[0] = imgfd;
 	keep[1] = workfd;
 	keep[2] = opts->status_fd;
-	r = criu_swrk_start(keep, 3, &criu, err);
+	keep[3] = dirfd;	/* the lock */
+	r = criu_swrk_start(keep, 4, &criu, err);
 	if (r < 0)
 		return r;
 	r = criu_call(&criu, opts->pre_dump ? CRIU_REQ_PRE_DUMP : CRIU_REQ_DUMP, &o,

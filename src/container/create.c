@@ -157,9 +157,9 @@ static int resolve_rootfs(struct create_job *job, calyx_error **err)
 }
 
 /*
- * The state dir of ID exists.  If it is what a create killed half-way left
- * (a record still "creating" and nobody holding its lock), remove
- * all it made -- as `delete -f` would -- so the ID can be used again; true
+ * The state dir of ID exists.  If it is what a create or restore killed
+ * half-way left (a record still "creating" and nobody holding its lock),
+ * remove all it made -- as `delete -f` would -- so the ID can be used again; true
  * then.  Decided and done under the lock, so a live container or one being
  * made right now is never touched.
  */
@@ -173,22 +173,23 @@ static bool reclaim_abandoned(struct calyx_context *ctx, const char *id)
 	if (container_open_dir(ctx, id, &fd, &e) < 0 ||
 	    flock(fd, LOCK_EX | LOCK_NB) < 0)
 		return false;
-	/* not without a record: a live create makes the directory just
-	 * before it locks it, and writes the first record under the lock */
+	/* not without a record: a live create or restore makes the
+	 * directory just before it locks it, and writes the first record
+	 * under the lock */
 	r = container_record_read(fd, &rec, &e);
 	if (r < 0 || !rec->creating)
 		return false;
 	if (container_delete_locked(ctx, id, fd, true, &e) < 0) {
-		calyx_warn(&ctx->log, "removing what a killed create of %s left: %s",
+		calyx_warn(&ctx->log, "removing what a killed create or restore of %s left: %s",
 			   id, e->msg);
 		return false;
 	}
-	calyx_debug(&ctx->log, "removed what a killed create of %s left", id);
+	calyx_debug(&ctx->log, "removed what a killed create or restore of %s left", id);
 	return true;
 }
 
-static int make_state_dir(struct calyx_context *ctx, const char *id,
-			  int *dirfd, calyx_error **err)
+int container_make_state_dir(struct calyx_context *ctx, const char *id,
+			     int *dirfd, calyx_error **err)
 {
 	_cleanup_close_ int rootfd = -1;
 	int fd, r;
@@ -226,7 +227,7 @@ static int make_state_dir(struct calyx_context *ctx, const char *id,
 	return 0;
 }
 
-static void remove_state_dir(struct calyx_context *ctx, const char *id)
+void container_remove_state_dir(struct calyx_context *ctx, const char *id)
 {
 	_cleanup_close_ int rootfd = open(ctx->state_root,
 					  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -470,28 +471,39 @@ static char *owner_name(void)
 	return strdup(name);
 }
 
-static int write_record(struct create_job *job, bool creating, calyx_error **err)
+int container_write_made_record(int state_dirfd, const char *id, const char *bundle,
+				const char *rootfs, pid_t pid,
+				const struct calyx_cgroup *cgroup,
+				const struct calyx_spec *spec, bool creating,
+				calyx_error **err)
 {
 	char created[64];
 	_cleanup_free_ char *owner = owner_name();
 	struct container_record rec = {
-		.id = (char *)job->id,
-		.bundle = job->bundle,
-		.rootfs = job->rootfs,
+		.id = (char *)id,
+		.bundle = (char *)bundle,
+		.rootfs = (char *)rootfs,
 		.created = created,
 		.owner = owner,
-		.pid = job->pid,
-		.pid_start = container_pid_start_time(job->pid, NULL),
-		.cgroup_path = (char *)(job->cgroup ? calyx_cgroup_path(job->cgroup) : ""),
-		.annotations = job->spec->annotations,
-		.n_annotations = job->spec->n_annotations,
+		.pid = pid,
+		.pid_start = pid > 0 ? container_pid_start_time(pid, NULL) : 0,
+		.cgroup_path = (char *)(cgroup ? calyx_cgroup_path(cgroup) : ""),
+		.annotations = spec->annotations,
+		.n_annotations = spec->n_annotations,
 		.creating = creating,
 	};
 
 	if (!owner)
 		return calyx_error_set(err, ENOMEM, "state");
 	calyx_now_rfc3339(created, sizeof(created));
-	return container_record_write(job->state_dirfd, &rec, err);
+	return container_record_write(state_dirfd, &rec, err);
+}
+
+static int write_record(struct create_job *job, bool creating, calyx_error **err)
+{
+	return container_write_made_record(job->state_dirfd, job->id, job->bundle,
+					   job->rootfs, job->pid, job->cgroup, job->spec,
+					   creating, err);
 }
 
 /*
@@ -760,7 +772,7 @@ int container_create_job(struct calyx_context *ctx, const char *id,
 		create_job_free(job);
 		return r;
 	}
-	r = make_state_dir(ctx, id, &job->state_dirfd, err);
+	r = container_make_state_dir(ctx, id, &job->state_dirfd, err);
 	if (r < 0) {
 		create_job_free(job);
 		return r;
@@ -774,7 +786,7 @@ int container_create_job(struct calyx_context *ctx, const char *id,
 		kill_and_reap(job);
 		if (job->cgroup)
 			calyx_cgroup_destroy(job->cgroup, &ignored);
-		remove_state_dir(ctx, id);
+		container_remove_state_dir(ctx, id);
 		create_job_free(job);
 		return r;
 	}

@@ -97,6 +97,28 @@ int container_create_job(struct calyx_context *ctx, const char *id,
 			 calyx_error **err);
 void create_job_free(struct create_job *job);
 
+/*
+ * The state dir of a container create or restore makes: <root>/<id>, made
+ * (with the state root) and opened.  What a create or restore killed
+ * half-way left under the ID (a record still "creating", nobody holding
+ * its lock) is removed first, as `delete -f` would.  -EEXIST with
+ * "container with id X already exists" when the ID is in use.
+ */
+int container_make_state_dir(struct calyx_context *ctx, const char *id,
+			     int *dirfd, calyx_error **err);
+/* Remove it again (on a failed create or restore). */
+void container_remove_state_dir(struct calyx_context *ctx, const char *id);
+/*
+ * The record of a container create or restore is making (creating: the
+ * runtime has not finished; a delete then removes what it names) or has
+ * made: created now, owned by this user, pid 0 while there is none.
+ */
+int container_write_made_record(int state_dirfd, const char *id, const char *bundle,
+				const char *rootfs, pid_t pid,
+				const struct calyx_cgroup *cgroup,
+				const struct calyx_spec *spec, bool creating,
+				calyx_error **err);
+
 /* Everything delete does once the process is dead: cgroup, poststop hooks,
  * state directory.  Used by delete, by `run` and on create failure paths. */
 int container_teardown(struct calyx_context *ctx, const char *id, int dirfd,

@@ -350,9 +350,12 @@ int criu_swrk_start(const int *keep, size_t n_keep, struct criu_swrk *s,
 	if (pid == 0) {
 		char *argv[] = { "criu", "swrk", fdarg, NULL };
 
-		/* criu dies with us: a half-done dump or restore must not
-		 * go on unattended */
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		/* no parent-death signal: should we die, criu learns it at its
+		 * next message to us and undoes its part (unfreezes a dump,
+		 * kills a restored tree, removes its mounts and its dirs in
+		 * /tmp), which a SIGKILL would leave half done; the callers
+		 * hand it the container's lock, so nothing touches the
+		 * container until it is gone */
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		/* nothing of ours but what it is given */

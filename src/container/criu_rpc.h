@@ -43,6 +43,7 @@ enum criu_opt_field {
 	CRIU_OPT_LEAVE_RUNNING = 3,
 	CRIU_OPT_EXT_UNIX_SK = 4,
 	CRIU_OPT_TCP_ESTABLISHED = 5,
+	CRIU_OPT_EVASIVE_DEVICES = 6,
 	CRIU_OPT_SHELL_JOB = 7,
 	CRIU_OPT_FILE_LOCKS = 8,
 	CRIU_OPT_LOG_LEVEL = 9,
@@ -119,7 +120,8 @@ struct criu_swrk {
 /*
  * Start `criu swrk` (found in $PATH) with only stdio, its socket and the
  * fds in keep[] open (the fd numbers are CRIU's too).  Clear error when
- * criu is not installed.
+ * criu is not installed.  It outlives us if we die: give it the fd that
+ * holds the container's lock, so that a delete waits until it is done.
  */
 int criu_swrk_start(const int *keep, size_t n_keep, struct criu_swrk *s,
 		    calyx_error **err);

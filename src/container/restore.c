@@ -32,6 +32,7 @@
 #include "container/wait.h"
 #include "linux/sync.h"
 #include "linux/terminal.h"
+#include "rootfs/rootfs.h"
 #include "util/cleanup.h"
 #include "util/rfc3339.h"
 #include "util/fs.h"
@@ -113,77 +114,37 @@ static int check_images(int imgfd, const char *path, calyx_error **err)
 	return 0;
 }
 
-static int make_state_dir(struct restore_job *job, calyx_error **err)
+/* The dir the rootfs is bound on for CRIU (see enter_private_mount_ns). */
+static int make_criu_root_dir(struct restore_job *job, calyx_error **err)
 {
-	_cleanup_close_ int rootfd = -1;
-	const char *root = job->ctx->state_root;
-
-	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0 && errno == ENOENT) {
-		if (calyx_mkdir_p(root, 0700, err) < 0)
-			return calyx_error_prefix(err, "state root");
-		rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	if (rootfd < 0)
-		return calyx_error_set(err, errno, "open state root %s", root);
-	if (mkdirat(rootfd, job->id, 0711) < 0) {
-		if (errno == EEXIST)
-			return calyx_error_setx(err, EEXIST,
-						"container with id %s already exists", job->id);
-		return calyx_error_set(err, errno, "mkdir %s/%s", root, job->id);
-	}
-	job->state_dirfd = openat(rootfd, job->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (job->state_dirfd < 0) {
-		int e = errno;
-
-		unlinkat(rootfd, job->id, AT_REMOVEDIR);
-		return calyx_error_set(err, e, "open %s/%s", root, job->id);
-	}
-	if (asprintf(&job->criu_root, "%s/%s/%s", root, job->id, CRIU_ROOT_DIR) < 0)
+	if (asprintf(&job->criu_root, "%s/%s/%s", job->ctx->state_root, job->id,
+		     CRIU_ROOT_DIR) < 0) {
+		job->criu_root = NULL;
 		return calyx_error_set(err, ENOMEM, "restore");
+	}
 	if (mkdirat(job->state_dirfd, CRIU_ROOT_DIR, 0700) < 0)
 		return calyx_error_set(err, errno, "mkdir %s", job->criu_root);
 	return 0;
 }
 
-static void remove_state_dir(struct restore_job *job)
-{
-	_cleanup_close_ int rootfd = open(job->ctx->state_root,
-					  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_error_ calyx_error *ignored = NULL;
-
-	if (rootfd >= 0)
-		calyx_remove_tree_at(rootfd, job->id, &ignored);
-}
-
 /*
- * The state record of the restored container: the one place restore
- * writes state (create's write_record, with the pid CRIU restored).
+ * The state record, as create writes it: "creating" from before anything
+ * is made until the restored tree is back (a delete then removes what it
+ * names: the cgroup, and the restored init once CRIU has forked it),
+ * final at CRIU's post-restore.
  */
-static int restore_write_state(struct restore_job *job, pid_t pid, calyx_error **err)
+static int restore_write_state(struct restore_job *job, pid_t pid, bool creating,
+			       calyx_error **err)
 {
-	char created[64], owner[256] = "";
-	struct container_record rec = {
-		.id = (char *)job->id,
-		.bundle = (char *)job->opts->bundle,
-		.rootfs = job->rootfs,
-		.created = created,
-		.owner = owner,
-		.pid = pid,
-		.pid_start = container_pid_start_time(pid, NULL),
-		.cgroup_path = (char *)(job->cgroup ? calyx_cgroup_path(job->cgroup) : ""),
-		.annotations = job->spec->annotations,
-		.n_annotations = job->spec->n_annotations,
-	};
-	int r;
+	int r = container_write_made_record(job->state_dirfd, job->id, job->opts->bundle,
+					    job->rootfs, pid, job->cgroup, job->spec,
+					    creating, err);
 
-	if (geteuid() != 0 && calyx_host_user_name(geteuid(), owner, sizeof(owner)) < 0)
-		owner[0] = '\0';
-	calyx_now_rfc3339(created, sizeof(created));
-	r = container_record_write(job->state_dirfd, &rec, err);
 	if (r < 0)
 		return r;
 	job->pid = pid;
+	if (creating)
+		return 0;
 	job->recorded = true;
 	if (job->opts->pid_file)
 		return calyx_write_pid_file(job->opts->pid_file, pid, err);
@@ -247,13 +208,21 @@ static int on_notify(void *data, const char *script, pid_t pid, int fd,
 	calyx_debug(&job->ctx->log, "criu: %s (pid %d)", script, pid);
 	/* runc's points: hooks once the namespaces exist, state once the
 	 * tree is back (still stopped: CRIU resumes it after our answer) */
-	if (strcmp(script, "setup-namespaces") == 0)
+	if (strcmp(script, "setup-namespaces") == 0) {
+		/* the restored init exists: a delete after we die kills it */
+		if (pid > 0) {
+			int r = restore_write_state(job, pid, true, err);
+
+			if (r < 0)
+				return r;
+		}
 		return container_run_creation_hooks(job->spec, job->id, pid, job->opts->bundle,
 						    &job->ctx->log, err);
+	}
 	if (strcmp(script, "orphan-pts-master") == 0 && passed >= 0)
 		return hand_console(job, passed, err);
 	if (strcmp(script, "post-restore") == 0)
-		return restore_write_state(job, pid, err);
+		return restore_write_state(job, pid, false, err);
 	return 0;
 }
 
@@ -326,6 +295,8 @@ static int build_opts(struct restore_job *job, struct pb_buf *o, int imgfd, int 
 	pb_put_string(o, CRIU_OPT_ROOT, job->criu_root);
 	/* the restored init is our child, not criu's: we wait on it */
 	pb_put_bool(o, CRIU_OPT_RST_SIBLING, true);
+	/* device files reopened by number where it differs (runc's too) */
+	pb_put_bool(o, CRIU_OPT_EVASIVE_DEVICES, true);
 	criu_put_common_opts(o, &opts->criu);
 	if (opts->lsm_profile)
 		pb_put_string(o, CRIU_OPT_LSM_PROFILE, opts->lsm_profile);
@@ -358,40 +329,52 @@ static int build_opts(struct restore_job *job, struct pb_buf *o, int imgfd, int 
 	return put_stdio_pipes(o, imgfd, err);
 }
 
-static int make_cgroup(struct restore_job *job, calyx_error **err)
+static int restore_steps(struct restore_job *job, int imgfd, int workfd,
+			 calyx_error **err)
 {
 	const struct calyx_linux *lx = job->spec->linux_cfg;
-	struct calyx_cgroup_config cfg = {
+	struct calyx_cgroup_config cgcfg = {
 		.id = job->id,
 		.cgroups_path = lx ? lx->cgroups_path : NULL,
 		.resources = lx ? lx->resources : NULL,
 		.rootless = geteuid() != 0,
 		.log = &job->ctx->log,
 	};
-
-	if (job->ctx->cgroups_disabled)
-		return 0;
-	return calyx_cgroup_create(&cfg, &job->cgroup, err);
-}
-
-static int restore_steps(struct restore_job *job, int imgfd, int workfd,
-			 calyx_error **err)
-{
 	_cleanup_pb_buf_ struct pb_buf o = { 0 };
 	_cleanup_free_ char *log = NULL;
 	struct criu_swrk criu;
 	struct criu_resp resp;
-	int keep[4], r;
+	int keep[5], r;
 
 	if (asprintf(&log, "%s/restore.log",
 		     job->opts->criu.work_path ? job->opts->criu.work_path :
 						 job->opts->criu.image_path) < 0)
 		return calyx_error_set(err, ENOMEM, "restore");
+	/* where a delete finds the cgroup should we die before the record */
 	r = calyx_write_file_atomic_at(job->state_dirfd, CONFIG_COPY, job->raw,
 				       job->raw_len, 0600, err);
 	if (r < 0)
 		return r;
-	r = make_cgroup(job, err);
+	if (!job->ctx->cgroups_disabled) {
+		r = calyx_cgroup_prepare(&cgcfg, &job->cgroup, err);
+		if (r < 0)
+			return r;
+	}
+	/* whatever instant we die from here on, the record names what there
+	 * is to remove (the cgroup now, the restored init once it exists) */
+	r = restore_write_state(job, 0, true, err);
+	if (r < 0)
+		return r;
+	if (job->cgroup) {
+		r = calyx_cgroup_make(job->cgroup, &cgcfg, err);
+		if (r < 0)
+			return r;
+	}
+	r = make_criu_root_dir(job, err);
+	if (r < 0)
+		return r;
+	/* our mount namespace: what is bound for nested points stays here */
+	r = calyx_rootfs_make_mount_points(job->spec, job->rootfs, job->opts->bundle, err);
 	if (r < 0)
 		return r;
 	r = build_opts(job, &o, imgfd, workfd, err);
@@ -401,10 +384,11 @@ static int restore_steps(struct restore_job *job, int imgfd, int workfd,
 	keep[1] = workfd;
 	keep[2] = job->netns_fd;
 	keep[3] = job->pidns_fd;
+	keep[4] = job->state_dirfd;	/* the lock */
 	r = bind_criu_root(job, err);
 	if (r < 0)
 		return r;
-	r = criu_swrk_start(keep, 4, &criu, err);
+	r = criu_swrk_start(keep, 5, &criu, err);
 	if (r < 0) {
 		unbind_criu_root(job);
 		return r;
@@ -420,7 +404,7 @@ static int restore_steps(struct restore_job *job, int imgfd, int workfd,
 	if (r < 0)
 		return r;
 	if (!job->recorded)
-		return restore_write_state(job, resp.restore_pid, err);
+		return restore_write_state(job, resp.restore_pid, false, err);
 	return 0;
 }
 
@@ -443,7 +427,7 @@ static void restore_undo(struct restore_job *job)
 	unbind_criu_root(job);
 	/* never through the bound rootfs: it would be emptied */
 	if (!job->criu_root_bound)
-		remove_state_dir(job);
+		container_remove_state_dir(job->ctx, job->id);
 }
 
 static int wait_foreground(struct restore_job *job, const sigset_t *sigs,
@@ -513,7 +497,7 @@ int calyx_container_restore(struct calyx_context *ctx, const char *id,
 	if (job.spec->process && job.spec->process->terminal && !opts->console_socket)
 		return calyx_error_setx(err, EINVAL,
 					"process.terminal: restoring a terminal needs --console-socket");
-	r = make_state_dir(&job, err);
+	r = container_make_state_dir(ctx, id, &job.state_dirfd, err);
 	if (r < 0)
 		return r;
 	container_forwarded_signals(&sigs);

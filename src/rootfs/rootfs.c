@@ -284,6 +284,45 @@ static int open_dev_null(int rootfd, calyx_error **err)
 	return TAKE_FD(fd);
 }
 
+static bool is_null_device(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(1, 3);
+}
+
+/*
+ * Stdio that is the host's /dev/null (what engines give a detached
+ * container) becomes the container's own, read-write, as runc and crun
+ * make it: CRIU cannot checkpoint a file of a mount outside the
+ * container, and the container cannot reopen it through /proc/self/fd.
+ */
+static int reopen_stdio_dev_null(int rootfd, calyx_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	bool any = false;
+
+	for (int i = 0; i < 3 && !any; i++)
+		any = fstat(i, &st) == 0 && is_null_device(&st);
+	if (!any)
+		return 0;
+	/* the node rootfs_setup_devices made (a tmpfs /dev of ours) */
+	fd = rootfs_open_in_root(rootfd, "dev/null", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return calyx_error_set(err, -fd, "reopening stdio: open /dev/null");
+	if (fstat(fd, &st) < 0)
+		return calyx_error_set(err, errno, "reopening stdio: stat /dev/null");
+	if (!is_null_device(&st))
+		return calyx_error_setx(err, EPERM,
+					"reopening stdio: /dev/null is not the null device");
+	for (int i = 0; i < 3; i++) {
+		if (fstat(i, &st) < 0 || !is_null_device(&st))
+			continue;
+		if (dup3(fd, i, 0) < 0)
+			return calyx_error_set(err, errno, "reopening stdio: dup3 /dev/null to %d", i);
+	}
+	return 0;
+}
+
 static int clone_onto(int fromfd, int destfd, const struct mount_opts *o,
 		      bool recursive, calyx_error **err)
 {
@@ -437,5 +476,7 @@ int calyx_rootfs_finalize(const struct calyx_rootfs_ctx *ctx,
 			return calyx_error_set(err, errno,
 					       "root.readonly: remount / ro");
 	}
+	if (!ctx->no_mount_ns && !dev_is_bind(ctx->spec))
+		return reopen_stdio_dev_null(rootfd, err);
 	return 0;
 }

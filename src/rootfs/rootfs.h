@@ -72,6 +72,15 @@ int calyx_rootfs_check_no_mount_ns(const struct calyx_spec *spec,
 int calyx_rootfs_check_config(const struct calyx_spec *spec, calyx_error **err);
 
 int calyx_rootfs_prepare(const struct calyx_rootfs_ctx *ctx, calyx_error **err);
+
+/*
+ * For a restore (restore_points.c): make the mount points of the spec's
+ * mounts in the rootfs as create would (not below a tmpfs: CRIU restores
+ * its content).  A bind mount with mounts nested in it is bound (in the
+ * caller's mount namespace) while their points are made, then unmounted.
+ */
+int calyx_rootfs_make_mount_points(const struct calyx_spec *spec, const char *rootfs,
+				   const char *bundle, calyx_error **err);
 int calyx_rootfs_pivot(const struct calyx_rootfs_ctx *ctx, calyx_error **err);
 int calyx_rootfs_finalize(const struct calyx_rootfs_ctx *ctx, calyx_error **err);
 

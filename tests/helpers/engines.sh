@@ -159,6 +159,23 @@ engine_podman_config()
 	EOF
 }
 
+# podman on the private instance engine_podman_config set up (PM_CONF:
+# another containers.conf of it), driving $ENG_RUNTIME.
+pm()
+{
+	CONTAINERS_CONF=${PM_CONF:-$ENG/p/containers.conf} \
+	CONTAINERS_STORAGE_CONF=$ENG/p/storage.conf \
+	podman --root "$ENG/p/root" --runroot "$ENG/p/run" \
+		--tmpdir "$ENG/p/tmp" --runtime "$ENG_RUNTIME" \
+		--cgroup-manager=cgroupfs "$@"
+}
+
+# The tests' busybox rootfs (with the probe) as podman image $1.
+engine_podman_import()
+{
+	engine_rootfs_tar | pm import - "$1" >/dev/null
+}
+
 # Starts a private containerd (CRI off) with root, state and socket under
 # $ENG/c, and waits for its socket.
 engine_start_containerd()

@@ -27,7 +27,7 @@ setup_file()
 	# 4.3 reads the key in the singular, whatever its docs say
 	sed 's/^\[engine\]$/&\nruntime_supports_nocgroup = ["'"${ENG_RUNTIME##*/}"'"]/' \
 		"$ENG/p/containers.conf" > "$ENG/p/nocg.conf"
-	engine_rootfs_tar | pm import - "$IMG" >/dev/null
+	engine_podman_import "$IMG"
 }
 
 teardown_file()
@@ -56,15 +56,6 @@ teardown()
 		--tmpdir "$ENG/p/tmp" --runtime "$ENG_RUNTIME" \
 		--cgroup-manager=cgroupfs rm -af -t 0 >/dev/null 2>&1 || true
 	pm pod rm -af -t 0 >/dev/null 2>&1 || true
-}
-
-pm()
-{
-	CONTAINERS_CONF=${PM_CONF:-$ENG/p/containers.conf} \
-	CONTAINERS_STORAGE_CONF=$ENG/p/storage.conf \
-	podman --root "$ENG/p/root" --runroot "$ENG/p/run" \
-		--tmpdir "$ENG/p/tmp" --runtime "$ENG_RUNTIME" \
-		--cgroup-manager=cgroupfs "$@"
 }
 
 # pm run --rm --network none [OPTIONS] IMAGE ARGS...

@@ -177,6 +177,28 @@ load helpers
 	[ "$output" = piped ]
 }
 
+@test "stdio that is the host's /dev/null becomes the container's own /dev/null, read-write (runc's reopen)" {
+	# what engines give a detached container; CRIU can dump only files
+	# of the container's own mounts
+	set_args /bin/sh -c 'dev=$(awk '\''$5 == "/dev" { print $1 }'\'' /proc/self/mountinfo)
+		for fd in 0 1 2; do
+			echo "fd$fd mnt=$(awk '\''$1 == "mnt_id:" { print $2 }'\'' /proc/$$/fdinfo/$fd) dev=$dev" \
+				"flags=$(awk '\''$1 == "flags:" { print $2 }'\'' /proc/$$/fdinfo/$fd)" >> /fds
+		done'
+	pin_cgroup_path run -b "$BUNDLE" "$ID"
+	calyx run -d -b "$BUNDLE" "$ID" < /dev/null > /dev/null 2>&1 || fail "run -d failed"
+	wait_for_status "$ID" stopped
+	output=$(cat "$BUNDLE/rootfs/fds")
+	local fd mnt dev flags
+	for fd in 0 1 2; do
+		read -r _ mnt dev flags < <(grep "^fd$fd " <<< "$output") || fail "no line for fd $fd: $output"
+		[[ -n ${dev#dev=} && ${mnt#mnt=} == "${dev#dev=}" ]] ||
+			fail "fd $fd is not on the container's /dev mount: $output"
+		# O_RDWR (2) in the octal access mode
+		(((8#${flags#flags=} & 3) == 2)) || fail "fd $fd is not read-write: $output"
+	done
+}
+
 @test "linux.memoryPolicy is applied with set_mempolicy; a bad mode names the field" {
 	calyx_only
 	cfg '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0"}'

@@ -681,6 +681,38 @@ TEST(masked_refuses_fake_dev_null)
 	fixture_cleanup(&fx);
 }
 
+/* stdin the host's /dev/null: finalize reopens it from the container's,
+ * and refuses a /dev/null that is not the null device */
+static int child_stdio_fake_null(void *arg)
+{
+	struct scenario *s = arg;
+	struct calyx_rootfs_ctx ctx = { .spec = s->spec, .rootfs = s->fx->rootfs };
+	int failures = 0, null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	char p[192];
+
+	CHILD_CHECK(null >= 0 && dup2(null, STDIN_FILENO) == STDIN_FILENO);
+	CHILD_CHECK(calyx_rootfs_prepare(&ctx, &s->err) == 0);
+	snprintf(p, sizeof(p), "%s/dev/null", s->fx->rootfs);
+	unlink(p);
+	write_file(p, "not null\n");
+	CHILD_CHECK(calyx_rootfs_pivot(&ctx, &s->err) == 0);
+	CHILD_CHECK(calyx_rootfs_finalize(&ctx, &s->err) < 0);
+	CHILD_CHECK(s->err && strstr(s->err->msg, "reopening stdio") &&
+		    strstr(s->err->msg, "null device"));
+	return failures;
+}
+
+TEST(stdio_reopen_refuses_fake_dev_null)
+{
+	struct fixture fx;
+	struct calyx_spec spec = { 0 };
+	struct scenario s = { .fx = &fx, .spec = &spec };
+
+	CHECK(fixture_init(&fx) == 0);
+	CHECK(run_in_mntns((int (*)(void *))child_stdio_fake_null, &s) == 0);
+	fixture_cleanup(&fx);
+}
+
 static int child_symlink_escape(void *arg)
 {
 	struct scenario *s = arg;
@@ -1029,6 +1061,7 @@ int main(void)
 	RUN_UNLESS(no_root, no_pivot);
 	RUN_UNLESS(no_root, masked_readonly_root_readonly);
 	RUN_UNLESS(no_root, masked_refuses_fake_dev_null);
+	RUN_UNLESS(no_root, stdio_reopen_refuses_fake_dev_null);
 	RUN_UNLESS(no_root, symlink_destinations_stay_inside);
 	RUN_UNLESS(no_root, dev_symlink_to_host_is_refused);
 	RUN_UNLESS(no_root, mount_errors_name_the_mount);

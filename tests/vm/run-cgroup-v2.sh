@@ -44,8 +44,9 @@ vm_timeout=${CALYX_VM_TIMEOUT:-540}
 vm_modules=(virtio_pci 9pnet_virtio 9p)
 # ... and what CRIU (checkpoint.bats) needs: socket diag for dumping sockets,
 # nf_tables for its kerndat probe and its network lock, conntrack over
-# netlink for dumping a network namespace, veth for the tests
-vm_modules+=(unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag nf_tables nf_conntrack_netlink veth)
+# netlink for dumping a network namespace, veth for the tests; overlay for
+# podman's storage (its checkpoint tests)
+vm_modules+=(unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag nf_tables nf_conntrack_netlink veth overlay)
 
 report()
 {
