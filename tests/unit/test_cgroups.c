@@ -311,6 +311,7 @@ TEST(real_hybrid_lifecycle)
 	_cleanup_free_ char *limit = NULL, *pmax = NULL, *cpus = NULL;
 	size_t n = 0;
 	int status = 0, pipefd[2];
+	struct calyx_cgroup_freezer *fz = NULL;
 	bool frozen = false;
 	pid_t child;
 
@@ -355,10 +356,22 @@ TEST(real_hybrid_lifecycle)
 	CHECK(calyx_cgroup_pids(cg, &pids, &n, &err) == 0);
 	CHECK(n == 1 && pids && pids[0] == child);
 
+	CHECK(calyx_cgroup_freezer_open(&fz, &err) == 0);
 	CHECK(calyx_cgroup_freeze(cg, true, &err) == 0);
 	CHECK(calyx_cgroup_is_frozen(cg, &frozen, &err) == 0 && frozen);
+	/* the reader `list` uses, from the saved path: the file is read
+	 * when the task state says "maybe" (0, or D, as v1 freezes) */
+	frozen = false;
+	CHECK(fz && calyx_cgroup_freezer_frozen(fz, path, 0, &frozen, &err) == 0 && frozen);
+	frozen = false;
+	CHECK(fz && calyx_cgroup_freezer_frozen(fz, path, 'D', &frozen, &err) == 0 && frozen);
 	CHECK(calyx_cgroup_freeze(cg, false, &err) == 0);
 	CHECK(calyx_cgroup_is_frozen(cg, &frozen, &err) == 0 && !frozen);
+	frozen = true;
+	CHECK(fz && calyx_cgroup_freezer_frozen(fz, path, 0, &frozen, &err) == 0 && !frozen);
+	frozen = true;
+	CHECK(fz && calyx_cgroup_freezer_frozen(fz, "", 0, &frozen, &err) == 0 && !frozen);
+	calyx_cgroup_freezer_free(fz);
 
 	CHECK(calyx_cgroup_kill_all(cg, SIGKILL, &err) == 0);
 	CHECK(waitpid(child, &status, 0) == child);
