@@ -497,6 +497,56 @@ static struct calyx_state *state_unreadable(int dirfd, const char *id)
 	return st;
 }
 
+static int compare_ids(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int calyx_container_list_ids(struct calyx_context *ctx, char ***out,
+			     calyx_error **err)
+{
+	_cleanup_closedir_ DIR *dir = opendir(ctx->state_root);
+	_cleanup_strv_ char **ids = NULL;
+	size_t count = 0, cap = 0;
+	struct dirent *de;
+
+	if (!dir && errno != ENOENT)
+		return calyx_error_set(err, errno, "open %s", ctx->state_root);
+	while (dir && (de = readdir(dir))) {
+		struct stat sb;
+
+		/* what calyx_container_list would open: a directory, no link */
+		if (de->d_name[0] == '.' ||
+		    (de->d_type != DT_DIR &&
+		     (de->d_type != DT_UNKNOWN ||
+		      fstatat(dirfd(dir), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		      !S_ISDIR(sb.st_mode))))
+			continue;
+		if (count + 1 >= cap) {
+			size_t bigger = cap ? cap * 2 : 64;
+			char **grown = realloc(ids, bigger * sizeof(*ids));
+
+			if (!grown)
+				return calyx_error_set(err, ENOMEM, "list");
+			ids = grown;
+			cap = bigger;
+		}
+		ids[count] = strdup(de->d_name);
+		if (!ids[count])
+			return calyx_error_set(err, ENOMEM, "list");
+		ids[++count] = NULL;
+	}
+	if (!ids) {
+		ids = calloc(1, sizeof(*ids));
+		if (!ids)
+			return calyx_error_set(err, ENOMEM, "list");
+	}
+	if (count > 1)
+		qsort(ids, count, sizeof(*ids), compare_ids);
+	*out = TAKE_PTR(ids);
+	return 0;
+}
+
 int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
 			 size_t *n, calyx_error **err)
 {

@@ -157,6 +157,9 @@ bats_require_minimum_version 1.5.0
 	echo '{"id": garbage' > "$STATE_ROOT/$ID-c6/state.json"	# broken
 	chown 65534 "$STATE_ROOT/$ID-c7"	# owners other than root's
 	chown 4242 "$STATE_ROOT/$ID-c8"
+	# not containers: a file and a link in the state root
+	: > "$STATE_ROOT/$ID-file"
+	ln -s "$ID-c1" "$STATE_ROOT/$ID-link"
 
 	run calyx list -f json
 	expect_status 0
@@ -188,6 +191,7 @@ bats_require_minimum_version 1.5.0
 	[[ ${lines[7]} =~ \ nobody$ && ${lines[8]} =~ \ \#4242$ ]] || fail "$output"
 	run calyx list -q
 	[[ $output == "$(printf "$ID-c%s\n" 1 2 3 4 5 6 7 8 | sed '$!b;s/\n$//')" ]] || fail "$output"
+	rm "$STATE_ROOT/$ID-file" "$STATE_ROOT/$ID-link"
 }
 
 @test "a duplicate ID is refused and the first container is untouched" {
