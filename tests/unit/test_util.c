@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,41 @@ TEST(rfc3339_now)
 	      t[29] == 'Z');
 }
 
+/* the formatter's own calendar against the C library's */
+TEST(rfc3339_calendar)
+{
+	static const time_t fixed[] = {
+		0, 1, 86399, 86400, 951782400 /* 2000-02-29 */, 951868800,
+		1709164800 /* 2024-02-29 */, 4107542399LL /* 2100-02-28T23:59:59 */,
+		4107542400LL, 253402300799LL /* 9999-12-31T23:59:59 */,
+	};
+	struct timespec ts = { .tv_nsec = 5 };
+	char got[64], want[64];
+	unsigned long long x = 88172645463325252ULL;
+	struct tm tm;
+
+	for (size_t i = 0; i < 2000 + sizeof(fixed) / sizeof(fixed[0]); i++) {
+		if (i < sizeof(fixed) / sizeof(fixed[0])) {
+			ts.tv_sec = fixed[i];
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			ts.tv_sec = (time_t)(x % 253402300800ULL);
+		}
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.000000005Z",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			 tm.tm_min, tm.tm_sec);
+		calyx_rfc3339(&ts, got, sizeof(got));
+		if (strcmp(got, want)) {
+			CHECK_STR(got, want);
+			break;
+		}
+	}
+	ts.tv_sec = 0;
+	calyx_rfc3339(&ts, got, sizeof(got));
+	CHECK_STR(got, "1970-01-01T00:00:00.000000005Z");
+}
+
 int main(void)
 {
 	RUN(error_set_formats_strerror);
@@ -90,5 +126,6 @@ int main(void)
 	RUN(json_escape);
 	RUN(strv);
 	RUN(rfc3339_now);
+	RUN(rfc3339_calendar);
 	return unit_summary("unit/util");
 }
