@@ -198,9 +198,10 @@ int calyx_cgroup_is_frozen(struct calyx_cgroup *cg, bool *frozen,
 }
 
 struct calyx_cgroup_freezer {
+	char *root;	/* CG_DEFAULT_ROOT but in the unit tests */
 	int fd;		/* the freezer hierarchy's mount, -1 without one */
 	bool v2;
-	int sd_fd;	/* CG_DEFAULT_ROOT for systemd units, -1 until needed */
+	int sd_fd;	/* root, for systemd units (always v2), -1 until needed */
 };
 
 void calyx_cgroup_freezer_free(struct calyx_cgroup_freezer *f)
@@ -211,33 +212,33 @@ void calyx_cgroup_freezer_free(struct calyx_cgroup_freezer *f)
 		close(f->fd);
 	if (f->sd_fd >= 0)
 		close(f->sd_fd);
+	free(f->root);
 	free(f);
 }
 
-int calyx_cgroup_freezer_open(struct calyx_cgroup_freezer **out,
-			      calyx_error **err)
+int cg_freezer_open_at(const char *root, enum calyx_cgroup_mode mode,
+		       const char *mountinfo, struct calyx_cgroup_freezer **out,
+		       calyx_error **err)
 {
 	_cleanup_cgroup_ struct calyx_cgroup *host = NULL;
 	struct calyx_cgroup_freezer *f;
-	enum calyx_cgroup_mode mode;
 	struct cg_hierarchy *h;
 	int r;
 
-	r = calyx_cgroup_detect_mode(&mode, err);
-	if (r < 0)
-		return r;
-	host = cg_new(CG_DEFAULT_ROOT, mode, NULL);
+	host = cg_new(root, mode, NULL);
 	if (!host)
 		return calyx_error_set(err, ENOMEM, "cgroup freezer");
-	r = cg_hierarchies_discover(host, NULL, err);
+	r = cg_hierarchies_discover(host, mountinfo, err);
 	if (r < 0)
 		return r;
 	h = v1_freezer(host);
 	if (!h)
 		h = cg_unified(host);
 	f = calloc(1, sizeof(*f));
-	if (!f)
+	if (!f || !(f->root = strdup(root))) {
+		free(f);
 		return calyx_error_set(err, ENOMEM, "cgroup freezer");
+	}
 	f->fd = f->sd_fd = -1;
 	if (h) {
 		f->v2 = h->v2;
@@ -250,6 +251,18 @@ int calyx_cgroup_freezer_open(struct calyx_cgroup_freezer **out,
 	}
 	*out = f;
 	return 0;
+}
+
+int calyx_cgroup_freezer_open(struct calyx_cgroup_freezer **out,
+			      calyx_error **err)
+{
+	enum calyx_cgroup_mode mode;
+	int r;
+
+	r = calyx_cgroup_detect_mode(&mode, err);
+	if (r < 0)
+		return r;
+	return cg_freezer_open_at(CG_DEFAULT_ROOT, mode, NULL, out, err);
 }
 
 int calyx_cgroup_freezer_frozen(struct calyx_cgroup_freezer *f, const char *path,
@@ -274,9 +287,9 @@ int calyx_cgroup_freezer_frozen(struct calyx_cgroup_freezer *f, const char *path
 		return r;
 	/* a systemd unit's cgroup is on the unified hierarchy at the root */
 	if (sd && f->sd_fd < 0) {
-		f->sd_fd = open(CG_DEFAULT_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		f->sd_fd = open(f->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (f->sd_fd < 0)
-			return calyx_error_set(err, errno, "open %s", CG_DEFAULT_ROOT);
+			return calyx_error_set(err, errno, "open %s", f->root);
 	}
 	if (!sd && f->fd < 0)
 		return calyx_error_setx(err, ENOTSUP, "no cgroup freezer available");

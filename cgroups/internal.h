@@ -183,6 +183,9 @@ int cg_kill_and_wait_dir(const char *dir, calyx_error **err);
 int cg_prepare_at(const struct calyx_cgroup_config *cfg, const char *root,
 		  enum calyx_cgroup_mode mode, const char *mountinfo,
 		  struct calyx_cgroup **out, calyx_error **err);
+int cg_freezer_open_at(const char *root, enum calyx_cgroup_mode mode,
+		       const char *mountinfo, struct calyx_cgroup_freezer **out,
+		       calyx_error **err);
 int cg_create_at(const struct calyx_cgroup_config *cfg, const char *root,
 		 enum calyx_cgroup_mode mode, const char *mountinfo,
 		 struct calyx_cgroup **out, calyx_error **err);
