@@ -21,9 +21,8 @@
 #include "cgroups/systemd.h"
 #include "util/cleanup.h"
 
-static struct calyx_cgroup *cg_new(const char *root,
-				   enum calyx_cgroup_mode mode,
-				   const struct calyx_log *log)
+struct calyx_cgroup *cg_new(const char *root, enum calyx_cgroup_mode mode,
+			    const struct calyx_log *log)
 {
 	struct calyx_cgroup *cg = calloc(1, sizeof(*cg));
 

@@ -99,6 +99,21 @@ int calyx_cgroup_freeze(struct calyx_cgroup *cg, bool frozen, calyx_error **err)
 int calyx_cgroup_is_frozen(struct calyx_cgroup *cg, bool *frozen,
 			   calyx_error **err);
 
+/*
+ * Whether many containers are paused (`list`, `state`): the host's freezer
+ * hierarchy is found once, then each question is at most one file read
+ * below its mount, from the path calyx_cgroup_path() saved -- no manager
+ * per container.  Frozen means what calyx_cgroup_is_frozen says.
+ * task_state is the /proc/PID/stat state letter of a process in the
+ * cgroup (0: unknown); some letters rule a frozen cgroup out.
+ */
+struct calyx_cgroup_freezer;
+int calyx_cgroup_freezer_open(struct calyx_cgroup_freezer **out,
+			      calyx_error **err);
+int calyx_cgroup_freezer_frozen(struct calyx_cgroup_freezer *f, const char *path,
+				char task_state, bool *frozen, calyx_error **err);
+void calyx_cgroup_freezer_free(struct calyx_cgroup_freezer *f);
+
 /* Apply new resources to a live container. */
 int calyx_cgroup_update(struct calyx_cgroup *cg,
 			const struct calyx_resources *resources,

@@ -8,13 +8,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cgroups/internal.h"
+#include "cgroups/systemd.h"
 #include "util/cleanup.h"
 
 #define FREEZE_TIMEOUT_MS 30000
@@ -151,11 +154,37 @@ int calyx_cgroup_freeze(struct calyx_cgroup *cg, bool frozen, calyx_error **err)
 	return h->v2 ? v2_freeze(h, frozen, err) : v1_freeze(h, frozen, err);
 }
 
+/* Frozen as pause means it: v1 "FROZEN" (not FREEZING), v2 "frozen 1".
+ * leaf is the cgroup's directory relative to dirfd ("" = dirfd itself). */
+static int read_frozen(int dirfd, const char *leaf, bool v2, bool *frozen,
+		       calyx_error **err)
+{
+	const char *file = v2 ? "cgroup.events" : "freezer.state";
+	_cleanup_close_ int fd = -1;
+	char path[PATH_MAX], buf[64];
+	ssize_t n;
+
+	*frozen = false;
+	if ((size_t)snprintf(path, sizeof(path), "%s%s%s", leaf, *leaf ? "/" : "",
+			     file) >= sizeof(path))
+		return calyx_error_setx(err, ENAMETOOLONG, "cgroup %s", leaf);
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return calyx_error_set(err, errno, "open %s", path);
+	if (v2)
+		return v2_events_frozen(fd, frozen, err);
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return calyx_error_set(err, errno, "reading %s", path);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	*frozen = !strcmp(buf, "FROZEN");
+	return 0;
+}
+
 int calyx_cgroup_is_frozen(struct calyx_cgroup *cg, bool *frozen,
 			   calyx_error **err)
 {
-	_cleanup_free_ char *state = NULL;
-	_cleanup_close_ int fd = -1;
 	struct cg_hierarchy *h;
 	int r;
 
@@ -165,15 +194,104 @@ int calyx_cgroup_is_frozen(struct calyx_cgroup *cg, bool *frozen,
 	r = freezer(cg, &h, err);
 	if (r < 0)
 		return r;
-	if (h->v2) {
-		fd = openat(h->dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return calyx_error_set(err, errno, "open cgroup.events");
-		return v2_events_frozen(fd, frozen, err);
-	}
-	r = v1_state(h->dirfd, &state, err);
+	return read_frozen(h->dirfd, "", h->v2, frozen, err);
+}
+
+struct calyx_cgroup_freezer {
+	char *root;	/* CG_DEFAULT_ROOT but in the unit tests */
+	int fd;		/* the freezer hierarchy's mount, -1 without one */
+	bool v2;
+	int sd_fd;	/* root, for systemd units (always v2), -1 until needed */
+};
+
+void calyx_cgroup_freezer_free(struct calyx_cgroup_freezer *f)
+{
+	if (!f)
+		return;
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->sd_fd >= 0)
+		close(f->sd_fd);
+	free(f->root);
+	free(f);
+}
+
+int cg_freezer_open_at(const char *root, enum calyx_cgroup_mode mode,
+		       const char *mountinfo, struct calyx_cgroup_freezer **out,
+		       calyx_error **err)
+{
+	_cleanup_cgroup_ struct calyx_cgroup *host = NULL;
+	struct calyx_cgroup_freezer *f;
+	struct cg_hierarchy *h;
+	int r;
+
+	host = cg_new(root, mode, NULL);
+	if (!host)
+		return calyx_error_set(err, ENOMEM, "cgroup freezer");
+	r = cg_hierarchies_discover(host, mountinfo, err);
 	if (r < 0)
 		return r;
-	*frozen = !strcmp(state, "FROZEN");
+	h = v1_freezer(host);
+	if (!h)
+		h = cg_unified(host);
+	f = calloc(1, sizeof(*f));
+	if (!f || !(f->root = strdup(root))) {
+		free(f);
+		return calyx_error_set(err, ENOMEM, "cgroup freezer");
+	}
+	f->fd = f->sd_fd = -1;
+	if (h) {
+		f->v2 = h->v2;
+		f->fd = open(h->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (f->fd < 0) {
+			r = -errno;
+			calyx_cgroup_freezer_free(f);
+			return calyx_error_set(err, -r, "open %s", h->mount);
+		}
+	}
+	*out = f;
 	return 0;
+}
+
+int calyx_cgroup_freezer_open(struct calyx_cgroup_freezer **out,
+			      calyx_error **err)
+{
+	enum calyx_cgroup_mode mode;
+	int r;
+
+	r = calyx_cgroup_detect_mode(&mode, err);
+	if (r < 0)
+		return r;
+	return cg_freezer_open_at(CG_DEFAULT_ROOT, mode, NULL, out, err);
+}
+
+int calyx_cgroup_freezer_frozen(struct calyx_cgroup_freezer *f, const char *path,
+				char task_state, bool *frozen, calyx_error **err)
+{
+	_cleanup_free_ char *leaf = NULL;
+	bool sd = !strncmp(path, CG_SYSTEMD_PREFIX, strlen(CG_SYSTEMD_PREFIX));
+	int r;
+
+	*frozen = false;
+	if (!*path)
+		return 0;
+	/* a task the v1 freezer froze reads 'D' (the refrigerator sleeps
+	 * uninterruptibly; since 6.1 TASK_FROZEN is reported as D), and
+	 * FROZEN means every task is: any other letter answers "no" without
+	 * a read of the cgroup.  v2 freezes into an interruptible sleep. */
+	if (!sd && !f->v2 && task_state && task_state != 'D')
+		return 0;
+	r = cg_normalize_path(sd ? path + strlen(CG_SYSTEMD_PREFIX) : path,
+			      &leaf, err);
+	if (r < 0)
+		return r;
+	/* a systemd unit's cgroup is on the unified hierarchy at the root */
+	if (sd && f->sd_fd < 0) {
+		f->sd_fd = open(f->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (f->sd_fd < 0)
+			return calyx_error_set(err, errno, "open %s", f->root);
+	}
+	if (!sd && f->fd < 0)
+		return calyx_error_setx(err, ENOTSUP, "no cgroup freezer available");
+	return read_frozen(sd ? f->sd_fd : f->fd, leaf + 1, sd || f->v2, frozen, err);
 }

@@ -68,6 +68,10 @@ struct calyx_cgroup {
 	struct cg_systemd *sd;	/* the systemd driver's unit, else NULL */
 };
 
+/* A manager of no cgroup yet: root and mode set, no hierarchies. */
+struct calyx_cgroup *cg_new(const char *root, enum calyx_cgroup_mode mode,
+			    const struct calyx_log *log);
+
 /* The controller's bit from a v1 or v2 name; -1 if unknown. */
 int cg_controller_from_name(const char *name, bool v2);
 const char *cg_controller_name(enum cg_controller c, bool v2);
@@ -179,6 +183,9 @@ int cg_kill_and_wait_dir(const char *dir, calyx_error **err);
 int cg_prepare_at(const struct calyx_cgroup_config *cfg, const char *root,
 		  enum calyx_cgroup_mode mode, const char *mountinfo,
 		  struct calyx_cgroup **out, calyx_error **err);
+int cg_freezer_open_at(const char *root, enum calyx_cgroup_mode mode,
+		       const char *mountinfo, struct calyx_cgroup_freezer **out,
+		       calyx_error **err);
 int cg_create_at(const struct calyx_cgroup_config *cfg, const char *root,
 		 enum calyx_cgroup_mode mode, const char *mountinfo,
 		 struct calyx_cgroup **out, calyx_error **err);

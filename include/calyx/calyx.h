@@ -191,6 +191,11 @@ int calyx_container_state(struct calyx_context *ctx, const char *id,
 CALYX_PUBLIC
 int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
 			 size_t *n, calyx_error **err);
+/* Their IDs only, sorted, without reading a record (`list -q`): *out is a
+ * NULL-terminated array; free each string, then the array. */
+CALYX_PUBLIC
+int calyx_container_list_ids(struct calyx_context *ctx, char ***out,
+			     calyx_error **err);
 
 /*
  * `exec`: a new process in a running container.  The process is the

@@ -45,7 +45,18 @@ static inline void calyx_state_freep(struct calyx_state **state)
 	calyx_state_free(*state);
 }
 
+/* a NULL-terminated array of heap strings (calyx_container_list_ids) */
+static inline void calyx_strv_arrayp(char ***v)
+{
+	if (*v) {
+		for (char **s = *v; *s; s++)
+			free(*s);
+		free(*v);
+	}
+}
+
 #define CALYX_AUTO_FREE CALYX_CLEANUP(calyx_freep)
+#define CALYX_AUTO_STRV CALYX_CLEANUP(calyx_strv_arrayp)
 #define CALYX_AUTO_CLOSE CALYX_CLEANUP(calyx_closep)
 #define CALYX_AUTO_ERROR CALYX_CLEANUP(calyx_error_free)
 #define CALYX_AUTO_STATE CALYX_CLEANUP(calyx_state_freep)

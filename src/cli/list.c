@@ -117,13 +117,20 @@ static int list_main(struct calyx_context *ctx, int argc, char **argv)
 	}
 	if (!cli_check_args(ctx, &cli_cmd_list, argc - optind, 0, 0))
 		return CLI_EXIT_FAILURE;
+	if (quiet) {
+		CALYX_AUTO_STRV char **ids = NULL;
+
+		/* the IDs are the directory names: no record is read */
+		if (calyx_container_list_ids(ctx, &ids, &err) < 0)
+			return cli_fail(ctx, err);
+		for (char **id = ids; *id; id++)
+			printf("%s\n", *id);
+		return fflush(stdout) == 0 ? 0 : CLI_EXIT_FAILURE;
+	}
 	if (calyx_container_list(ctx, &states, &n, &err) < 0)
 		return cli_fail(ctx, err);
 
-	if (quiet) {
-		for (size_t i = 0; i < n; i++)
-			printf("%s\n", states[i]->id);
-	} else if (format == LIST_JSON) {
+	if (format == LIST_JSON) {
 		if (print_json(states, n, &err) < 0)
 			r = cli_fail(ctx, err);
 	} else {

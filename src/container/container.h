@@ -58,6 +58,19 @@ unsigned long long container_pid_start_time(pid_t pid, char *state_char);
 enum calyx_status container_status(int state_dirfd,
 				   const struct container_record *rec);
 
+/* What deriving many statuses shares (`list`): the cgroup freezer, opened
+ * when the first live container with a cgroup needs it.  Zero-initialize;
+ * release with status_probe_release. */
+struct calyx_cgroup_freezer;
+struct status_probe {
+	struct calyx_cgroup_freezer *freezer;
+	bool freezer_failed;
+};
+void status_probe_release(struct status_probe *probe);
+enum calyx_status container_status_probed(int state_dirfd,
+					  const struct container_record *rec,
+					  struct status_probe *probe);
+
 /* The OCI state JSON (runtime.md "State") given to hooks and listeners ... */
 int container_oci_state_json(const char *id, enum calyx_status status,
 			     pid_t pid, const char *bundle,

@@ -222,41 +222,74 @@ unsigned long long container_pid_start_time(pid_t pid, char *state_char)
 	return start;
 }
 
+/* *st: the process's state letter when alive */
+static bool pid_alive(pid_t pid, unsigned long long start_time, char *st)
+{
+	unsigned long long now = container_pid_start_time(pid, st);
+
+	return now != 0 && now == start_time && *st != 'Z' && *st != 'X';
+}
+
 bool container_pid_alive(pid_t pid, unsigned long long start_time)
 {
 	char st = 0;
-	unsigned long long now = container_pid_start_time(pid, &st);
 
-	return now != 0 && now == start_time && st != 'Z' && st != 'X';
+	return pid_alive(pid, start_time, &st);
 }
 
-enum calyx_status container_status(int state_dirfd,
-				   const struct container_record *rec)
+void status_probe_release(struct status_probe *probe)
+{
+	calyx_cgroup_freezer_free(probe->freezer);
+	probe->freezer = NULL;
+}
+
+static bool cgroup_frozen(struct status_probe *probe, const char *cgroup_path,
+			  char task_state)
+{
+	_cleanup_error_ calyx_error *ignored = NULL;
+	bool frozen = false;
+
+	if (!probe->freezer && !probe->freezer_failed &&
+	    calyx_cgroup_freezer_open(&probe->freezer, &ignored) < 0)
+		probe->freezer_failed = true;
+	return probe->freezer &&
+	       calyx_cgroup_freezer_frozen(probe->freezer, cgroup_path, task_state,
+					   &frozen, &ignored) == 0 &&
+	       frozen;
+}
+
+enum calyx_status container_status_probed(int state_dirfd,
+					  const struct container_record *rec,
+					  struct status_probe *probe)
 {
 	struct stat sb;
+	char task_state = 0;
 
 	/* not cloned yet, or cloned and not ready: the runtime is making it
 	 * (or died doing so; its process dies with it) */
 	if (rec->creating)
 		return rec->pid > 0 && !container_pid_alive(rec->pid, rec->pid_start) ?
 			       CALYX_STATUS_STOPPED : CALYX_STATUS_CREATING;
-	if (!container_pid_alive(rec->pid, rec->pid_start))
+	if (!pid_alive(rec->pid, rec->pid_start, &task_state))
 		return CALYX_STATUS_STOPPED;
 	/* a paused created container is "paused" too, as runc's: exec,
 	 * start and delete without -f refuse it; kill -9 and delete -f thaw
 	 * it (a v1-frozen process never acts on SIGKILL) */
-	if (rec->cgroup_path[0]) {
-		_cleanup_cgroup_ struct calyx_cgroup *cg = NULL;
-		_cleanup_error_ calyx_error *ignored = NULL;
-		bool frozen = false;
-
-		if (calyx_cgroup_open(rec->cgroup_path, NULL, &cg, &ignored) == 0 &&
-		    calyx_cgroup_is_frozen(cg, &frozen, &ignored) == 0 && frozen)
-			return CALYX_STATUS_PAUSED;
-	}
+	if (rec->cgroup_path[0] && cgroup_frozen(probe, rec->cgroup_path, task_state))
+		return CALYX_STATUS_PAUSED;
 	if (fstatat(state_dirfd, EXEC_FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0)
 		return CALYX_STATUS_CREATED;
 	return CALYX_STATUS_RUNNING;
+}
+
+enum calyx_status container_status(int state_dirfd,
+				   const struct container_record *rec)
+{
+	struct status_probe probe = { 0 };
+	enum calyx_status status = container_status_probed(state_dirfd, rec, &probe);
+
+	status_probe_release(&probe);
+	return status;
 }
 
 const char *calyx_status_name(enum calyx_status s)
@@ -310,31 +343,27 @@ int container_oci_state_json(const char *id, enum calyx_status status,
 
 /* ---- the public state API ---- */
 
+/* The record's strings move into the state (rec keeps NULLs). */
 static struct calyx_state *state_from_record(int dirfd,
-					     const struct container_record *rec)
+					     struct container_record *rec,
+					     struct status_probe *probe)
 {
 	struct calyx_state *st = calloc(1, sizeof(*st));
 
 	if (!st)
 		return NULL;
 	st->oci_version = strdup(CALYX_OCI_VERSION);
-	st->id = strdup(rec->id);
-	st->status = container_status(dirfd, rec);
+	st->status = container_status_probed(dirfd, rec, probe);
 	st->pid = st->status == CALYX_STATUS_STOPPED ? 0 : rec->pid;
-	st->bundle = strdup(rec->bundle);
-	st->rootfs = strdup(rec->rootfs);
-	st->created = strdup(rec->created);
-	st->owner = strdup(rec->owner);
-	if (rec->n_annotations) {
-		st->annotations = calloc(rec->n_annotations, sizeof(*st->annotations));
-		for (size_t i = 0; st->annotations && i < rec->n_annotations; i++) {
-			st->annotations[i].key = strdup(rec->annotations[i].key);
-			st->annotations[i].value = strdup(rec->annotations[i].value);
-			st->n_annotations++;
-		}
-	}
-	if (!st->oci_version || !st->id || !st->bundle || !st->rootfs ||
-	    !st->created || !st->owner) {
+	st->id = TAKE_PTR(rec->id);
+	st->bundle = TAKE_PTR(rec->bundle);
+	st->rootfs = TAKE_PTR(rec->rootfs);
+	st->created = TAKE_PTR(rec->created);
+	st->owner = TAKE_PTR(rec->owner);
+	st->annotations = TAKE_PTR(rec->annotations);
+	st->n_annotations = rec->n_annotations;
+	rec->n_annotations = 0;
+	if (!st->oci_version) {
 		calyx_state_free(st);
 		return NULL;
 	}
@@ -362,6 +391,7 @@ void calyx_state_free(struct calyx_state *st)
 int calyx_container_state(struct calyx_context *ctx, const char *id,
 			  struct calyx_state **out, calyx_error **err)
 {
+	_cleanup_(status_probe_release) struct status_probe probe = { 0 };
 	_cleanup_close_ int dirfd = -1;
 	_cleanup_record_ struct container_record *rec = NULL;
 	int r;
@@ -376,7 +406,7 @@ int calyx_container_state(struct calyx_context *ctx, const char *id,
 	}
 	if (r < 0)
 		return r;
-	*out = state_from_record(dirfd, rec);
+	*out = state_from_record(dirfd, rec, &probe);
 	if (!*out)
 		return calyx_error_set(err, ENOMEM, "state");
 	return 0;
@@ -389,22 +419,31 @@ static int compare_states(const void *a, const void *b)
 	return strcmp((*x)->id, (*y)->id);
 }
 
+/* The last owner `list` looked up: a root's containers share one. */
+struct owner_cache {
+	bool valid;
+	uid_t uid;
+	char name[256];
+};
+
 /* `list` names the owner of the state directory, as runc's list does
  * ("#<uid>" when /etc/passwd has no name for it); `state` keeps "". */
-static void list_owner(int dirfd, struct calyx_state *st)
+static void list_owner(int dirfd, struct calyx_state *st,
+		       struct owner_cache *cache)
 {
-	char name[256];
 	struct stat sb;
 	char *owner;
 
 	if (fstat(dirfd, &sb) < 0)
 		return;
-	if (calyx_host_user_name(sb.st_uid, name, sizeof(name)) == 0)
-		owner = strdup(name);
-	else {
-		snprintf(name, sizeof(name), "#%u", (unsigned int)sb.st_uid);
-		owner = strdup(name);
+	if (!cache->valid || cache->uid != sb.st_uid) {
+		if (calyx_host_user_name(sb.st_uid, cache->name, sizeof(cache->name)) < 0)
+			snprintf(cache->name, sizeof(cache->name), "#%u",
+				 (unsigned int)sb.st_uid);
+		cache->uid = sb.st_uid;
+		cache->valid = true;
 	}
+	owner = strdup(cache->name);
 	if (!owner)
 		return;
 	free(st->owner);
@@ -437,12 +476,64 @@ static struct calyx_state *state_unreadable(int dirfd, const char *id)
 	return st;
 }
 
+static int compare_ids(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int calyx_container_list_ids(struct calyx_context *ctx, char ***out,
+			     calyx_error **err)
+{
+	_cleanup_closedir_ DIR *dir = opendir(ctx->state_root);
+	_cleanup_strv_ char **ids = NULL;
+	size_t count = 0, cap = 0;
+	struct dirent *de;
+
+	if (!dir && errno != ENOENT)
+		return calyx_error_set(err, errno, "open %s", ctx->state_root);
+	while (dir && (de = readdir(dir))) {
+		struct stat sb;
+
+		/* what calyx_container_list would open: a directory, no link */
+		if (de->d_name[0] == '.' ||
+		    (de->d_type != DT_DIR &&
+		     (de->d_type != DT_UNKNOWN ||
+		      fstatat(dirfd(dir), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		      !S_ISDIR(sb.st_mode))))
+			continue;
+		if (count + 1 >= cap) {
+			size_t bigger = cap ? cap * 2 : 64;
+			char **grown = realloc(ids, bigger * sizeof(*ids));
+
+			if (!grown)
+				return calyx_error_set(err, ENOMEM, "list");
+			ids = grown;
+			cap = bigger;
+		}
+		ids[count] = strdup(de->d_name);
+		if (!ids[count])
+			return calyx_error_set(err, ENOMEM, "list");
+		ids[++count] = NULL;
+	}
+	if (!ids) {
+		ids = calloc(1, sizeof(*ids));
+		if (!ids)
+			return calyx_error_set(err, ENOMEM, "list");
+	}
+	if (count > 1)
+		qsort(ids, count, sizeof(*ids), compare_ids);
+	*out = TAKE_PTR(ids);
+	return 0;
+}
+
 int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
 			 size_t *n, calyx_error **err)
 {
+	_cleanup_(status_probe_release) struct status_probe probe = { 0 };
 	_cleanup_closedir_ DIR *dir = opendir(ctx->state_root);
+	struct owner_cache owners = { 0 };
 	struct calyx_state **list = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	struct dirent *de;
 
 	*out = NULL;
@@ -456,7 +547,7 @@ int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
 		_cleanup_record_ struct container_record *rec = NULL;
 		_cleanup_error_ calyx_error *ignored = NULL;
 		_cleanup_close_ int fd = -1;
-		struct calyx_state *st, **grown;
+		struct calyx_state *st;
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -467,16 +558,21 @@ int calyx_container_list(struct calyx_context *ctx, struct calyx_state ***out,
 		if (container_record_read(fd, &rec, &ignored) < 0)
 			st = state_unreadable(fd, de->d_name);
 		else
-			st = state_from_record(fd, rec);
+			st = state_from_record(fd, rec, &probe);
 		if (!st)
 			continue;
-		list_owner(fd, st);
-		grown = realloc(list, (count + 1) * sizeof(*list));
-		if (!grown) {
-			calyx_state_free(st);
-			break;
+		list_owner(fd, st, &owners);
+		if (count == cap) {
+			size_t bigger = cap ? cap * 2 : 64;
+			struct calyx_state **grown = realloc(list, bigger * sizeof(*list));
+
+			if (!grown) {
+				calyx_state_free(st);
+				break;
+			}
+			list = grown;
+			cap = bigger;
 		}
-		list = grown;
 		list[count++] = st;
 	}
 	if (count > 1)

@@ -88,13 +88,20 @@ static int bind_host_node(int parentfd, const char *name, const char *rel,
 	return 0;
 }
 
-static int make_node(const struct calyx_rootfs_ctx *ctx, int rootfd,
+/* devfd: /dev, already resolved, for a node directly in it; else -1 */
+static int make_node(const struct calyx_rootfs_ctx *ctx, int rootfd, int devfd,
 		     const struct node *n, calyx_error **err)
 {
 	const char *name;
-	_cleanup_close_ int parent = rootfs_open_parent_in_root(rootfd, n->rel,
-								&name);
+	_cleanup_close_ int own = -1;
+	int parent;
 
+	if (devfd >= 0 && !strncmp(n->rel, "dev/", 4) && !strchr(n->rel + 4, '/')) {
+		parent = devfd;
+		name = n->rel + 4;
+	} else {
+		parent = own = rootfs_open_parent_in_root(rootfd, n->rel, &name);
+	}
 	if (parent < 0)
 		return calyx_error_set(err, -parent, "/%s: parent directory",
 				       n->rel);
@@ -156,7 +163,7 @@ static bool spec_has_device(const struct calyx_linux *lnx, const char *rel)
 	return false;
 }
 
-static int make_devices(const struct calyx_rootfs_ctx *ctx, int rootfd,
+static int make_devices(const struct calyx_rootfs_ctx *ctx, int rootfd, int devfd,
 			calyx_error **err)
 {
 	const struct calyx_linux *lnx = ctx->spec->linux_cfg;
@@ -173,7 +180,7 @@ static int make_devices(const struct calyx_rootfs_ctx *ctx, int rootfd,
 
 		if (spec_has_device(lnx, d->path))
 			continue;
-		r = make_node(ctx, rootfd, &n, err);
+		r = make_node(ctx, rootfd, devfd, &n, err);
 		if (r < 0)
 			return calyx_error_prefix(err, "default device /%s",
 						  d->path);
@@ -198,7 +205,7 @@ static int make_devices(const struct calyx_rootfs_ctx *ctx, int rootfd,
 						"linux.devices[%zu].path: not a file",
 						i);
 		n.rel = rel;
-		r = make_node(ctx, rootfd, &n, err);
+		r = make_node(ctx, rootfd, devfd, &n, err);
 		if (r < 0)
 			return calyx_error_prefix(err, "linux.devices[%zu] (%s)",
 						  i, d->path);
@@ -241,7 +248,7 @@ int rootfs_setup_devices(const struct calyx_rootfs_ctx *ctx, int rootfd,
 
 	/* modes are exact, as in the config */
 	old_umask = umask(0);
-	r = make_devices(ctx, rootfd, err);
+	r = make_devices(ctx, rootfd, devfd, err);
 	umask(old_umask);
 	if (r < 0)
 		return r;

@@ -352,7 +352,7 @@ static int mask_paths(const struct calyx_rootfs_ctx *ctx, int rootfd,
 	const struct calyx_linux *lnx = ctx->spec->linux_cfg;
 	const char *label = rootfs_effective_mount_label(ctx);
 	const struct mount_opts ro = { .attr_set = MOUNT_ATTR_RDONLY };
-	_cleanup_close_ int nullfd = -1;
+	_cleanup_close_ int nullfd = -1, emptyfd = -1;
 
 	for (size_t i = 0; lnx->masked_paths && lnx->masked_paths[i]; i++) {
 		const char *path = lnx->masked_paths[i];
@@ -374,9 +374,13 @@ static int mask_paths(const struct calyx_rootfs_ctx *ctx, int rootfd,
 			return calyx_error_set(err, errno,
 					       "linux.maskedPaths[%zu] (%s)", i,
 					       path);
-		if (S_ISDIR(st.st_mode)) {
+		if (S_ISDIR(st.st_mode) && emptyfd >= 0) {
+			/* every masked directory shows the one empty read-only
+			 * tmpfs: a superblock per container, not per path */
+			r = clone_onto(emptyfd, fd, NULL, false, err);
+		} else if (S_ISDIR(st.st_mode)) {
 			r = rootfs_mount_fresh(fd, "tmpfs", "tmpfs", &ro, label,
-					       NULL, err);
+					       &emptyfd, err);
 		} else {
 			if (nullfd < 0) {
 				nullfd = open_dev_null(rootfd, err);

@@ -11,6 +11,8 @@
 /* Now, UTC, RFC 3339 with nanoseconds, as runc writes `created` and its
  * JSON log lines' "time". */
 void calyx_now_rfc3339(char *out, size_t size);
+/* The same for a given time. */
+void calyx_rfc3339(const struct timespec *ts, char *out, size_t size);
 
 /* The same for a given time (UTC, no time zone file read). */
 void calyx_rfc3339(const struct timespec *t, char *out, size_t size);

@@ -562,6 +562,32 @@ remove_own_cgroups()
 	assert_nothing_left "$ID"
 }
 
+@test "v1 cpuset levels calyx makes clone their cpus and mems to children; a parent it did not make is left alone" {
+	[[ -z $CGV2 && -d /sys/fs/cgroup/cpuset ]] || skip "no v1 cpuset hierarchy on this host"
+	calyx_only	# runc writes cpus and mems at every level
+	own_cgroup_path
+	local cs=/sys/fs/cgroup/cpuset/$cg_parent
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	expect_status 0
+	[[ $(< "$cs/cgroup.clone_children") == 1 ]] || fail "made parent: clone_children $(< "$cs/cgroup.clone_children")"
+	[[ -n $(< "$cs/$ID/cpuset.cpus") && $(< "$cs/$ID/cpuset.cpus") == $(< "$cs/cpuset.cpus") ]]
+	[[ -n $(< "$cs/$ID/cpuset.mems") ]]
+	calyx delete -f "$ID"
+	remove_own_cgroups
+	# a parent made by someone else: not ours to configure
+	mkdir -p "$cs"
+	cat /sys/fs/cgroup/cpuset/cpuset.cpus > "$cs/cpuset.cpus"
+	cat /sys/fs/cgroup/cpuset/cpuset.mems > "$cs/cpuset.mems"
+	run_detached "$ID"
+	expect_status 0
+	[[ $(< "$cs/cgroup.clone_children") == 0 ]] || fail "changed a parent it did not make"
+	[[ -n $(< "$cs/$ID/cpuset.cpus") ]]
+	calyx delete -f "$ID"
+	remove_own_cgroups
+	assert_nothing_left "$ID"
+}
+
 @test "an existing frozen cgroup is refused at create with an error naming it (v1 freezer and v2 cgroup.freeze)" {
 	local kind dir file value
 	own_cgroup_path

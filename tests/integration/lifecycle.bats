@@ -131,6 +131,69 @@ bats_require_minimum_version 1.5.0
 	[[ $(echo "$output" | jq -c .) == "[]" || $output == null ]]
 }
 
+@test "list of many containers in every status: each row says what state says, in ID order" {
+	calyx_only	# edits calyx's state records
+	local i id sleeper out json
+	set_args /bin/probe sleep 100
+	for i in 1 2 3 4 5 6 7 8; do
+		create_ct "$ID-c$i"
+		expect_status 0
+	done
+	for i in 1 2 3 4; do
+		calyx start "$ID-c$i"
+	done
+	calyx pause "$ID-c2"		# running, paused
+	calyx pause "$ID-c5"		# created, paused
+	calyx kill "$ID-c3" KILL
+	calyx kill "$ID-c4" KILL
+	wait_for_status "$ID-c3" stopped
+	wait_for_status "$ID-c4" stopped
+	# c4's pid reused: its record now names a live process that is not
+	# its init (another start time): stopped, not running
+	sleep 100 < /dev/null > /dev/null 2>&1 &
+	sleeper=$!
+	jq -c --argjson p "$sleeper" '.pid = $p' "$STATE_ROOT/$ID-c4/state.json" > "$BATS_TEST_TMPDIR/c4"
+	cp "$BATS_TEST_TMPDIR/c4" "$STATE_ROOT/$ID-c4/state.json"
+	echo '{"id": garbage' > "$STATE_ROOT/$ID-c6/state.json"	# broken
+	chown 65534 "$STATE_ROOT/$ID-c7"	# owners other than root's
+	chown 4242 "$STATE_ROOT/$ID-c8"
+	# not containers: a file and a link in the state root
+	: > "$STATE_ROOT/$ID-file"
+	ln -s "$ID-c1" "$STATE_ROOT/$ID-link"
+
+	run calyx list -f json
+	expect_status 0
+	json=$output
+	kill "$sleeper"
+	[[ $(jq -r 'map(.id) | join(" ")' <<< "$json") == "$(printf "$ID-c%s " 1 2 3 4 5 6 7 8 | sed 's/ $//')" ]] ||
+		fail "not every container, or not in ID order: $json"
+	[[ $(jq -r 'map(.status) | join(" ")' <<< "$json") == "running paused stopped stopped paused broken created created" ]] ||
+		fail "$json"
+	# each row is what `state` says (broken has no state to say)
+	for i in 1 2 3 5 7 8; do
+		id=$ID-c$i
+		out=$(calyx state "$id" | jq -c '{id, status, pid, bundle, created, annotations}')
+		[[ $(jq -c --arg id "$id" '.[] | select(.id == $id) | {id, status, pid, bundle, created, annotations}' <<< "$json") == "$out" ]] ||
+			fail "$id: list and state differ: $json vs $out"
+	done
+	[[ $(jq -r --arg id "$ID-c4" '.[] | select(.id == $id) | .pid' <<< "$json") == 0 ]] || fail "$json"
+	[[ $(state_field "$ID-c4" status) == stopped ]]
+	[[ $(jq -r 'map(.owner) | join(" ")' <<< "$json") == "root root root root root root nobody #4242" ]] ||
+		fail "$json"
+
+	run calyx list
+	expect_status 0
+	[[ ${#lines[@]} -eq 9 ]] || fail "$output"
+	for i in 1 2 3 4 5 6 7 8; do
+		[[ ${lines[i]} =~ ^"$ID-c$i"\ +[0-9]+\ +$(jq -r ".[$((i - 1))].status" <<< "$json")\  ]] ||
+			fail "row $i: ${lines[i]}"
+	done
+	[[ ${lines[7]} =~ \ nobody$ && ${lines[8]} =~ \ \#4242$ ]] || fail "$output"
+	run calyx list -q
+	[[ $output == "$(printf "$ID-c%s\n" 1 2 3 4 5 6 7 8 | sed '$!b;s/\n$//')" ]] || fail "$output"
+	rm "$STATE_ROOT/$ID-file" "$STATE_ROOT/$ID-link"
+}
+
 @test "a duplicate ID is refused and the first container is untouched" {
 	set_args /bin/probe sleep 100
 	create_ct "$ID"

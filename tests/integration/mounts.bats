@@ -141,6 +141,23 @@ propagation_case()
 	[ -z "$output" ]
 }
 
+@test "masked directories are empty and read-only, all from one tmpfs (a superblock per container, not per path)" {
+	mkdir -p "$BUNDLE/rootfs/secretdir" "$BUNDLE/rootfs/secretdir2"
+	touch "$BUNDLE/rootfs/secretdir/a" "$BUNDLE/rootfs/secretdir2/b"
+	cfg '.linux.maskedPaths += ["/secretdir", "/secretdir2"]'
+	set_args /bin/sh -c 'ls -A /secretdir /secretdir2; for d in /secretdir /secretdir2; do
+		touch $d/x 2>/dev/null && echo "wrote $d"; done
+		awk "\$5 == \"/secretdir\" || \$5 == \"/secretdir2\" || \$5 == \"/sys/firmware\" { print \"dev\", \$3 }" /proc/self/mountinfo'
+	run calyx run -b "$BUNDLE" "$ID"
+	expect_status 0
+	no_line "a"
+	no_line "b"
+	[[ $output != *wrote* ]] || fail "a masked directory took a write: $output"
+	calyx_only	# runc and crun mount a tmpfs per masked directory
+	[[ $(grep -c '^dev ' <<< "$output") -ge 2 && $(grep '^dev ' <<< "$output" | sort -u | wc -l) -eq 1 ]] ||
+		fail "masked directories on different superblocks: $output"
+}
+
 @test "readonlyPaths fail writes with EROFS" {
 	mkdir "$BUNDLE/rootfs/data"
 	cfg '.linux.readonlyPaths += ["/data"]'

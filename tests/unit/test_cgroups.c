@@ -105,6 +105,69 @@ TEST(mountinfo_discovery)
 	free(cg.h);
 }
 
+static void put(const char *dir, const char *rel, const char *text)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	if (fd >= 0)
+		close(fd);
+}
+
+static bool fz_frozen(struct calyx_cgroup_freezer *f, const char *path, char st)
+{
+	bool frozen = true;
+
+	return f && calyx_cgroup_freezer_frozen(f, path, st, &frozen, NULL) == 0 && frozen;
+}
+
+/* The freezer reader `list` and `state` use, against fake trees: which
+ * file it reads where, and which task states spare the read. */
+TEST(freezer_reader_fake_tree)
+{
+	char dir[] = "/tmp/calyx-unit-fz.XXXXXX", mi[1024], sub[600];
+	struct calyx_cgroup_freezer *f = NULL;
+	_cleanup_error_ calyx_error *err = NULL;
+	bool frozen = true;
+
+	if (!mkdtemp(dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	/* pure v2: cgroup.events "frozen 1", whatever the task's letter */
+	snprintf(sub, sizeof(sub), "mkdir -p %s/a/b %s/freezer/a/b %s/freezer/c", dir, dir, dir);
+	CHECK(system(sub) == 0);
+	put(dir, "a/b/cgroup.events", "populated 1\nfrozen 1\n");
+	CHECK(cg_freezer_open_at(dir, CALYX_CGROUP_V2, NULL, &f, &err) == 0);
+	CHECK(fz_frozen(f, "/a/b", 0) && fz_frozen(f, "/a//b/", 'S'));
+	/* a systemd unit's saved path: the same file below the root */
+	CHECK(fz_frozen(f, "systemd:/a/b", 'S'));
+	put(dir, "a/b/cgroup.events", "populated 1\nfrozen 0\n");
+	CHECK(!fz_frozen(f, "/a/b", 'D'));
+	CHECK(f && calyx_cgroup_freezer_frozen(f, "", 0, &frozen, NULL) == 0 && !frozen);
+	CHECK(f && calyx_cgroup_freezer_frozen(f, "/gone", 0, &frozen, NULL) < 0 && !frozen);
+	calyx_cgroup_freezer_free(f);
+	f = NULL;
+
+	/* hybrid: the v1 freezer hierarchy's freezer.state */
+	snprintf(mi, sizeof(mi),
+		 "34 31 0:31 / %s/freezer rw - cgroup cgroup rw,freezer\n"
+		 "41 31 0:38 / %s/unified rw - cgroup2 cgroup2 rw\n", dir, dir);
+	put(dir, "freezer/a/b/freezer.state", "FROZEN\n");
+	put(dir, "freezer/c/freezer.state", "FREEZING\n");
+	CHECK(cg_freezer_open_at(dir, CALYX_CGROUP_HYBRID, mi, &f, &err) == 0);
+	CHECK(fz_frozen(f, "/a/b", 0) && fz_frozen(f, "/a/b", 'D'));
+	/* a v1-frozen task reads D: a sleeping or running one rules it out */
+	CHECK(!fz_frozen(f, "/a/b", 'S') && !fz_frozen(f, "/a/b", 'R'));
+	CHECK(!fz_frozen(f, "/c", 'D'));
+	calyx_cgroup_freezer_free(f);
+	snprintf(sub, sizeof(sub), "rm -rf %s", dir);
+	CHECK(system(sub) == 0);
+}
+
 /* A temp dir with empty regular files standing in for cgroup files. */
 static int fake_leaf(char *dir, const char *const *files)
 {
@@ -311,6 +374,7 @@ TEST(real_hybrid_lifecycle)
 	_cleanup_free_ char *limit = NULL, *pmax = NULL, *cpus = NULL;
 	size_t n = 0;
 	int status = 0, pipefd[2];
+	struct calyx_cgroup_freezer *fz = NULL;
 	bool frozen = false;
 	pid_t child;
 
@@ -355,10 +419,22 @@ TEST(real_hybrid_lifecycle)
 	CHECK(calyx_cgroup_pids(cg, &pids, &n, &err) == 0);
 	CHECK(n == 1 && pids && pids[0] == child);
 
+	CHECK(calyx_cgroup_freezer_open(&fz, &err) == 0);
 	CHECK(calyx_cgroup_freeze(cg, true, &err) == 0);
 	CHECK(calyx_cgroup_is_frozen(cg, &frozen, &err) == 0 && frozen);
+	/* the reader `list` uses, from the saved path: the file is read
+	 * when the task state says "maybe" (0, or D, as v1 freezes) */
+	frozen = false;
+	CHECK(fz && calyx_cgroup_freezer_frozen(fz, path, 0, &frozen, &err) == 0 && frozen);
+	frozen = false;
+	CHECK(fz && calyx_cgroup_freezer_frozen(fz, path, 'D', &frozen, &err) == 0 && frozen);
 	CHECK(calyx_cgroup_freeze(cg, false, &err) == 0);
 	CHECK(calyx_cgroup_is_frozen(cg, &frozen, &err) == 0 && !frozen);
+	frozen = true;
+	CHECK(fz && calyx_cgroup_freezer_frozen(fz, path, 0, &frozen, &err) == 0 && !frozen);
+	frozen = true;
+	CHECK(fz && calyx_cgroup_freezer_frozen(fz, "", 0, &frozen, &err) == 0 && !frozen);
+	calyx_cgroup_freezer_free(fz);
 
 	CHECK(calyx_cgroup_kill_all(cg, SIGKILL, &err) == 0);
 	CHECK(waitpid(child, &status, 0) == child);
@@ -594,6 +670,7 @@ int main(void)
 	RUN(swap_to_v2);
 	RUN(normalize_path);
 	RUN(mountinfo_discovery);
+	RUN(freezer_reader_fake_tree);
 	RUN(v2_resources_fake_tree);
 	RUN(v2_unified_keys);
 	RUN(real_hybrid_lifecycle);
