@@ -71,15 +71,15 @@ static int cpuset_fill(int parentfd, int fd, calyx_error **err)
  * under one parent it was most of what a create's cgroup setup grew by.
  * Best effort: without it, cpuset_fill() fills the leaf as before.
  */
-static void cpuset_clone_children(int fd, bool made)
+static bool cpuset_clone_children(int fd, bool made)
 {
 	_cleanup_error_ calyx_error *ignored = NULL;
 	_cleanup_free_ char *v = NULL;
 
 	if (!made && cg_read(fd, "cgroup.clone_children", &v, &ignored) == 0 &&
 	    v[0] == '1')
-		return;
-	cg_write(fd, "cgroup.clone_children", "1", &ignored);
+		return true;
+	return cg_write(fd, "cgroup.clone_children", "1", &ignored) == 0;
 }
 
 static int walk_create(struct cg_hierarchy *h, const char *path,
@@ -88,6 +88,7 @@ static int walk_create(struct cg_hierarchy *h, const char *path,
 	_cleanup_free_ char *copy = strdup(path);
 	_cleanup_close_ int fd = open(h->mount, DIR_FLAGS);
 	int total = count_components(path), level = 0;
+	bool clones = false;	/* the level we stand in clones cpuset */
 	char *save = NULL;
 
 	*created = 0;
@@ -116,7 +117,9 @@ static int walk_create(struct cg_hierarchy *h, const char *path,
 			return errno == ENOENT ? -EAGAIN :
 			       calyx_error_set(err, errno, "open %s%s",
 					       h->mount, path);
-		if (cpuset) {
+		/* made below a cloning level (filled before this mkdir):
+		 * the kernel gave it cpus and mems, nothing to read */
+		if (cpuset && !(made && clones)) {
 			r = cpuset_fill(fd, next, err);
 			if (r < 0) {
 				close(next);
@@ -128,10 +131,10 @@ static int walk_create(struct cg_hierarchy *h, const char *path,
 				return calyx_error_prefix(err, "%s%s",
 							  h->mount, path);
 			}
-			if (level + 1 < total &&
-			    (made || (level == 0 && !strcmp(c, "calyx"))))
-				cpuset_clone_children(next, made);
 		}
+		clones = cpuset && level + 1 < total &&
+			 (made || (level == 0 && !strcmp(c, "calyx"))) &&
+			 cpuset_clone_children(next, made);
 		close(fd);
 		fd = next;
 	}
