@@ -566,13 +566,15 @@ remove_own_cgroups()
 	[[ -z $CGV2 && -d /sys/fs/cgroup/cpuset ]] || skip "no v1 cpuset hierarchy on this host"
 	calyx_only	# runc writes cpus and mems at every level
 	own_cgroup_path
-	local cs=/sys/fs/cgroup/cpuset/$cg_parent
+	local cs=/sys/fs/cgroup/cpuset/$cg_parent made_flag made_cpus parent_cpus made_mems
+	local theirs_flag theirs_cpus rc1 rc2
 	set_args /bin/probe sleep 100
 	run_detached "$ID"
-	expect_status 0
-	[[ $(< "$cs/cgroup.clone_children") == 1 ]] || fail "made parent: clone_children $(< "$cs/cgroup.clone_children")"
-	[[ -n $(< "$cs/$ID/cpuset.cpus") && $(< "$cs/$ID/cpuset.cpus") == $(< "$cs/cpuset.cpus") ]]
-	[[ -n $(< "$cs/$ID/cpuset.mems") ]]
+	rc1=$status
+	made_flag=$(cat "$cs/cgroup.clone_children" 2>&1)
+	made_cpus=$(cat "$cs/$ID/cpuset.cpus" 2>&1)
+	parent_cpus=$(cat "$cs/cpuset.cpus" 2>&1)
+	made_mems=$(cat "$cs/$ID/cpuset.mems" 2>&1)
 	calyx delete -f "$ID"
 	remove_own_cgroups
 	# a parent made by someone else: not ours to configure
@@ -580,12 +582,18 @@ remove_own_cgroups()
 	cat /sys/fs/cgroup/cpuset/cpuset.cpus > "$cs/cpuset.cpus"
 	cat /sys/fs/cgroup/cpuset/cpuset.mems > "$cs/cpuset.mems"
 	run_detached "$ID"
-	expect_status 0
-	[[ $(< "$cs/cgroup.clone_children") == 0 ]] || fail "changed a parent it did not make"
-	[[ -n $(< "$cs/$ID/cpuset.cpus") ]]
+	rc2=$status
+	theirs_flag=$(cat "$cs/cgroup.clone_children" 2>&1)
+	theirs_cpus=$(cat "$cs/$ID/cpuset.cpus" 2>&1)
 	calyx delete -f "$ID"
 	remove_own_cgroups
 	assert_nothing_left "$ID"
+	[[ $rc1 -eq 0 && $rc2 -eq 0 ]] || fail "run -d failed: $rc1 $rc2"
+	[[ $made_flag == 1 ]] || fail "made parent: clone_children $made_flag"
+	[[ -n $made_cpus && $made_cpus == "$parent_cpus" && -n $made_mems ]] ||
+		fail "leaf below it: cpus '$made_cpus' (parent '$parent_cpus'), mems '$made_mems'"
+	[[ $theirs_flag == 0 ]] || fail "changed a parent it did not make: $theirs_flag"
+	[[ -n $theirs_cpus ]] || fail "leaf below another's parent not filled"
 }
 
 @test "an existing frozen cgroup is refused at create with an error naming it (v1 freezer and v2 cgroup.freeze)" {
