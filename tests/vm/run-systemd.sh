@@ -42,6 +42,16 @@ CALYX_TEST_RUN=${CALYX_TEST_RUN:-calyx-sdvm-$$}
 vm_timeout=${CALYX_VM_TIMEOUT:-900}
 # the guest: systemd, dbus and what the tests run (bats, jq, busybox)
 guest_packages=systemd,systemd-sysv,dbus,busybox-static,bats,jq,iproute2,procps,kmod,udev
+# installed with apt in the chroot (it resolves their dependencies): the
+# kernel, and the engines the tier drives calyx with (engines-*.bats):
+# podman (netavark: it will not start without a network backend), Docker
+# and containerd, apparmor_parser (Debian's kernel has AppArmor on: Docker
+# and podman load their profiles with it), the CRI client's gRPC and the
+# pods' CNI plugins
+guest_apt_packages="linux-image-amd64 initramfs-tools
+	podman conmon catatonit netavark containerd docker.io runc iptables apparmor
+	python3 python3-grpcio python3-grpc-tools python3-pkg-resources
+	containernetworking-plugins"
 
 report()
 {
@@ -111,8 +121,10 @@ mkdir -p "$cache" || fail_tier "cannot create $cache"
 #    virtio disks and ext4; vmlinuz and initrd.img are booted from here)
 make_base()
 {
-	local base=$cache/base mirror
-	[[ -e $base/.complete ]] && return 0
+	local base=$cache/base mirror want
+	# the package lists name the base: another list makes a new one
+	want=$(echo "$guest_packages" $guest_apt_packages)
+	[[ -e $base/.complete && $(cat "$base/.complete") == "$want" ]] && return 0
 	mirror=$(awk '/^URIs:/ { print $2; exit } /^deb / { print $2; exit }' \
 		/etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null)
 	mirror=${mirror:-http://deb.debian.org/debian}
@@ -131,13 +143,13 @@ make_base()
 			mount --rbind /dev "$root/dev" || exit 1
 		chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 			DEBIAN_FRONTEND=noninteractive bash -c \
-			"apt-get install -y -q --no-install-recommends linux-image-amd64 initramfs-tools && apt-get clean"
-	' _ "$base.tmp" > "$cache/kernel-install.log" 2>&1 || {
-		tail -5 "$cache/kernel-install.log" >&2
+			"apt-get install -y -q --no-install-recommends $2 && apt-get clean"
+	' _ "$base.tmp" "$(echo $guest_apt_packages)" > "$cache/apt-install.log" 2>&1 || {
+		tail -5 "$cache/apt-install.log" >&2
 		return 1
 	}
 	rm -rf "$base"
-	touch "$base.tmp/.complete" && mv "$base.tmp" "$base"
+	echo "$want" > "$base.tmp/.complete" && mv "$base.tmp" "$base"
 }
 
 # 2. root.img: the base plus this tier's configuration (tests/vm/systemd/
@@ -145,12 +157,14 @@ make_base()
 #    guest writes survives it
 make_image()
 {
-	local key
+	local key size
 	key=$(cat "$here/systemd/setup-image.sh" "$cache/base/.complete" | sha256sum)
 	[[ -f $cache/root.img && $(cat "$cache/root.key" 2>/dev/null) == "$key" ]] && return 0
 	bash "$here/systemd/setup-image.sh" "$cache/base" >&2 || return 1
 	rm -f "$cache/root.img.tmp"
-	mkfs.ext4 -q -F -L calyxroot -d "$cache/base" "$cache/root.img.tmp" 2G >&2 ||
+	# the base plus room for the engines' images and containers (sparse)
+	size=$(($(du -sm "$cache/base" | cut -f1) + 2048))M
+	mkfs.ext4 -q -F -L calyxroot -d "$cache/base" "$cache/root.img.tmp" "$size" >&2 ||
 		return 1
 	mv "$cache/root.img.tmp" "$cache/root.img" && echo "$key" > "$cache/root.key"
 }
