@@ -9,10 +9,12 @@
 #
 #   tests/vm/run-systemd.sh [BATS_FILE...]
 #
-# Default files: tests/vm/systemd.bats, tests/integration/cgroups.bats and
-# the cgroup-touching tests of tests/integration/lifecycle.bats (all of it
-# with SD_VM_FULL=1).  Prints bats' TAP output as the guest
-# writes it, then one line
+# Default files: tests/vm/systemd.bats, tests/integration/cgroups.bats, the
+# cgroup-touching tests of tests/integration/lifecycle.bats and a part of
+# each engine's file (tests/integration/engines-*.bats: podman, containerd
+# with ctr and with the CRI, Docker, each configured for the systemd cgroup
+# driver; all of them whole with SD_VM_FULL=1).  Prints bats' TAP output as
+# the guest writes it, then one line
 #
 #   systemd VM: N passed, N failed, N skipped
 #
@@ -23,12 +25,12 @@
 #   CALYX, PROBE        runtime and probe (default: $BUILD's, BUILD=build)
 #   CALYX_VM_COUNTS     file to write "PASSED FAILED SKIPPED" to (tests/run)
 #   CALYX_VM_SD_CACHE   image cache (default tests/.work/vm-systemd)
-#   CALYX_VM_TIMEOUT    seconds the VM may run (default 900)
+#   CALYX_VM_TIMEOUT    seconds the VM may run (default 1800)
 #   CALYX_VM_TEST_TIMEOUT  seconds per bats test inside the VM (default 180)
 #   CALYX_VM_CMD        a bash command to run in the guest instead of bats
-#   SD_VM_FULL=1        all of lifecycle.bats, not only its cgroup tests
-#   SUITES              as in tests/run: when set without cgroups, lifecycle
-#                       or systemd and no files are given, not selected
+#   SD_VM_FULL=1        the default files whole, not only the parts named
+#   SUITES              as in tests/run: the default files it names (systemd
+#                       for systemd.bats); none named: not selected
 #   NO_VM=1             the tier is not selected (when no files are given)
 set -uo pipefail
 
@@ -39,7 +41,7 @@ builddir=${BUILD:-$top/build}
 CALYX=${CALYX:-$builddir/src/cli/calyx}
 PROBE=${PROBE:-$builddir/tests/probe/probe}
 CALYX_TEST_RUN=${CALYX_TEST_RUN:-calyx-sdvm-$$}
-vm_timeout=${CALYX_VM_TIMEOUT:-900}
+vm_timeout=${CALYX_VM_TIMEOUT:-1800}
 # the guest: systemd, dbus and what the tests run (bats, jq, busybox)
 guest_packages=systemd,systemd-sysv,dbus,busybox-static,bats,jq,iproute2,procps,kmod,udev
 # installed with apt in the chroot (it resolves their dependencies): the
@@ -90,18 +92,34 @@ else
 		report 0 0 0
 		exit 0
 	fi
-	if [[ -n ${SUITES:-} && " $SUITES " != *" cgroups "* && " $SUITES " != *" lifecycle "* &&
-		" $SUITES " != *" systemd "* ]]; then
+	# SUITE FILE[@@REGEX]: the default files, with the suite name that
+	# selects each (SUITES as in tests/run); @@REGEX runs only the tests
+	# it matches (a bats test costs ~12 s under TCG, an engine's 15-80):
+	# of lifecycle.bats those that make, fill or remove a cgroup, of the
+	# engines' files those that take calyx's systemd driver through each
+	# engine's run, exec, stats, update, pause, stop, kill and removal, a
+	# podman pod and a CRI pod.  SD_VM_FULL=1 runs every file whole.
+	it=$top/tests/integration
+	defaults=(
+		"systemd $here/systemd.bats"
+		"cgroups $it/cgroups.bats"
+		"lifecycle $it/lifecycle.bats@@^(create -> created|run passes|run exits 128|run -d returns|run --keep|a duplicate ID|create stops|delete of a running|delete -f of a created|kill accepts|the container outlives)"
+		"engines-podman $it/engines-podman.bats@@^podman (run -d, exec|stop:|restart, update|pause / unpause|pod and)"
+		"engines-containerd $it/engines-containerd.bats@@^ctr (run -d, task exec|task kill|run --memory-limit)"
+		"engines-cri $it/engines-cri.bats@@^(host-network pod|ContainerStats|RemovePodSandbox)"
+		"engines-docker $it/engines-docker.bats@@^docker (run -d, exec|stop:|update)"
+	)
+	for d in "${defaults[@]}"; do
+		[[ -z ${SUITES:-} || " $SUITES " == *" ${d%% *} "* ]] || continue
+		f=${d#* }
+		[[ -n ${SD_VM_FULL:-} ]] && f=${f%%@@*}
+		files+=("$f")
+	done
+	if ((${#files[@]} == 0)); then
 		echo "systemd tier not selected (SUITES=$SUITES)"
 		report 0 0 0
 		exit 0
 	fi
-	# of lifecycle.bats the tests that make, fill or remove a cgroup (a
-	# bats test costs ~12 s under TCG); SD_VM_FULL=1 runs all of it
-	lifecycle=$top/tests/integration/lifecycle.bats
-	[[ -n ${SD_VM_FULL:-} ]] ||
-		lifecycle+="@@^(create -> created|run passes|run exits 128|run -d returns|run --keep|a duplicate ID|create stops|delete of a running|delete -f of a created|kill accepts|the container outlives)"
-	files=("$here/systemd.bats" "$top/tests/integration/cgroups.bats" "$lifecycle")
 fi
 
 [[ $(id -u) == 0 ]] || skip_tier "needs root (debootstrap, the image's root-owned files)"
@@ -212,8 +230,13 @@ declare -p CALYX PROBE CALYX_TEST_RUN CALYX_VM_TOP CALYX_VM_BATS_FILES \
 	CALYX_VM_TEST_TIMEOUT CALYX_VM_CMD CALYX_VM_ROOTFS > "$job/env"
 : > "$job/tap"
 
+shown=()
+for f in "${files[@]}"; do
+	[[ $f == *@@* ]] && f="${f%%@@*} (part)"
+	shown+=("${f#"$top/"}")
+done
 echo "# guest $(basename "$vmlinuz"), prepared in $(since "$prepare_start")s;" \
-	"running: ${CALYX_VM_CMD:-${files[*]#"$top/"}}" | sed 's/@@.*//'
+	"running: ${CALYX_VM_CMD:-${shown[*]}}"
 boot_start=$EPOCHREALTIME
 # TCG only: the host's /dev/kvm is not one a stock kernel can use.
 timeout --kill-after=5 "$vm_timeout" qemu-system-x86_64 \
