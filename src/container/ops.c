@@ -429,6 +429,12 @@ static int events_loop(struct calyx_context *ctx, struct live *l,
 			if ((r = timer_once(recheck, recheck_ms, err)) < 0)
 				return r;
 		}
+		if (fds[0].revents) {
+			/* an OOM kill of init races its exit: report it first
+			 * (the kernel counts a kill before the victim dies); no
+			 * stats of a container that is gone */
+			return emit_kills(l, out, &kills, &more, err);
+		}
 		if (fds[1].revents & POLLIN) {
 			uint64_t expirations;
 
@@ -440,11 +446,6 @@ static int events_loop(struct calyx_context *ctx, struct live *l,
 			if ((r = emit_kills(l, out, &kills, &more, err)) < 0 ||
 			    (r = emit_stats(l, out, err)) < 0)
 				return r;
-		}
-		if (fds[0].revents) {
-			/* an OOM kill of init races its exit: report it first
-			 * (the kernel counts a kill before the victim dies) */
-			return emit_kills(l, out, &kills, &more, err);
 		}
 	}
 }
