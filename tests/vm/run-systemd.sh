@@ -55,30 +55,9 @@ guest_apt_packages="linux-image-amd64 initramfs-tools
 	python3 python3-grpcio python3-grpc-tools python3-pkg-resources
 	containernetworking-plugins"
 
-report()
-{
-	[[ -n ${CALYX_VM_COUNTS:-} ]] && echo "$1 $2 $3" > "$CALYX_VM_COUNTS"
-	echo "systemd VM: $1 passed, $2 failed, $3 skipped"
-}
-
-skip_tier()
-{
-	echo "SKIP: systemd tier: $*"
-	report 0 0 1
-	exit 77
-}
-
-fail_tier()
-{
-	echo "FAIL: systemd tier: $*"
-	report 0 1 0
-	exit 1
-}
-
-since()
-{
-	awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
-}
+vm_tier="systemd tier" vm_label="systemd VM"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 files=()
 if (($# > 0)); then
@@ -205,22 +184,7 @@ fi
 exec 8>&-
 
 # --- boot ------------------------------------------------------------------
-job=$(mktemp -d "$cache/job.XXXXXX") || fail_tier "mktemp in $cache failed"
-chmod 755 "$job"
-qpid='' tpid=''
-cleanup()
-{
-	if [[ -n $qpid ]] && kill -0 "$qpid" 2>/dev/null; then
-		kill "$qpid" 2>/dev/null
-		wait "$qpid" 2>/dev/null
-	fi
-	[[ -n $tpid ]] && kill "$tpid" 2>/dev/null && wait "$tpid"
-	rm -rf "$cache/last-job"
-	mv "$job" "$cache/last-job" 2>/dev/null || rm -rf "$job"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+vm_new_job
 CALYX_VM_TOP=$top
 CALYX_VM_BATS_FILES=("${files[@]}")
 CALYX_VM_TEST_TIMEOUT=${CALYX_VM_TEST_TIMEOUT:-180}
@@ -228,7 +192,6 @@ CALYX_VM_CMD=${CALYX_VM_CMD:-}
 CALYX_VM_ROOTFS=$rootfs
 declare -p CALYX PROBE CALYX_TEST_RUN CALYX_VM_TOP CALYX_VM_BATS_FILES \
 	CALYX_VM_TEST_TIMEOUT CALYX_VM_CMD CALYX_VM_ROOTFS > "$job/env"
-: > "$job/tap"
 
 shown=()
 for f in "${files[@]}"; do
@@ -237,76 +200,12 @@ for f in "${files[@]}"; do
 done
 echo "# guest $(basename "$vmlinuz"), prepared in $(since "$prepare_start")s;" \
 	"running: ${CALYX_VM_CMD:-${shown[*]}}"
-boot_start=$EPOCHREALTIME
-# TCG only: the host's /dev/kvm is not one a stock kernel can use.
-timeout --kill-after=5 "$vm_timeout" qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu max -m 1536 -smp 2 \
-	-nodefaults -no-user-config -display none -no-reboot \
-	-serial "file:$job/console.log" \
-	-kernel "$vmlinuz" -initrd "$initrd" \
+vm_run "$vm_timeout" -m 1536 -kernel "$vmlinuz" -initrd "$initrd" \
 	-append "root=/dev/vda rw console=ttyS0 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 panic=-1 quiet systemd.show_status=false calyx_guest=/host$here/systemd/guest.sh" \
-	-drive "file=$cache/root.img,format=raw,if=virtio,snapshot=on" \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,multidevs=remap \
-	-virtfs "local,path=$job,mount_tag=calyxjob,security_model=passthrough" \
-	< /dev/null > "$job/qemu.out" 2>&1 &
-qpid=$!
-tail -n +1 -F --pid="$qpid" "$job/tap" 2>/dev/null &
-tpid=$!
-wait "$qpid"
-qemu_rc=$?
-qpid=
-wait "$tpid"
-tpid=
-elapsed=$(since "$boot_start")
-
-console_tail()
-{
-	echo "--- qemu:"
-	tail -20 "$job/qemu.out"
-	echo "--- serial console (last 30 lines):"
-	tail -30 "$job/console.log"
-}
-
-if [[ ! -s $job/booted ]]; then
-	console_tail
-	((qemu_rc == 124 || qemu_rc == 137)) &&
-		skip_tier "the guest did not reach the test service within ${vm_timeout}s"
-	skip_tier "the guest did not boot (qemu exit $qemu_rc)"
-fi
+	-drive "file=$cache/root.img,format=raw,if=virtio,snapshot=on"
+vm_require_boot "reach the test service" "$vm_timeout"
 echo "# VM: test service started after $(cat "$job/booted")s of guest uptime," \
 	"whole run ${elapsed}s (qemu exit $qemu_rc)"
 
 # --- results ---------------------------------------------------------------
-tap=$job/tap
-n_fail=$(grep -c '^not ok' "$tap")
-n_skip=$(grep -cE '^ok .* # skip' "$tap")
-n_ok=$(grep -E '^ok ' "$tap" | grep -vc ' # skip')
-# one plan per bats run in the guest (a filtered file runs on its own)
-planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tap" | awk '{ s += $1 } END { print s }')
-ran=$((n_ok + n_fail + n_skip))
-if [[ ! -f $job/bats-rc ]]; then
-	console_tail
-	if ((qemu_rc == 124 || qemu_rc == 137)); then
-		echo "not ok: the VM ran out of time (${vm_timeout}s) during the tests"
-	else
-		echo "not ok: the VM stopped before bats finished"
-	fi
-	n_fail=$((n_fail + (${planned:-0} > ran ? ${planned:-0} - ran : 1)))
-else
-	bats_rc=$(cat "$job/bats-rc")
-	if ((bats_rc != 0 && n_fail == 0)); then
-		n_fail=$((${planned:-0} > ran ? ${planned:-0} - ran : 1))
-	elif [[ -n $planned ]] && ((planned > ran)); then
-		n_fail=$((n_fail + planned - ran))
-	fi
-	if [[ -s $job/residue ]]; then
-		sed 's/^/residue: /' "$job/residue"
-		echo "not ok: the tests left residue in the VM"
-		n_fail=$((n_fail + 1))
-	else
-		echo "ok: no unit, failed unit, cgroup, mount or state dir left in the VM"
-		n_ok=$((n_ok + 1))
-	fi
-fi
-report "$n_ok" "$n_fail" "$n_skip"
-((n_fail == 0))
+vm_results "unit, failed unit, cgroup, mount or state dir" "$vm_timeout"
