@@ -206,4 +206,21 @@ void calyx_cgroup_oom_rearm(int fd, short events);
 int calyx_cgroup_oom_kills(struct calyx_cgroup *cg, uint64_t *count,
 			   calyx_error **err);
 
+/*
+ * The kills of a cgroup that is removed while watched (the systemd driver:
+ * systemd removes an emptied scope's cgroup at once, often before the kill
+ * that emptied it could be read).  Take the ledger right after each
+ * successful read of calyx_cgroup_oom_kills(); once that fails because the
+ * cgroup is gone, calyx_cgroup_oom_ledger_since() tells its kills since
+ * the last take from its parent's count, or -1 when it cannot be told.
+ * *out is NULL (not an error) where there is nothing to keep (v1).
+ */
+struct calyx_cgroup_oom_ledger;
+int calyx_cgroup_oom_ledger_new(struct calyx_cgroup *cg,
+				struct calyx_cgroup_oom_ledger **out,
+				calyx_error **err);
+void calyx_cgroup_oom_ledger_take(struct calyx_cgroup_oom_ledger *l);
+int64_t calyx_cgroup_oom_ledger_since(struct calyx_cgroup_oom_ledger *l);
+void calyx_cgroup_oom_ledger_free(struct calyx_cgroup_oom_ledger *l);
+
 #endif

@@ -91,6 +91,11 @@ int cg_normalize_path(const char *in, char **out, calyx_error **err);
 struct cg_hierarchy *cg_find(struct calyx_cgroup *cg, enum cg_controller c);
 struct cg_hierarchy *cg_unified(struct calyx_cgroup *cg);
 
+/* stats.c: the OOM ledger of the cgroup named self in parentfd (for the
+ * unit tests, on a fake tree) */
+int cg_oom_ledger_new_at(int parentfd, const char *self,
+			 struct calyx_cgroup_oom_ledger **out, calyx_error **err);
+
 /* create.c */
 int cg_hierarchy_create(struct calyx_cgroup *cg, struct cg_hierarchy *h,
 			calyx_error **err);

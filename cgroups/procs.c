@@ -67,7 +67,7 @@ static int append_pids(int dirfd, pid_t **pids, size_t *n, size_t *cap,
 		if (sub < 0)
 			continue;	/* removed meanwhile */
 		r = append_pids(sub, pids, n, cap, depth + 1, err);
-		if (r < 0 && r != -ENOENT)
+		if (r < 0 && r != -ENOENT && r != -ENODEV)
 			return r;
 		calyx_error_free(err);
 	}
@@ -236,7 +236,9 @@ int cg_kill_and_wait(struct calyx_cgroup *cg, calyx_error **err)
 		if (!listing(cg))
 			return 0;	/* nothing left to hold processes */
 		r = calyx_cgroup_pids(cg, &pids, &n, err);
-		if (r == -ENOENT) {
+		/* gone, or going (kernfs answers ENODEV then): under the
+		 * systemd driver systemd removes an emptied scope's cgroup */
+		if (r == -ENOENT || r == -ENODEV) {
 			calyx_error_free(err);
 			return 0;
 		}
@@ -273,6 +275,10 @@ int cg_kill_and_wait_dir(const char *dir, calyx_error **err)
 	if (fd < 0)
 		return errno == ENOENT ? 0 : calyx_error_set(err, errno, "open %s", dir);
 	r = cg_read_pids(fd, &pids, &n, err);
+	if (r == -ENOENT || r == -ENODEV) {
+		calyx_error_free(err);
+		return 0;
+	}
 	if (r < 0)
 		return r;
 	r = signal_list(pids, n, SIGKILL, err);

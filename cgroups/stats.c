@@ -11,11 +11,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cgroups/internal.h"
@@ -573,4 +575,223 @@ int calyx_cgroup_oom_kills(struct calyx_cgroup *cg, uint64_t *count,
 		return calyx_error_set(err, errno, "reading the OOM kill counter");
 	*count = keyed(buf, "oom_kill");
 	return 0;
+}
+
+/* ---- OOM kills of a cgroup removed under its watcher ---- */
+
+/*
+ * The OOM kills of a cgroup that is removed while it is watched.  Under
+ * the systemd driver systemd removes a scope's cgroup the moment its last
+ * process is gone.  When an OOM kill emptied it, `events` usually learns of
+ * the kill too late to read it: the kernel tells memory.events readers of a
+ * change at most once per 10 ms (the OOM report before the kill, printed to
+ * a serial console, widens that), while the emptied cgroup's own
+ * notification, and so systemd's rmdir, comes at once.  (systemd 258 keeps
+ * an OOMKills count per unit; the systemd of Debian 12 has none.)
+ *
+ * What outlives the scope is its parent: a slice, whose memory.events
+ * counts the kills of its whole subtree.  So after each read of the
+ * cgroup's own count a ledger notes the parent's count, the parent's own
+ * (memory.events.local) and each sibling's, with the sibling's cgroup id;
+ * once the cgroup is gone, the growth of the parent's count that neither
+ * the parent nor a sibling accounts for is this cgroup's.  The reads are
+ * ordered so that a kill racing them is missed rather than attributed
+ * here.  Exact while the parent's children stay the same from the ledger
+ * to the reading (a few milliseconds around an OOM); when a sibling came,
+ * went or started over in between, nothing is attributed.
+ */
+struct oom_sibling {
+	uint64_t id;	/* the sibling's cgroup id (its directory's inode) */
+	uint64_t kills;
+};
+
+struct oom_snapshot {
+	uint64_t parent, parent_local;
+	struct oom_sibling *sib;
+	size_t n;
+};
+
+struct calyx_cgroup_oom_ledger {
+	int parentfd;
+	char *self;		/* the watched cgroup's name in the parent */
+	struct oom_snapshot last;
+	bool have_last;
+};
+
+/* "oom_kill N" of file (memory.events or .local) below dirfd; false when
+ * unreadable. */
+static bool kills_at(int dirfd, const char *file, uint64_t *kills)
+{
+	char buf[512];
+
+	if (!read_small(dirfd, file, buf, sizeof(buf)))
+		return false;
+	*kills = keyed(buf, "oom_kill");
+	return true;
+}
+
+static int compare_sibling(const void *a, const void *b)
+{
+	uint64_t x = ((const struct oom_sibling *)a)->id;
+	uint64_t y = ((const struct oom_sibling *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/* Every sibling's kills, sorted by id; false when they could not all be
+ * read (one was removed meanwhile, an allocation failed). */
+static bool read_siblings(struct calyx_cgroup_oom_ledger *l,
+			  struct oom_snapshot *s)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	size_t cap = 0;
+	int fd;
+
+	fd = openat(l->parentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return false;
+	}
+	while ((de = readdir(d))) {
+		char file[NAME_MAX + sizeof("/memory.events")];
+		struct stat st;
+		uint64_t kills = 0;
+
+		/* by name: the watched cgroup may be going away meanwhile */
+		if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
+		    !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, l->self))
+			continue;
+		if (fstatat(l->parentfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return false;
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		snprintf(file, sizeof(file), "%s/memory.events", de->d_name);
+		/* a sibling without the memory controller counts nothing */
+		if (!kills_at(l->parentfd, file, &kills) && errno != ENOENT)
+			return false;
+		if (s->n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct oom_sibling *p = realloc(s->sib, ncap * sizeof(*p));
+
+			if (!p)
+				return false;
+			s->sib = p;
+			cap = ncap;
+		}
+		s->sib[s->n++] = (struct oom_sibling){ .id = st.st_ino, .kills = kills };
+	}
+	qsort(s->sib, s->n, sizeof(*s->sib), compare_sibling);
+	return true;
+}
+
+static void snapshot_release(struct oom_snapshot *s)
+{
+	free(s->sib);
+	*s = (struct oom_snapshot){ 0 };
+}
+
+int cg_oom_ledger_new_at(int parentfd, const char *self,
+			 struct calyx_cgroup_oom_ledger **out,
+			 calyx_error **err)
+{
+	struct calyx_cgroup_oom_ledger *l = calloc(1, sizeof(*l));
+
+	*out = NULL;
+	if (!l || !(l->self = strdup(self))) {
+		free(l);
+		return calyx_error_set(err, ENOMEM, "OOM ledger");
+	}
+	l->parentfd = fcntl(parentfd, F_DUPFD_CLOEXEC, 3);
+	if (l->parentfd < 0) {
+		free(l->self);
+		free(l);
+		return calyx_error_set(err, errno, "OOM ledger: dup");
+	}
+	*out = l;
+	return 0;
+}
+
+int calyx_cgroup_oom_ledger_new(struct calyx_cgroup *cg,
+				struct calyx_cgroup_oom_ledger **out,
+				calyx_error **err)
+{
+	struct cg_hierarchy *h = cg->null ? NULL : cg_find(cg, CG_MEMORY);
+	_cleanup_close_ int parentfd = -1;
+	const char *name;
+
+	*out = NULL;
+	/* v1 memory cgroups are not removed under a watcher by anyone */
+	if (!h || !h->v2 || h->dirfd < 0 || !h->dir ||
+	    !(name = strrchr(h->dir, '/')) || !name[1])
+		return 0;
+	parentfd = openat(h->dirfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (parentfd < 0)
+		return calyx_error_set(err, errno, "open the parent of %s", h->dir);
+	return cg_oom_ledger_new_at(parentfd, name + 1, out, err);
+}
+
+void calyx_cgroup_oom_ledger_take(struct calyx_cgroup_oom_ledger *l)
+{
+	struct oom_snapshot s = { 0 };
+
+	if (!l)
+		return;
+	/* siblings first, the parent last: a sibling's kill in between is
+	 * then in the parent's baseline, never attributed here later */
+	if (read_siblings(l, &s) &&
+	    kills_at(l->parentfd, "memory.events.local", &s.parent_local) &&
+	    kills_at(l->parentfd, "memory.events", &s.parent)) {
+		snapshot_release(&l->last);
+		l->last = s;
+		l->have_last = true;
+		return;
+	}
+	snapshot_release(&s);
+	/* an old ledger would attribute what happened since to us */
+	snapshot_release(&l->last);
+	l->have_last = false;
+}
+
+int64_t calyx_cgroup_oom_ledger_since(struct calyx_cgroup_oom_ledger *l)
+{
+	struct oom_snapshot now = { 0 };
+	int64_t ours = -1;
+	uint64_t others = 0;
+
+	if (!l || !l->have_last)
+		return -1;
+	/* the reverse order of take: a racing kill elsewhere is then in a
+	 * sibling's (or the parent's own) growth, not in ours */
+	if (!kills_at(l->parentfd, "memory.events", &now.parent) ||
+	    !kills_at(l->parentfd, "memory.events.local", &now.parent_local) ||
+	    !read_siblings(l, &now) || now.n != l->last.n ||
+	    now.parent < l->last.parent || now.parent_local < l->last.parent_local)
+		goto out;
+	for (size_t i = 0; i < now.n; i++) {
+		if (now.sib[i].id != l->last.sib[i].id ||
+		    now.sib[i].kills < l->last.sib[i].kills)
+			goto out;
+		others += now.sib[i].kills - l->last.sib[i].kills;
+	}
+	others += now.parent_local - l->last.parent_local;
+	if (now.parent - l->last.parent >= others)
+		ours = (int64_t)(now.parent - l->last.parent - others);
+out:
+	snapshot_release(&now);
+	return ours;
+}
+
+void calyx_cgroup_oom_ledger_free(struct calyx_cgroup_oom_ledger *l)
+{
+	if (!l)
+		return;
+	snapshot_release(&l->last);
+	close(l->parentfd);
+	free(l->self);
+	free(l);
 }

@@ -135,6 +135,8 @@ static int unrecorded_cgroup(struct calyx_context *ctx, const char *id, int dirf
 	struct calyx_cgroup_config cfg = {
 		.id = id,
 		.rootless = geteuid() != 0,
+		/* the driver create used: its unit, not a cgroupfs path */
+		.systemd = ctx->systemd_cgroup,
 		.log = &ctx->log,
 	};
 

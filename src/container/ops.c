@@ -307,26 +307,59 @@ static int emit_stats(struct live *l, FILE *out, calyx_error **err)
 	return r;
 }
 
-/* An "oom" line for each OOM kill the counter shows since *seen; *more
+/* The OOM kills reported so far, and the ledger that tells them once the
+ * cgroup is gone (NULL: none, or used up). */
+struct oom_tally {
+	uint64_t seen;
+	struct calyx_cgroup_oom_ledger *ledger;
+	const struct calyx_log *log;
+};
+
+/* An "oom" line for each OOM kill the counter shows since t->seen; *more
  * tells whether there was any. */
-static int emit_kills(struct live *l, FILE *out, uint64_t *seen, bool *more,
-		      calyx_error **err)
+static int emit_kills(struct live *l, FILE *out, struct oom_tally *t,
+		      bool *more, calyx_error **err)
 {
-	_cleanup_error_ calyx_error *ignored = NULL;
+	_cleanup_error_ calyx_error *gone = NULL;
 	uint64_t now;
+	int64_t since;
 	int r;
 
 	*more = false;
-	/* the cgroup may be going away under us: not an error here */
-	if (calyx_cgroup_oom_kills(l->cg, &now, &ignored) < 0)
-		return 0;
-	for (; *seen < now; (*seen)++) {
+	if (calyx_cgroup_oom_kills(l->cg, &now, &gone) == 0) {
+		calyx_cgroup_oom_ledger_take(t->ledger);
+	} else {
+		/* not an error: the cgroup may be going away under us, and
+		 * once it is gone its parent tells the kills we missed */
+		if (gone->errnum != ENOENT && gone->errnum != ENODEV)
+			return 0;
+		if (!t->ledger)
+			return 0;
+		since = calyx_cgroup_oom_ledger_since(t->ledger);
+		if (since < 0)
+			calyx_debug(t->log, "events: the cgroup of %s is gone; its parent's children changed: kills since unknown",
+				    l->rec->id);
+		else
+			calyx_debug(t->log, "events: the cgroup of %s is gone; its parent's count tells %" PRId64 " more kill(s)",
+				    l->rec->id, since);
+		calyx_cgroup_oom_ledger_free(t->ledger);
+		t->ledger = NULL;
+		if (since <= 0)
+			return 0;
+		now = t->seen + (uint64_t)since;
+	}
+	for (; t->seen < now; t->seen++) {
 		*more = true;
 		r = emit(out, "oom", l->rec->id, NULL, err);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+static void oom_tally_release(struct oom_tally *t)
+{
+	calyx_cgroup_oom_ledger_free(t->ledger);
 }
 
 /* pidfd of the recorded init, checked against pid reuse; -1 if gone. */
@@ -366,13 +399,13 @@ static int events_loop(struct calyx_context *ctx, struct live *l,
 		       unsigned int interval_ms, FILE *out, calyx_error **err)
 {
 	_cleanup_close_ int pidfd = -1, timer = -1, oomfd = -1, recheck = -1;
+	_cleanup_(oom_tally_release) struct oom_tally tally = { .log = &ctx->log };
 	_cleanup_error_ calyx_error *oom_err = NULL;
 	struct itimerspec its = { 0 };
 	struct pollfd fds[4];
 	unsigned int recheck_ms = 0;
 	short oom_events = 0;
 	bool early = false, more;
-	uint64_t kills = 0;
 	int r;
 
 	pidfd = init_pidfd(l->rec);
@@ -393,7 +426,10 @@ static int events_loop(struct calyx_context *ctx, struct live *l,
 	 * (the kills before the baseline are not this stream's, as runc) */
 	if (calyx_cgroup_oom_fd(l->cg, &oomfd, &oom_events, &early, &oom_err) < 0)
 		calyx_debug(&ctx->log, "events: %s", oom_err->msg);
-	calyx_cgroup_oom_kills(l->cg, &kills, &oom_err);
+	else if (calyx_cgroup_oom_ledger_new(l->cg, &tally.ledger, &oom_err) < 0)
+		calyx_debug(&ctx->log, "events: %s", oom_err->msg);
+	if (calyx_cgroup_oom_kills(l->cg, &tally.seen, &oom_err) == 0)
+		calyx_cgroup_oom_ledger_take(tally.ledger);
 
 	fds[0] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 	fds[1] = (struct pollfd){ .fd = timer, .events = POLLIN };
@@ -408,7 +444,7 @@ static int events_loop(struct calyx_context *ctx, struct live *l,
 		}
 		if (oomfd >= 0 && fds[3].revents) {
 			calyx_cgroup_oom_rearm(oomfd, oom_events);
-			if ((r = emit_kills(l, out, &kills, &more, err)) < 0)
+			if ((r = emit_kills(l, out, &tally, &more, err)) < 0)
 				return r;
 			if (early)
 				recheck_ms = RECHECK_FIRST_MS;
@@ -421,13 +457,19 @@ static int events_loop(struct calyx_context *ctx, struct live *l,
 			if (read(recheck, &expirations, sizeof(expirations)) < 0 &&
 			    errno != EAGAIN)
 				return calyx_error_set(err, errno, "events: timer");
-			if ((r = emit_kills(l, out, &kills, &more, err)) < 0)
+			if ((r = emit_kills(l, out, &tally, &more, err)) < 0)
 				return r;
 			recheck_ms = more ? RECHECK_FIRST_MS : recheck_ms * 2;
 			if (recheck_ms > RECHECK_LAST_MS)
 				recheck_ms = 0;
 			if ((r = timer_once(recheck, recheck_ms, err)) < 0)
 				return r;
+		}
+		if (fds[0].revents) {
+			/* an OOM kill of init races its exit: report it first
+			 * (the kernel counts a kill before the victim dies); no
+			 * stats of a container that is gone */
+			return emit_kills(l, out, &tally, &more, err);
 		}
 		if (fds[1].revents & POLLIN) {
 			uint64_t expirations;
@@ -437,14 +479,9 @@ static int events_loop(struct calyx_context *ctx, struct live *l,
 				return calyx_error_set(err, errno, "events: timer");
 			/* a notification can be missed (a v2 re-arm races the
 			 * next OOM): the tick also catches up with the counter */
-			if ((r = emit_kills(l, out, &kills, &more, err)) < 0 ||
+			if ((r = emit_kills(l, out, &tally, &more, err)) < 0 ||
 			    (r = emit_stats(l, out, err)) < 0)
 				return r;
-		}
-		if (fds[0].revents) {
-			/* an OOM kill of init races its exit: report it first
-			 * (the kernel counts a kill before the victim dies) */
-			return emit_kills(l, out, &kills, &more, err);
 		}
 	}
 }

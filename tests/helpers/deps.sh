@@ -65,6 +65,8 @@ CALYX_DEPS_TEST=(
 	# for Debian's /usr/bin/python3) and the pods' CNI network
 	/usr/lib/python3/dist-packages/grpc:python3-grpcio
 	/usr/lib/python3/dist-packages/grpc_tools:python3-grpc-tools
+	# ... whose protoc imports pkg_resources without depending on it
+	/usr/lib/python3/dist-packages/pkg_resources:python3-pkg-resources
 	/usr/lib/cni/bridge:containernetworking-plugins
 	# checkpoint.bats: CRIU (driven over its RPC; runs in the VM tier where
 	# the host kernel is too new for it)

@@ -7,6 +7,13 @@
 # engine_cleanup, even after a failure.
 #
 # Sourced after tests/integration/helpers.bash ($WORK, $CALYX, fail ...).
+#
+# The engines use the cgroup driver the helpers do: with
+# CALYX_TEST_CGROUP_DRIVER=systemd (the systemd VM tier) each engine is
+# configured as on a systemd host (podman's cgroup_manager = "systemd",
+# Docker's native.cgroupdriver=systemd, containerd's SystemdCgroup = true),
+# so the runtime gets --systemd-cgroup and slice:prefix:name cgroup paths;
+# this file's containers then go below the slice $ENG_SLICE.
 
 # The runtime as an absolute path: engines exec it from their own cwd.
 engine_runtime()
@@ -23,6 +30,18 @@ engine_requires()
 	for c in "$@"; do
 		command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"
 	done
+}
+
+# The engines' cgroup driver: systemd or cgroupfs.
+if [[ ${CALYX_TEST_CGROUP_DRIVER:-} == systemd ]]; then
+	ENGINE_CGROUP_DRIVER=systemd
+else
+	ENGINE_CGROUP_DRIVER=cgroupfs
+fi
+
+engine_systemd()
+{
+	[[ $ENGINE_CGROUP_DRIVER == systemd ]]
 }
 
 # Top-level cgroup dirs engines create and share between their instances
@@ -56,6 +75,15 @@ engine_snapshot()
 		done
 	} > "$ENG/.before"
 	cat /proc/sys/net/ipv4/ip_forward > "$ENG/.ip_forward" 2>/dev/null || true
+	engine_systemd || return 0
+	engine_units > "$ENG/.units"
+}
+
+# Under the systemd driver: the scopes and slices systemd has loaded.
+engine_units()
+{
+	systemctl list-units --all --plain --no-legend --type=scope,slice 2>/dev/null |
+		awk '{ print $1 }' | sort
 }
 
 engine_existed()
@@ -85,7 +113,10 @@ engine_begin()
 	# names this file's cgroup parent and containerd namespace, so test
 	# runs side by side do not share them
 	ENG_TAG=calyx-eng-${ENG##*.}
-	export ENG ENG_TAG
+	# under the systemd driver, the slice of this file's containers (no
+	# dash in its name: that would nest it in more slices)
+	ENG_SLICE=calyxeng${ENG##*.}.slice
+	export ENG ENG_TAG ENG_SLICE
 	engine_snapshot
 	ENG_RUNTIME=$(engine_runtime) || fail "runtime $CALYX not found"
 	export ENG_RUNTIME
@@ -131,8 +162,8 @@ engine_wait_socket()
 }
 
 # Writes a private podman's configuration under $ENG/p (containers.conf,
-# storage.conf, and the dirs they name): cgroupfs, file events, netavark,
-# overlay storage.  Arguments are extra lines for [containers].
+# storage.conf, and the dirs they name): the cgroup manager of
+# $ENGINE_CGROUP_DRIVER, file events, netavark, overlay storage.  Arguments are extra lines for [containers].
 engine_podman_config()
 {
 	local line
@@ -143,7 +174,7 @@ engine_podman_config()
 		cat <<-EOF
 		log_driver = "k8s-file"
 		[engine]
-		cgroup_manager = "cgroupfs"
+		cgroup_manager = "$ENGINE_CGROUP_DRIVER"
 		events_logger = "file"
 		events_logfile_path = "$ENG/p/events.log"
 		[network]
@@ -167,7 +198,7 @@ pm()
 	CONTAINERS_STORAGE_CONF=$ENG/p/storage.conf \
 	podman --root "$ENG/p/root" --runroot "$ENG/p/run" \
 		--tmpdir "$ENG/p/tmp" --runtime "$ENG_RUNTIME" \
-		--cgroup-manager=cgroupfs "$@"
+		--cgroup-manager="$ENGINE_CGROUP_DRIVER" "$@"
 }
 
 # The tests' busybox rootfs (with the probe) as podman image $1.
@@ -216,22 +247,27 @@ engine_cri_doc_snippet()
 }
 
 # Writes $ENG/c/config.toml: the documentation's snippet with BinaryName set
-# to the runtime under test and Root to a private runtime state root, plus
-# this instance's own root, state, sockets, streaming port, pause image and
-# CNI dirs ($1 = the streaming server's port, $2 = the pause image).
+# to the runtime under test, Root to a private runtime state root and, under
+# the systemd driver, SystemdCgroup = true (as the doc says to), plus this
+# instance's own root, state, sockets, streaming port, pause image and CNI
+# dirs ($1 = the streaming server's port, $2 = the pause image).
 engine_cri_config()
 {
-	local port=$1 pause=$2 snippet
+	local port=$1 pause=$2 snippet sd=false
 	snippet=$(engine_cri_doc_snippet)
 	[[ $snippet == *'BinaryName = "/usr/local/bin/calyx"'* &&
-	   $snippet == *'Root = "/run/calyx"'* ]] ||
+	   $snippet == *'Root = "/run/calyx"'* &&
+	   $snippet == *'SystemdCgroup = false'* ]] ||
 		fail "docs/kubernetes.md: no calyx handler snippet"
+	engine_systemd && sd=true
 	mkdir -p "$ENG/c/cni" "$ENG/c/rt"
-	awk -v eng="$ENG" -v rt="$ENG_RUNTIME" -v port="$port" -v pause="$pause" '
+	awk -v eng="$ENG" -v rt="$ENG_RUNTIME" -v port="$port" -v pause="$pause" \
+		-v sd="$sd" '
 	{
 		sub(/"\/usr\/local\/bin\/calyx"/, "\"" rt "\"")
 		# a private state root for the runtime
 		sub(/^  Root = "\/run\/calyx"$/, "  Root = \"" eng "/c/rt\"")
+		sub(/^  SystemdCgroup = false$/, "  SystemdCgroup = " sd)
 		print
 	}
 	$0 == "version = 2" {
@@ -306,15 +342,16 @@ engine_start_containerd_cri()
 # answers.
 engine_cri_launch()
 {
-	local i
+	local deadline=$((SECONDS + 30)) out
 	containerd --config "$ENG/c/config.toml" > "$ENG/c/log" 2>&1 3>&- &
 	echo $! > "$ENG/c/pid"
 	engine_wait_socket "$ENG/c/sock" "$ENG/c/pid"
-	for ((i = 0; i < 200; i++)); do
-		cri Version >/dev/null 2>&1 && return 0
+	# by time: a call costs seconds in a TCG guest
+	while ((SECONDS < deadline)); do
+		out=$(cri Version 2>&1) && return 0
 		sleep 0.05
 	done
-	fail "the CRI never answered: $(tail -20 "$ENG/c/log")"
+	fail "the CRI never answered: $out" $'\n'"$(tail -20 "$ENG/c/log")"
 }
 
 # The CRI client on the private containerd (its generated stubs are kept
@@ -351,7 +388,7 @@ engine_cri_snapshot()
 	local d
 	ip netns list 2>/dev/null | awk '{ print $1 }' > "$ENG/.netns"
 	for d in "${ENGINE_CRI_HOST_PATHS[@]}"; do
-		[[ -e $d ]] && echo "$d"
+		[[ ! -e $d ]] || echo "$d"
 	done > "$ENG/.cri-paths"
 }
 
@@ -389,6 +426,8 @@ engine_cri_add_handler()
 	  BinaryName = "$2"
 	  Root = "$ENG/c/rt-$1"
 	EOF
+	engine_systemd && echo "  SystemdCgroup = true" >> "$ENG/c/config.toml"
+	return 0
 }
 
 # Everything the engines left: processes, mounts, cgroups, state dirs.
@@ -419,6 +458,7 @@ engine_cleanup()
 		[[ -d $d ]] && ! engine_existed "$d" && ! mountpoint -q "$d" &&
 			engine_rmdir_tree "$d"
 	done
+	engine_systemd && engine_cleanup_units
 	# the runc shim makes its default state root even when given another
 	rmdir "/run/containerd/runc/$ENG_TAG" 2>/dev/null
 	# empty dirs only: a concurrent engine may be using them
@@ -433,6 +473,76 @@ engine_cleanup()
 	fwd=$(cat "$ENG/.ip_forward" 2>/dev/null)
 	[[ -n $fwd ]] && echo "$fwd" > /proc/sys/net/ipv4/ip_forward 2>/dev/null
 	rm -rf "$ENG"
+}
+
+# Under the systemd driver, the units that appeared since engine_begin:
+# a scope (a container's or an engine's, such as conmon's) or a failed unit
+# is residue, stopped; the slices systemd made for them (the engines'
+# parents, such as machine.slice or $ENG_SLICE, as the kubelet makes pod
+# slices) are stopped, innermost first.
+engine_cleanup_units()
+{
+	local u
+	[[ -f $ENG/.units ]] || return 0
+	while read -r u; do
+		if [[ $u == *.scope ]]; then
+			echo "residue: unit $u left" >> "${CALYX_TEST_RESIDUE:-/dev/stderr}"
+			systemctl stop "$u" 2>/dev/null
+		fi
+	done < <(engine_units | comm -13 "$ENG/.units" -)
+	while read -r u; do
+		systemctl stop "$u" 2>/dev/null
+	done < <(engine_units | comm -13 "$ENG/.units" - | grep '\.slice$' |
+		awk '{ print length($0), $0 }' | sort -rn | cut -d' ' -f2)
+	while read -r u; do
+		echo "residue: failed unit $u" >> "${CALYX_TEST_RESIDUE:-/dev/stderr}"
+		systemctl reset-failed "$u" 2>/dev/null
+	done < <(systemctl list-units --failed --plain --no-legend 2>/dev/null |
+		awk '{ print $1 }' | sort | comm -13 "$ENG/.units" -)
+	return 0
+}
+
+# The host cgroup dir of process $1 that carries controller $2 (v2: its
+# one cgroup; v1: the hierarchy with that controller), whatever driver or
+# engine placed it: tests read a container's limits through its pid.
+engine_cgroup_dir()
+{
+	local pid=$1 ctl=$2
+	if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
+		echo "/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$pid/cgroup")"
+		return
+	fi
+	awk -F: -v c="$ctl" '{
+		n = split($2, a, ",")
+		for (i = 1; i <= n; i++)
+			if (a[i] == c) { print "/sys/fs/cgroup/" $2 $3; exit }
+	}' "/proc/$pid/cgroup"
+}
+
+# Fails unless nothing is left of the containers with the (unique) IDs
+# given: no cgroup dir named after one (cgroupfs: ID or PREFIX-ID;
+# systemd: PREFIX-ID.scope) and, under the systemd driver, no unit.
+engine_assert_gone()
+{
+	local id left
+	for id; do
+		# (find fails when a cgroup of someone else's goes meanwhile)
+		left=$(find /sys/fs/cgroup -maxdepth 6 -type d \( -name "$id" -o \
+			-name "*-$id" -o -name "*-$id.scope" \) 2>/dev/null || true)
+		[[ -z $left ]] || fail "cgroup of $id left: $left"
+		engine_systemd || continue
+		left=$(systemctl list-units --all --plain --no-legend "*$id*" 2>/dev/null)
+		[[ -z $left ]] || fail "unit of $id left: $left"
+	done
+}
+
+# Under the systemd driver, fails unless unit $1's property $2 is $3.
+engine_unit_prop()
+{
+	local have
+	engine_systemd || return 0
+	have=$(systemctl show -P "$2" "$1")
+	[[ $have == "$3" ]] || fail "$1: $2=$have, want $3"
 }
 
 # A docker-archive-free image source: the tests' busybox rootfs (with the

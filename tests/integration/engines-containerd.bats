@@ -2,7 +2,9 @@
 # containerd 1.6 with its runc shim (io.containerd.runc.v2) drives the
 # runtime through `ctr --runc-binary`: a private daemon (own root, state,
 # socket and config under $ENG, CRI plugin off), its own namespace and a
-# private runtime state root (--runc-root).
+# private runtime state root (--runc-root). Under the systemd driver (the
+# systemd VM tier) ctr adds --runc-systemd-cgroup, which wants a
+# slice:prefix:name --cgroup: the containers are ctr-ID.scope in $ENG_SLICE.
 
 load helpers
 . "$BATS_TEST_DIRNAME/../helpers/engines.sh"
@@ -48,10 +50,28 @@ c()
 	ctr --address "$ENG/c/sock" -n "$NS" "$@"
 }
 
+# ctr run with the runtime under test: crun_ [OPTIONS] IMAGE ID [ARGS...]
 crun_()
 {
+	local a sd=()
+	if engine_systemd; then
+		# the container ID follows the image
+		for ((a = 1; a < $#; a++)); do
+			[[ ${!a} == "$IMG" ]] || continue
+			a=$((a + 1))
+			sd=(--runc-systemd-cgroup --cgroup "$ENG_SLICE:ctr:${!a}")
+			break
+		done
+	fi
 	c run --runc-binary "$ENG_RUNTIME" --runc-root "$ENG/c/rt" \
-		--env "CALYX_TEST_MARK=$CALYX_TEST_RUN" "$@"
+		--env "CALYX_TEST_MARK=$CALYX_TEST_RUN" "${sd[@]}" "$@"
+}
+
+# The host cgroup dir of container $1 (driver-independent: by its pid)
+# carrying controller $2.
+ct_cgroup_dir()
+{
+	engine_cgroup_dir "$(c task ls | awk -v id="$1" '$1 == id { print $2 }')" "$2"
 }
 
 remove_all()
@@ -135,12 +155,15 @@ wait_task_stopped()
 	grep -q got-term "$out"
 
 	engine_expect 0 crun_ -d "$IMG" "$C-k" sleep 1000
+	local cg
+	cg=$(ct_cgroup_dir "$C-k" pids)
+	[[ -d $cg && $cg != /sys/fs/cgroup/ ]] || fail "no cgroup of $C-k: '$cg'"
 	engine_expect 0 c task kill -s SIGKILL "$C-k"
 	wait_task_stopped "$C-k"
 	engine_expect 0 c task delete "$C-k"
 	engine_expect 0 c container delete "$C-k"
-	[[ -z $(find /sys/fs/cgroup -maxdepth 3 -path "*/$NS/$C-k") ]] ||
-		fail "cgroup of $C-k left"
+	[[ ! -d $cg ]] || fail "cgroup of $C-k left: $cg"
+	! engine_systemd || engine_assert_gone "$C-k"
 	[[ -z $(find "$ENG/c/rt" -mindepth 1 -maxdepth 2 -name "$C-k" 2>/dev/null) ]] ||
 		fail "runtime state of $C-k left"
 }
@@ -183,12 +206,18 @@ wait_task_stopped()
 @test "ctr run --memory-limit: the limit is on the container's cgroup" {
 	# ctr's default spec mounts no cgroupfs: read the host side
 	engine_expect 0 crun_ -d --memory-limit 67108864 "$IMG" "$C" sleep 1000
-	local f
-	f=$(find /sys/fs/cgroup/memory /sys/fs/cgroup -maxdepth 4 \
-		-path "*/$NS/$C/memory.limit_in_bytes" -o \
-		-maxdepth 4 -path "*/$NS/$C/memory.max" 2>/dev/null | head -1)
-	[[ -n $f ]] || fail "no memory cgroup for $NS/$C"
+	local cg f
+	cg=$(ct_cgroup_dir "$C" memory)
+	# cgroupfs: /NS/ID; systemd: ctr-ID.scope in the slice
+	if engine_systemd; then
+		[[ $cg == */"$ENG_SLICE/ctr-$C.scope" ]] || fail "cgroup $cg"
+	else
+		[[ $cg == */"$NS/$C" ]] || fail "cgroup $cg"
+	fi
+	f=$cg/memory.max
+	[[ -f $f ]] || f=$cg/memory.limit_in_bytes
 	[[ $(cat "$f") == 67108864 ]] || fail "$f: $(cat "$f")"
+	engine_unit_prop "ctr-$C.scope" MemoryMax 67108864
 }
 
 @test "ctr run --privileged, --with-ns, --no-pivot, --seccomp, --read-only, --cap-drop, --mount, --net-host" {

@@ -6,7 +6,10 @@
 # in docs/kubernetes.md with BinaryName = the runtime under test, and the
 # tests speak the CRI to it with tests/helpers/cri.py (gRPC stubs generated
 # at test time). The pause image (tests/helpers/pause.c) and the test image
-# (busybox + probe) are made locally and imported, never pulled.
+# (busybox + probe) are made locally and imported, never pulled. Under the
+# systemd driver (the systemd VM tier) the handler has SystemdCgroup = true
+# and pods get slices as their cgroup parent, as a kubelet with the systemd
+# cgroup driver gives them.
 
 load helpers
 . "$BATS_TEST_DIRNAME/../helpers/engines.sh"
@@ -21,8 +24,10 @@ cri_missing()
 	for p in containerd ctr ip; do
 		command -v "$p" >/dev/null 2>&1 || { echo "$p"; return; }
 	done
-	/usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null ||
-		{ echo "python3-grpcio, python3-grpc-tools"; return; }
+	# grpc_tools.protoc imports pkg_resources, which Debian 12's
+	# python3-grpc-tools does not depend on
+	/usr/bin/python3 -c 'import grpc, grpc_tools.protoc' 2>/dev/null ||
+		{ echo "python3-grpcio, python3-grpc-tools, python3-pkg-resources"; return; }
 	for p in bridge host-local loopback; do
 		[[ -x /usr/lib/cni/$p ]] ||
 			{ echo "containernetworking-plugins"; return; }
@@ -93,6 +98,17 @@ cri_ok()
 	engine_expect 0 cri "$@"
 }
 
+# The cgroup parent of pod $1, as the kubelet names it: a cgroupfs path,
+# or under the systemd driver a slice (kubepods-...-pod<uid>.slice there).
+pod_cgroup_parent()
+{
+	if engine_systemd; then
+		echo "${ENG_SLICE%.slice}-$1.slice"
+	else
+		echo "/$ENG_TAG/$1"
+	fi
+}
+
 # A PodSandboxConfig as the kubelet writes it: pod $1, network mode $2
 # (NODE or POD), pid mode $3 (CONTAINER or POD). The kubelet sets a
 # hostname only for pods with their own network (and UTS) namespace.
@@ -101,7 +117,7 @@ pod_config()
 	local name=$1 net=$2 pid=$3
 	mkdir -p "$ENG/logs/$name"
 	jq -nc --arg n "$name" --arg net "$net" --arg pid "$pid" \
-		--arg logs "$ENG/logs/$name" --arg cg "/$ENG_TAG/$name" '{
+		--arg logs "$ENG/logs/$name" --arg cg "$(pod_cgroup_parent "$name")" '{
 		metadata: {name: $n, uid: ("uid-" + $n), namespace: "calyx-test"},
 		log_directory: $logs,
 		linux: {cgroup_parent: $cg,
@@ -171,17 +187,18 @@ wait_exited()
 	fail "container $1 did not exit: $output"
 }
 
-# The host path of cgroup file $2 (v1) / $3 (v2) of container $1, whose
-# cgroupsPath is read from its OCI spec. Controller $4 on v1.
+# The host path of cgroup file $2 (v1) / $3 (v2) of container $1, found
+# through its pid (the CRI's verbose status). Controller $4 on v1.
 ctr_cgroup_file()
 {
-	local cg
-	cg=$(ctr_status "$1" | jq -r '.info.info | fromjson |
-		.runtimeSpec.linux.cgroupsPath')
+	local pid cg
+	pid=$(ctr_status "$1" | jq -r '.info.info | fromjson | .pid')
+	cg=$(engine_cgroup_dir "$pid" "$4")
+	[[ -n $cg && -d $cg ]] || fail "no cgroup of $1 (pid $pid)"
 	if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
-		echo "/sys/fs/cgroup$cg/$3"
+		echo "$cg/$3"
 	else
-		echo "/sys/fs/cgroup/$4$cg/$2"
+		echo "$cg/$2"
 	fi
 }
 
@@ -455,6 +472,10 @@ pids_naming()
 	[[ $(cat "$f") == 20000 || $(cat "$f") == "20000 100000" ]] || fail "$f: $(cat "$f")"
 	f=$(ctr_cgroup_file "$CID" cpuset.cpus cpuset.cpus cpuset)
 	[[ $(cat "$f") == 0 ]] || fail "$f: $(cat "$f")"
+	# the systemd driver updates the unit too
+	engine_unit_prop "cri-containerd-$CID.scope" MemoryMax 100663296
+	engine_unit_prop "cri-containerd-$CID.scope" CPUQuotaPerSecUSec 200ms
+	engine_unit_prop "cri-containerd-$CID.scope" AllowedCPUs 0
 	cri_ok ContainerStatus "{\"container_id\": \"$CID\"}"
 	[[ $(jq -r .status.resources.linux.memory_limit_in_bytes <<< "$output") == 100663296 ]] ||
 		[[ $(jq -r .status.resources <<< "$output") == null ]] || fail "$output"
@@ -536,12 +557,22 @@ pids_naming()
 	local id
 	for id in "$POD" "$c1" "$c2"; do
 		! grep -qF "$id" /proc/self/mountinfo || fail "a mount of $id is left"
-		[[ -z $(find /sys/fs/cgroup -mindepth 2 -maxdepth 5 -type d \
-			-path "*/$ENG_TAG/$P/$id") ]] || fail "the cgroup of $id is left"
+		# no cgroup (cgroupfs: .../ID, systemd: cri-containerd-ID.scope)
+		# and no unit, failed or not
+		engine_assert_gone "$id"
 		[[ -z $(find "$ENG/c/rt" -mindepth 2 -maxdepth 2 -name "$id") ]] ||
 			fail "runtime state of $id left"
 		[[ -z $(pids_naming "$id") ]] || fail "a process of $id is left"
 	done
+	if engine_systemd; then
+		# the kubelet stops the pod's slice: nothing of the runtime's
+		# (a sub-cgroup of a scope) may keep its cgroup
+		local slice
+		slice=$(pod_cgroup_parent "$P")
+		engine_expect 0 systemctl stop "$slice"
+		[[ -z $(find /sys/fs/cgroup -type d -name "$slice") ]] ||
+			fail "the cgroup of $slice is left: $(find /sys/fs/cgroup -path "*/$slice/*")"
+	fi
 	[[ ! -e $netns ]] || fail "netns $netns left"
 	! ip netns list | grep -qF "$(basename "$netns")" ||
 		fail "netns $netns still listed"

@@ -2,7 +2,9 @@
 # Docker 20.10 drives the runtime as an extra runtime (--add-runtime calyx=...)
 # through its own containerd and the runc shim: a private dockerd (data root,
 # exec root, socket, pid file, empty config under $ENG; no iptables, no
-# bridge) with containers under the cgroup parent /$ENG_TAG-docker.
+# bridge) with containers under the cgroup parent /$ENG_TAG-docker, or with
+# native.cgroupdriver=systemd (the systemd VM tier) as docker-ID.scope in
+# the slice $ENG_SLICE.
 
 load helpers
 . "$BATS_TEST_DIRNAME/../helpers/engines.sh"
@@ -16,11 +18,13 @@ setup_file()
 	engine_begin
 	mkdir -p "$ENG/d"
 	echo '{}' > "$ENG/d/daemon.json"
+	local cgroups=(--cgroup-parent "/$ENG_TAG-docker")
+	engine_systemd && cgroups=(--exec-opt native.cgroupdriver=systemd
+				   --cgroup-parent "$ENG_SLICE")
 	dockerd --config-file "$ENG/d/daemon.json" --data-root "$ENG/d/root" \
 		--exec-root "$ENG/d/exec" --pidfile "$ENG/d/pid" \
 		-H "unix://$ENG/d/sock" --iptables=false --ip-masq=false \
-		--bridge=none --userland-proxy=false \
-		--cgroup-parent "/$ENG_TAG-docker" \
+		--bridge=none --userland-proxy=false "${cgroups[@]}" \
 		--add-runtime "calyx=$ENG_RUNTIME" > "$ENG/d/log" 2>&1 3>&- &
 	echo $! > "$ENG/d/dockerd.pid"
 	engine_wait_socket "$ENG/d/sock" "$ENG/d/dockerd.pid"
@@ -134,8 +138,7 @@ drun()
 	engine_expect 0 d inspect deaf --format '{{.State.ExitCode}}'
 	has_line 137
 	engine_expect 0 d rm deaf
-	[[ -z $(find /sys/fs/cgroup -maxdepth 3 -name "$id") ]] ||
-		fail "cgroup of $id left: $(find /sys/fs/cgroup -maxdepth 3 -name "$id")"
+	engine_assert_gone "$id"
 	[[ -z $(find "$ENG/d/exec" -name "$id" -path '*runtime-calyx*' 2>/dev/null) ]] ||
 		fail "runtime state of $id left"
 
@@ -210,20 +213,37 @@ drun()
 
 @test "docker update (zeros for what it leaves alone), restart, stats" {
 	engine_expect 0 drun -d --name du "$IMG" sleep 1000
-	local id cg
+	local id pid cg
 	id=$(d inspect du --format '{{.Id}}')
+	pid=$(d inspect du --format '{{.State.Pid}}')
 	engine_expect 0 d update --memory 32m --memory-swap 64m --pids-limit 50 du
 	# the JSON Docker sends carries cpu shares/quota/period 0: unset
 	engine_expect 0 d update --cpus 0.5 --cpu-shares 512 du
-	cg=$(find /sys/fs/cgroup/memory /sys/fs/cgroup -maxdepth 3 -type d \
-		-path "*/$ENG_TAG-docker/$id" 2>/dev/null | head -1)
-	[[ -n $cg ]] || fail "no cgroup for $id"
-	if [[ -f /sys/fs/cgroup/memory/$ENG_TAG-docker/$id/memory.limit_in_bytes ]]; then
-		[[ $(cat "/sys/fs/cgroup/memory/$ENG_TAG-docker/$id/memory.limit_in_bytes") == 33554432 ]]
-		[[ $(cat "/sys/fs/cgroup/pids/$ENG_TAG-docker/$id/pids.max") == 50 ]]
-		[[ $(cat "/sys/fs/cgroup/cpu/$ENG_TAG-docker/$id/cpu.cfs_quota_us") == 50000 ]]
-		[[ $(cat "/sys/fs/cgroup/cpu/$ENG_TAG-docker/$id/cpu.shares") == 512 ]]
+	cg=$(engine_cgroup_dir "$pid" memory)
+	if engine_systemd; then
+		[[ $cg == */"$ENG_SLICE/docker-$id.scope" ]] || fail "cgroup $cg"
+	else
+		[[ $cg == */"$ENG_TAG-docker/$id" ]] || fail "cgroup $cg"
 	fi
+	if [[ -f $cg/memory.max ]]; then
+		[[ $(cat "$cg/memory.max") == 33554432 ]]
+		# memory+swap 64m: 32m of swap
+		[[ $(cat "$cg/memory.swap.max") == 33554432 ]]
+		[[ $(cat "$cg/pids.max") == 50 ]]
+		[[ $(cat "$cg/cpu.max") == "50000 100000" ]]
+		# runc's shares -> weight: 1 + (512 - 2) * 9999 / 262142
+		[[ $(cat "$cg/cpu.weight") == 20 ]]
+	else
+		[[ $(cat "$cg/memory.limit_in_bytes") == 33554432 ]]
+		[[ $(cat "$(engine_cgroup_dir "$pid" pids)/pids.max") == 50 ]]
+		cg=$(engine_cgroup_dir "$pid" cpu)
+		[[ $(cat "$cg/cpu.cfs_quota_us") == 50000 ]]
+		[[ $(cat "$cg/cpu.shares") == 512 ]]
+	fi
+	# and the systemd driver's unit
+	engine_unit_prop "docker-$id.scope" MemoryMax 33554432
+	engine_unit_prop "docker-$id.scope" TasksMax 50
+	engine_unit_prop "docker-$id.scope" CPUQuotaPerSecUSec 500ms
 	engine_expect 0 d stats --no-stream --format '{{.Name}} {{.PIDs}}' du
 	has_line "du 1"
 	engine_expect 0 d restart -t 0 du

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # podman (with conmon) drives the runtime as it drives runc: a private
-# storage root, run root and tmpdir under $ENG, the cgroupfs manager, and
-# an image imported from the tests' busybox rootfs. The runtime keeps its
+# storage root, run root and tmpdir under $ENG, the cgroupfs manager (the
+# systemd one in the systemd VM tier, see engines.sh), and an image
+# imported from the tests' busybox rootfs. The runtime keeps its
 # default state root: podman's cleanup process (`podman container cleanup`,
 # run by conmon) drops --runtime-flag, so a private --root would make its
 # `delete --force` miss the container.
@@ -54,7 +55,7 @@ teardown()
 		CONTAINERS_STORAGE_CONF="$ENG/p/storage.conf" \
 		podman --root "$ENG/p/root" --runroot "$ENG/p/run" \
 		--tmpdir "$ENG/p/tmp" --runtime "$ENG_RUNTIME" \
-		--cgroup-manager=cgroupfs rm -af -t 0 >/dev/null 2>&1 || true
+		--cgroup-manager="$ENGINE_CGROUP_DRIVER" rm -af -t 0 >/dev/null 2>&1 || true
 	pm pod rm -af -t 0 >/dev/null 2>&1 || true
 }
 
@@ -145,9 +146,9 @@ prun()
 	fid=$(pm inspect f --format '{{.Id}}')
 	engine_expect 0 pm rm -f -t 0 f
 	engine_expect 0 pm rm k
-	[[ -z $(find /sys/fs/cgroup -maxdepth 3 -name "libpod-$id" -o \
-		-maxdepth 3 -name "libpod-$fid") ]] ||
-		fail "cgroups left: $(find /sys/fs/cgroup -maxdepth 3 -name 'libpod-*')"
+	# no cgroup (libpod-ID, systemd: libpod-ID.scope), no unit, conmon's
+	# (libpod-conmon-ID.scope) included
+	engine_assert_gone "$id" "$fid"
 	! "$ENG_RUNTIME" state "$id" >/dev/null 2>&1 ||
 		fail "runtime state of $id left"
 	! "$ENG_RUNTIME" state "$fid" >/dev/null 2>&1 ||
@@ -211,6 +212,8 @@ prun()
 		'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null ||
 			cat /sys/fs/cgroup/memory.max'
 	has_line 33554432
+	# the systemd driver updates the unit too
+	engine_unit_prop "libpod-$(pm inspect r --format '{{.Id}}').scope" MemoryMax 33554432
 	engine_expect 0 pm stats --no-stream --format '{{.Name}} {{.PIDs}}' r
 	has_line "r 1"
 }
@@ -396,7 +399,7 @@ remove_netavark_rules()
 		CONTAINERS_STORAGE_CONF="$ENG/p/storage.conf" \
 		podman --root "$ENG/p/root" --runroot "$ENG/p/run" \
 		--tmpdir "$ENG/p/tmp" --runtime "$ENG_RUNTIME" \
-		--cgroup-manager=cgroupfs \
+		--cgroup-manager="$ENGINE_CGROUP_DRIVER" \
 		run --rm -it --network none "$IMG" \
 		sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; sleep 0.3; exit 5'
 	in_pty "$cmd"
@@ -410,7 +413,7 @@ remove_netavark_rules()
 		CONTAINERS_STORAGE_CONF="$ENG/p/storage.conf" \
 		podman --root "$ENG/p/root" --runroot "$ENG/p/run" \
 		--tmpdir "$ENG/p/tmp" --runtime "$ENG_RUNTIME" \
-		--cgroup-manager=cgroupfs \
+		--cgroup-manager="$ENGINE_CGROUP_DRIVER" \
 		exec -it tt sh -c '[ -t 0 ] && echo exec-tty; sleep 0.3; exit 6'
 	in_pty "$cmd"
 	engine_skip_if_no_tty "$output"

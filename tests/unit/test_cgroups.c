@@ -663,6 +663,85 @@ TEST(real_errors)
 		calyx_cgroup_free(cg);
 }
 
+/* A fake memory.events (or .local) in dirfd with "oom_kill n". */
+static void put_kills(int dirfd, const char *file, unsigned int n)
+{
+	_cleanup_close_ int fd = openat(dirfd, file, O_WRONLY | O_CREAT |
+					O_TRUNC | O_CLOEXEC, 0644);
+	char text[128];
+	int len = snprintf(text, sizeof(text),
+			   "low 0\nhigh 0\nmax 9\noom %u\noom_kill %u\noom_group_kill 0\n",
+			   n + 1, n);
+
+	CHECK(fd >= 0 && write(fd, text, (size_t)len) == len);
+}
+
+/* A fake parent with memory.events, .local and cgroups self and sib1, the
+ * ledger of self taken. */
+static struct calyx_cgroup_oom_ledger *fake_ledger(int fd)
+{
+	struct calyx_cgroup_oom_ledger *l = NULL;
+
+	CHECK(mkdirat(fd, "self", 0755) == 0 && mkdirat(fd, "sib1", 0755) == 0);
+	put_kills(fd, "memory.events", 5);
+	put_kills(fd, "memory.events.local", 0);
+	put_kills(fd, "self/memory.events", 2);
+	put_kills(fd, "sib1/memory.events", 3);
+	CHECK(cg_oom_ledger_new_at(fd, "self", &l, NULL) == 0 && l);
+	/* no take yet: nothing can be told */
+	CHECK(calyx_cgroup_oom_ledger_since(l) == -1);
+	calyx_cgroup_oom_ledger_take(l);
+	return l;
+}
+
+/* The gone cgroup's kills from its parent's count, and nothing when the
+ * siblings changed under the ledger (the systemd driver's removed scope). */
+TEST(oom_ledger_fake_tree)
+{
+	char dir[] = "/tmp/calyx-cg-unit-XXXXXX";
+	static const char *const none[] = { NULL };
+	_cleanup_close_ int fd = fake_leaf(dir, none);
+	struct calyx_cgroup_oom_ledger *l;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	l = fake_ledger(fd);
+	/* self is not its own sibling */
+	put_kills(fd, "self/memory.events", 3);
+	put_kills(fd, "memory.events", 6);
+	CHECK(calyx_cgroup_oom_ledger_since(l) == 1);
+	/* self and sib1 each lose a process, self is removed */
+	calyx_cgroup_oom_ledger_take(l);
+	put_kills(fd, "memory.events", 8);
+	put_kills(fd, "sib1/memory.events", 4);
+	CHECK(unlinkat(fd, "self/memory.events", 0) == 0 &&
+	      unlinkat(fd, "self", AT_REMOVEDIR) == 0);
+	CHECK(calyx_cgroup_oom_ledger_since(l) == 1);
+	/* a kill of the parent's own processes is not self's */
+	calyx_cgroup_oom_ledger_take(l);
+	put_kills(fd, "memory.events", 9);
+	put_kills(fd, "memory.events.local", 1);
+	CHECK(calyx_cgroup_oom_ledger_since(l) == 0);
+	/* a sibling came (its kills could be anyone's): nothing told */
+	calyx_cgroup_oom_ledger_take(l);
+	CHECK(mkdirat(fd, "sib2", 0755) == 0);
+	put_kills(fd, "sib2/memory.events", 0);
+	put_kills(fd, "memory.events", 10);
+	CHECK(calyx_cgroup_oom_ledger_since(l) == -1);
+	/* a sibling started over (its count went down) */
+	calyx_cgroup_oom_ledger_take(l);
+	put_kills(fd, "sib1/memory.events", 0);
+	CHECK(calyx_cgroup_oom_ledger_since(l) == -1);
+	/* a sibling went */
+	calyx_cgroup_oom_ledger_take(l);
+	CHECK(unlinkat(fd, "sib2/memory.events", 0) == 0 &&
+	      unlinkat(fd, "sib2", AT_REMOVEDIR) == 0);
+	CHECK(calyx_cgroup_oom_ledger_since(l) == -1);
+	calyx_cgroup_oom_ledger_free(l);
+	calyx_remove_tree_at(AT_FDCWD, dir, NULL);
+}
+
 int main(void)
 {
 	RUN(shares_to_weight);
@@ -673,6 +752,7 @@ int main(void)
 	RUN(freezer_reader_fake_tree);
 	RUN(v2_resources_fake_tree);
 	RUN(v2_unified_keys);
+	RUN(oom_ledger_fake_tree);
 	RUN(real_hybrid_lifecycle);
 	RUN(real_destroy_kills_leftovers);
 	RUN(real_destroy_kills_partly_joined);

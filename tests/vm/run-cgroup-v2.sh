@@ -48,31 +48,9 @@ vm_modules=(virtio_pci 9pnet_virtio 9p)
 # podman's storage (its checkpoint tests)
 vm_modules+=(unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag nf_tables nf_conntrack_netlink veth overlay)
 
-report()
-{
-	[[ -n ${CALYX_VM_COUNTS:-} ]] && echo "$1 $2 $3" > "$CALYX_VM_COUNTS"
-	echo "cgroup v2 VM: $1 passed, $2 failed, $3 skipped"
-}
-
-# seconds since $1 (an $EPOCHREALTIME), one decimal
-since()
-{
-	awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
-}
-
-skip_tier()
-{
-	echo "SKIP: cgroup v2 tier: $*"
-	report 0 0 1
-	exit 77
-}
-
-fail_tier()
-{
-	echo "FAIL: cgroup v2 tier: $*"
-	report 0 1 0
-	exit 1
-}
+vm_tier="cgroup v2 tier" vm_label="cgroup v2 VM"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 # --- what to run -----------------------------------------------------------
 files=()
@@ -261,24 +239,7 @@ fi
 exec 8>&-
 
 # --- boot ------------------------------------------------------------------
-job=$(mktemp -d "$cache/job.XXXXXX") || fail_tier "mktemp in $cache failed"
-qpid='' tpid=''
-cleanup()
-{
-	# timeout(1) runs qemu in its own process group, out of reach of a
-	# ^C: stop it here (timeout passes the TERM on to qemu)
-	if [[ -n $qpid ]] && kill -0 "$qpid" 2>/dev/null; then
-		kill "$qpid" 2>/dev/null
-		wait "$qpid" 2>/dev/null
-	fi
-	[[ -n $tpid ]] && kill "$tpid" 2>/dev/null && wait "$tpid"
-	# keep the last job (console log, TAP) for a look after a failure
-	rm -rf "$cache/last-job"
-	mv "$job" "$cache/last-job" 2>/dev/null || rm -rf "$job"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+vm_new_job
 CALYX_VM_TOP=$top
 CALYX_VM_BATS_FILES=("${files[@]}")
 CALYX_VM_TEST_TIMEOUT=${CALYX_VM_TEST_TIMEOUT:-180}
@@ -287,7 +248,6 @@ CALYX_VM_ROOTFS=$rootfs
 declare -p CALYX PROBE CALYX_TEST_RUN CALYX_VM_TOP CALYX_VM_BATS_FILES \
 	CALYX_VM_TEST_TIMEOUT CALYX_VM_CMD CALYX_VM_ROOTFS > "$job/env"
 printf 'exec /bin/bash %q %q\n' "$here/guest.sh" "$job" > "$job/guest"
-: > "$job/tap"
 
 # The host root moved onto the guest's / instead of chrooted into (init.sh):
 # CRIU needs it; CALYX_VM_MOVE_ROOT=1 asks for it with CALYX_VM_CMD too.
@@ -302,80 +262,11 @@ fi
 echo "kernel $(basename "$kdir") (cache $cache), prepared in" \
 	"$(since "$prepare_start")s;" \
 	"running: ${CALYX_VM_CMD:-${files[*]#"$top/"}}"
-boot_start=$EPOCHREALTIME
-# TCG only: the host's /dev/kvm is not one a stock kernel can use.
-timeout --kill-after=5 "$vm_timeout" qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
-	-nodefaults -no-user-config -display none -no-reboot \
-	-serial "file:$job/console.log" \
-	-kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.img" \
-	-append "console=ttyS0 cgroup_no_v1=all panic=-1 quiet calyx_job=$job calyx_move_root=$move_root" \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,multidevs=remap \
-	-virtfs "local,path=$job,mount_tag=calyxjob,security_model=passthrough" \
-	< /dev/null > "$job/qemu.out" 2>&1 &
-qpid=$!
-# both in the background: `wait` returns on a signal, a foreground tail
-# would hold the INT/TERM trap (and so qemu) until the VM ends
-tail -n +1 -F --pid="$qpid" "$job/tap" 2>/dev/null &
-tpid=$!
-wait "$qpid"
-qemu_rc=$?
-qpid=
-wait "$tpid"
-tpid=
-elapsed=$(since "$boot_start")
-
-console_tail()
-{
-	echo "--- qemu:"
-	tail -20 "$job/qemu.out"
-	echo "--- serial console (last 30 lines):"
-	tail -30 "$job/console.log"
-}
-
-if [[ ! -s $job/booted ]]; then
-	console_tail
-	if ((qemu_rc == 124 || qemu_rc == 137)); then
-		skip_tier "the VM did not boot within ${vm_timeout}s"
-	fi
-	why=$(cat "$job/init.err" 2>/dev/null)
-	skip_tier "the VM did not boot (qemu exit $qemu_rc)${why:+: $why}"
-fi
+vm_run "$vm_timeout" -m 1024 -kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.img" \
+	-append "console=ttyS0 cgroup_no_v1=all panic=-1 quiet calyx_job=$job calyx_move_root=$move_root"
+vm_require_boot boot "$vm_timeout"
 echo "# VM: user space after $(cat "$job/booted")s of guest uptime," \
 	"whole run ${elapsed}s (qemu exit $qemu_rc)"
 
 # --- results ---------------------------------------------------------------
-tap=$job/tap
-n_fail=$(grep -c '^not ok' "$tap")
-n_skip=$(grep -cE '^ok .* # skip' "$tap")
-n_ok=$(grep -E '^ok ' "$tap" | grep -vc ' # skip')
-planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tap" | head -1)
-ran=$((n_ok + n_fail + n_skip))
-if [[ ! -f $job/bats-rc ]]; then
-	console_tail
-	if ((qemu_rc == 124 || qemu_rc == 137)); then
-		echo "not ok: the VM ran out of time (${vm_timeout}s) during the tests"
-	else
-		echo "not ok: the VM stopped before bats finished$(
-			[[ -s $job/init.err ]] && echo ": $(cat "$job/init.err")")"
-	fi
-	n_fail=$((n_fail + (${planned:-0} > ran ? ${planned:-0} - ran : 1)))
-else
-	bats_rc=$(cat "$job/bats-rc")
-	if ((bats_rc != 0 && n_fail == 0)); then
-		n_fail=$((${planned:-0} > ran ? ${planned:-0} - ran : 1))
-	elif [[ -n $planned ]] && ((planned > ran)); then
-		n_fail=$((n_fail + planned - ran))
-	fi
-	# the guest's residue check counts as one test, as on the host
-	if [[ -s $job/residue ]]; then
-		sed 's/^/residue: /' "$job/residue"
-		echo "not ok: the tests left residue in the VM"
-		n_fail=$((n_fail + 1))
-	else
-		echo "ok: no cgroups, mounts or state dirs left in the VM"
-		n_ok=$((n_ok + 1))
-	fi
-fi
-report "$n_ok" "$n_fail" "$n_skip"
-((n_fail == 0))
+vm_results "cgroups, mounts or state dirs" "$vm_timeout"

@@ -9,10 +9,12 @@
 #
 #   tests/vm/run-systemd.sh [BATS_FILE...]
 #
-# Default files: tests/vm/systemd.bats, tests/integration/cgroups.bats and
-# the cgroup-touching tests of tests/integration/lifecycle.bats (all of it
-# with SD_VM_FULL=1).  Prints bats' TAP output as the guest
-# writes it, then one line
+# Default files: tests/vm/systemd.bats, tests/integration/cgroups.bats, the
+# cgroup-touching tests of tests/integration/lifecycle.bats and a part of
+# each engine's file (tests/integration/engines-*.bats: podman, containerd
+# with ctr and with the CRI, Docker, each configured for the systemd cgroup
+# driver; all of them whole with SD_VM_FULL=1).  Prints bats' TAP output as
+# the guest writes it, then one line
 #
 #   systemd VM: N passed, N failed, N skipped
 #
@@ -23,12 +25,12 @@
 #   CALYX, PROBE        runtime and probe (default: $BUILD's, BUILD=build)
 #   CALYX_VM_COUNTS     file to write "PASSED FAILED SKIPPED" to (tests/run)
 #   CALYX_VM_SD_CACHE   image cache (default tests/.work/vm-systemd)
-#   CALYX_VM_TIMEOUT    seconds the VM may run (default 900)
+#   CALYX_VM_TIMEOUT    seconds the VM may run (default 1800)
 #   CALYX_VM_TEST_TIMEOUT  seconds per bats test inside the VM (default 180)
 #   CALYX_VM_CMD        a bash command to run in the guest instead of bats
-#   SD_VM_FULL=1        all of lifecycle.bats, not only its cgroup tests
-#   SUITES              as in tests/run: when set without cgroups, lifecycle
-#                       or systemd and no files are given, not selected
+#   SD_VM_FULL=1        the default files whole, not only the parts named
+#   SUITES              as in tests/run: the default files it names (systemd
+#                       for systemd.bats); none named: not selected
 #   NO_VM=1             the tier is not selected (when no files are given)
 set -uo pipefail
 
@@ -39,34 +41,23 @@ builddir=${BUILD:-$top/build}
 CALYX=${CALYX:-$builddir/src/cli/calyx}
 PROBE=${PROBE:-$builddir/tests/probe/probe}
 CALYX_TEST_RUN=${CALYX_TEST_RUN:-calyx-sdvm-$$}
-vm_timeout=${CALYX_VM_TIMEOUT:-900}
+vm_timeout=${CALYX_VM_TIMEOUT:-1800}
 # the guest: systemd, dbus and what the tests run (bats, jq, busybox)
 guest_packages=systemd,systemd-sysv,dbus,busybox-static,bats,jq,iproute2,procps,kmod,udev
+# installed with apt in the chroot (it resolves their dependencies): the
+# kernel, and the engines the tier drives calyx with (engines-*.bats):
+# podman (netavark: it will not start without a network backend), Docker
+# and containerd, apparmor_parser (Debian's kernel has AppArmor on: Docker
+# and podman load their profiles with it), the CRI client's gRPC and the
+# pods' CNI plugins
+guest_apt_packages="linux-image-amd64 initramfs-tools
+	podman conmon catatonit netavark containerd docker.io runc iptables apparmor
+	python3 python3-grpcio python3-grpc-tools python3-pkg-resources
+	containernetworking-plugins"
 
-report()
-{
-	[[ -n ${CALYX_VM_COUNTS:-} ]] && echo "$1 $2 $3" > "$CALYX_VM_COUNTS"
-	echo "systemd VM: $1 passed, $2 failed, $3 skipped"
-}
-
-skip_tier()
-{
-	echo "SKIP: systemd tier: $*"
-	report 0 0 1
-	exit 77
-}
-
-fail_tier()
-{
-	echo "FAIL: systemd tier: $*"
-	report 0 1 0
-	exit 1
-}
-
-since()
-{
-	awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
-}
+vm_tier="systemd tier" vm_label="systemd VM"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 files=()
 if (($# > 0)); then
@@ -80,18 +71,34 @@ else
 		report 0 0 0
 		exit 0
 	fi
-	if [[ -n ${SUITES:-} && " $SUITES " != *" cgroups "* && " $SUITES " != *" lifecycle "* &&
-		" $SUITES " != *" systemd "* ]]; then
+	# SUITE FILE[@@REGEX]: the default files, with the suite name that
+	# selects each (SUITES as in tests/run); @@REGEX runs only the tests
+	# it matches (a bats test costs ~12 s under TCG, an engine's 15-80):
+	# of lifecycle.bats those that make, fill or remove a cgroup, of the
+	# engines' files those that take calyx's systemd driver through each
+	# engine's run, exec, stats, update, pause, stop, kill and removal, a
+	# podman pod and a CRI pod.  SD_VM_FULL=1 runs every file whole.
+	it=$top/tests/integration
+	defaults=(
+		"systemd $here/systemd.bats"
+		"cgroups $it/cgroups.bats"
+		"lifecycle $it/lifecycle.bats@@^(create -> created|run passes|run exits 128|run -d returns|run --keep|a duplicate ID|create stops|delete of a running|delete -f of a created|kill accepts|the container outlives)"
+		"engines-podman $it/engines-podman.bats@@^podman (run -d, exec|stop:|restart, update|pause / unpause|pod and)"
+		"engines-containerd $it/engines-containerd.bats@@^ctr (run -d, task exec|task kill|run --memory-limit)"
+		"engines-cri $it/engines-cri.bats@@^(host-network pod|ContainerStats|RemovePodSandbox)"
+		"engines-docker $it/engines-docker.bats@@^docker (run -d, exec|stop:|update)"
+	)
+	for d in "${defaults[@]}"; do
+		[[ -z ${SUITES:-} || " $SUITES " == *" ${d%% *} "* ]] || continue
+		f=${d#* }
+		[[ -n ${SD_VM_FULL:-} ]] && f=${f%%@@*}
+		files+=("$f")
+	done
+	if ((${#files[@]} == 0)); then
 		echo "systemd tier not selected (SUITES=$SUITES)"
 		report 0 0 0
 		exit 0
 	fi
-	# of lifecycle.bats the tests that make, fill or remove a cgroup (a
-	# bats test costs ~12 s under TCG); SD_VM_FULL=1 runs all of it
-	lifecycle=$top/tests/integration/lifecycle.bats
-	[[ -n ${SD_VM_FULL:-} ]] ||
-		lifecycle+="@@^(create -> created|run passes|run exits 128|run -d returns|run --keep|a duplicate ID|create stops|delete of a running|delete -f of a created|kill accepts|the container outlives)"
-	files=("$here/systemd.bats" "$top/tests/integration/cgroups.bats" "$lifecycle")
 fi
 
 [[ $(id -u) == 0 ]] || skip_tier "needs root (debootstrap, the image's root-owned files)"
@@ -111,8 +118,10 @@ mkdir -p "$cache" || fail_tier "cannot create $cache"
 #    virtio disks and ext4; vmlinuz and initrd.img are booted from here)
 make_base()
 {
-	local base=$cache/base mirror
-	[[ -e $base/.complete ]] && return 0
+	local base=$cache/base mirror want
+	# the package lists name the base: another list makes a new one
+	want=$(echo "$guest_packages" $guest_apt_packages)
+	[[ -e $base/.complete && $(cat "$base/.complete") == "$want" ]] && return 0
 	mirror=$(awk '/^URIs:/ { print $2; exit } /^deb / { print $2; exit }' \
 		/etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null)
 	mirror=${mirror:-http://deb.debian.org/debian}
@@ -131,13 +140,13 @@ make_base()
 			mount --rbind /dev "$root/dev" || exit 1
 		chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 			DEBIAN_FRONTEND=noninteractive bash -c \
-			"apt-get install -y -q --no-install-recommends linux-image-amd64 initramfs-tools && apt-get clean"
-	' _ "$base.tmp" > "$cache/kernel-install.log" 2>&1 || {
-		tail -5 "$cache/kernel-install.log" >&2
+			"apt-get install -y -q --no-install-recommends $2 && apt-get clean"
+	' _ "$base.tmp" "$(echo $guest_apt_packages)" > "$cache/apt-install.log" 2>&1 || {
+		tail -5 "$cache/apt-install.log" >&2
 		return 1
 	}
 	rm -rf "$base"
-	touch "$base.tmp/.complete" && mv "$base.tmp" "$base"
+	echo "$want" > "$base.tmp/.complete" && mv "$base.tmp" "$base"
 }
 
 # 2. root.img: the base plus this tier's configuration (tests/vm/systemd/
@@ -145,12 +154,14 @@ make_base()
 #    guest writes survives it
 make_image()
 {
-	local key
+	local key size
 	key=$(cat "$here/systemd/setup-image.sh" "$cache/base/.complete" | sha256sum)
 	[[ -f $cache/root.img && $(cat "$cache/root.key" 2>/dev/null) == "$key" ]] && return 0
 	bash "$here/systemd/setup-image.sh" "$cache/base" >&2 || return 1
 	rm -f "$cache/root.img.tmp"
-	mkfs.ext4 -q -F -L calyxroot -d "$cache/base" "$cache/root.img.tmp" 2G >&2 ||
+	# the base plus room for the engines' images and containers (sparse)
+	size=$(($(du -sm "$cache/base" | cut -f1) + 2048))M
+	mkfs.ext4 -q -F -L calyxroot -d "$cache/base" "$cache/root.img.tmp" "$size" >&2 ||
 		return 1
 	mv "$cache/root.img.tmp" "$cache/root.img" && echo "$key" > "$cache/root.key"
 }
@@ -173,22 +184,7 @@ fi
 exec 8>&-
 
 # --- boot ------------------------------------------------------------------
-job=$(mktemp -d "$cache/job.XXXXXX") || fail_tier "mktemp in $cache failed"
-chmod 755 "$job"
-qpid='' tpid=''
-cleanup()
-{
-	if [[ -n $qpid ]] && kill -0 "$qpid" 2>/dev/null; then
-		kill "$qpid" 2>/dev/null
-		wait "$qpid" 2>/dev/null
-	fi
-	[[ -n $tpid ]] && kill "$tpid" 2>/dev/null && wait "$tpid"
-	rm -rf "$cache/last-job"
-	mv "$job" "$cache/last-job" 2>/dev/null || rm -rf "$job"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+vm_new_job
 CALYX_VM_TOP=$top
 CALYX_VM_BATS_FILES=("${files[@]}")
 CALYX_VM_TEST_TIMEOUT=${CALYX_VM_TEST_TIMEOUT:-180}
@@ -196,80 +192,20 @@ CALYX_VM_CMD=${CALYX_VM_CMD:-}
 CALYX_VM_ROOTFS=$rootfs
 declare -p CALYX PROBE CALYX_TEST_RUN CALYX_VM_TOP CALYX_VM_BATS_FILES \
 	CALYX_VM_TEST_TIMEOUT CALYX_VM_CMD CALYX_VM_ROOTFS > "$job/env"
-: > "$job/tap"
 
+shown=()
+for f in "${files[@]}"; do
+	[[ $f == *@@* ]] && f="${f%%@@*} (part)"
+	shown+=("${f#"$top/"}")
+done
 echo "# guest $(basename "$vmlinuz"), prepared in $(since "$prepare_start")s;" \
-	"running: ${CALYX_VM_CMD:-${files[*]#"$top/"}}" | sed 's/@@.*//'
-boot_start=$EPOCHREALTIME
-# TCG only: the host's /dev/kvm is not one a stock kernel can use.
-timeout --kill-after=5 "$vm_timeout" qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu max -m 1536 -smp 2 \
-	-nodefaults -no-user-config -display none -no-reboot \
-	-serial "file:$job/console.log" \
-	-kernel "$vmlinuz" -initrd "$initrd" \
+	"running: ${CALYX_VM_CMD:-${shown[*]}}"
+vm_run "$vm_timeout" -m 1536 -kernel "$vmlinuz" -initrd "$initrd" \
 	-append "root=/dev/vda rw console=ttyS0 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 panic=-1 quiet systemd.show_status=false calyx_guest=/host$here/systemd/guest.sh" \
-	-drive "file=$cache/root.img,format=raw,if=virtio,snapshot=on" \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,multidevs=remap \
-	-virtfs "local,path=$job,mount_tag=calyxjob,security_model=passthrough" \
-	< /dev/null > "$job/qemu.out" 2>&1 &
-qpid=$!
-tail -n +1 -F --pid="$qpid" "$job/tap" 2>/dev/null &
-tpid=$!
-wait "$qpid"
-qemu_rc=$?
-qpid=
-wait "$tpid"
-tpid=
-elapsed=$(since "$boot_start")
-
-console_tail()
-{
-	echo "--- qemu:"
-	tail -20 "$job/qemu.out"
-	echo "--- serial console (last 30 lines):"
-	tail -30 "$job/console.log"
-}
-
-if [[ ! -s $job/booted ]]; then
-	console_tail
-	((qemu_rc == 124 || qemu_rc == 137)) &&
-		skip_tier "the guest did not reach the test service within ${vm_timeout}s"
-	skip_tier "the guest did not boot (qemu exit $qemu_rc)"
-fi
+	-drive "file=$cache/root.img,format=raw,if=virtio,snapshot=on"
+vm_require_boot "reach the test service" "$vm_timeout"
 echo "# VM: test service started after $(cat "$job/booted")s of guest uptime," \
 	"whole run ${elapsed}s (qemu exit $qemu_rc)"
 
 # --- results ---------------------------------------------------------------
-tap=$job/tap
-n_fail=$(grep -c '^not ok' "$tap")
-n_skip=$(grep -cE '^ok .* # skip' "$tap")
-n_ok=$(grep -E '^ok ' "$tap" | grep -vc ' # skip')
-# one plan per bats run in the guest (a filtered file runs on its own)
-planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tap" | awk '{ s += $1 } END { print s }')
-ran=$((n_ok + n_fail + n_skip))
-if [[ ! -f $job/bats-rc ]]; then
-	console_tail
-	if ((qemu_rc == 124 || qemu_rc == 137)); then
-		echo "not ok: the VM ran out of time (${vm_timeout}s) during the tests"
-	else
-		echo "not ok: the VM stopped before bats finished"
-	fi
-	n_fail=$((n_fail + (${planned:-0} > ran ? ${planned:-0} - ran : 1)))
-else
-	bats_rc=$(cat "$job/bats-rc")
-	if ((bats_rc != 0 && n_fail == 0)); then
-		n_fail=$((${planned:-0} > ran ? ${planned:-0} - ran : 1))
-	elif [[ -n $planned ]] && ((planned > ran)); then
-		n_fail=$((n_fail + planned - ran))
-	fi
-	if [[ -s $job/residue ]]; then
-		sed 's/^/residue: /' "$job/residue"
-		echo "not ok: the tests left residue in the VM"
-		n_fail=$((n_fail + 1))
-	else
-		echo "ok: no unit, failed unit, cgroup, mount or state dir left in the VM"
-		n_ok=$((n_ok + 1))
-	fi
-fi
-report "$n_ok" "$n_fail" "$n_skip"
-((n_fail == 0))
+vm_results "unit, failed unit, cgroup, mount or state dir" "$vm_timeout"

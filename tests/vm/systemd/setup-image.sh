@@ -42,12 +42,15 @@ ln -sfn /etc/systemd/system/calyx-vm-test.service \
 	"$root/etc/systemd/system/multi-user.target.wants/calyx-vm-test.service"
 ln -sfn /lib/systemd/system/multi-user.target "$root/etc/systemd/system/default.target"
 
-# nothing else to wait for: no logins, no timers, no network
+# nothing else to wait for: no logins, no timers, no network; and none of
+# the engines' own daemons (the engine tests start private ones)
 for unit in getty@tty1.service serial-getty@ttyS0.service console-getty.service \
 	apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
 	e2scrub_all.timer e2scrub_reap.service fstrim.timer man-db.timer \
 	systemd-networkd.service systemd-networkd-wait-online.service \
-	systemd-timesyncd.service systemd-resolved.service; do
+	systemd-timesyncd.service systemd-resolved.service \
+	containerd.service docker.service docker.socket podman.socket \
+	podman-restart.service podman-auto-update.timer apparmor.service; do
 	ln -sfn /dev/null "$root/etc/systemd/system/$unit"
 done
 # root without a password is fine: nothing listens
