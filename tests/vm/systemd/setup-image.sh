@@ -10,13 +10,28 @@ mkdir -p "$root/host" "$root/job"
 cat > "$root/etc/fstab" <<'FSTAB'
 /dev/vda / ext4 rw,noatime 0 1
 # the host's root (cached: exec over uncached 9p is slow) and the job dir
-# the host follows while the guest writes (uncached)
-hostroot /host 9p trans=virtio,version=9p2000.L,msize=512000,cache=loose 0 0
-calyxjob /job 9p trans=virtio,version=9p2000.L,msize=512000 0 0
+# the host follows while the guest writes (uncached); both after udev's
+# coldplug has bound 9pnet_virtio to the virtio 9p devices: mounted before
+# that, the kernel answers "no channels available for device hostroot"
+hostroot /host 9p trans=virtio,version=9p2000.L,msize=512000,cache=loose,x-systemd.requires=systemd-udev-settle.service 0 0
+calyxjob /job 9p trans=virtio,version=9p2000.L,msize=512000,x-systemd.requires=systemd-udev-settle.service 0 0
 FSTAB
 echo calyx-vm > "$root/etc/hostname"
 # the 9p modules are loaded by mount(8) on demand; load them early anyway
 printf '%s\n' 9p 9pnet_virtio > "$root/etc/modules-load.d/9p.conf"
+
+# a boot that fails (a mount, say) must not sit in emergency mode until
+# the host's timeout: say why on the console and power off; the host
+# boots once more when it sees this line
+for unit in emergency rescue; do
+	mkdir -p "$root/etc/systemd/system/$unit.service.d"
+	cat > "$root/etc/systemd/system/$unit.service.d/calyx-vm.conf" <<'UNIT'
+[Service]
+ExecStartPre=
+ExecStart=
+ExecStart=/bin/sh -c 'echo "calyx-vm: emergency mode: failed: $$(systemctl --failed --plain --no-legend | cut -d" " -f1 | tr "\n" " ")" > /dev/console; echo o > /proc/sysrq-trigger'
+UNIT
+done
 
 cat > "$root/etc/systemd/system/calyx-vm-test.service" <<'UNIT'
 [Unit]
