@@ -126,7 +126,9 @@ residue()
 		# its environ was there a moment ago: no cmdline now means its
 		# memory is gone, i.e. it entered do_exit since (flags read first)
 		[[ -n $cmd ]] || continue
-		echo "process ${p#/proc/} state $st ($cmd)"
+		echo "process ${p#/proc/} state $st ($cmd)" \
+			"$(grep -E '^(PPid|ShdPnd|SigPnd|SigBlk):' "$p/status" 2>/dev/null | tr -s '\t\n' '  ')" \
+			"wchan $(cat "$p/wchan" 2>/dev/null)"
 	done
 	find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | sed 's/^/cgroup /'
 	grep -F -e "$S/b-$id" -e "$ROOT/$id" /proc/self/mountinfo | sed 's/^/mount /'
@@ -134,10 +136,21 @@ residue()
 	return 0
 }
 
-# kill_at DELAY CMD...: CMD gets SIGKILL after DELAY seconds (quietly)
+# kill_at DELAY CMD...: CMD gets SIGKILL after DELAY seconds (quietly), and
+# is waited for, as an engine waits for the runtime it killed before it
+# calls delete.  Only CMD is killed (not timeout(1)'s whole process group,
+# which took the container's process along and left CMD unreaped: a
+# killed calyx still finishing a syscall in D state then looked like
+# residue of the delete that ran meanwhile).
 kill_at()
 {
-	( timeout -s KILL "$@" </dev/null >/dev/null 2>&1; true ) 2>/dev/null
+	local delay=$1 pid
+	shift
+	"$@" </dev/null >/dev/null 2>&1 &
+	pid=$!
+	sleep "$delay"
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
 	return 0
 }
 
