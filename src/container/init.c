@@ -174,7 +174,11 @@ static int setup_environment(struct create_job *job, pid_t host_pid,
  * procfs from the O_PATH fd we keep (the state dir that holds it is gone):
  * the open blocks until `calyx start` opens the read end.  "0" written right
  * before exec and the EOF that exec causes tell `start` the program runs;
- * "1<why>" tells it why not.  run mode: wait for START on the sync socket.
+ * "1<why>" tells it why not.  run mode: wait for START on the sync socket
+ * -- in the background only.  A foreground `run` goes straight on: its
+ * container dies with the runtime (parent-death signal, kept across the
+ * exec), so whatever instant the runtime dies nothing outlives the record
+ * that names it, and the runtime writes its last record while we exec.
  */
 static int wait_for_start(struct create_job *job, int fifo_fd, int proc_fd,
 			  int *start_fd, calyx_error **err)
@@ -183,6 +187,8 @@ static int wait_for_start(struct create_job *job, int fifo_fd, int proc_fd,
 	char path[32];
 
 	*start_fd = -1;
+	if (job->run_mode && job->foreground)
+		return 0;
 	if (job->run_mode)
 		return calyx_sync_recv(job->sync_child, &msg, "start", err);
 	snprintf(path, sizeof(path), "self/fd/%d", fifo_fd);

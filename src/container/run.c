@@ -29,15 +29,21 @@
 #include "linux/sync.h"
 #include "util/cleanup.h"
 
-/* After START: EOF means the exec happened; a message is an error. */
+/*
+ * After START (a detached container waits for it, so that it outlives us
+ * only once recorded; a foreground one dies with us and need not): EOF
+ * means the exec happened; a message is an error.
+ */
 static int wait_exec(struct create_job *job, calyx_error **err)
 {
 	struct calyx_sync_msg msg;
 	int r;
 
-	r = calyx_sync_send(job->sync_parent, CALYX_SYNC_START, 0, NULL, err);
-	if (r < 0)
-		return r;
+	if (!job->foreground) {
+		r = calyx_sync_send(job->sync_parent, CALYX_SYNC_START, 0, NULL, err);
+		if (r < 0)
+			return r;
+	}
 	r = calyx_sync_recv(job->sync_parent, &msg, "exec", err);
 	if (r == -ECHILD) {
 		/* EOF: the socket was closed by a successful execve() */
