@@ -472,7 +472,7 @@ static char *owner_name(void)
 }
 
 int container_write_made_record(int state_dirfd, const char *id, const char *bundle,
-				const char *rootfs, pid_t pid,
+				const char *rootfs, pid_t pid, unsigned long long pid_start,
 				const struct calyx_cgroup *cgroup,
 				const struct calyx_spec *spec, bool creating,
 				calyx_error **err)
@@ -486,7 +486,8 @@ int container_write_made_record(int state_dirfd, const char *id, const char *bun
 		.created = created,
 		.owner = owner,
 		.pid = pid,
-		.pid_start = pid > 0 ? container_pid_start_time(pid, NULL) : 0,
+		.pid_start = pid <= 0 ? 0 : pid_start ? pid_start :
+			     container_pid_start_time(pid, NULL),
 		.cgroup_path = (char *)(cgroup ? calyx_cgroup_path(cgroup) : ""),
 		.annotations = spec->annotations,
 		.n_annotations = spec->n_annotations,
@@ -501,9 +502,15 @@ int container_write_made_record(int state_dirfd, const char *id, const char *bun
 
 static int write_record(struct create_job *job, bool creating, calyx_error **err)
 {
+	/* the pid a joined pid namespace's late fork brings is another one */
+	if (job->pid > 0 && job->pid_start_of != job->pid) {
+		job->pid_start = container_pid_start_time(job->pid, NULL);
+		job->pid_start_of = job->pid;
+	}
 	return container_write_made_record(job->state_dirfd, job->id, job->bundle,
-					   job->rootfs, job->pid, job->cgroup, job->spec,
-					   creating, err);
+					   job->rootfs, job->pid,
+					   job->pid > 0 ? job->pid_start : 0, job->cgroup,
+					   job->spec, creating, err);
 }
 
 /*

@@ -40,6 +40,10 @@ struct create_job {
 	int sync_parent;
 	int sync_child;
 	pid_t pid;	/* host pid of the container process */
+	/* its start time, read once for every record write (0: not yet;
+	 * pid_start_of says which pid it belongs to) */
+	unsigned long long pid_start;
+	pid_t pid_start_of;
 	int pidfd;
 	/* container process: the runtime's idmapped trees by mounts[] index
 	 * (-1 elsewhere), or NULL without idmapped mounts */
@@ -112,9 +116,11 @@ void container_remove_state_dir(struct calyx_context *ctx, const char *id);
  * The record of a container create or restore is making (creating: the
  * runtime has not finished; a delete then removes what it names) or has
  * made: created now, owned by this user, pid 0 while there is none.
+ * pid_start: the pid's start time when the caller knows it, else 0 (read
+ * from /proc here).
  */
 int container_write_made_record(int state_dirfd, const char *id, const char *bundle,
-				const char *rootfs, pid_t pid,
+				const char *rootfs, pid_t pid, unsigned long long pid_start,
 				const struct calyx_cgroup *cgroup,
 				const struct calyx_spec *spec, bool creating,
 				calyx_error **err);

@@ -137,7 +137,7 @@ static int restore_write_state(struct restore_job *job, pid_t pid, bool creating
 			       calyx_error **err)
 {
 	int r = container_write_made_record(job->state_dirfd, job->id, job->opts->bundle,
-					    job->rootfs, pid, job->cgroup, job->spec,
+					    job->rootfs, pid, 0, job->cgroup, job->spec,
 					    creating, err);
 
 	if (r < 0)

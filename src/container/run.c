@@ -29,15 +29,15 @@
 #include "linux/sync.h"
 #include "util/cleanup.h"
 
-/* After START: EOF means the exec happened; a message is an error. */
+/*
+ * After READY the container process goes on to exec without waiting for
+ * us (container_init): EOF means the exec happened; a message is an error.
+ */
 static int wait_exec(struct create_job *job, calyx_error **err)
 {
 	struct calyx_sync_msg msg;
 	int r;
 
-	r = calyx_sync_send(job->sync_parent, CALYX_SYNC_START, 0, NULL, err);
-	if (r < 0)
-		return r;
 	r = calyx_sync_recv(job->sync_parent, &msg, "exec", err);
 	if (r == -ECHILD) {
 		/* EOF: the socket was closed by a successful execve() */

@@ -17,10 +17,9 @@ enum calyx_sync_type {
 	/* parent -> child */
 	CALYX_SYNC_GO = 1,		/* maps written, cgroup joined; value = host pid */
 	CALYX_SYNC_HOOKS_DONE,		/* prestart/createRuntime hooks ran */
-	CALYX_SYNC_START,		/* `run`: exec the user program now */
 	/* child -> parent */
 	CALYX_SYNC_RUN_HOOKS,		/* run prestart + createRuntime now */
-	CALYX_SYNC_READY,		/* set up; waiting for start */
+	CALYX_SYNC_READY,		/* set up (`run`: about to exec) */
 	CALYX_SYNC_ERROR,		/* value = errno, text = message */
 	CALYX_SYNC_FD,			/* carries one fd (SCM_RIGHTS); value = what */
 	/* `create`: parent -> child, the container is recorded, the child

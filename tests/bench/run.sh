@@ -295,6 +295,36 @@ median_of()
 		      printf "%.1f\n", m / 1000 }'
 }
 
+# interleaved_ms N CMD1... -- CMD2... [-- ...] : each CMD once in turn, N
+# rounds, so that load that comes and goes on a shared host falls on all of
+# them alike; prints each one's median ms, one per line, or fails
+interleaved_ms()
+{
+	local n=$1 i k a t0 t1 cmd=''
+	local -a cmds=() times=()
+	shift
+	for a in "$@" --; do
+		if [[ $a == -- ]]; then
+			cmds+=("$cmd")
+			cmd=''
+		else
+			cmd+="$(printf '%q' "$a") "
+		fi
+	done
+	for ((i = 0; i < n; i++)); do
+		for k in "${!cmds[@]}"; do
+			t0=${EPOCHREALTIME/./}
+			eval "${cmds[k]}" < /dev/null > /dev/null 2>&1 || return 1
+			t1=${EPOCHREALTIME/./}
+			times[k]+="$((t1 - t0)) "
+		done
+	done
+	for k in "${!cmds[@]}"; do
+		# shellcheck disable=SC2086 # one word per time
+		median_of ${times[k]}
+	done
+}
+
 # batch_ms N CMD... : wall time of N sequential runs of CMD, in ms
 batch_ms()
 {
@@ -741,6 +771,33 @@ trace_into()
 # Where calyx's time goes beyond the floor: the example bundle built up
 # from the floor part by part (each row adds one part: its + ms is what
 # that part costs), then syscalls by what they touch in traced runs.
+# breakdown_interleaved ROOT BARE EXAMPLE : floor + cgroups and calyx's
+# runs of the bare and the example bundle taken in turn, run by run: the
+# rows above are measured one after another, and on a shared host the
+# load moves between them (the floor's v1 cgroup joins wait for RCU grace
+# periods, which a loaded host stretches most); these ratios are the ones
+# to go by
+breakdown_interleaved()
+{
+	local n=$((runs * repeat)) m=() i
+	local labels=("floor + cgroups" "calyx, bare bundle" "calyx, example bundle")
+	mapfile -t m < <(interleaved_ms "$n" "$floor" --cgroup "$tag-floor" "$rootfs" /bin/true \
+		-- "$calyx" --root "$1" run -b "$2" bd -- "$calyx" --root "$1" run -b "$3" bd ||
+		echo failed)
+	printf '\n== breakdown: floor + cgroups and calyx in turn, run by run (%s rounds)\n' "$n"
+	printf '%-28s  %10s\n' row "median ms"
+	for i in 0 1 2; do
+		printf '%-28s  %10s\n' "${labels[i]}" "${m[i]:--}"
+	done
+	for i in 1 2; do
+		if [[ ${m[i]:-} =~ ^[0-9.]+$ && ${m[0]:-} =~ ^[0-9.]+$ ]]; then
+			awk -v a="${m[i]}" -v b="${m[0]}" -v na="${labels[i]}" 'BEGIN {
+				printf "%s / floor + cgroups: %.2fx (%.1f ms vs %.1f ms)\n",
+				       na, a / b, a, b }'
+		fi
+	done
+}
+
 section_breakdown()
 {
 	local round label prev m d c root bundle rows=()
@@ -793,6 +850,8 @@ section_breakdown()
 	echo " the rest: those back; + ms: against the row above, so floor +"
 	echo " cgroups -> bare is calyx's own fixed cost: its start, config, state,"
 	echo " the default /dev nodes, the sync protocol, the teardown)"
+	[[ -n $floor ]] && breakdown_interleaved "$root" \
+		"${bundles[calyx, bare bundle]}" "${bundles[+ the rest = example]}"
 
 	if ! command -v strace >/dev/null 2>&1; then
 		echo "(strace is not installed: no syscall profile)"

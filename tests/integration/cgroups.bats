@@ -283,7 +283,7 @@ host_blkio_weight_file()
 		fi
 		return 0
 	fi
-	d=/sys/fs/cgroup/blkio/calyx-probe-$$
+	d=/sys/fs/cgroup/blkio/calyx-probe-${CALYX_TEST_TAG:-}$$
 	mkdir "$d" || return 1
 	for f in blkio.weight blkio.bfq.weight; do
 		[[ -e $d/$f ]] && { echo "$f"; break; }
