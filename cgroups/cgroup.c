@@ -292,6 +292,13 @@ const char *calyx_cgroup_path(const struct calyx_cgroup *cg)
 	return cg->null || !cg->path ? "" : cg->path;
 }
 
+const char *calyx_cgroup_saved_dir(const char *saved)
+{
+	if (!strncmp(saved, CG_SYSTEMD_PREFIX, strlen(CG_SYSTEMD_PREFIX)))
+		return saved + strlen(CG_SYSTEMD_PREFIX);
+	return saved;
+}
+
 int calyx_cgroup_birth_fd(struct calyx_cgroup *cg, bool *complete)
 {
 	struct cg_hierarchy *u = cg->null ? NULL : cg_unified(cg);

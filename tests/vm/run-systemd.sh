@@ -49,11 +49,13 @@ guest_packages=systemd,systemd-sysv,dbus,busybox-static,bats,jq,iproute2,procps,
 # podman (netavark: it will not start without a network backend), Docker
 # and containerd, apparmor_parser (Debian's kernel has AppArmor on: Docker
 # and podman load their profiles with it), the CRI client's gRPC and the
-# pods' CNI plugins
+# pods' CNI plugins; CRIU (checkpoint.bats' restore under the systemd
+# driver); the user's D-Bus (dbus-user-session: the rootless tests talk to
+# a user's systemd on it)
 guest_apt_packages="linux-image-amd64 initramfs-tools
 	podman conmon catatonit netavark containerd docker.io runc iptables apparmor
 	python3 python3-grpcio python3-grpc-tools python3-pkg-resources
-	containernetworking-plugins"
+	containernetworking-plugins criu dbus-user-session"
 
 vm_tier="systemd tier" vm_label="systemd VM"
 # shellcheck source=lib.sh
