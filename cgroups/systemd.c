@@ -433,6 +433,33 @@ int cg_systemd_update(struct calyx_cgroup *cg, const struct calyx_resources *res
 	return 0;
 }
 
+int cg_systemd_attach(struct calyx_cgroup *cg, const char *sub, pid_t pid,
+		      calyx_error **err)
+{
+	struct cg_systemd *sd = cg->sd;
+	struct dbus_buf body = { 0 };
+	struct dbus_msg reply;
+	struct dbus_array a;
+	int r;
+
+	r = bus(sd, err);
+	if (r < 0)
+		return r;
+	dbus_put_str(&body, sd->unit);
+	dbus_put_str(&body, sub && *sub ? sub : "");
+	a = dbus_array_open(&body, 4);
+	dbus_put_u32(&body, (uint32_t)pid);
+	dbus_array_close(&body, a);
+	r = dbus_call(sd->bus, SD_DEST, SD_PATH, SD_MANAGER, "AttachProcessesToUnit", "ssau",
+		      &body, &reply, err);
+	dbus_buf_release(&body);
+	if (r < 0)
+		return calyx_error_prefix(err, "systemd unit %s", sd->unit);
+	calyx_debug(cg->log, "systemd placed pid %d in %s%s%s", (int)pid, sd->unit,
+		    sub && *sub ? "/" : "", sub && *sub ? sub : "");
+	return 0;
+}
+
 /* Whether the unit's cgroup directory is still there. */
 static bool scope_cgroup_exists(const struct calyx_cgroup *cg)
 {

@@ -548,7 +548,10 @@ static int spawn(struct exec_job *job, calyx_error **err)
 		return r;
 	}
 	pid = syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0 && errno == EBUSY && cgfd >= 0) {
+	/* EBUSY: a cgroup that holds processes; EACCES/EPERM: one we may
+	 * not move into from ours (rootless under the user's systemd: its
+	 * manager places the process below) */
+	if (pid < 0 && (errno == EBUSY || errno == EACCES || errno == EPERM) && cgfd >= 0) {
 		args.flags &= ~CLONE_INTO_CGROUP;
 		cgfd = -1;
 		complete = false;

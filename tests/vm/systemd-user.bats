@@ -24,10 +24,7 @@ setup_file()
 	SDU_UID=$(id -u "$SDU_USER")
 	SDU_MGR=/sys/fs/cgroup/user.slice/user-$SDU_UID.slice/user@$SDU_UID.service
 	export SDU_UID SDU_MGR
-	# what lingering or a login would start (and its runtime dir, bus);
-	# user@.service pulls in systemd-oomd, stopped again after the file
-	SDU_OOMD=$(systemctl is-active systemd-oomd.service)
-	export SDU_OOMD
+	# what lingering or a login would start (and its runtime dir, bus)
 	systemctl start "user@$SDU_UID.service"
 	# the user's copy of the rootfs, its state root, in dirs it owns
 	SDU_DIR=$(mktemp -d /tmp/calyx-sdu.XXXXXX)
@@ -51,7 +48,6 @@ teardown_file()
 	fi
 	# the user's manager, runtime dir and slice: as before the file
 	[[ -z ${SDU_UID:-} ]] || systemctl stop "user-$SDU_UID.slice"
-	[[ ${SDU_OOMD:-active} == active ]] || systemctl stop systemd-oomd.service systemd-oomd.socket
 	userdel "$SDU_USER" 2>/dev/null
 	userdel "$SDU_NONE" 2>/dev/null
 	common_teardown_file
