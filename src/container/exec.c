@@ -534,7 +534,10 @@ static int spawn(struct exec_job *job, calyx_error **err)
 	int cgfd = job->cgroup && !job->opts->cgroup_subs ?
 		   calyx_cgroup_birth_fd(job->cgroup, &complete) : -1;
 	struct calyx_sync_msg msg;
-	bool two_stage = job->exposed;
+	/* two stages also where we cannot join its pid and time namespaces
+	 * from outside its user namespace (rootless: setns() needs
+	 * CAP_SYS_ADMIN over their owner, which only the joined child has) */
+	bool two_stage = job->exposed || (job->ns_fd[CALYX_NS_USER] >= 0 && geteuid() != 0);
 	long pid;
 	int r;
 

@@ -146,7 +146,8 @@ assert_user_nothing_left()
 	[[ $(stat -c %u "/sys/fs/cgroup$cg") == "$SDU_UID" ]]
 	[[ $(stat -c %u "/sys/fs/cgroup$cg/cgroup.subtree_control") == "$SDU_UID" ]]
 	# exec joins it; ps lists from it
-	run -0 as_user exec "$ID" cat /proc/self/cgroup
+	run as_user exec "$ID" cat /proc/self/cgroup
+	expect_status 0
 	[[ $output == "0::$cg" ]] || fail "exec in: $output"
 	run -0 as_user ps "$ID"
 	[[ $output == *"$pid"* ]] || fail "ps: $output"
