@@ -145,10 +145,12 @@ assert_user_nothing_left()
 	# delegated: the user owns the scope's cgroup and may make children
 	[[ $(stat -c %u "/sys/fs/cgroup$cg") == "$SDU_UID" ]]
 	[[ $(stat -c %u "/sys/fs/cgroup$cg/cgroup.subtree_control") == "$SDU_UID" ]]
-	# exec joins it; ps lists from it
+	# exec joins it: the root of the container's cgroup namespace (a
+	# process outside the scope would see a path up out of it)
+	[[ $(readlink "/proc/$pid/ns/cgroup") != "$(readlink /proc/self/ns/cgroup)" ]]
 	run as_user exec "$ID" cat /proc/self/cgroup
 	expect_status 0
-	[[ $output == "0::$cg" ]] || fail "exec in: $output"
+	[[ $output == "0::/" ]] || fail "exec in: $output"
 	run -0 as_user ps "$ID"
 	[[ $output == *"$pid"* ]] || fail "ps: $output"
 	run -0 as_user delete -f "$ID"
