@@ -155,7 +155,7 @@ static int subscribe_jobs(struct cg_systemd *sd, calyx_error **err)
  * The user's manager (rootless): systemd runs it as user@UID.service in
  * the user's slice, with that cgroup delegated to the user (owned by it);
  * its units live below it, with the controllers it was given
- * (cgroup.controllers there: on Debian 12 memory and pids, no cpu or io).
+ * (cgroup.controllers there: Debian 12 gives it cpu, memory and pids).
  * *have is that list as read, for errors.
  */
 static int user_manager_controllers(const struct calyx_cgroup *cg, unsigned int *mask,
