@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "cgroups/internal.h"
+#include "cgroups/systemd.h"
+#include "util/cleanup.h"
 
 bool cg_resources_have_limits(const struct calyx_resources *r)
 {
@@ -82,6 +84,49 @@ static int enable_for_unified(struct calyx_cgroup *cg, struct cg_hierarchy *u,
 	return cg_v2_enable(cg, u, mask, err);
 }
 
+const char *cg_resources_missing(const struct calyx_resources *r, unsigned int mask,
+				 enum cg_controller *missing)
+{
+	if (!r)
+		return NULL;
+	const struct {
+		bool asked;
+		enum cg_controller c;
+		const char *field;
+	} groups[] = {
+		{ r->memory != NULL, CG_MEMORY, "memory" },
+		{ r->cpu && cpu_scalars(r->cpu), CG_CPU, "cpu" },
+		{ r->cpu && (r->cpu->cpus || r->cpu->mems), CG_CPUSET, "cpu.cpus" },
+		{ r->has_pids_limit, CG_PIDS, "pids" },
+		{ r->block_io != NULL, CG_BLKIO, "blockIO" },
+		{ r->n_hugepage_limits > 0, CG_HUGETLB, "hugepageLimits" },
+		{ r->n_rdma > 0, CG_RDMA, "rdma" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(groups); i++)
+		if (groups[i].asked && !(mask & CG_BIT(groups[i].c))) {
+			*missing = groups[i].c;
+			return groups[i].field;
+		}
+	/* unified keys name their controller ("memory.high") */
+	for (size_t i = 0; i < r->n_unified; i++) {
+		const char *key = r->unified[i].key, *dot = key ? strchr(key, '.') : NULL;
+		char name[32];
+		int c;
+
+		if (!dot || dot == key || (size_t)(dot - key) >= sizeof(name))
+			continue;
+		memcpy(name, key, (size_t)(dot - key));
+		name[dot - key] = '\0';
+		c = cg_controller_from_name(name, true);
+		if (c >= 0 && !(mask & CG_BIT(c))) {
+			*missing = (enum cg_controller)c;
+			return "unified";
+		}
+	}
+	return NULL;
+}
+
 static int apply_devices(struct calyx_cgroup *cg,
 			 const struct calyx_resources *r, bool update,
 			 calyx_error **err)
@@ -92,6 +137,12 @@ static int apply_devices(struct calyx_cgroup *cg,
 
 	/* a live container keeps its rules unless the update brings new ones */
 	if (update && n == 0)
+		return 0;
+	/* the user's systemd (rootless): no device filter, as runc ignores
+	 * the devices group rootless -- an unprivileged user can load no
+	 * BPF_CGROUP_DEVICE program, and in the container's user namespace
+	 * no device node can be made; what /dev has is bind mounts */
+	if (cg->sd && cg->sd->user)
 		return 0;
 	for (size_t i = 0; i < cg->n_h; i++) {
 		h = &cg->h[i];

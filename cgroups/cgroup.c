@@ -292,6 +292,13 @@ const char *calyx_cgroup_path(const struct calyx_cgroup *cg)
 	return cg->null || !cg->path ? "" : cg->path;
 }
 
+const char *calyx_cgroup_saved_dir(const char *saved)
+{
+	if (!strncmp(saved, CG_SYSTEMD_PREFIX, strlen(CG_SYSTEMD_PREFIX)))
+		return saved + strlen(CG_SYSTEMD_PREFIX);
+	return saved;
+}
+
 int calyx_cgroup_birth_fd(struct calyx_cgroup *cg, bool *complete)
 {
 	struct cg_hierarchy *u = cg->null ? NULL : cg_unified(cg);
@@ -322,6 +329,10 @@ int calyx_cgroup_enter(struct calyx_cgroup *cg, pid_t pid, calyx_error **err)
 						"joining cgroup %s: it does not exist",
 						h->dir);
 		r = cg_writef(h->dirfd, "cgroup.procs", err, "%d", (int)pid);
+		if (r < 0 && cg->sd && permission_error(r)) {
+			calyx_error_free(err);
+			return cg_systemd_attach(cg, NULL, pid, err);
+		}
 		if (r < 0)
 			return calyx_error_prefix(err, "joining cgroup %s",
 						  h->dir);
@@ -426,6 +437,14 @@ int calyx_cgroup_enter_sub(struct calyx_cgroup *cg, char *const *subs,
 				return calyx_error_set(err, errno, "--cgroup: %s/%s", h->dir, path);
 		}
 		r = cg_writef(*path ? fd : h->dirfd, "cgroup.procs", err, "%d", (int)pid);
+		if (r < 0 && cg->sd && permission_error(r)) {
+			/* systemd's unit: one hierarchy, its manager may */
+			calyx_error_free(err);
+			r = cg_systemd_attach(cg, path, pid, err);
+			if (r < 0)
+				return calyx_error_prefix(err, "--cgroup %s", path);
+			continue;
+		}
 		if (r < 0)
 			return calyx_error_prefix(err, "--cgroup: joining %s/%s", h->dir, path);
 	}

@@ -67,6 +67,10 @@ int calyx_cgroup_open(const char *path, const struct calyx_log *log,
  * "systemd:/system.slice/calyx-ID.scope" for a systemd unit. */
 const char *calyx_cgroup_path(const struct calyx_cgroup *cg);
 
+/* The cgroup's path within the hierarchies from a path saved as above:
+ * the driver's prefix dropped ("systemd:/a.slice/b.scope" -> "/a.slice/b.scope"). */
+const char *calyx_cgroup_saved_dir(const char *saved);
+
 /* The unified hierarchy's leaf fd (pure v2 and hybrid), -1 without one:
  * cloned into it, a process is in the container's cgroup from its first
  * instant, so a destroy finds it whenever its runtime dies; *complete

@@ -178,6 +178,14 @@ int cg_apply(struct calyx_cgroup *cg, const struct calyx_resources *r,
 	     bool update, calyx_error **err);
 /* true when r asks for any limit (device rules do not count) */
 bool cg_resources_have_limits(const struct calyx_resources *r);
+/*
+ * Before anything is made: the first group of r that needs a controller
+ * outside mask (CG_BIT of v2 controllers), as its linux.resources field
+ * ("memory", "cpu", ..., "unified"), with the controller in *missing; NULL
+ * when mask has them all.  The same groups as cg_apply's NEEDs.
+ */
+const char *cg_resources_missing(const struct calyx_resources *r, unsigned int mask,
+				 enum cg_controller *missing);
 
 /* procs.c */
 int cg_read_pids(int dirfd, pid_t **pids, size_t *n, calyx_error **err);

@@ -13,9 +13,11 @@
  * failed state, so no unit outlives the container.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cgroups/systemd.h"
@@ -149,6 +151,87 @@ static int subscribe_jobs(struct cg_systemd *sd, calyx_error **err)
 	return r;
 }
 
+/*
+ * The user's manager (rootless): systemd runs it as user@UID.service in
+ * the user's slice, with that cgroup delegated to the user (owned by it);
+ * its units live below it, with the controllers it was given
+ * (cgroup.controllers there: Debian 12 gives it cpu, memory and pids).
+ * *have is that list as read, for errors.
+ */
+static int user_manager_controllers(const struct calyx_cgroup *cg, unsigned int *mask,
+				    char **have, calyx_error **err)
+{
+	uid_t uid = geteuid();
+	_cleanup_free_ char *dir = NULL, *text = NULL;
+	_cleanup_close_ int fd = -1;
+	char *save = NULL;
+	struct stat st;
+	int r;
+
+	if (asprintf(&dir, "%s/user.slice/user-%u.slice/user@%u.service", cg->root,
+		     (unsigned int)uid, (unsigned int)uid) < 0)
+		return calyx_error_set(err, ENOMEM, "cgroup path");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return calyx_error_setx(err, ENOENT,
+					"--systemd-cgroup as uid %u: no systemd user manager (%s does not exist): log in as the user, or loginctl enable-linger it",
+					(unsigned int)uid, dir);
+	if (fd < 0)
+		return calyx_error_set(err, errno, "--systemd-cgroup as uid %u: %s",
+				       (unsigned int)uid, dir);
+	if (fstat(fd, &st) < 0)
+		return calyx_error_set(err, errno, "%s", dir);
+	if (st.st_uid != uid)
+		return calyx_error_setx(err, EPERM,
+					"--systemd-cgroup as uid %u: %s is not delegated to the user (owned by uid %u)",
+					(unsigned int)uid, dir, (unsigned int)st.st_uid);
+	r = cg_read(fd, "cgroup.controllers", &text, err);
+	if (r < 0)
+		return r;
+	text[strcspn(text, "\n")] = '\0';
+	*have = strdup(*text ? text : "none");
+	if (!*have)
+		return calyx_error_set(err, ENOMEM, "cgroup controllers");
+	*mask = 0;
+	for (char *t = strtok_r(text, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		int c = cg_controller_from_name(t, true);
+
+		if (c >= 0)
+			*mask |= CG_BIT(c);
+	}
+	return 0;
+}
+
+/* What the user's manager can give the container: every resource the
+ * config sets must have its controller delegated (runc fails writing
+ * the file; this says which field, before anything is made). */
+static int user_manager_check(struct calyx_cgroup *cg, const struct calyx_resources *res,
+			      calyx_error **err)
+{
+	_cleanup_free_ char *have = NULL;
+	struct cg_hierarchy *u = cg_unified(cg);
+	enum cg_controller c;
+	unsigned int mask;
+	const char *field;
+	int r;
+
+	r = user_manager_controllers(cg, &mask, &have, err);
+	if (r < 0)
+		return r;
+	field = cg_resources_missing(res, mask, &c);
+	if (field)
+		return calyx_error_setx(err, EPERM,
+					"linux.resources.%s: the %s cgroup controller is not delegated to the user's systemd (user@%u.service has: %s)",
+					field, cg_controller_name(c, true),
+					(unsigned int)geteuid(), have);
+	/* the leaf can have what the manager has, no more (update, stats) */
+	if (u) {
+		u->controllers = mask;
+		u->controllers_known = true;
+	}
+	return 0;
+}
+
 int cg_systemd_create(const struct calyx_cgroup_config *cfg,
 		      struct calyx_cgroup **out, calyx_error **err)
 {
@@ -158,11 +241,6 @@ int cg_systemd_create(const struct calyx_cgroup_config *cfg,
 	size_t n = 0;
 	int r;
 
-	/* the user's manager needs a delegated user slice and tests of its
-	 * own: until then, say so (features: systemdUser false) */
-	if (cfg->rootless)
-		return calyx_error_setx(err, ENOTSUP,
-					"--systemd-cgroup: not supported for rootless containers yet (the user's systemd)");
 	cg = calloc(1, sizeof(*cg));
 	if (!cg || !(cg->root = strdup(CG_DEFAULT_ROOT)) ||
 	    !(cg->sd = calloc(1, sizeof(*cg->sd))))
@@ -182,15 +260,6 @@ int cg_systemd_create(const struct calyx_cgroup_config *cfg,
 						cfg->n_annotations, &n, err);
 	if (r < 0)
 		return r;
-	/*
-	 * Only see that the bus is there: the connection itself is opened
-	 * after the clone.  The container process must never inherit a
-	 * root-authenticated bus socket (with CAP_SYS_PTRACE, pidfd_getfd()
-	 * before its exec would hand the container systemd).
-	 */
-	r = dbus_check(sd->user, err);
-	if (r < 0)
-		return calyx_error_prefix(err, "systemd cgroup driver");
 	r = calyx_cgroup_detect_mode(&mode, err);
 	if (r < 0)
 		return r;
@@ -200,6 +269,21 @@ int cg_systemd_create(const struct calyx_cgroup_config *cfg,
 	r = cg_hierarchies_discover(cg, NULL, err);
 	if (r < 0)
 		return r;
+	/* no user manager says more than the bus it would have made */
+	if (sd->user) {
+		r = user_manager_check(cg, cfg->resources, err);
+		if (r < 0)
+			return r;
+	}
+	/*
+	 * Only see that the bus is there: the connection itself is opened
+	 * after the clone.  The container process must never inherit a
+	 * root-authenticated bus socket (with CAP_SYS_PTRACE, pidfd_getfd()
+	 * before its exec would hand the container systemd).
+	 */
+	r = dbus_check(sd->user, err);
+	if (r < 0)
+		return calyx_error_prefix(err, "systemd cgroup driver");
 	calyx_debug(cfg->log, "systemd unit %s in %s (not started yet)", sd->unit, sd->slice);
 	*out = TAKE_PTR(cg);
 	return 0;
@@ -349,6 +433,33 @@ int cg_systemd_update(struct calyx_cgroup *cg, const struct calyx_resources *res
 	return 0;
 }
 
+int cg_systemd_attach(struct calyx_cgroup *cg, const char *sub, pid_t pid,
+		      calyx_error **err)
+{
+	struct cg_systemd *sd = cg->sd;
+	struct dbus_buf body = { 0 };
+	struct dbus_msg reply;
+	struct dbus_array a;
+	int r;
+
+	r = bus(sd, err);
+	if (r < 0)
+		return r;
+	dbus_put_str(&body, sd->unit);
+	dbus_put_str(&body, sub && *sub ? sub : "");
+	a = dbus_array_open(&body, 4);
+	dbus_put_u32(&body, (uint32_t)pid);
+	dbus_array_close(&body, a);
+	r = dbus_call(sd->bus, SD_DEST, SD_PATH, SD_MANAGER, "AttachProcessesToUnit", "ssau",
+		      &body, &reply, err);
+	dbus_buf_release(&body);
+	if (r < 0)
+		return calyx_error_prefix(err, "systemd unit %s", sd->unit);
+	calyx_debug(cg->log, "systemd placed pid %d in %s%s%s", (int)pid, sd->unit,
+		    sub && *sub ? "/" : "", sub && *sub ? sub : "");
+	return 0;
+}
+
 /* Whether the unit's cgroup directory is still there. */
 static bool scope_cgroup_exists(const struct calyx_cgroup *cg)
 {
@@ -419,6 +530,18 @@ int cg_systemd_open(const char *saved, const struct calyx_log *log,
 	r = cg_hierarchies_discover(cg, NULL, err);
 	if (r < 0)
 		return r;
+	if (cg->sd->user) {
+		_cleanup_error_ calyx_error *ignored = NULL;
+		_cleanup_free_ char *have = NULL;
+		struct cg_hierarchy *u = cg_unified(cg);
+		unsigned int mask;
+
+		/* an update names the field a missing controller refuses */
+		if (u && user_manager_controllers(cg, &mask, &have, &ignored) == 0) {
+			u->controllers = mask;
+			u->controllers_known = true;
+		}
+	}
 	r = cg_hierarchy_open(cg, &cg->h[0], err);
 	if (r < 0)
 		return r;

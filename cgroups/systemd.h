@@ -59,6 +59,14 @@ int cg_systemd_open(const char *saved, const struct calyx_log *log,
 		    struct calyx_cgroup **out, calyx_error **err);
 /* Start the unit with pid in it (the first enter), then apply resources. */
 int cg_systemd_start(struct calyx_cgroup *cg, pid_t pid, calyx_error **err);
+/*
+ * Have the unit's manager move pid into the unit's cgroup (sub: a cgroup
+ * below it, relative; NULL or "" for the unit's own): where we may not
+ * move it ourselves -- rootless, from a cgroup whose common ancestor with
+ * the unit's is not the user's; the user's systemd then asks the system's.
+ */
+int cg_systemd_attach(struct calyx_cgroup *cg, const char *sub, pid_t pid,
+		      calyx_error **err);
 int cg_systemd_update(struct calyx_cgroup *cg, const struct calyx_resources *r,
 		      calyx_error **err);
 /* Stop the unit and forget a failed state; the processes are gone. */

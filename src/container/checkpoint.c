@@ -84,6 +84,7 @@ static void put_freeze_cgroup(struct pb_buf *o, const char *cgroup_path)
 	_cleanup_error_ calyx_error *ignored = NULL;
 	char path[PATH_MAX];
 
+	cgroup_path = calyx_cgroup_saved_dir(cgroup_path);
 	if (!cgroup_path[0] || calyx_cgroup_detect_mode(&mode, &ignored) < 0)
 		return;
 	if (mode == CALYX_CGROUP_V2)

@@ -534,7 +534,10 @@ static int spawn(struct exec_job *job, calyx_error **err)
 	int cgfd = job->cgroup && !job->opts->cgroup_subs ?
 		   calyx_cgroup_birth_fd(job->cgroup, &complete) : -1;
 	struct calyx_sync_msg msg;
-	bool two_stage = job->exposed;
+	/* two stages also where we cannot join its pid and time namespaces
+	 * from outside its user namespace (rootless: setns() needs
+	 * CAP_SYS_ADMIN over their owner, which only the joined child has) */
+	bool two_stage = job->exposed || (job->ns_fd[CALYX_NS_USER] >= 0 && geteuid() != 0);
 	long pid;
 	int r;
 
@@ -548,7 +551,10 @@ static int spawn(struct exec_job *job, calyx_error **err)
 		return r;
 	}
 	pid = syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0 && errno == EBUSY && cgfd >= 0) {
+	/* EBUSY: a cgroup that holds processes; EACCES/EPERM: one we may
+	 * not move into from ours (rootless under the user's systemd: its
+	 * manager places the process below) */
+	if (pid < 0 && (errno == EBUSY || errno == EACCES || errno == EPERM) && cgfd >= 0) {
 		args.flags &= ~CLONE_INTO_CGROUP;
 		cgfd = -1;
 		complete = false;

@@ -302,12 +302,6 @@ static int build_opts(struct restore_job *job, struct pb_buf *o, int imgfd, int 
 		pb_put_string(o, CRIU_OPT_LSM_PROFILE, opts->lsm_profile);
 	if (opts->lsm_mount_context)
 		pb_put_string(o, CRIU_OPT_LSM_MOUNT_CONTEXT, opts->lsm_mount_context);
-	if (job->cgroup && calyx_cgroup_path(job->cgroup)[0]) {
-		_cleanup_pb_buf_ struct pb_buf cg = { 0 };
-
-		pb_put_string(&cg, 2, calyx_cgroup_path(job->cgroup));
-		pb_put_message(o, CRIU_OPT_CG_ROOT, &cg);
-	}
 	/* bind mounts: the image's name (destination) -> this host's source */
 	for (size_t i = 0; i < job->spec->n_mounts; i++) {
 		const struct calyx_mount *m = &job->spec->mounts[i];
@@ -329,6 +323,38 @@ static int build_opts(struct restore_job *job, struct pb_buf *o, int imgfd, int 
 	return put_stdio_pipes(o, imgfd, err);
 }
 
+/*
+ * criu works from the container's cgroup: what it restores and the memory
+ * it touches there are the container's (runc applies its cgroup manager
+ * to criu's pid too).  Under the systemd driver that starts the unit with
+ * criu in it: the record names the unit from then on.  CRIU restores the
+ * dumped tree's root cgroup as this one (cgroup_root).
+ */
+static int enter_cgroup(struct restore_job *job, pid_t criu_pid, struct pb_buf *o,
+			calyx_error **err)
+{
+	_cleanup_pb_buf_ struct pb_buf cg = { 0 };
+	const char *dir;
+	int r;
+
+	if (!job->cgroup)
+		return 0;
+	r = calyx_cgroup_enter(job->cgroup, criu_pid, err);
+	if (r < 0)
+		return r;
+	dir = calyx_cgroup_saved_dir(calyx_cgroup_path(job->cgroup));
+	if (!dir[0])
+		return 0;	/* no cgroup (rootless without delegation) */
+	if (job->ctx->systemd_cgroup) {
+		r = restore_write_state(job, 0, true, err);
+		if (r < 0)
+			return r;
+	}
+	pb_put_string(&cg, 2, dir);
+	pb_put_message(o, CRIU_OPT_CG_ROOT, &cg);
+	return 0;
+}
+
 static int restore_steps(struct restore_job *job, int imgfd, int workfd,
 			 calyx_error **err)
 {
@@ -338,6 +364,9 @@ static int restore_steps(struct restore_job *job, int imgfd, int workfd,
 		.cgroups_path = lx ? lx->cgroups_path : NULL,
 		.resources = lx ? lx->resources : NULL,
 		.rootless = geteuid() != 0,
+		.systemd = job->ctx->systemd_cgroup,
+		.annotations = job->spec->annotations,
+		.n_annotations = job->spec->n_annotations,
 		.log = &job->ctx->log,
 	};
 	_cleanup_pb_buf_ struct pb_buf o = { 0 };
@@ -393,10 +422,7 @@ static int restore_steps(struct restore_job *job, int imgfd, int workfd,
 		unbind_criu_root(job);
 		return r;
 	}
-	/* criu works from the container's cgroup: what it restores and the
-	 * memory it touches there are the container's (runc does the same) */
-	if (job->cgroup && calyx_cgroup_path(job->cgroup)[0])
-		r = calyx_cgroup_enter(job->cgroup, criu.pid, err);
+	r = enter_cgroup(job, criu.pid, &o, err);
 	if (r >= 0)
 		r = criu_call(&criu, CRIU_REQ_RESTORE, &o, on_notify, job, log, &resp, err);
 	criu_swrk_stop(&criu);

@@ -140,7 +140,7 @@ static void gen_linux(struct json_writer *w)
 	jw_key_bool(w, "v1", true);
 	jw_key_bool(w, "v2", true);
 	jw_key_bool(w, "systemd", true);
-	jw_key_bool(w, "systemdUser", false);
+	jw_key_bool(w, "systemdUser", true);
 	jw_key_bool(w, "rdma", true);
 	jw_map_close(w);
 	gen_seccomp(w);

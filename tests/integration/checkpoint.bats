@@ -133,6 +133,22 @@ wait_count_above()
 	wait_file_above "$1" "${2:-$BUNDLE}/rootfs/count"
 }
 
+# Under the systemd driver (the systemd VM tier): container $1 restored
+# with init $2 is in a unit of its own again, as create makes it -- the
+# scope active, delegated, the restored init in its cgroup.
+assert_restored_unit()
+{
+	[[ ${CALYX_TEST_CGROUP_DRIVER:-} == systemd ]] || return 0
+	local unit=calyx-$1.scope cg
+	[[ $(systemctl show -P ActiveState "$unit") == active ]] ||
+		fail "restored without its unit: $(systemctl status "$unit" 2>&1)"
+	[[ $(systemctl show -P Delegate "$unit") == yes ]]
+	cg=$(systemctl show -P ControlGroup "$unit")
+	[[ $cg == "/system.slice/$unit" ]] || fail "unit cgroup: $cg"
+	grep -qx "0::$cg" "/proc/$2/cgroup" ||
+		fail "restored init $2 not in $cg: $(cat "/proc/$2/cgroup")"
+}
+
 run_counting()
 {
 	counting_bundle
@@ -170,6 +186,7 @@ run_counting()
 	[ "$(state_field "$ID" status)" = running ]
 	newpid=$(state_field "$ID" pid)
 	pid_alive "$newpid"
+	assert_restored_unit "$ID" "$newpid"
 	for h in prestart createRuntime; do
 		[[ $(jq -r '"\(.pid) \(.status)"' "$BATS_TEST_TMPDIR/hook-$h") == "$newpid creating" ]] ||
 			fail "$h hook got $(cat "$BATS_TEST_TMPDIR/hook-$h" 2>&1), the restored init is $newpid"
@@ -211,9 +228,11 @@ run_counting()
 	run calyx restore -d -b "$BUNDLE" --image-path "$IMG" "$ID"
 	expect_status 0
 	[ "$(state_field "$ID" status)" = running ]
+	newpid=$(state_field "$ID" pid)
+	assert_restored_unit "$ID" "$newpid"
 	run calyx delete -f "$ID"
 	expect_status 0
-	assert_nothing_left "$ID"
+	assert_nothing_left "$ID" "$newpid"
 }
 
 @test "checkpoint --pre-dump, then a dump on its parent, restores" {

@@ -86,6 +86,26 @@ as_user()
 	[[ -z $(as_user list -q) ]]
 }
 
+@test "rootless: exec joins the container's user and pid namespaces" {
+	runc_deviates "runc needs XDG_RUNTIME_DIR"
+	rm -f "$RL_DIR/config.json"
+	as_user spec --rootless
+	runuser -u "$RL_USER" -- sh -c "jq '.process.terminal = false
+		| .process.args = [\"/bin/probe\", \"sleep\", \"100\"]' \
+		$RL_DIR/config.json > $RL_DIR/c.json && mv $RL_DIR/c.json $RL_DIR/config.json"
+	as_user run -d rl-exec < /dev/null > /dev/null 2>&1
+	pid=$(as_user state rl-exec | jq -r .pid)
+	run as_user exec rl-exec /bin/probe ids
+	expect_status 0
+	has_line "uid=0"
+	run as_user exec rl-exec sh -c 'readlink /proc/self/ns/pid; readlink /proc/self/ns/user'
+	expect_status 0
+	want=$(readlink "/proc/$pid/ns/pid"; readlink "/proc/$pid/ns/user")
+	[[ $output == "$want" ]] || fail "exec in $output, the container in $want"
+	as_user delete -f rl-exec
+	[[ -z $(as_user list -q) ]]
+}
+
 @test "rootless: bundle-less run" {
 	calyx_only
 	run as_user run --rootfs "$RL_DIR/rootfs" -- /bin/probe ids

@@ -201,11 +201,11 @@ TEST(features_lists_what_calyx_knows)
 	CHECK(array_has_string(v, "CAP_CHECKPOINT_RESTORE"));
 	CHECK(YAJL_IS_TRUE(get(tree, yajl_t_true, "linux", "cgroup", "v2",
 			       NULL)));
-	/* the systemd driver exists; the user's manager is not supported */
+	/* the systemd driver, with the system's and the user's manager */
 	CHECK(YAJL_IS_TRUE(get(tree, yajl_t_true, "linux", "cgroup",
 			       "systemd", NULL)));
-	CHECK(YAJL_IS_FALSE(get(tree, yajl_t_false, "linux", "cgroup",
-				"systemdUser", NULL)));
+	CHECK(YAJL_IS_TRUE(get(tree, yajl_t_true, "linux", "cgroup",
+			       "systemdUser", NULL)));
 	CHECK(array_has_string(get(tree, yajl_t_array, "potentiallyUnsafeConfigAnnotations",
 				   NULL),
 			       "org.systemd.property."));

@@ -401,6 +401,39 @@ TEST(annotations_strict)
 	}
 }
 
+/* The user's manager: what its delegated controllers cannot hold. */
+TEST(user_manager_controllers)
+{
+	unsigned int user = CG_BIT(CG_MEMORY) | CG_BIT(CG_PIDS) | CG_BIT(CG_CPU);
+	struct calyx_memory mem = { .has_limit = true, .limit = 1 << 26 };
+	struct calyx_cpu cpu = { .has_shares = true, .shares = 512 };
+	struct calyx_block_io bio = { 0 };
+	struct calyx_kv io_max = { "io.max", "8:0 rbps=1" };
+	struct calyx_kv mem_high = { "memory.high", "1000000" };
+	struct calyx_resources r = { .memory = &mem, .has_pids_limit = true, .pids_limit = 9 };
+	enum cg_controller c = CG__COUNT;
+
+	CHECK(cg_resources_missing(NULL, 0, &c) == NULL);
+	CHECK(cg_resources_missing(&r, user, &c) == NULL);
+	r.cpu = &cpu;
+	CHECK(cg_resources_missing(&r, user, &c) == NULL);
+	/* the field as linux.resources names it, the controller as v2 does */
+	CHECK(cg_resources_missing(&r, CG_BIT(CG_MEMORY) | CG_BIT(CG_PIDS), &c) != NULL);
+	CHECK(c == CG_CPU);
+	r.block_io = &bio;
+	CHECK(strcmp(cg_resources_missing(&r, user, &c), "blockIO") == 0);
+	CHECK(c == CG_BLKIO && strcmp(cg_controller_name(c, true), "io") == 0);
+	r.block_io = NULL;
+	r.unified = &mem_high;
+	r.n_unified = 1;
+	CHECK(cg_resources_missing(&r, user, &c) == NULL);
+	r.unified = &io_max;
+	CHECK(strcmp(cg_resources_missing(&r, user, &c), "unified") == 0);
+	CHECK(c == CG_BLKIO);
+	/* device rules need no controller */
+	CHECK(cg_resources_missing(&(struct calyx_resources){ .n_devices = 1 }, 0, &c) == NULL);
+}
+
 int main(void)
 {
 	RUN(dbus_round_trip);
@@ -410,5 +443,6 @@ int main(void)
 	RUN(cgroups_path_forms);
 	RUN(resource_properties);
 	RUN(annotations_strict);
+	RUN(user_manager_controllers);
 	return unit_summary("unit/systemd");
 }

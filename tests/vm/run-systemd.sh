@@ -9,8 +9,10 @@
 #
 #   tests/vm/run-systemd.sh [BATS_FILE...]
 #
-# Default files: tests/vm/systemd.bats, tests/integration/cgroups.bats, the
-# cgroup-touching tests of tests/integration/lifecycle.bats and a part of
+# Default files: tests/vm/systemd.bats, tests/vm/systemd-user.bats (rootless:
+# the user's systemd), tests/integration/cgroups.bats, two restores of
+# tests/integration/checkpoint.bats (the unit a restore makes, gone after the
+# delete), the cgroup-touching tests of tests/integration/lifecycle.bats and a part of
 # each engine's file (tests/integration/engines-*.bats: podman, containerd
 # with ctr and with the CRI, Docker, each configured for the systemd cgroup
 # driver; all of them whole with SD_VM_FULL=1).  Prints bats' TAP output as
@@ -49,11 +51,13 @@ guest_packages=systemd,systemd-sysv,dbus,busybox-static,bats,jq,iproute2,procps,
 # podman (netavark: it will not start without a network backend), Docker
 # and containerd, apparmor_parser (Debian's kernel has AppArmor on: Docker
 # and podman load their profiles with it), the CRI client's gRPC and the
-# pods' CNI plugins
+# pods' CNI plugins; CRIU (checkpoint.bats' restore under the systemd
+# driver); the user's D-Bus (dbus-user-session: the rootless tests talk to
+# a user's systemd on it)
 guest_apt_packages="linux-image-amd64 initramfs-tools
 	podman conmon catatonit netavark containerd docker.io runc iptables apparmor
 	python3 python3-grpcio python3-grpc-tools python3-pkg-resources
-	containernetworking-plugins"
+	containernetworking-plugins criu dbus-user-session"
 
 vm_tier="systemd tier" vm_label="systemd VM"
 # shellcheck source=lib.sh
@@ -74,14 +78,17 @@ else
 	# SUITE FILE[@@REGEX]: the default files, with the suite name that
 	# selects each (SUITES as in tests/run); @@REGEX runs only the tests
 	# it matches (a bats test costs ~12 s under TCG, an engine's 15-80):
-	# of lifecycle.bats those that make, fill or remove a cgroup, of the
+	# of checkpoint.bats a restore then a kill and delete, and one then a
+	# delete -f; of lifecycle.bats those that make, fill or remove a cgroup, of the
 	# engines' files those that take calyx's systemd driver through each
 	# engine's run, exec, stats, update, pause, stop, kill and removal, a
 	# podman pod and a CRI pod.  SD_VM_FULL=1 runs every file whole.
 	it=$top/tests/integration
 	defaults=(
 		"systemd $here/systemd.bats"
+		"systemd $here/systemd-user.bats"
 		"cgroups $it/cgroups.bats"
+		"checkpoint $it/checkpoint.bats@@^checkpoint( \+ restore: the counting loop| --leave-running)"
 		"lifecycle $it/lifecycle.bats@@^(create -> created|run passes|run exits 128|run -d returns|run --keep|a duplicate ID|create stops|delete of a running|delete -f of a created|kill accepts|the container outlives)"
 		"engines-podman $it/engines-podman.bats@@^podman (run -d, exec|stop:|restart, update|pause / unpause|pod and)"
 		"engines-containerd $it/engines-containerd.bats@@^ctr (run -d, task exec|task kill|run --memory-limit)"
