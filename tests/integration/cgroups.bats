@@ -55,6 +55,26 @@ ct_cgfile()
 	cat "$dir/$2"
 }
 
+# Under the systemd driver, puts the container's scope in a slice of its
+# own (calyxoomledger.slice; OOM_SLICE names it, empty under cgroupfs):
+# once systemd has removed an emptied scope, events tells its OOM kill from
+# the parent's count (the OOM ledger in cgroups/stats.c), which attributes
+# nothing, by design, when the parent's other children come or go
+# meanwhile (system.slice's services, the last test's scope being stopped
+# on a busy host).  oom_slice_stop stops it.
+oom_slice()
+{
+	OOM_SLICE=
+	[[ ${CALYX_TEST_CGROUP_DRIVER:-} == systemd ]] || return 0
+	OOM_SLICE=calyxoomledger.slice
+	cfg --arg p "$OOM_SLICE:calyx:$ID" '.linux.cgroupsPath = $p'
+}
+
+oom_slice_stop()
+{
+	[[ -z $OOM_SLICE ]] || { calyx delete "$ID" && systemctl stop "$OOM_SLICE"; }
+}
+
 # Starts the container detached with the shell script $1 as its process.
 start_sh()
 {
@@ -199,12 +219,14 @@ events_end()
 	# at once, mostly before events could read the kill: its parent's
 	# count tells it then (cgroups/stats.c, the OOM ledger)
 	set_res memory '{"limit": 33554432, "swap": 33554432}'
+	oom_slice
 	# init itself is the victim, once the test says go
 	start_sh 'until [ -e /go ]; do sleep 0.1; done; a=xxxxxxxx; while :; do a=$a$a; done'
 	start_events
 	touch "$BUNDLE/rootfs/go"
 	wait_until '[[ $(state_field "$ID" status) == stopped ]]'
 	events_end
+	oom_slice_stop
 	grep -q "\"type\":\"oom\",\"id\":\"$ID\"" "$EVF" || fail "no oom event: $(cat "$EVF")"
 	runc_deviates "one oom line per OOM notification, more than one per kill"
 	(( $(event_count oom) == 1 )) || fail "$(event_count oom) oom lines: $(cat "$EVF")"
@@ -216,26 +238,19 @@ events_end()
 	# can only learn of the kill from the parent's count (the OOM ledger in
 	# cgroups/stats.c); under cgroupfs the cgroup stays until delete
 	calyx_only
-	local cg slice=''
+	local cg
 	set_res memory '{"limit": 33554432, "swap": 33554432}'
-	if [[ ${CALYX_TEST_CGROUP_DRIVER:-} == systemd ]]; then
-		# a slice of its own: the ledger attributes nothing when the
-		# parent's other children come or go meanwhile (system.slice's
-		# services and the last test's scope being stopped, on a busy
-		# host), and this test is about the kill being told
-		slice=calyxoomledger.slice
-		cfg --arg p "$slice:calyx:$ID" '.linux.cgroupsPath = $p'
-	fi
+	oom_slice
 	start_sh 'until [ -e /go ]; do sleep 0.1; done; a=xxxxxxxx; while :; do a=$a$a; done'
 	cg=$(ct_cgdir memory)
 	start_events
 	kill -STOP "$EV"
 	touch "$BUNDLE/rootfs/go"
 	wait_until '[[ $(state_field "$ID" status) == stopped ]]'
-	[[ -z $slice ]] || wait_until '[[ ! -d $cg ]]'
+	[[ -z $OOM_SLICE ]] || wait_until '[[ ! -d $cg ]]'
 	kill -CONT "$EV"
 	events_end
-	[[ -z $slice ]] || { calyx delete "$ID" && systemctl stop "$slice"; }
+	oom_slice_stop
 	(( $(event_count oom) == 1 )) || fail "$(event_count oom) oom lines: $(cat "$EVF")"
 }
 
