@@ -66,6 +66,12 @@ int calyx_container_kill(struct calyx_context *ctx, const char *id, int sig,
 		r = calyx_cgroup_open(rec->cgroup_path, &ctx->log, &cg, err);
 		if (r >= 0)
 			r = calyx_cgroup_freeze(cg, false, err);
+		/* gone, or going (ENODEV): the v2 freezer let the kill through
+		 * and systemd removed the emptied scope; nothing to thaw */
+		if (r == -ENOENT || r == -ENODEV) {
+			calyx_error_free(err);
+			return 0;
+		}
 		return r < 0 ? calyx_error_prefix(err, "thawing %s", id) : 0;
 	}
 	return 0;

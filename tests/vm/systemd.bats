@@ -148,6 +148,28 @@ assert_no_unit()
 		fail "$(systemctl list-units --failed)"
 }
 
+@test "kill -9 of a paused container: the frozen process dies and its scope goes, kill succeeds" {
+	# the v2 freezer lets SIGKILL through and systemd removes the emptied
+	# scope's cgroup at once, maybe before kill's thaw (podman rm -f of
+	# a paused container, whose unpause then found the cgroup gone)
+	set_args /bin/probe sleep 100
+	run_detached "$ID"
+	expect_status 0
+	run -0 calyx pause "$ID"
+	for _ in 1 2 3 4 5; do
+		run -0 --separate-stderr calyx kill "$ID" KILL
+		[[ -z $stderr ]] || fail "kill: $stderr"
+		wait_for_status "$ID" stopped
+		run -0 calyx delete "$ID"
+		assert_no_unit "calyx-$ID.scope"
+		run_detached "$ID"
+		expect_status 0
+		run -0 calyx pause "$ID"
+	done
+	run -0 calyx delete -f "$ID"
+	assert_no_unit "calyx-$ID.scope"
+}
+
 @test "bad input under systemd: one clear line each, nothing left" {
 	calyx_only
 	set_args /bin/probe sleep 100

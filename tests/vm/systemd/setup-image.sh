@@ -65,7 +65,8 @@ for unit in getty@tty1.service serial-getty@ttyS0.service console-getty.service 
 	systemd-networkd.service systemd-networkd-wait-online.service \
 	systemd-timesyncd.service systemd-resolved.service \
 	containerd.service docker.service docker.socket podman.socket \
-	podman-restart.service podman-auto-update.timer apparmor.service; do
+	podman-restart.service podman-auto-update.timer podman-auto-update.service \
+	podman.service podman-clean-transient.service apparmor.service; do
 	ln -sfn /dev/null "$root/etc/systemd/system/$unit"
 done
 # root without a password is fine: nothing listens
