@@ -260,6 +260,19 @@ int cg_systemd_create(const struct calyx_cgroup_config *cfg,
 						cfg->n_annotations, &n, err);
 	if (r < 0)
 		return r;
+	/*
+	 * Only see that the bus is there: the connection itself is opened
+	 * after the clone.  The container process must never inherit a
+	 * root-authenticated bus socket (with CAP_SYS_PTRACE, pidfd_getfd()
+	 * before its exec would hand the container systemd).  The system's
+	 * first: on a host without systemd no bus says most; the user's
+	 * after its manager (below), whose absence says more.
+	 */
+	if (!sd->user) {
+		r = dbus_check(false, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "systemd cgroup driver");
+	}
 	r = calyx_cgroup_detect_mode(&mode, err);
 	if (r < 0)
 		return r;
@@ -269,21 +282,14 @@ int cg_systemd_create(const struct calyx_cgroup_config *cfg,
 	r = cg_hierarchies_discover(cg, NULL, err);
 	if (r < 0)
 		return r;
-	/* no user manager says more than the bus it would have made */
 	if (sd->user) {
 		r = user_manager_check(cg, cfg->resources, err);
 		if (r < 0)
 			return r;
+		r = dbus_check(true, err);
+		if (r < 0)
+			return calyx_error_prefix(err, "systemd cgroup driver");
 	}
-	/*
-	 * Only see that the bus is there: the connection itself is opened
-	 * after the clone.  The container process must never inherit a
-	 * root-authenticated bus socket (with CAP_SYS_PTRACE, pidfd_getfd()
-	 * before its exec would hand the container systemd).
-	 */
-	r = dbus_check(sd->user, err);
-	if (r < 0)
-		return calyx_error_prefix(err, "systemd cgroup driver");
 	calyx_debug(cfg->log, "systemd unit %s in %s (not started yet)", sd->unit, sd->slice);
 	*out = TAKE_PTR(cg);
 	return 0;
